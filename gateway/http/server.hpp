@@ -1,0 +1,59 @@
+#pragma once
+// HTTP/1.1 server on Asio + llhttp: keep-alive, pipelining (responses in request order),
+// header/body size limits, header and idle timeouts, graceful stop.
+// Every connection lives on the one io_context it was accepted on, so nothing is locked.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/router.hpp"
+
+namespace gw::http {
+
+struct ServerOptions {
+  size_t maxHeaderBytes = 16 * 1024;     // request line + headers; 431 beyond
+  size_t maxBodyBytes = 1024 * 1024;     // 413 beyond
+  std::chrono::milliseconds headerTimeout{10'000};  // to receive a full header block
+  std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection with no request
+  size_t maxPipelined = 64;              // parsed requests waiting for their turn
+  std::string serverName = "gatewayd";
+};
+
+// Runs before routing. Returning a response answers the request without routing it (auth).
+using Filter = std::function<std::optional<Response>(Request&)>;
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, const Router& router, ServerOptions options = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void setFilter(Filter filter);
+
+  // Binds and starts accepting. Port 0 picks a free port; see localEndpoint().
+  boost::system::error_code listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  boost::asio::ip::tcp::endpoint localEndpoint() const;
+
+  // Stops accepting, closes idle connections, lets in-flight requests finish and be
+  // answered (with Connection: close), then calls onStopped. Must run on the io_context.
+  void stop(std::function<void()> onStopped = {});
+
+  size_t connectionCount() const;
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace gw::http

@@ -1,0 +1,121 @@
+#pragma once
+// Typed calls to Twilio's 2010-04-01 API and Trunking v1 API with a concurrency bound per
+// account, timeouts, and retries of 429/5xx/network failures with full-jitter exponential
+// backoff that honours Retry-After. Runs on the control io_context.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "common/result.hpp"
+#include "modules/import/curl_client.hpp"
+
+namespace gw::twilio {
+
+struct Credentials {
+  std::string accountSid;
+  std::string authToken;  // secret
+};
+
+struct TwilioError {
+  int httpStatus = 0;   // 0: no HTTP answer (network error, timeout)
+  int code = 0;         // Twilio error code from the body, 0 when absent
+  std::string message;  // Twilio's message, or the network error
+
+  bool isAuthFailure() const { return httpStatus == 401 || code == 20003; }
+  bool isNotFound() const { return httpStatus == 404; }
+  // "<HTTP status> <Twilio code> <message>", e.g. "503 20500 Service Unavailable".
+  std::string describe() const;
+};
+
+template <typename T>
+using Outcome = gw::Result<T, TwilioError>;
+
+struct Account {
+  std::string sid;
+  std::string friendlyName;
+  std::string status;
+};
+
+struct IncomingNumber {
+  std::string sid;
+  std::string phoneNumber;  // E.164
+  std::string friendlyName;
+  std::string trunkSid;  // empty when on no trunk
+};
+
+struct Trunk {
+  std::string sid;
+  std::string friendlyName;
+  std::string domainName;
+};
+
+struct NumberListing {
+  std::vector<IncomingNumber> numbers;
+  bool complete = false;  // false when maxPages was reached before the last page
+  size_t pages = 0;
+};
+
+struct TwilioConfig {
+  std::string apiUrl = "https://api.twilio.com";
+  std::string trunkingUrl = "https://trunking.twilio.com";
+  size_t concurrency = 16;  // requests in flight per account
+  int maxAttempts = 4;      // first try included
+  std::chrono::milliseconds requestTimeout{15'000};
+  std::chrono::milliseconds backoffBase{100};
+  std::chrono::milliseconds backoffCap{3'000};
+  size_t pageSize = 1000;
+};
+
+struct TwilioStats {
+  uint64_t requests = 0;  // HTTP attempts, retries included
+  uint64_t retries = 0;
+};
+
+class TwilioClient {
+ public:
+  TwilioClient(boost::asio::io_context& io, CurlClient& http, TwilioConfig config);
+  ~TwilioClient();
+
+  const TwilioConfig& config() const;
+  TwilioStats stats() const;
+
+  boost::asio::awaitable<Outcome<Account>> fetchAccount(const Credentials& c);
+  boost::asio::awaitable<Outcome<IncomingNumber>> fetchNumber(const Credentials& c,
+                                                              std::string_view pnSid);
+  // Follows next_page_uri until the end or maxPages pages.
+  boost::asio::awaitable<Outcome<NumberListing>> listNumbers(const Credentials& c,
+                                                             size_t maxPages);
+
+  boost::asio::awaitable<Outcome<Trunk>> createTrunk(const Credentials& c,
+                                                     std::string_view friendlyName);
+  boost::asio::awaitable<Outcome<Trunk>> fetchTrunk(const Credentials& c,
+                                                    std::string_view trunkSid);
+  boost::asio::awaitable<Outcome<bool>> deleteTrunk(const Credentials& c,
+                                                    std::string_view trunkSid);
+  // Returns the OU... SID of the new origination URL (weight 1, priority 1, enabled).
+  boost::asio::awaitable<Outcome<std::string>> createOriginationUrl(
+      const Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
+      std::string_view friendlyName);
+  boost::asio::awaitable<Outcome<IncomingNumber>> attachNumber(const Credentials& c,
+                                                               std::string_view trunkSid,
+                                                               std::string_view pnSid);
+  // Detaching a number that is not on the trunk (404) counts as success.
+  boost::asio::awaitable<Outcome<bool>> detachNumber(const Credentials& c,
+                                                     std::string_view trunkSid,
+                                                     std::string_view pnSid);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gw::twilio
