@@ -62,4 +62,8 @@ std::string percentEncode(std::string_view in);
 // Parses "a=1&b=2" (form or query) into decoded pairs, in order. nullopt when malformed.
 std::optional<std::vector<std::pair<std::string, std::string>>> parseForm(std::string_view in);
 
+// The raw (still percent-encoded) path of a request-target: no query or fragment, and no
+// scheme or authority when the target is in absolute form ("http://host/a" gives "/a").
+std::string_view targetPath(std::string_view target);
+
 }  // namespace gw::http

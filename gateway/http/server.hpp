@@ -21,11 +21,11 @@
 namespace gw::http {
 
 struct ServerOptions {
-  size_t maxHeaderBytes = 16 * 1024;     // request line + headers; 431 beyond
-  size_t maxBodyBytes = 1024 * 1024;     // 413 beyond
+  size_t maxHeaderBytes = 16 * 1024;                // request line + headers; 431 beyond
+  size_t maxBodyBytes = 1024 * 1024;                // 413 beyond
   std::chrono::milliseconds headerTimeout{10'000};  // to receive a full header block
   std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection with no request
-  size_t maxPipelined = 64;              // parsed requests waiting for their turn
+  size_t maxPipelined = 64;                         // parsed requests waiting for their turn
   std::string serverName = "gatewayd";
 };
 
@@ -34,7 +34,10 @@ using Filter = std::function<std::optional<Response>(Request&)>;
 
 class Server {
  public:
+  // The router must outlive the server and must not change once listen() was called.
   Server(boost::asio::io_context& io, const Router& router, ServerOptions options = {});
+  // Closes the listener and every connection without waiting. Destroy the server on the
+  // io_context's thread, or once that no longer runs; stop() first for a graceful end.
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -49,6 +52,7 @@ class Server {
   // answered (with Connection: close), then calls onStopped. Must run on the io_context.
   void stop(std::function<void()> onStopped = {});
 
+  // Open connections; safe to read from any thread.
   size_t connectionCount() const;
 
  private:
