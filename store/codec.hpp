@@ -1,0 +1,18 @@
+#pragma once
+// Record encoding: a format byte, then fields in a fixed order; strings are a 32-bit
+// little-endian length and the bytes, times are 64-bit little-endian, flags one byte.
+// A newer format byte is refused rather than misread.
+#include <string>
+#include <string_view>
+
+#include "store/records.hpp"
+
+namespace gw::store::codec {
+
+std::string encode(const Provider& p);
+std::string encode(const PhoneNumber& n);
+// Throw StoreError on a truncated or unknown record.
+Provider decodeProvider(std::string_view bytes);
+PhoneNumber decodeNumber(std::string_view bytes);
+
+}  // namespace gw::store::codec
