@@ -1,0 +1,132 @@
+#include "gateway/app.hpp"
+
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <csignal>
+#include <filesystem>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "common/log.hpp"
+#include "gateway/auth.hpp"
+#include "gateway/http/server.hpp"
+#include "modules/import/curl_client.hpp"
+#include "modules/import/import_module.hpp"
+#include "modules/import/route_binding.hpp"
+#include "modules/import/twilio_client.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+
+namespace gw::gateway {
+namespace asio = boost::asio;
+
+namespace {
+
+log::Level levelOf(const std::string& name) {
+  if (name == "debug") return log::Level::kDebug;
+  if (name == "warn") return log::Level::kWarn;
+  if (name == "error") return log::Level::kError;
+  return log::Level::kInfo;
+}
+
+bool setUpAuth(const Config& config, TokenAuth& auth) {
+  if (!config.tokensFile.empty()) {
+    if (auto r = auth.loadFile(config.tokensFile); !r) {
+      log::error("gatewayd", r.error().message);
+      return false;
+    }
+    log::info("gatewayd", "loaded ", auth.size(), " admin tokens from ", config.tokensFile);
+  }
+  if (!config.adminToken.empty()) auth.add(config.adminToken, "default");
+  if (auth.size() == 0) {
+    auto r = loadOrCreateTokenFile(config.dataDir);
+    if (!r) {
+      log::error("gatewayd", r.error().message);
+      return false;
+    }
+    auth.add(r->first, "default");
+    log::info("gatewayd", r->second ? "generated an admin token for org 'default' in "
+                                    : "using the admin token for org 'default' in ",
+              config.dataDir, "/admin-token");
+  }
+  return true;
+}
+
+}  // namespace
+
+int runGateway(const Config& config) {
+  log::setLevel(levelOf(config.logLevel));
+
+  TokenAuth auth;
+  if (!setUpAuth(config, auth)) return 1;
+
+  std::unique_ptr<store::Store> db;
+  try {
+    store::StoreOptions so;
+    so.syncOnCommit = config.storeSync;
+    db = store::Store::open(config.dataDir, so);
+  } catch (const std::exception& e) {
+    log::error("gatewayd", "cannot open the store in ", config.dataDir, ": ", e.what());
+    return 1;
+  }
+
+  sip::RoutingTable routes;
+  size_t routed = import::rebuildRoutes(*db, routes);
+  log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
+
+  asio::io_context io(1);
+  twilio::CurlClient curl(io);
+  twilio::TwilioConfig tc;
+  tc.apiUrl = config.twilioApiUrl;
+  tc.trunkingUrl = config.twilioTrunkingUrl;
+  tc.concurrency = config.twilioConcurrency;
+  tc.maxAttempts = config.twilioMaxAttempts;
+  tc.requestTimeout = std::chrono::milliseconds(config.twilioTimeoutMs);
+  twilio::TwilioClient twilioClient(io, curl, tc);
+
+  http::Router router;
+  router.add("GET", "/healthz", [](http::Request&) -> asio::awaitable<http::Response> {
+    co_return http::Response::json(200, R"({"status":"ok"})");
+  });
+  import::ImportModule importModule(
+      import::ModuleContext{io, *db, routes, twilioClient, config.effectivePublicSipUri()});
+  importModule.registerRoutes(router);
+
+  http::Server server(io, router);
+  server.setFilter([&auth](http::Request& req) { return auth.check(req); });
+
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config.adminListen.host, ec);
+  if (ec) {
+    log::error("gatewayd", "admin listen address '", config.adminListen.host,
+               "' is not an IP address");
+    return 1;
+  }
+  ec = server.listen({address, config.adminListen.port});
+  if (ec) {
+    log::error("gatewayd", "cannot listen on ", config.adminListen.text(), ": ", ec.message());
+    return 1;
+  }
+  auto bound = server.localEndpoint();
+  log::info("gatewayd", "admin listening on http://", bound.address().to_string(), ":",
+            bound.port());
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& e, int signo) {
+    if (e) return;
+    log::info("gatewayd", "signal ", signo, ": finishing in-flight requests");
+    server.stop([&] {
+      curl.shutdown();
+      io.stop();
+    });
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+
+  io.run();
+  log::info("gatewayd", "stopped");
+  return 0;
+}
+
+}  // namespace gw::gateway

@@ -1,0 +1,221 @@
+#include "gateway/config.hpp"
+
+#include <charconv>
+#include <functional>
+
+namespace gw::gateway {
+namespace {
+
+struct Option {
+  const char* flag;
+  const char* env;  // nullptr: no variable
+  const char* help;
+  std::function<Result<void>(Config&, const std::string&)> apply;
+};
+
+Result<long> parseInt(const std::string& text, long min, long max) {
+  long v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || v < min || v > max) {
+    return Error{0, "expected a whole number from " + std::to_string(min) + " to " +
+                        std::to_string(max) + ", got '" + text + "'"};
+  }
+  return v;
+}
+
+Result<void> needUrl(const std::string& v) {
+  if (v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+    return Error{0, "expected an http:// or https:// URL, got '" + v + "'"};
+  }
+  return {};
+}
+
+std::string stripSlash(std::string v) {
+  while (!v.empty() && v.back() == '/') v.pop_back();
+  return v;
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> kOptions = {
+      {"--data-dir", "GATEWAY_DATA_DIR", "directory of the LMDB environment (default ./data)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (v.empty()) return Error{0, "must not be empty"};
+         c.dataDir = v;
+         return {};
+       }},
+      {"--admin-listen", "GATEWAY_ADMIN_LISTEN",
+       "HOST:PORT of the admin HTTP listener (default 127.0.0.1:8080)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto hp = parseHostPort(v);
+         if (!hp) return hp.error();
+         c.adminListen = *hp;
+         return {};
+       }},
+      {"--sip-listen", "GATEWAY_SIP_LISTEN",
+       "HOST:PORT of the SIP listener, UDP and TCP (default 127.0.0.1:5060)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto hp = parseHostPort(v);
+         if (!hp) return hp.error();
+         c.sipListen = *hp;
+         return {};
+       }},
+      {"--public-sip-uri", "GATEWAY_PUBLIC_SIP_URI",
+       "SIP URI Twilio's origination URL points at (default sip:<sip-listen>)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (v.rfind("sip:", 0) != 0 && v.rfind("sips:", 0) != 0) {
+           return Error{0, "expected a sip: or sips: URI, got '" + v + "'"};
+         }
+         c.publicSipUri = v;
+         return {};
+       }},
+      {"--twilio-api-url", "TWILIO_API_URL",
+       "base URL of Twilio's 2010-04-01 API (default https://api.twilio.com)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (auto r = needUrl(v); !r) return r;
+         c.twilioApiUrl = stripSlash(v);
+         return {};
+       }},
+      {"--twilio-trunking-url", "TWILIO_TRUNKING_URL",
+       "base URL of Twilio's Trunking v1 API (default https://trunking.twilio.com)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (auto r = needUrl(v); !r) return r;
+         c.twilioTrunkingUrl = stripSlash(v);
+         return {};
+       }},
+      {"--tokens-file", "GATEWAY_TOKENS_FILE",
+       "file of admin API tokens, one '<token> <orgId>' per line",
+       [](Config& c, const std::string& v) -> Result<void> {
+         c.tokensFile = v;
+         return {};
+       }},
+      {"--twilio-concurrency", "GATEWAY_TWILIO_CONCURRENCY",
+       "Twilio requests in flight per account (default 16)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 1, 1024);
+         if (!n) return n.error();
+         c.twilioConcurrency = static_cast<size_t>(*n);
+         return {};
+       }},
+      {"--twilio-max-attempts", "GATEWAY_TWILIO_MAX_ATTEMPTS",
+       "attempts per Twilio request, retries of 429/5xx/network errors included (default 4)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 1, 20);
+         if (!n) return n.error();
+         c.twilioMaxAttempts = static_cast<int>(*n);
+         return {};
+       }},
+      {"--twilio-timeout-ms", "GATEWAY_TWILIO_TIMEOUT_MS",
+       "timeout of one Twilio request in milliseconds (default 15000)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 100, 600'000);
+         if (!n) return n.error();
+         c.twilioTimeoutMs = static_cast<int>(*n);
+         return {};
+       }},
+      {"--store-sync", "GATEWAY_STORE_SYNC",
+       "'true' (default) fsyncs every LMDB commit; 'false' trades durability for speed",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (v != "true" && v != "false") return Error{0, "expected true or false, got '" + v + "'"};
+         c.storeSync = v == "true";
+         return {};
+       }},
+      {"--log-level", "GATEWAY_LOG_LEVEL", "debug, info, warn or error (default info)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (v != "debug" && v != "info" && v != "warn" && v != "error") {
+           return Error{0, "expected debug, info, warn or error, got '" + v + "'"};
+         }
+         c.logLevel = v;
+         return {};
+       }},
+  };
+  return kOptions;
+}
+
+}  // namespace
+
+Result<HostPort> parseHostPort(const std::string& text) {
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Error{0, "expected HOST:PORT, got '" + text + "'"};
+  }
+  HostPort hp;
+  hp.host = text.substr(0, colon);
+  if (hp.host.size() > 2 && hp.host.front() == '[' && hp.host.back() == ']') {
+    hp.host = hp.host.substr(1, hp.host.size() - 2);
+  }
+  auto port = parseInt(text.substr(colon + 1), 0, 65535);
+  if (!port) return Error{0, "bad port in '" + text + "': " + port.error().message};
+  hp.port = static_cast<uint16_t>(*port);
+  return hp;
+}
+
+Result<Config> parseConfig(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env) {
+  Config c;
+  for (const Option& o : options()) {
+    if (!o.env) continue;
+    auto it = env.find(o.env);
+    if (it == env.end() || it->second.empty()) continue;
+    if (auto r = o.apply(c, it->second); !r) {
+      return Error{2, std::string("environment variable ") + o.env + ": " + r.error().message};
+    }
+  }
+  if (auto it = env.find("GATEWAY_ADMIN_TOKEN"); it != env.end()) c.adminToken = it->second;
+
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      c.help = true;
+      continue;
+    }
+    std::string name = a;
+    std::string value;
+    bool hasValue = false;
+    if (auto eq = a.find('='); eq != std::string::npos && a.rfind("--", 0) == 0) {
+      name = a.substr(0, eq);
+      value = a.substr(eq + 1);
+      hasValue = true;
+    }
+    const Option* found = nullptr;
+    for (const Option& o : options()) {
+      if (name == o.flag) found = &o;
+    }
+    if (!found) return Error{2, "unknown option '" + a + "' (see --help)"};
+    if (!hasValue) {
+      if (i + 1 >= args.size()) return Error{2, "option " + name + " needs a value"};
+      value = args[++i];
+    }
+    if (auto r = found->apply(c, value); !r) {
+      return Error{2, "option " + name + ": " + r.error().message};
+    }
+  }
+  return c;
+}
+
+std::string helpText() {
+  std::string out =
+      "Usage: gatewayd [options]\n\n"
+      "Telephony gateway: SIP listener plus the admin HTTP API that imports Twilio numbers.\n"
+      "Every option can also be set through the environment variable shown.\n\n";
+  for (const Option& o : options()) {
+    out += "  ";
+    out += o.flag;
+    out += " VALUE";
+    if (o.env) {
+      out += "  [";
+      out += o.env;
+      out += "]";
+    }
+    out += "\n      ";
+    out += o.help;
+    out += "\n";
+  }
+  out +=
+      "  --help\n      this text\n\n"
+      "  GATEWAY_ADMIN_TOKEN (environment only): an admin API token for org 'default'.\n"
+      "  With no token configured at all, one is generated and stored in\n"
+      "  <data-dir>/admin-token (mode 0600).\n";
+  return out;
+}
+
+}  // namespace gw::gateway

@@ -1,0 +1,46 @@
+#pragma once
+// gatewayd's settings: each flag has an environment variable of the same meaning; a flag
+// wins over its variable, which wins over the embedded default.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace gw::gateway {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
+struct Config {
+  std::string dataDir = "./data";
+  HostPort adminListen{"127.0.0.1", 8080};
+  HostPort sipListen{"127.0.0.1", 5060};
+  std::string publicSipUri;  // empty: "sip:" + sipListen
+  std::string twilioApiUrl = "https://api.twilio.com";
+  std::string twilioTrunkingUrl = "https://trunking.twilio.com";
+  std::string tokensFile;
+  std::string adminToken;  // from GATEWAY_ADMIN_TOKEN only (never a flag: argv is visible)
+  size_t twilioConcurrency = 16;
+  int twilioMaxAttempts = 4;
+  int twilioTimeoutMs = 15'000;
+  bool storeSync = true;
+  std::string logLevel = "info";
+  bool help = false;
+
+  std::string effectivePublicSipUri() const {
+    return publicSipUri.empty() ? "sip:" + sipListen.text() : publicSipUri;
+  }
+};
+
+// Parses argv and the environment. The error says which flag or variable was wrong and why.
+Result<Config> parseConfig(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env);
+Result<HostPort> parseHostPort(const std::string& text);
+std::string helpText();
+
+}  // namespace gw::gateway

@@ -1,0 +1,29 @@
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gateway/app.hpp"
+#include "gateway/config.hpp"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  auto config = gw::gateway::parseConfig(args, env);
+  if (!config) {
+    std::fprintf(stderr, "gatewayd: %s\n", config.error().message.c_str());
+    return 2;
+  }
+  if (config->help) {
+    std::fputs(gw::gateway::helpText().c_str(), stdout);
+    return 0;
+  }
+  return gw::gateway::runGateway(*config);
+}

@@ -1,0 +1,37 @@
+#pragma once
+// POST /api/v1/providers/twilio/{id}/import-numbers
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/router.hpp"
+#include "modules/import/import_service.hpp"
+#include "modules/import/module_context.hpp"
+
+namespace gw::import {
+
+constexpr size_t kMaxSidsPerImport = 10'000;
+
+// The SIDs of a valid body, or the 400/415 response listing what is wrong.
+std::variant<std::vector<std::string>, http::Response> parseImportRequest(
+    const http::Request& req);
+// {"successCount","failedCount","errors":[{"phoneNumberSid","errorMessage"}]}
+std::string importResultJson(const ImportOutcome& outcome);
+
+class ImportApi {
+ public:
+  ImportApi(ModuleContext& ctx, ImportService& service) : ctx_(ctx), service_(service) {}
+  void registerRoutes(http::Router& router);
+  boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
+
+ private:
+  ModuleContext& ctx_;
+  ImportService& service_;
+};
+
+}  // namespace gw::import

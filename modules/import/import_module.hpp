@@ -1,0 +1,38 @@
+#pragma once
+// The import module: Twilio providers, number import and imported numbers, registered into
+// the admin listener's router at start-up.
+#include <memory>
+
+#include "gateway/http/router.hpp"
+#include "modules/import/import_api.hpp"
+#include "modules/import/import_service.hpp"
+#include "modules/import/module_context.hpp"
+#include "modules/import/number_api.hpp"
+#include "modules/import/provider_api.hpp"
+
+namespace gw::import {
+
+class ImportModule {
+ public:
+  explicit ImportModule(ModuleContext ctx, ImportOptions options = {})
+      : ctx_(ctx),
+        service_(ctx_, options),
+        providers_(ctx_),
+        imports_(ctx_, service_),
+        numbers_(ctx_) {}
+
+  void registerRoutes(http::Router& router) {
+    providers_.registerRoutes(router);
+    imports_.registerRoutes(router);
+    numbers_.registerRoutes(router);
+  }
+
+ private:
+  ModuleContext ctx_;
+  ImportService service_;
+  ProviderApi providers_;
+  ImportApi imports_;
+  NumberApi numbers_;
+};
+
+}  // namespace gw::import

@@ -1,0 +1,278 @@
+#include "modules/import/import_service.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "common/clock.hpp"
+#include "common/e164.hpp"
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+#include "modules/import/route_binding.hpp"
+#include "modules/import/task_group.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+
+namespace gw::import {
+
+using boost::asio::awaitable;
+
+struct ImportService::Slot {
+  std::string sid;
+  std::optional<std::string> error;  // set once the SID has failed
+  std::optional<twilio::IncomingNumber> number;
+};
+
+// Claims the request's SIDs in inFlight_ for the duration of one import; released (and
+// waiters woken) on every exit path, exceptions included.
+class ImportService::Claims {
+ public:
+  explicit Claims(ImportService& svc) : svc_(svc) {}
+  ~Claims() {
+    for (const auto& sid : held_) {
+      auto it = svc_.inFlight_.find(sid);
+      if (it == svc_.inFlight_.end()) continue;
+      it->second->set();
+      svc_.inFlight_.erase(it);
+    }
+  }
+  awaitable<void> acquire(const std::string& sid) {
+    auto ex = co_await boost::asio::this_coro::executor;
+    for (;;) {
+      auto it = svc_.inFlight_.find(sid);
+      if (it == svc_.inFlight_.end()) break;
+      auto event = it->second;  // keep it alive while waiting
+      co_await event->wait();
+    }
+    svc_.inFlight_.emplace(sid, std::make_shared<Event>(ex));
+    held_.push_back(sid);
+  }
+
+ private:
+  ImportService& svc_;
+  std::vector<std::string> held_;
+};
+
+ImportService::ImportService(ModuleContext& ctx, ImportOptions options)
+    : ctx_(ctx), options_(options) {}
+ImportService::~ImportService() = default;
+
+awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
+                                            const std::vector<std::string>& sids) {
+  ImportOutcome out;
+  std::vector<Slot> slots(sids.size());
+  Claims claims(*this);
+
+  // 1. Repeats within the request.
+  std::vector<Slot*> pending;
+  {
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(sids.size());
+    for (size_t i = 0; i < sids.size(); ++i) {
+      slots[i].sid = sids[i];
+      if (!seen.insert(sids[i]).second) {
+        slots[i].error = "Duplicate in request";
+      } else {
+        pending.push_back(&slots[i]);
+      }
+    }
+  }
+  {
+    // A fixed order (sorted) makes two overlapping imports unable to wait on each other.
+    std::vector<const std::string*> order;
+    order.reserve(pending.size());
+    for (Slot* s : pending) order.push_back(&s->sid);
+    std::sort(order.begin(), order.end(),
+              [](const std::string* a, const std::string* b) { return *a < *b; });
+    for (const std::string* sid : order) co_await claims.acquire(*sid);
+  }
+
+  // 2. Already imported, by this provider or another one.
+  {
+    auto txn = ctx_.store.read();
+    std::vector<Slot*> next;
+    for (Slot* s : pending) {
+      auto existing = ctx_.store.findNumberBySid(txn, s->sid);
+      if (!existing) {
+        next.push_back(s);
+      } else if (existing->providerId == provider.id) {
+        s->error = "Already imported";
+      } else if (existing->orgId == provider.orgId) {
+        s->error = "Already imported by provider " + existing->providerId;
+      } else {
+        s->error = "Already imported by another organization";
+      }
+    }
+    pending.swap(next);
+  }
+
+  // 3. Look the numbers up in the Twilio account; 4. attach them to the trunk.
+  if (!co_await lookUp(provider, pending, out)) co_return out;
+  if (!co_await attach(provider, pending, out)) co_return out;
+
+  // 5. One write transaction for the batch, then one routing-table update.
+  std::vector<store::PhoneNumber> records;
+  records.reserve(pending.size());
+  int64_t now = nowUnixMillis();
+  {
+    auto txn = ctx_.store.write();
+    if (!ctx_.store.getProvider(txn, provider.id)) {
+      for (Slot* s : pending) s->error = "Provider was deleted during the import";
+      pending.clear();
+    }
+    for (Slot* s : pending) {
+      if (auto other = ctx_.store.findNumberByE164(txn, s->number->phoneNumber)) {
+        s->error = "Already imported: " + s->number->phoneNumber + " is stored as number " +
+                   other->id;
+        continue;
+      }
+      store::PhoneNumber n;
+      n.id = newUuid();
+      n.orgId = provider.orgId;
+      n.providerId = provider.id;
+      n.phoneNumberSid = s->sid;
+      n.phoneNumber = s->number->phoneNumber;
+      n.displayName = s->number->friendlyName;
+      n.createdMs = n.updatedMs = now;
+      ctx_.store.insertNumber(txn, n);
+      records.push_back(std::move(n));
+    }
+    txn.commit();
+  }
+  std::vector<sip::Route> routes;
+  routes.reserve(records.size());
+  for (const auto& n : records) {
+    if (auto r = routeOf(n)) routes.push_back(*r);
+  }
+  ctx_.routes.apply(routes, {});
+
+  for (const Slot& s : slots) {
+    if (s.error) {
+      out.errors.push_back({s.sid, *s.error});
+    } else {
+      ++out.successCount;
+    }
+  }
+  out.imported = std::move(records);
+  log::info("import", "provider ", provider.id, ": imported ", out.successCount, " of ",
+            sids.size(), " numbers, ", out.errors.size(), " failed, ", out.twilioLookups,
+            " Twilio lookup requests");
+  co_return out;
+}
+
+awaitable<bool> ImportService::lookUp(const store::Provider& provider,
+                                      std::vector<Slot*>& pending, ImportOutcome& out) {
+  twilio::Credentials creds{provider.accountSid, provider.authToken};
+  std::vector<Slot*> unresolved = pending;
+
+  if (pending.size() >= options_.listThreshold) {
+    // Listing costs one request per 1000 numbers in the account, fetching one per SID.
+    // The page budget keeps a huge account with few wanted numbers from costing more
+    // than a tenth of the per-SID price before falling back to single fetches.
+    size_t budget = (pending.size() + 9) / 10;
+    auto listing = co_await ctx_.twilio.listNumbers(creds, budget);
+    if (!listing) {
+      if (listing.error().isAuthFailure()) {
+        out.credentialsRejected = listing.error();
+        co_return false;
+      }
+      log::warn("import", "provider ", provider.id, ": listing the account failed (",
+                listing.error().describe(), "); looking numbers up one by one");
+    } else {
+      out.twilioLookups += listing->pages;
+      std::unordered_map<std::string_view, Slot*> wanted;
+      wanted.reserve(pending.size());
+      for (Slot* s : pending) wanted.emplace(s->sid, s);
+      for (auto& n : listing->numbers) {
+        auto it = wanted.find(n.sid);
+        if (it != wanted.end()) it->second->number = std::move(n);
+      }
+      unresolved.clear();
+      for (Slot* s : pending) {
+        if (s->number) continue;
+        if (listing->complete) {
+          s->error = "Not found";
+        } else {
+          unresolved.push_back(s);
+        }
+      }
+    }
+  }
+
+  std::optional<twilio::TwilioError> authFailure;
+  co_await forEachConcurrently(
+      unresolved.size(), ctx_.twilio.config().concurrency,
+      [&](size_t i) -> awaitable<void> {
+        Slot* s = unresolved[i];
+        auto r = co_await ctx_.twilio.fetchNumber(creds, s->sid);
+        ++out.twilioLookups;
+        if (r) {
+          s->number = std::move(*r);
+        } else if (r.error().isAuthFailure()) {
+          authFailure = r.error();
+        } else if (r.error().isNotFound()) {
+          s->error = "Not found";
+        } else {
+          s->error = "Twilio lookup failed: " + r.error().describe();
+        }
+      },
+      [&] { return authFailure.has_value(); });
+  if (authFailure) {
+    out.credentialsRejected = authFailure;
+    co_return false;
+  }
+
+  std::vector<Slot*> found;
+  for (Slot* s : pending) {
+    if (s->error) continue;
+    if (!s->number || !isE164(s->number->phoneNumber)) {
+      s->error = "Twilio lookup failed: the number has no E.164 phone_number";
+      continue;
+    }
+    found.push_back(s);
+  }
+  pending.swap(found);
+  co_return true;
+}
+
+awaitable<bool> ImportService::attach(const store::Provider& provider,
+                                      std::vector<Slot*>& found, ImportOutcome& out) {
+  twilio::Credentials creds{provider.accountSid, provider.authToken};
+  std::vector<Slot*> toAttach;
+  for (Slot* s : found) {
+    const std::string& trunk = s->number->trunkSid;
+    if (trunk.empty()) {
+      toAttach.push_back(s);
+    } else if (trunk != provider.trunkSid) {
+      s->error = "Trunk attachment failed: attached to another trunk " + trunk;
+    }
+    // Already on this provider's trunk (a re-run after a crash): nothing to do.
+  }
+
+  std::optional<twilio::TwilioError> authFailure;
+  co_await forEachConcurrently(
+      toAttach.size(), ctx_.twilio.config().concurrency,
+      [&](size_t i) -> awaitable<void> {
+        Slot* s = toAttach[i];
+        auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
+        if (r) co_return;
+        if (r.error().isAuthFailure()) {
+          authFailure = r.error();
+        } else {
+          s->error = "Trunk attachment failed: " + r.error().describe();
+        }
+      },
+      [&] { return authFailure.has_value(); });
+  if (authFailure) {
+    out.credentialsRejected = authFailure;
+    co_return false;
+  }
+
+  std::vector<Slot*> attached;
+  for (Slot* s : found) {
+    if (!s->error) attached.push_back(s);
+  }
+  found.swap(attached);
+  co_return true;
+}
+
+}  // namespace gw::import

@@ -1,0 +1,68 @@
+#pragma once
+// The import of Twilio numbers into a provider, number by number, in request order:
+// duplicates in the request, already imported, lookup in the Twilio account, trunk
+// attachment, then one LMDB write transaction for the whole batch and one routing-table
+// update, before the caller answers.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "modules/import/module_context.hpp"
+#include "modules/import/twilio_client.hpp"
+#include "store/records.hpp"
+
+namespace gw::import {
+
+class Event;
+
+struct ImportFailure {
+  std::string phoneNumberSid;
+  std::string errorMessage;
+};
+
+struct ImportOutcome {
+  size_t successCount = 0;
+  std::vector<ImportFailure> errors;  // request order
+  // Set when Twilio rejected the provider's credentials: nothing was imported.
+  std::optional<twilio::TwilioError> credentialsRejected;
+  std::vector<store::PhoneNumber> imported;
+  size_t twilioLookups = 0;  // requests spent finding numbers (pages + single fetches)
+};
+
+struct ImportOptions {
+  // From this many SIDs to look up on, the account is listed (1000 numbers a request)
+  // instead of fetching each SID; see lookUp() for the page budget.
+  size_t listThreshold = 20;
+};
+
+class ImportService {
+ public:
+  explicit ImportService(ModuleContext& ctx, ImportOptions options = {});
+  ~ImportService();
+
+  boost::asio::awaitable<ImportOutcome> run(const store::Provider& provider,
+                                            const std::vector<std::string>& sids);
+
+ private:
+  struct Slot;
+  class Claims;
+
+  boost::asio::awaitable<bool> lookUp(const store::Provider& provider,
+                                      std::vector<Slot*>& pending, ImportOutcome& out);
+  boost::asio::awaitable<bool> attach(const store::Provider& provider,
+                                      std::vector<Slot*>& found, ImportOutcome& out);
+
+  ModuleContext& ctx_;
+  ImportOptions options_;
+  // SIDs some running import is working on: a second import of the same SID waits for the
+  // first to finish and then sees it as already imported (or tries itself if it failed).
+  std::unordered_map<std::string, std::shared_ptr<Event>> inFlight_;
+};
+
+}  // namespace gw::import

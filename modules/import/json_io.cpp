@@ -1,0 +1,62 @@
+#include "modules/import/json_io.hpp"
+
+#include <cctype>
+
+#include <rapidjson/error/en.h>
+
+namespace gw::import {
+
+namespace {
+
+bool isJsonContentType(std::string_view ct) {
+  // "application/json" with optional parameters (charset=utf-8).
+  auto semi = ct.find(';');
+  std::string_view type = ct.substr(0, semi);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
+  constexpr std::string_view kJson = "application/json";
+  if (type.size() != kJson.size()) return false;
+  for (size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http::Request& req) {
+  auto ct = req.header("Content-Type");
+  if (!ct || !isJsonContentType(*ct)) {
+    return http::Response::problem(
+        415, "Content-Type must be application/json; got '" + std::string(ct.value_or("")) + "'.",
+        req.path);
+  }
+  rapidjson::Document doc;
+  doc.Parse(req.body.data(), req.body.size());
+  if (doc.HasParseError()) {
+    return http::Response::problem(
+        400,
+        std::string("The body is not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
+            " (at byte " + std::to_string(doc.GetErrorOffset()) + ").",
+        req.path);
+  }
+  if (!doc.IsObject()) {
+    return http::Response::problem(400, "The body must be a JSON object.", req.path);
+  }
+  return doc;
+}
+
+StringField stringField(const rapidjson::Value& obj, const char* name) {
+  StringField f;
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd() || it->value.IsNull()) return f;
+  f.present = true;
+  if (!it->value.IsString()) {
+    f.wrongType = true;
+    return f;
+  }
+  f.value.assign(it->value.GetString(), it->value.GetStringLength());
+  return f;
+}
+
+}  // namespace gw::import

@@ -1,0 +1,48 @@
+#pragma once
+// JSON in and out of the admin API: request bodies are parsed into a RapidJSON DOM after
+// the content type is checked; responses are written with Writer<StringBuffer>.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "gateway/http/message.hpp"
+
+namespace gw::import {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// The parsed body, or the response to send: 415 unless Content-Type is application/json,
+// 400 when the body is not a JSON object (the detail says where parsing stopped).
+std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http::Request& req);
+
+inline void writeString(JsonWriter& w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+// Writes null for an empty value.
+inline void writeStringOrNull(JsonWriter& w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  if (value.empty()) {
+    w.Null();
+  } else {
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+}
+inline void writeKey(JsonWriter& w, std::string_view key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+// The string member `name`: nullopt when absent; error text when present but not a string.
+struct StringField {
+  bool present = false;
+  bool wrongType = false;
+  std::string value;
+};
+StringField stringField(const rapidjson::Value& obj, const char* name);
+
+}  // namespace gw::import

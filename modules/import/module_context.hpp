@@ -1,0 +1,27 @@
+#pragma once
+// What the import module's services share. Everything here lives on the control thread.
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+namespace gw::store {
+class Store;
+}
+namespace gw::sip {
+class RoutingTable;
+}
+namespace gw::twilio {
+class TwilioClient;
+}
+
+namespace gw::import {
+
+struct ModuleContext {
+  boost::asio::io_context& io;
+  store::Store& store;
+  sip::RoutingTable& routes;
+  twilio::TwilioClient& twilio;
+  std::string publicSipUri;  // where the origination URL of a created trunk points
+};
+
+}  // namespace gw::import

@@ -1,0 +1,170 @@
+#include "modules/import/number_api.hpp"
+
+#include <charconv>
+
+#include "common/e164.hpp"
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+#include "modules/import/json_io.hpp"
+#include "modules/import/provider_api.hpp"
+#include "modules/import/twilio_errors.hpp"
+#include "modules/import/validation.hpp"
+#include "modules/import/views.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+
+namespace gw::import {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr uint64_t kDefaultTake = 20;
+constexpr uint64_t kMaxTake = 1000;
+
+std::optional<uint64_t> parseCount(const std::string& text) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+void NumberApi::registerRoutes(http::Router& router) {
+  router.add("GET", "/api/v1/sip-phone-numbers", [this](Request& r) { return list(r); });
+  router.add("GET", "/api/v1/sip-phone-numbers/{id}", [this](Request& r) { return get(r); });
+  router.add("DELETE", "/api/v1/providers/twilio/{id}/phone-numbers/{phoneNumberId}",
+             [this](Request& r) { return remove(r); });
+}
+
+awaitable<Response> NumberApi::list(Request& req) {
+  FieldErrors errors;
+  store::NumberFilter filter;
+  filter.orgId = req.orgId;
+  if (auto v = req.queryParam("providerId")) {
+    if (!isUuid(*v)) errors.emplace_back("providerId", "providerId must be a UUID.");
+    filter.providerId = *v;
+  }
+  if (auto v = req.queryParam("phoneNumber")) {
+    auto e164 = normalizeE164(*v);
+    if (!e164) {
+      errors.emplace_back("phoneNumber", "phoneNumber must be an E.164 number such as +14155550100.");
+    } else {
+      filter.phoneNumber = *e164;
+    }
+  }
+  if (auto v = req.queryParam("linkedAgentId")) {
+    if (!isUuid(*v)) errors.emplace_back("linkedAgentId", "linkedAgentId must be a UUID.");
+    filter.linkedAgentId = *v;
+  }
+  if (auto v = req.queryParam("unlinkedOnly")) {
+    if (*v != "true" && *v != "false") {
+      errors.emplace_back("unlinkedOnly", "unlinkedOnly must be true or false.");
+    }
+    filter.unlinkedOnly = *v == "true";
+  }
+  uint64_t skip = 0;
+  uint64_t take = kDefaultTake;
+  if (auto v = req.queryParam("skip")) {
+    auto n = parseCount(*v);
+    if (!n) {
+      errors.emplace_back("skip", "skip must be a whole number of 0 or more.");
+    } else {
+      skip = *n;
+    }
+  }
+  if (auto v = req.queryParam("take")) {
+    auto n = parseCount(*v);
+    if (!n || *n < 1 || *n > kMaxTake) {
+      errors.emplace_back("take", "take must be a whole number from 1 to 1000.");
+    } else {
+      take = *n;
+    }
+  }
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  store::NumberPage page;
+  {
+    auto txn = ctx_.store.read();
+    page = ctx_.store.listNumbers(txn, filter, skip, take);
+  }
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  writeKey(w, "items");
+  w.StartArray();
+  for (const auto& n : page.items) writeNumber(w, n);
+  w.EndArray();
+  writeKey(w, "totalCount");
+  w.Uint64(page.totalCount);
+  writeKey(w, "skip");
+  w.Uint64(skip);
+  writeKey(w, "take");
+  w.Uint64(take);
+  w.EndObject();
+  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+awaitable<Response> NumberApi::get(Request& req) {
+  const std::string& id = req.param("id");
+  if (!isUuid(id)) {
+    co_return Response::validationProblem({{"id", "The phone number id must be a UUID."}},
+                                          req.path);
+  }
+  std::optional<store::PhoneNumber> n;
+  {
+    auto txn = ctx_.store.read();
+    n = ctx_.store.getNumber(txn, id);
+  }
+  if (!n || n->orgId != req.orgId) {
+    co_return Response::problem(404, "No phone number with id " + id + ".", req.path);
+  }
+  co_return Response::json(200, numberJson(*n));
+}
+
+awaitable<Response> NumberApi::remove(Request& req) {
+  auto found = findOwnProvider(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const auto provider = std::get<store::Provider>(found);
+  const std::string& numberId = req.param("phoneNumberId");
+  if (!isUuid(numberId)) {
+    co_return Response::validationProblem(
+        {{"phoneNumberId", "The phone number id must be a UUID."}}, req.path);
+  }
+  std::optional<store::PhoneNumber> n;
+  {
+    auto txn = ctx_.store.read();
+    n = ctx_.store.getNumber(txn, numberId);
+  }
+  if (!n || n->providerId != provider.id) {
+    co_return Response::problem(
+        404, "Provider " + provider.id + " has no phone number with id " + numberId + ".",
+        req.path);
+  }
+
+  auto detached = co_await ctx_.twilio.detachNumber({provider.accountSid, provider.authToken},
+                                                    provider.trunkSid, n->phoneNumberSid);
+  if (!detached) {
+    co_return twilioFailure(detached.error(), "detaching the number from the trunk", req.path);
+  }
+  bool deleted = false;
+  {
+    auto txn = ctx_.store.write();
+    deleted = ctx_.store.deleteNumber(txn, n->id);
+    txn.commit();
+  }
+  if (auto key = e164Key(n->phoneNumber)) ctx_.routes.erase(*key);
+  if (!deleted) {
+    // Removed by a concurrent request while Twilio answered: the result is the same.
+    log::info("numbers", "number ", n->id, " was already deleted");
+  } else {
+    log::info("numbers", "deleted number ", n->id, " (", n->phoneNumberSid, ") of provider ",
+              provider.id);
+  }
+  co_return Response::noContent();
+}
+
+}  // namespace gw::import

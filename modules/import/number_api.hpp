@@ -1,0 +1,27 @@
+#pragma once
+// Imported numbers: list with filters and paging, get one, and remove one from its provider
+// (detached from the trunk, record deleted, route unbound).
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/router.hpp"
+#include "modules/import/module_context.hpp"
+
+namespace gw::import {
+
+class NumberApi {
+ public:
+  explicit NumberApi(ModuleContext& ctx) : ctx_(ctx) {}
+  void registerRoutes(http::Router& router);
+
+  boost::asio::awaitable<http::Response> list(http::Request& req);
+  boost::asio::awaitable<http::Response> get(http::Request& req);
+  boost::asio::awaitable<http::Response> remove(http::Request& req);
+
+ private:
+  ModuleContext& ctx_;
+};
+
+}  // namespace gw::import

@@ -1,0 +1,321 @@
+#include "modules/import/provider_api.hpp"
+
+#include <unordered_set>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+#include "modules/import/json_io.hpp"
+#include "modules/import/task_group.hpp"
+#include "modules/import/twilio_errors.hpp"
+#include "modules/import/validation.hpp"
+#include "modules/import/views.hpp"
+#include "sip/routing_table.hpp"
+#include "common/e164.hpp"
+#include "store/store.hpp"
+
+namespace gw::import {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr size_t kMaxNameLength = 100;
+constexpr size_t kTwilioFriendlyNameMax = 64;
+
+twilio::Credentials credentialsOf(const store::Provider& p) { return {p.accountSid, p.authToken}; }
+
+}  // namespace
+
+std::variant<store::Provider, Response> findOwnProvider(const ModuleContext& ctx,
+                                                        const Request& req,
+                                                        const std::string& id) {
+  if (!isUuid(id)) {
+    return Response::validationProblem({{"id", "The provider id must be a UUID."}}, req.path);
+  }
+  auto txn = ctx.store.read();
+  auto p = ctx.store.getProvider(txn, id);
+  // Another org's provider is indistinguishable from a missing one.
+  if (!p || p->orgId != req.orgId) {
+    return Response::problem(404, "No provider with id " + id + ".", req.path);
+  }
+  return std::move(*p);
+}
+
+void ProviderApi::registerRoutes(http::Router& router) {
+  router.add("POST", "/api/v1/providers/twilio",
+             [this](Request& r) { return create(r); });
+  router.add("GET", "/api/v1/providers", [this](Request& r) { return list(r); });
+  router.add("GET", "/api/v1/providers/{id}", [this](Request& r) { return get(r); });
+  router.add("GET", "/api/v1/providers/twilio/{id}", [this](Request& r) { return get(r); });
+  router.add("DELETE", "/api/v1/providers/{id}", [this](Request& r) { return remove(r); });
+  router.add("GET", "/api/v1/providers/twilio/{id}/available-numbers",
+             [this](Request& r) { return availableNumbers(r); });
+}
+
+awaitable<Response> ProviderApi::create(Request& req) {
+  auto parsed = parseJsonObjectBody(req);
+  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  const auto& body = std::get<rapidjson::Document>(parsed);
+
+  FieldErrors errors;
+  auto accountSid = stringField(body, "accountSid");
+  auto authToken = stringField(body, "authToken");
+  auto name = stringField(body, "name");
+  auto region = stringField(body, "region");
+  auto trunkSid = stringField(body, "trunkSid");
+  if (!accountSid.present) {
+    errors.emplace_back("accountSid", "accountSid is required.");
+  } else if (accountSid.wrongType || !isSid(accountSid.value, "AC")) {
+    errors.emplace_back("accountSid",
+                        "accountSid must be 'AC' followed by 32 lowercase hex characters.");
+  }
+  if (!authToken.present) {
+    errors.emplace_back("authToken", "authToken is required.");
+  } else if (authToken.wrongType || !isLowerHex(authToken.value, 32)) {
+    errors.emplace_back("authToken", "authToken must be 32 lowercase hex characters.");
+  }
+  if (name.wrongType || name.value.size() > kMaxNameLength) {
+    errors.emplace_back("name", "name must be a string of at most 100 characters.");
+  }
+  if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
+    errors.emplace_back("region",
+                        "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
+  }
+  if (trunkSid.wrongType || (trunkSid.present && !isSid(trunkSid.value, "TK"))) {
+    errors.emplace_back("trunkSid",
+                        "trunkSid must be 'TK' followed by 32 lowercase hex characters.");
+  }
+  bool supportsCallTransfer = false;
+  if (auto it = body.FindMember("supportsCallTransfer");
+      it != body.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool()) {
+      errors.emplace_back("supportsCallTransfer", "supportsCallTransfer must be true or false.");
+    } else {
+      supportsCallTransfer = it->value.GetBool();
+    }
+  }
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  auto duplicateOf = [&]() -> std::optional<store::Provider> {
+    auto txn = ctx_.store.read();
+    for (auto& p : ctx_.store.listProviders(txn, req.orgId)) {
+      if (p.accountSid == accountSid.value) return p;
+    }
+    return std::nullopt;
+  };
+  if (auto dup = duplicateOf()) {
+    co_return Response::problem(409,
+                                "A provider for account " + accountSid.value +
+                                    " already exists: " + dup->id + ". Use it, or delete it first.",
+                                req.path);
+  }
+
+  twilio::Credentials creds{accountSid.value, authToken.value};
+  auto account = co_await ctx_.twilio.fetchAccount(creds);
+  if (!account) {
+    const auto& e = account.error();
+    if (e.isAuthFailure() || e.isNotFound()) {
+      co_return Response::problem(
+          422,
+          "Twilio rejected the credentials of account " + accountSid.value + " (" + e.describe() +
+              "). Check the account SID and auth token in the Twilio console.",
+          req.path);
+    }
+    co_return twilioFailure(e, "checking the credentials", req.path);
+  }
+
+  store::Provider p;
+  p.id = newUuid();
+  p.orgId = req.orgId;
+  p.name = name.present ? name.value : account->friendlyName;
+  if (p.name.size() > kMaxNameLength) p.name.resize(kMaxNameLength);
+  p.accountSid = accountSid.value;
+  p.authToken = authToken.value;
+  p.region = region.value;
+  p.supportsCallTransfer = supportsCallTransfer;
+  p.createdMs = p.updatedMs = p.lastVerifiedMs = nowUnixMillis();
+
+  if (trunkSid.present) {
+    auto trunk = co_await ctx_.twilio.fetchTrunk(creds, trunkSid.value);
+    if (!trunk) {
+      if (trunk.error().isNotFound()) {
+        co_return Response::validationProblem(
+            {{"trunkSid", "Trunk " + trunkSid.value + " does not exist in account " +
+                              accountSid.value + "."}},
+            req.path);
+      }
+      co_return twilioFailure(trunk.error(), "fetching the trunk", req.path);
+    }
+    p.trunkSid = trunk->sid;
+    p.terminationUri = trunk->domainName;
+    p.trunkCreatedByGateway = false;
+  } else {
+    std::string friendly = "gateway " + p.name;
+    if (friendly.size() > kTwilioFriendlyNameMax) friendly.resize(kTwilioFriendlyNameMax);
+    auto trunk = co_await ctx_.twilio.createTrunk(creds, friendly);
+    if (!trunk) co_return twilioFailure(trunk.error(), "creating the SIP trunk", req.path);
+    auto ou = co_await ctx_.twilio.createOriginationUrl(creds, trunk->sid, ctx_.publicSipUri,
+                                                       "gateway");
+    if (!ou) {
+      // Leave nothing behind in the customer's account.
+      auto undo = co_await ctx_.twilio.deleteTrunk(creds, trunk->sid);
+      if (!undo) {
+        log::warn("providers", "could not delete trunk ", trunk->sid,
+                  " after a failed origination URL: ", undo.error().describe());
+      }
+      co_return twilioFailure(ou.error(), "creating the trunk's origination URL", req.path);
+    }
+    p.trunkSid = trunk->sid;
+    p.terminationUri = trunk->domainName;
+    p.originationUrlSid = *ou;
+    p.trunkCreatedByGateway = true;
+  }
+
+  // Another request may have registered the same account while Twilio answered.
+  if (auto dup = duplicateOf()) {
+    if (p.trunkCreatedByGateway) (void)co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);
+    co_return Response::problem(409,
+                                "A provider for account " + accountSid.value +
+                                    " already exists: " + dup->id + ".",
+                                req.path);
+  }
+  {
+    auto txn = ctx_.store.write();
+    ctx_.store.putProvider(txn, p);
+    txn.commit();
+  }
+  log::info("providers", "created provider ", p.id, " for account ", p.accountSid, " trunk ",
+            p.trunkSid, p.trunkCreatedByGateway ? " (created)" : " (adopted)");
+  Response resp = Response::json(201, providerJson(p, 0));
+  resp.set("Location", "/api/v1/providers/twilio/" + p.id);
+  co_return resp;
+}
+
+awaitable<Response> ProviderApi::list(Request& req) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  auto txn = ctx_.store.read();
+  auto providers = ctx_.store.listProviders(txn, req.orgId);
+  w.StartObject();
+  writeKey(w, "items");
+  w.StartArray();
+  for (const auto& p : providers) writeProvider(w, p, ctx_.store.countNumbersOfProvider(txn, p.id));
+  w.EndArray();
+  writeKey(w, "totalCount");
+  w.Uint64(providers.size());
+  w.EndObject();
+  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+awaitable<Response> ProviderApi::get(Request& req) {
+  auto found = findOwnProvider(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const auto& p = std::get<store::Provider>(found);
+  uint64_t count = 0;
+  {
+    auto txn = ctx_.store.read();
+    count = ctx_.store.countNumbersOfProvider(txn, p.id);
+  }
+  co_return Response::json(200, providerJson(p, count));
+}
+
+awaitable<Response> ProviderApi::remove(Request& req) {
+  auto found = findOwnProvider(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const auto p = std::get<store::Provider>(found);
+  auto creds = credentialsOf(p);
+
+  std::vector<store::PhoneNumber> numbers;
+  {
+    auto txn = ctx_.store.read();
+    numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
+  }
+
+  // Clean up the customer's Twilio account first; local state changes only once Twilio
+  // agreed, so a failed delete can simply be repeated. Revoked credentials cannot clean
+  // anything up: the local records are removed anyway, and the log says what was left.
+  bool credentialsRevoked = false;
+  if (p.trunkCreatedByGateway) {
+    auto r = co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);  // releases its numbers
+    if (!r) {
+      if (!r.error().isAuthFailure()) co_return twilioFailure(r.error(), "deleting the trunk", req.path);
+      credentialsRevoked = true;
+    }
+  } else {
+    std::optional<twilio::TwilioError> failure;
+    co_await forEachConcurrently(
+        numbers.size(), ctx_.twilio.config().concurrency,
+        [&](size_t i) -> awaitable<void> {
+          auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, numbers[i].phoneNumberSid);
+          if (!r && !failure) failure = r.error();
+        },
+        [&] { return failure.has_value(); });
+    if (failure) {
+      if (!failure->isAuthFailure()) {
+        co_return twilioFailure(*failure, "detaching the provider's numbers from its trunk",
+                                req.path);
+      }
+      credentialsRevoked = true;
+    }
+  }
+  if (credentialsRevoked) {
+    log::warn("providers", "provider ", p.id, ": Twilio rejected the credentials; trunk ",
+              p.trunkSid, " and its numbers were left in account ", p.accountSid);
+  }
+
+  std::vector<uint64_t> unroute;
+  {
+    auto txn = ctx_.store.write();
+    // Numbers imported while Twilio was being cleaned up are removed too.
+    for (const auto& n : ctx_.store.listNumbersOfProvider(txn, p.id)) {
+      ctx_.store.deleteNumber(txn, n.id);
+      if (auto key = e164Key(n.phoneNumber)) unroute.push_back(*key);
+    }
+    ctx_.store.deleteProvider(txn, p.id);
+    txn.commit();
+  }
+  ctx_.routes.apply({}, unroute);
+  log::info("providers", "deleted provider ", p.id, " and its ", unroute.size(), " numbers");
+  co_return Response::noContent();
+}
+
+awaitable<Response> ProviderApi::availableNumbers(Request& req) {
+  auto found = findOwnProvider(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const auto p = std::get<store::Provider>(found);
+
+  auto listing = co_await ctx_.twilio.listNumbers(credentialsOf(p), SIZE_MAX);
+  if (!listing) co_return twilioFailure(listing.error(), "listing the account's numbers", req.path);
+
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  auto txn = ctx_.store.read();
+  w.StartObject();
+  writeKey(w, "items");
+  w.StartArray();
+  for (const auto& n : listing->numbers) {
+    auto stored = ctx_.store.findNumberBySid(txn, n.sid);
+    w.StartObject();
+    writeString(w, "phoneNumberSid", n.sid);
+    writeString(w, "phoneNumber", n.phoneNumber);
+    writeString(w, "friendlyName", n.friendlyName);
+    writeStringOrNull(w, "trunkSid", n.trunkSid);
+    writeKey(w, "imported");
+    w.Bool(stored.has_value() && stored->orgId == req.orgId);
+    if (stored && stored->orgId == req.orgId) {
+      writeString(w, "phoneNumberId", stored->id);
+      writeString(w, "importedByProviderId", stored->providerId);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  writeKey(w, "totalCount");
+  w.Uint64(listing->numbers.size());
+  w.EndObject();
+  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+}  // namespace gw::import

@@ -1,0 +1,115 @@
+#include "gateway/auth.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace gw::gateway {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/gw-auth-XXXXXX";
+    path_ = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+http::Request apiRequest(std::string authorization) {
+  http::Request r;
+  r.method = "GET";
+  r.path = "/api/v1/providers";
+  if (!authorization.empty()) r.headers.push_back({"Authorization", std::move(authorization)});
+  return r;
+}
+
+TEST(AuthTest, ConstantTimeEqualsComparesWholeStrings) {
+  EXPECT_TRUE(constantTimeEquals("abc", "abc"));
+  EXPECT_FALSE(constantTimeEquals("abc", "abd"));
+  EXPECT_FALSE(constantTimeEquals("abc", "abcd"));
+  EXPECT_FALSE(constantTimeEquals("", "a"));
+  EXPECT_TRUE(constantTimeEquals("", ""));
+}
+
+TEST(AuthTest, ValidTokenSetsTheOrg) {
+  TokenAuth auth;
+  auth.add("token-for-org-one-0001", "org-1");
+  auth.add("token-for-org-two-0002", "org-2");
+  auto req = apiRequest("Bearer token-for-org-two-0002");
+  EXPECT_FALSE(auth.check(req).has_value());
+  EXPECT_EQ(req.orgId, "org-2");
+}
+
+TEST(AuthTest, MissingOrWrongTokenIs401WithoutTheToken) {
+  TokenAuth auth;
+  auth.add("token-for-org-one-0001", "org-1");
+  for (std::string header : {"", "Bearer nope-nope-nope-nope", "Basic dXNlcjpwYXNz", "Bearer "}) {
+    auto req = apiRequest(header);
+    auto resp = auth.check(req);
+    ASSERT_TRUE(resp.has_value()) << header;
+    EXPECT_EQ(resp->status, 401);
+    EXPECT_EQ(resp->body.find("token-for-org-one"), std::string::npos);
+    EXPECT_EQ(resp->body.find("nope-nope"), std::string::npos);
+    EXPECT_TRUE(req.orgId.empty());
+  }
+}
+
+TEST(AuthTest, RoutesOutsideApiNeedNoToken) {
+  TokenAuth auth;
+  auth.add("token-for-org-one-0001", "org-1");
+  http::Request req;
+  req.method = "GET";
+  req.path = "/healthz";
+  EXPECT_FALSE(auth.check(req).has_value());
+}
+
+TEST(AuthTest, LoadsTokensFile) {
+  TempDir dir;
+  std::string path = dir.path() + "/tokens";
+  std::ofstream(path) << "# comment\n\ntoken-aaaaaaaaaaaaaaaa org-a\ntoken-bbbbbbbbbbbbbbbb org-b\n";
+  TokenAuth auth;
+  ASSERT_TRUE(auth.loadFile(path).ok());
+  EXPECT_EQ(auth.size(), 2u);
+  EXPECT_EQ(auth.orgOf("token-bbbbbbbbbbbbbbbb"), "org-b");
+  EXPECT_EQ(auth.orgOf("token-cccccccccccccccc"), std::nullopt);
+}
+
+TEST(AuthTest, RejectsMalformedTokensFileWithLineNumber) {
+  TempDir dir;
+  std::string path = dir.path() + "/tokens";
+  std::ofstream(path) << "token-aaaaaaaaaaaaaaaa org-a\nlonely-token-without-org\n";
+  TokenAuth auth;
+  auto r = auth.loadFile(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("line 2"), std::string::npos);
+  EXPECT_EQ(auth.size(), 0u);
+  EXPECT_FALSE(auth.loadFile(dir.path() + "/missing").ok());
+}
+
+TEST(AuthTest, GeneratedTokenFileIsPrivateAndReused) {
+  TempDir dir;
+  auto first = loadOrCreateTokenFile(dir.path() + "/data");
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->second);
+  EXPECT_EQ(first->first.size(), 64u);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir.path() + "/data/admin-token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto second = loadOrCreateTokenFile(dir.path() + "/data");
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->second);
+  EXPECT_EQ(second->first, first->first);
+}
+
+}  // namespace
+}  // namespace gw::gateway
