@@ -41,6 +41,8 @@ class Emulator {
   // For tests and the control routes; only touch it on the io_context thread.
   State& state() { return state_; }
   RequestStats& stats() { return stats_; }
+  // Open client connections (tests check that clients reuse them).
+  size_t connectionCount() const { return server_.connectionCount(); }
 
  private:
   Options options_;
