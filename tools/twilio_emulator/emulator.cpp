@@ -26,6 +26,7 @@ GateOptions gateOptions(const Options& o) {
   g.errorRate = o.errorRate;
   g.maxConcurrency = o.maxConcurrency;
   g.seed = o.seed;
+  g.retryAfterSeconds = o.retryAfterSeconds;
   return g;
 }
 

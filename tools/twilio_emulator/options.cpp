@@ -97,7 +97,7 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
     }
     const bool known = arg == "--listen" || arg == "--account" || arg == "--numbers" ||
                        arg == "--latency-ms" || arg == "--error-rate" ||
-                       arg == "--max-concurrency" || arg == "--seed";
+                       arg == "--max-concurrency" || arg == "--seed" || arg == "--retry-after";
     if (!known) {
       out.error = "unknown option " + std::string(arg) + " (see --help)";
       return out;
@@ -127,6 +127,10 @@ ParsedOptions parseOptions(const std::vector<std::string>& args) {
       auto n = parseUnsigned<size_t>(value);
       if (!n) error = "--max-concurrency expects a count (0: unlimited)";
       if (n) o.maxConcurrency = *n;
+    } else if (arg == "--retry-after") {
+      auto n = parseUnsigned<uint32_t>(value);
+      if (!n || *n > 3600) error = "--retry-after expects seconds from 0 to 3600";
+      if (n) o.retryAfterSeconds = *n;
     } else if (arg == "--seed") {
       auto n = parseUnsigned<uint64_t>(value);
       if (!n) error = "--seed expects an unsigned integer";
@@ -160,6 +164,8 @@ Usage: twilio-emulator [options]
   --max-concurrency C      Twilio API requests per account in flight beyond C are answered
                            429 / code 20429 (default 0: unlimited)
   --seed S                 seed for SIDs and injected errors (default 1)
+  --retry-after S          send Retry-After: S on 429 and 503 answers (default 0: none;
+                           Twilio does not document the header for these APIs)
   --reattach-same-trunk-ok answer 201 instead of 409 when a number is attached to the
                            trunk it is already on (Twilio's answer is undocumented)
   --help                   this text

@@ -29,6 +29,9 @@ struct Options {
   // Re-attaching a number to the trunk it is already on: Twilio's answer is undocumented
   // (users report 409). This switch makes the emulator answer 201 instead.
   bool reattachSameTrunkOk = false;
+  // Seconds sent as Retry-After on 429 and 503 answers. Twilio does not document the
+  // header for these APIs; 0 (the default) sends none, as observed.
+  uint32_t retryAfterSeconds = 0;
 };
 
 struct ParsedOptions {

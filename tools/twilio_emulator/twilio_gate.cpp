@@ -113,6 +113,9 @@ boost::asio::awaitable<http::Response> TwilioGate::serve(std::shared_ptr<const R
     }
   }
 
+  if (options_.retryAfterSeconds > 0 && (response.status == 429 || response.status == 503)) {
+    response.set("Retry-After", std::to_string(options_.retryAfterSeconds));
+  }
   response.set("Twilio-Concurrent-Requests", std::to_string(concurrent));
   response.set("Twilio-Request-Duration",
                durationHeader(std::chrono::steady_clock::now() - started));

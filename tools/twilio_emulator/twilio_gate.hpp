@@ -26,6 +26,7 @@ struct GateOptions {
   double errorRate = 0.0;
   size_t maxConcurrency = 0;  // per account, like Twilio's REST concurrency limit; 0: none
   uint64_t seed = 1;
+  uint32_t retryAfterSeconds = 0;  // Retry-After on 429 and 503 answers; 0: none
 };
 
 // Runs once the caller is authenticated, its request admitted and the latency served.

@@ -188,6 +188,29 @@ TEST_F(TwilioClientTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(client_->stats().requests, 3u);
 }
 
+TEST_F(TwilioClientTest, HonoursRetryAfterOnTooManyRequests) {
+  auto o = options();
+  o.maxConcurrency = 1;  // the second of two concurrent requests gets 429
+  o.latency = std::chrono::milliseconds(200);
+  o.retryAfterSeconds = 1;
+  TwilioConfig config;
+  config.concurrency = 2;
+  start(o, config);
+  auto started = std::chrono::steady_clock::now();
+  size_t failed = run([&]() -> asio::awaitable<size_t> {
+    size_t bad = 0;
+    co_await import::forEachConcurrently(2, 2, [&](size_t) -> asio::awaitable<void> {
+      auto r = co_await client_->fetchAccount(creds_);
+      if (!r.ok()) ++bad;
+    });
+    co_return bad;
+  }());
+  EXPECT_EQ(failed, 0u);
+  EXPECT_GE(client_->stats().retries, 1u);
+  // The jittered backoff alone is capped at 5 ms here: only Retry-After explains a second.
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+}
+
 TEST_F(TwilioClientTest, ConcurrencyStaysWithinTheAccountBound) {
   auto o = options(40);
   o.latency = std::chrono::milliseconds(30);

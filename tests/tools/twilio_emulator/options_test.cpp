@@ -10,7 +10,8 @@ TEST(TwilioEmulatorOptionsTest, ParsesEveryFlag) {
       parseOptions({"--listen", "0.0.0.0:0", "--account",
                     "AC0123456789abcdef0123456789abcdef:aaaabbbbccccddddeeeeffff00001111",
                     "--numbers=100000", "--latency-ms", "25", "--error-rate", "0.25",
-                    "--max-concurrency", "4", "--seed", "42", "--reattach-same-trunk-ok"});
+                    "--max-concurrency", "4", "--seed", "42", "--reattach-same-trunk-ok",
+                    "--retry-after", "2"});
   ASSERT_TRUE(parsed.error.empty()) << parsed.error;
   const Options& o = parsed.options;
   EXPECT_EQ(o.host, "0.0.0.0");
@@ -23,6 +24,8 @@ TEST(TwilioEmulatorOptionsTest, ParsesEveryFlag) {
   EXPECT_EQ(o.maxConcurrency, 4u);
   EXPECT_EQ(o.seed, 42u);
   EXPECT_TRUE(o.reattachSameTrunkOk);
+  EXPECT_EQ(o.retryAfterSeconds, 2u);
+  EXPECT_FALSE(parseOptions({"--retry-after", "-1"}).error.empty());
 }
 
 TEST(TwilioEmulatorOptionsTest, DefaultsMatchTheHelp) {
