@@ -145,8 +145,9 @@ awaitable<Response> NumberApi::remove(Request& req) {
         req.path);
   }
 
-  auto detached = co_await ctx_.twilio.detachNumber({provider.accountSid, provider.authToken},
-                                                    provider.trunkSid, n->phoneNumberSid);
+  // A named local: GCC 12 destroys a braced temporary inside a co_await expression twice.
+  const twilio::Credentials creds{provider.accountSid, provider.authToken};
+  auto detached = co_await ctx_.twilio.detachNumber(creds, provider.trunkSid, n->phoneNumberSid);
   if (!detached) {
     co_return twilioFailure(detached.error(), "detaching the number from the trunk", req.path);
   }
