@@ -1,0 +1,86 @@
+#pragma once
+// A twilio-emulator child process and typed access to its unauthenticated control routes.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/child_process.hpp"
+#include "harness/http_client.hpp"
+#include "harness/test_values.hpp"
+
+namespace gw::integration {
+
+struct EmulatorOptions {
+  std::vector<TwilioAccount> accounts;
+  int numbers = 5;  // per account
+  int latencyMs = 0;
+  double errorRate = 0;  // fraction of Twilio requests answered 500/503
+  uint64_t seed = 1;
+  int maxConcurrency = 0;  // 0: no limit; else 429/20429 beyond this many in flight
+};
+
+struct EmulatorNumber {
+  std::string sid;
+  std::string phoneNumber;
+  std::optional<std::string> trunkSid;  // nullopt: on no trunk
+  bool operator==(const EmulatorNumber&) const = default;
+};
+
+// GET /emulator/stats: "<METHOD> <route pattern>" -> HTTP status -> count.
+struct EmulatorStats {
+  std::map<std::string, std::map<int, uint64_t>> requests;
+  uint64_t total = 0;
+  uint64_t inFlightMax = 0;
+
+  // Requests to the Twilio API routes (the control routes under /emulator/ excluded).
+  uint64_t twilioRequests() const;
+  // Twilio API requests whose route contains `fragment` and whose method is `method`.
+  uint64_t requestsTo(std::string_view method, std::string_view fragment) const;
+  // Twilio API responses with this status.
+  uint64_t responsesWithStatus(int status) const;
+  // Twilio API responses with a status of 500 or more.
+  uint64_t serverErrors() const;
+};
+
+class EmulatorProcess {
+ public:
+  EmulatorProcess(std::string binary, EmulatorOptions options);
+  ~EmulatorProcess();
+
+  // Starts it and waits for its "listening on" line. Throws on failure.
+  void start();
+  std::optional<ExitStatus> stop();
+  bool running() const { return process_ && process_->running(); }
+  // Set when the current run ended without stop().
+  std::optional<ExitStatus> unexpectedExit() const;
+
+  const EmulatorOptions& options() const { return options_; }
+  // "http://127.0.0.1:PORT", both the 2010-04-01 API and Trunking v1.
+  const std::string& baseUrl() const { return baseUrl_; }
+  std::string output() const;
+
+  // Control routes; each throws std::runtime_error on an unexpected answer.
+  std::vector<EmulatorNumber> numbers(const std::string& accountSid);
+  std::vector<EmulatorNumber> addNumbers(const std::string& accountSid, int count);
+  EmulatorStats stats();
+  void resetStats();
+
+  // GET /v1/Trunks/{TK} as the account: the HTTP status (200, 404...).
+  long trunkStatus(const TwilioAccount& account, const std::string& trunkSid);
+
+ private:
+  std::string binary_;
+  EmulatorOptions options_;
+  std::unique_ptr<ChildProcess> process_;
+  bool stopRequested_ = false;
+  std::string earlierOutput_;
+  std::string baseUrl_;
+  HttpClient http_;
+};
+
+std::vector<std::string> sidsOf(const std::vector<EmulatorNumber>& numbers);
+
+}  // namespace gw::integration
