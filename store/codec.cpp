@@ -49,16 +49,27 @@ class Reader {
     pos_ = 1;
   }
   std::string str() {
+    std::string s;
+    str(s);
+    return s;
+  }
+  void str(std::string& out) {
     uint32_t n = static_cast<uint32_t>(u64(4));
     need(n);
-    std::string s(in_.substr(pos_, n));
+    out.assign(in_.data() + pos_, n);
     pos_ += n;
-    return s;
   }
   int64_t i64() { return static_cast<int64_t>(u64(8)); }
   bool flag() {
     need(1);
     return in_[pos_++] != 0;
+  }
+  // Bytes left over mean a record this code does not understand: refuse rather than
+  // silently drop fields when the record is written back.
+  void end() {
+    if (pos_ != in_.size()) {
+      throw StoreError(std::string("store: ") + what_ + " record is longer than its format");
+    }
   }
 
  private:
@@ -86,10 +97,22 @@ class Reader {
 
 std::string encode(const Provider& p) {
   return Writer(kProviderFormat)
-      .str(p.id).str(p.orgId).str(p.name).str(p.providerType).str(p.accountSid)
-      .str(p.authToken).str(p.region).flag(p.supportsCallTransfer).str(p.trunkSid)
-      .flag(p.trunkCreatedByGateway).str(p.originationUrlSid).str(p.terminationUri)
-      .str(p.verificationStatus).i64(p.createdMs).i64(p.updatedMs).i64(p.lastVerifiedMs)
+      .str(p.id)
+      .str(p.orgId)
+      .str(p.name)
+      .str(p.providerType)
+      .str(p.accountSid)
+      .str(p.authToken)
+      .str(p.region)
+      .flag(p.supportsCallTransfer)
+      .str(p.trunkSid)
+      .flag(p.trunkCreatedByGateway)
+      .str(p.originationUrlSid)
+      .str(p.terminationUri)
+      .str(p.verificationStatus)
+      .i64(p.createdMs)
+      .i64(p.updatedMs)
+      .i64(p.lastVerifiedMs)
       .take();
 }
 
@@ -112,30 +135,43 @@ Provider decodeProvider(std::string_view bytes) {
   p.createdMs = r.i64();
   p.updatedMs = r.i64();
   p.lastVerifiedMs = r.i64();
+  r.end();
   return p;
 }
 
 std::string encode(const PhoneNumber& n) {
   return Writer(kNumberFormat)
-      .str(n.id).str(n.orgId).str(n.providerId).str(n.phoneNumberSid).str(n.phoneNumber)
-      .str(n.displayName).str(n.description).str(n.incomingCallsAgentId).i64(n.createdMs)
+      .str(n.id)
+      .str(n.orgId)
+      .str(n.providerId)
+      .str(n.phoneNumberSid)
+      .str(n.phoneNumber)
+      .str(n.displayName)
+      .str(n.description)
+      .str(n.incomingCallsAgentId)
+      .i64(n.createdMs)
       .i64(n.updatedMs)
       .take();
 }
 
-PhoneNumber decodeNumber(std::string_view bytes) {
+void decodeNumber(std::string_view bytes, PhoneNumber& n) {
   Reader r(bytes, kNumberFormat, "phone number");
-  PhoneNumber n;
-  n.id = r.str();
-  n.orgId = r.str();
-  n.providerId = r.str();
-  n.phoneNumberSid = r.str();
-  n.phoneNumber = r.str();
-  n.displayName = r.str();
-  n.description = r.str();
-  n.incomingCallsAgentId = r.str();
+  r.str(n.id);
+  r.str(n.orgId);
+  r.str(n.providerId);
+  r.str(n.phoneNumberSid);
+  r.str(n.phoneNumber);
+  r.str(n.displayName);
+  r.str(n.description);
+  r.str(n.incomingCallsAgentId);
   n.createdMs = r.i64();
   n.updatedMs = r.i64();
+  r.end();
+}
+
+PhoneNumber decodeNumber(std::string_view bytes) {
+  PhoneNumber n;
+  decodeNumber(bytes, n);
   return n;
 }
 

@@ -11,8 +11,11 @@ namespace gw::store::codec {
 
 std::string encode(const Provider& p);
 std::string encode(const PhoneNumber& n);
-// Throw StoreError on a truncated or unknown record.
+// Throw StoreError on a truncated, overlong or unknown record.
 Provider decodeProvider(std::string_view bytes);
 PhoneNumber decodeNumber(std::string_view bytes);
+// Decodes into `out`, reusing its strings' buffers: a scan over every number then
+// allocates nothing once the buffers are large enough.
+void decodeNumber(std::string_view bytes, PhoneNumber& out);
 
 }  // namespace gw::store::codec

@@ -8,7 +8,7 @@
 namespace gw::store {
 
 struct Provider {
-  std::string id;     // UUID
+  std::string id;  // UUID
   std::string orgId;
   std::string name;
   std::string providerType = "twilio";
@@ -16,14 +16,16 @@ struct Provider {
   std::string authToken;   // secret: never logged, never returned by the API
   std::string region;      // "us1" ... or empty
   bool supportsCallTransfer = false;
-  std::string trunkSid;              // TK...
+  std::string trunkSid;                // TK...
   bool trunkCreatedByGateway = false;  // only then does provider delete remove the trunk
-  std::string originationUrlSid;     // OU... created by the gateway, or empty
-  std::string terminationUri;        // "<domain>.pstn.twilio.com" or empty
+  std::string originationUrlSid;       // OU... created by the gateway, or empty
+  std::string terminationUri;          // "<domain>.pstn.twilio.com" or empty
   std::string verificationStatus = "verified";
   int64_t createdMs = 0;
   int64_t updatedMs = 0;
   int64_t lastVerifiedMs = 0;
+
+  bool operator==(const Provider&) const = default;
 };
 
 struct PhoneNumber {
@@ -37,6 +39,8 @@ struct PhoneNumber {
   std::string incomingCallsAgentId;  // empty when unlinked
   int64_t createdMs = 0;
   int64_t updatedMs = 0;
+
+  bool operator==(const PhoneNumber&) const = default;
 };
 
 struct NumberFilter {

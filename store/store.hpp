@@ -61,19 +61,28 @@ class Store {
  public:
   // Opens (creating if needed) the LMDB environment in `dir` and migrates it to the
   // current schema version. Throws StoreError with a clear message on failure, including
-  // a schema newer than this binary understands.
+  // a schema newer than this binary understands. A process opens a directory once (LMDB's
+  // rule): share the Store rather than opening it again.
   static std::unique_ptr<Store> open(const std::string& dir, StoreOptions options = {});
   ~Store();
 
-  static constexpr uint32_t kSchemaVersion = 1;
+  // The on-disk layout of each version is in store/schema.hpp, the steps between them in
+  // store/migrations.cpp.
+  static constexpr uint32_t kSchemaVersion = 2;
   uint32_t schemaVersion() const;
 
   ReadTxn read() const;
-  WriteTxn write();  // one writer at a time (LMDB's rule); the control thread owns writes
+  // One writer at a time (LMDB's rule); the control thread owns writes. Another thread's
+  // write() waits for the current writer; a second write() on the thread that holds the
+  // open WriteTxn throws StoreError instead of deadlocking. A WriteTxn ends (commit or
+  // destruction) on the thread that began it; a ReadTxn may end on any thread.
+  WriteTxn write();
 
   // Providers
   std::optional<Provider> getProvider(const ReadTxn& txn, std::string_view id) const;
+  // Ordered by createdMs, then id.
   std::vector<Provider> listProviders(const ReadTxn& txn, std::string_view orgId) const;
+  // O(1): LMDB counts the provider's index entries.
   uint64_t countNumbersOfProvider(const ReadTxn& txn, std::string_view providerId) const;
   void putProvider(WriteTxn& txn, const Provider& provider);  // insert or replace
   void deleteProvider(WriteTxn& txn, std::string_view id);    // numbers are deleted separately
@@ -82,18 +91,28 @@ class Store {
   std::optional<PhoneNumber> getNumber(const ReadTxn& txn, std::string_view id) const;
   std::optional<PhoneNumber> findNumberBySid(const ReadTxn& txn, std::string_view sid) const;
   std::optional<PhoneNumber> findNumberByE164(const ReadTxn& txn, std::string_view e164) const;
+  // In E.164 order.
   std::vector<PhoneNumber> listNumbersOfProvider(const ReadTxn& txn,
                                                  std::string_view providerId) const;
+  // The numbers matching every filter that is set, in E.164 order; items are the matches
+  // [skip, skip + take) and totalCount counts all matches. Cost: a phoneNumber filter is
+  // one lookup; a providerId filter reads that provider's numbers; an org with no other
+  // filter reads only the page's records; agent filters read the org's numbers.
   NumberPage listNumbers(const ReadTxn& txn, const NumberFilter& filter, uint64_t skip,
                          uint64_t take) const;
-  // Calls fn for every stored number (start-up rebuild of the routing table).
+  // Calls fn for every stored number, in id order (start-up rebuild of the routing table).
+  // fn is handed the same object each time, refilled: copy what must outlive the call.
   void forEachNumber(const ReadTxn& txn, const std::function<void(const PhoneNumber&)>& fn) const;
 
   // Inserts a new number with its indexes. Throws StoreError if its id, SID or E.164 number
-  // is already stored (callers check first; this is the last line of defence).
+  // is already stored (callers check first; this is the last line of defence). A refused
+  // insert has changed nothing, so the transaction may go on with other numbers.
   void insertNumber(WriteTxn& txn, const PhoneNumber& number);
-  void updateNumber(WriteTxn& txn, const PhoneNumber& number);  // same id, SID and E.164
-  bool deleteNumber(WriteTxn& txn, std::string_view id);        // false when absent
+  // Replaces the record with the same id; the indexes follow any change of SID, E.164
+  // number, provider or org. Throws StoreError, changing nothing, when the id is not stored
+  // or the new SID or E.164 number belongs to another number.
+  void updateNumber(WriteTxn& txn, const PhoneNumber& number);
+  bool deleteNumber(WriteTxn& txn, std::string_view id);  // false when absent
 
   // The same read operations are available inside a write transaction.
   std::optional<Provider> getProvider(const WriteTxn& txn, std::string_view id) const;
@@ -102,6 +121,11 @@ class Store {
   std::optional<PhoneNumber> findNumberByE164(const WriteTxn& txn, std::string_view e164) const;
   std::vector<PhoneNumber> listNumbersOfProvider(const WriteTxn& txn,
                                                  std::string_view providerId) const;
+  std::vector<Provider> listProviders(const WriteTxn& txn, std::string_view orgId) const;
+  uint64_t countNumbersOfProvider(const WriteTxn& txn, std::string_view providerId) const;
+  NumberPage listNumbers(const WriteTxn& txn, const NumberFilter& filter, uint64_t skip,
+                         uint64_t take) const;
+  void forEachNumber(const WriteTxn& txn, const std::function<void(const PhoneNumber&)>& fn) const;
 
  private:
   struct Impl;

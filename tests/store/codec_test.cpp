@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "store/store.hpp"
+#include "tests/store/sample_records.hpp"
 
 namespace gw::store {
 namespace {
@@ -36,6 +37,29 @@ TEST(CodecTest, TruncatedOrUnknownRecordsAreErrors) {
   bytes[0] = 99;
   EXPECT_THROW(codec::decodeNumber(bytes), StoreError);
   EXPECT_THROW(codec::decodeProvider(""), StoreError);
+}
+
+TEST(CodecTest, ProviderRoundTripsEveryField) {
+  Provider p = testing::sampleProvider("p1", "org-1", -3);
+  p.authToken = std::string("se\0cret", 7);
+  EXPECT_EQ(codec::decodeProvider(codec::encode(p)), p);
+  EXPECT_EQ(codec::decodeProvider(codec::encode(Provider{})), Provider{});
+}
+
+TEST(CodecTest, DecodingIntoAUsedRecordReplacesEveryField) {
+  PhoneNumber n = testing::sampleNumber(1);
+  n.incomingCallsAgentId = std::string(100, 'a');
+  PhoneNumber shorter = testing::sampleNumber(2);
+  codec::decodeNumber(codec::encode(shorter), n);
+  EXPECT_EQ(n, shorter);
+}
+
+TEST(CodecTest, RecordsLongerThanTheirFormatAreErrors) {
+  std::string number = codec::encode(testing::sampleNumber(1));
+  std::string provider = codec::encode(testing::sampleProvider("p1"));
+  EXPECT_THROW(codec::decodeNumber(number + "x"), StoreError);
+  EXPECT_THROW(codec::decodeProvider(provider + "x"), StoreError);
+  EXPECT_THROW(codec::decodeProvider(number), StoreError);
 }
 
 }  // namespace

@@ -1,282 +1,398 @@
 #include "store/store.hpp"
 
-#include <lmdb.h>
-#include <unistd.h>
-
-#include <filesystem>
+#include <algorithm>
+#include <thread>
 
 #include <gtest/gtest.h>
+
+#include "tests/store/store_fixture.hpp"
 
 namespace gw::store {
 namespace {
 
-class StoreTest : public ::testing::Test {
+using testing::sampleNumber;
+using testing::sampleProvider;
+using testing::sampleSid;
+
+class StoreTest : public testing::StoreFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/gw-store-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = Store::open(dir_, StoreOptions{size_t{64} << 20, false});
+  // A refused insert must leave the rest of the batch intact: the transaction goes on and
+  // commits, and nothing of the refused number reaches any index.
+  void expectRefused(const PhoneNumber& duplicate) {
+    insert({sampleNumber(1)});
+    {
+      auto txn = store_->write();
+      store_->insertNumber(txn, sampleNumber(8));
+      EXPECT_THROW(store_->insertNumber(txn, duplicate), StoreError);
+      store_->insertNumber(txn, sampleNumber(9));
+      txn.commit();
+    }
+    auto txn = store_->read();
+    EXPECT_EQ(store_->getNumber(txn, "n1"), sampleNumber(1));
+    EXPECT_EQ(store_->findNumberBySid(txn, sampleSid(1)), sampleNumber(1));
+    EXPECT_EQ(store_->findNumberByE164(txn, sampleNumber(1).phoneNumber), sampleNumber(1));
+    if (duplicate.id != "n1") {
+      EXPECT_FALSE(store_->getNumber(txn, duplicate.id));
+    }
+    EXPECT_FALSE(store_->findNumberBySid(txn, sampleSid(2)));
+    EXPECT_FALSE(store_->findNumberByE164(txn, sampleNumber(2).phoneNumber));
+    EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 3u);
+    EXPECT_EQ(store_->countNumbersOfProvider(txn, "other"), 0u);
+    EXPECT_EQ(store_->listNumbers(txn, {"org-1"}, 0, 10).totalCount, 3u);
+    EXPECT_EQ(store_->listNumbers(txn, {"other-org"}, 0, 10).totalCount, 0u);
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  void reopen() {
-    store_.reset();
-    store_ = Store::open(dir_, StoreOptions{size_t{64} << 20, true});
-  }
-
-  static Provider provider(std::string id, std::string org = "org-1") {
-    Provider p;
-    p.id = std::move(id);
-    p.orgId = std::move(org);
-    p.name = "Main";
-    p.accountSid = "AC" + std::string(32, 'a');
-    p.authToken = std::string(32, 'b');
-    p.region = "ie1";
-    p.supportsCallTransfer = true;
-    p.trunkSid = "TK" + std::string(32, 'c');
-    p.trunkCreatedByGateway = true;
-    p.originationUrlSid = "OU" + std::string(32, 'd');
-    p.terminationUri = "x.pstn.twilio.com";
-    p.createdMs = 1000;
-    p.updatedMs = 2000;
-    p.lastVerifiedMs = 3000;
-    return p;
-  }
-  static PhoneNumber number(int i, std::string providerId = "p1", std::string org = "org-1") {
-    PhoneNumber n;
-    char sid[40];
-    std::snprintf(sid, sizeof sid, "PN%032d", i);
-    n.id = "n" + std::to_string(i);
-    n.orgId = std::move(org);
-    n.providerId = std::move(providerId);
-    n.phoneNumberSid = sid;
-    n.phoneNumber = "+1415555" + std::to_string(1000 + i);
-    n.displayName = "(415) 555-" + std::to_string(1000 + i);
-    n.createdMs = 10 + i;
-    n.updatedMs = 20 + i;
-    return n;
-  }
-  void insert(const std::vector<PhoneNumber>& ns) {
-    auto txn = store_->write();
-    for (const auto& n : ns) store_->insertNumber(txn, n);
-    txn.commit();
-  }
-
-  std::string dir_;
-  std::unique_ptr<Store> store_;
+  // Number 2 on another provider and org, with one key taken from number 1.
+  static PhoneNumber second() { return sampleNumber(2, "other", "other-org"); }
 };
 
-TEST_F(StoreTest, WritesSchemaVersionOnCreate) {
-  EXPECT_EQ(store_->schemaVersion(), Store::kSchemaVersion);
-  reopen();
-  EXPECT_EQ(store_->schemaVersion(), Store::kSchemaVersion);
-}
-
-TEST_F(StoreTest, RefusesSchemaNewerThanTheBinary) {
-  store_.reset();
-  // Write a future schema version with the raw LMDB API, as a newer binary would.
-  MDB_env* env = nullptr;
-  ASSERT_EQ(mdb_env_create(&env), 0);
-  mdb_env_set_maxdbs(env, 16);
-  ASSERT_EQ(mdb_env_open(env, dir_.c_str(), 0, 0600), 0);
-  MDB_txn* txn = nullptr;
-  ASSERT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
-  MDB_dbi meta;
-  ASSERT_EQ(mdb_dbi_open(txn, "meta", 0, &meta), 0);
-  char version[4] = {static_cast<char>(Store::kSchemaVersion + 1), 0, 0, 0};
-  MDB_val k{14, const_cast<char*>("schema_version")}, v{4, version};
-  ASSERT_EQ(mdb_put(txn, meta, &k, &v, 0), 0);
-  ASSERT_EQ(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  try {
-    Store::open(dir_);
-    FAIL() << "a newer schema must be refused";
-  } catch (const StoreError& e) {
-    EXPECT_NE(std::string(e.what()).find("newer gatewayd"), std::string::npos) << e.what();
-  }
-}
-
-TEST_F(StoreTest, ProviderRoundTripsEveryField) {
-  {
-    auto txn = store_->write();
-    store_->putProvider(txn, provider("p1"));
-    txn.commit();
-  }
-  reopen();
-  auto txn = store_->read();
-  auto p = store_->getProvider(txn, "p1");
-  ASSERT_TRUE(p);
-  Provider want = provider("p1");
-  EXPECT_EQ(p->orgId, want.orgId);
-  EXPECT_EQ(p->name, want.name);
-  EXPECT_EQ(p->accountSid, want.accountSid);
-  EXPECT_EQ(p->authToken, want.authToken);
-  EXPECT_EQ(p->region, want.region);
-  EXPECT_EQ(p->supportsCallTransfer, true);
-  EXPECT_EQ(p->trunkSid, want.trunkSid);
-  EXPECT_EQ(p->trunkCreatedByGateway, true);
-  EXPECT_EQ(p->originationUrlSid, want.originationUrlSid);
-  EXPECT_EQ(p->terminationUri, want.terminationUri);
-  EXPECT_EQ(p->createdMs, 1000);
-  EXPECT_EQ(p->updatedMs, 2000);
-  EXPECT_EQ(p->lastVerifiedMs, 3000);
-  EXPECT_FALSE(store_->getProvider(txn, "p2"));
-}
-
-TEST_F(StoreTest, ListsProvidersOfOneOrgByCreation) {
-  {
-    auto txn = store_->write();
-    auto a = provider("a");
-    a.createdMs = 5;
-    auto b = provider("b");
-    b.createdMs = 1;
-    store_->putProvider(txn, a);
-    store_->putProvider(txn, b);
-    store_->putProvider(txn, provider("c", "org-2"));
-    txn.commit();
-  }
-  auto txn = store_->read();
-  auto list = store_->listProviders(txn, "org-1");
-  ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].id, "b");
-  EXPECT_EQ(list[1].id, "a");
-}
-
-TEST_F(StoreTest, NumberIsFoundThroughEveryIndex) {
-  insert({number(1)});
-  auto txn = store_->read();
-  auto byId = store_->getNumber(txn, "n1");
-  ASSERT_TRUE(byId);
-  EXPECT_EQ(byId->displayName, "(415) 555-1001");
-  EXPECT_EQ(store_->findNumberBySid(txn, number(1).phoneNumberSid)->id, "n1");
-  EXPECT_EQ(store_->findNumberByE164(txn, "+14155551001")->id, "n1");
-  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1").size(), 1u);
-  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 1u);
-  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p"), 0u);  // prefix of another id
-}
-
-TEST_F(StoreTest, RejectsDuplicateSidE164AndIdWithoutChangingAnything) {
-  insert({number(1)});
-  auto dupSid = number(2);
-  dupSid.phoneNumberSid = number(1).phoneNumberSid;
-  auto dupE164 = number(3);
-  dupE164.phoneNumber = number(1).phoneNumber;
-  auto dupId = number(4);
-  dupId.id = "n1";
-  for (const auto& bad : {dupSid, dupE164, dupId}) {
-    auto txn = store_->write();
-    store_->insertNumber(txn, number(9));  // in the same batch: must vanish with it
-    EXPECT_THROW(store_->insertNumber(txn, bad), StoreError);
-  }
-  auto txn = store_->read();
-  EXPECT_FALSE(store_->getNumber(txn, "n9"));
-  EXPECT_FALSE(store_->findNumberByE164(txn, number(2).phoneNumber));
-  EXPECT_FALSE(store_->findNumberBySid(txn, number(3).phoneNumberSid));
-  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 1u);
-}
+// --- transactions ---
 
 TEST_F(StoreTest, UncommittedWriteIsAbortedOnDestruction) {
   {
     auto txn = store_->write();
-    store_->insertNumber(txn, number(1));
+    store_->putProvider(txn, sampleProvider("p1"));
+    store_->insertNumber(txn, sampleNumber(1));
   }
   auto txn = store_->read();
+  EXPECT_FALSE(store_->getProvider(txn, "p1"));
   EXPECT_FALSE(store_->getNumber(txn, "n1"));
-  EXPECT_FALSE(store_->findNumberBySid(txn, number(1).phoneNumberSid));
+  EXPECT_FALSE(store_->findNumberBySid(txn, sampleSid(1)));
+  EXPECT_FALSE(store_->findNumberByE164(txn, sampleNumber(1).phoneNumber));
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 0u);
+  EXPECT_EQ(store_->listNumbers(txn, {"org-1"}, 0, 10).totalCount, 0u);
 }
 
-TEST_F(StoreTest, CommittedNumbersSurviveReopen) {
-  insert({number(1), number(2)});
+TEST_F(StoreTest, CommitPersistsAcrossReopen) {
+  put({sampleProvider("p1")});
+  insert({sampleNumber(1), sampleNumber(2)});
   reopen();
   auto txn = store_->read();
-  EXPECT_TRUE(store_->getNumber(txn, "n2"));
-  size_t seen = 0;
-  store_->forEachNumber(txn, [&](const PhoneNumber&) { ++seen; });
-  EXPECT_EQ(seen, 2u);
+  EXPECT_EQ(store_->getProvider(txn, "p1"), sampleProvider("p1"));
+  EXPECT_EQ(store_->getNumber(txn, "n2"), sampleNumber(2));
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 2u);
 }
 
-TEST_F(StoreTest, UpdateKeepsIndexesAndRefusesIdentityChanges) {
-  insert({number(1)});
-  auto n = number(1);
-  n.incomingCallsAgentId = "agent-1";
+TEST_F(StoreTest, CommittedTransactionCannotBeUsedAgain) {
+  auto txn = store_->write();
+  txn.commit();
+  EXPECT_THROW(txn.commit(), StoreError);
+  EXPECT_THROW(store_->insertNumber(txn, sampleNumber(1)), StoreError);
+  EXPECT_THROW(store_->getNumber(txn, "n1"), StoreError);
+}
+
+TEST_F(StoreTest, MovedTransactionKeepsItsWrites) {
+  auto first = store_->write();
+  store_->insertNumber(first, sampleNumber(1));
+  WriteTxn second(std::move(first));
+  store_->insertNumber(second, sampleNumber(2));
+  EXPECT_THROW(first.commit(), StoreError);  // NOLINT(bugprone-use-after-move): on purpose
+  second.commit();
+  auto txn = store_->read();
+  EXPECT_TRUE(store_->getNumber(txn, "n1"));
+  EXPECT_TRUE(store_->getNumber(txn, "n2"));
+}
+
+TEST_F(StoreTest, SecondWriteOnOneThreadThrowsInsteadOfWaitingForever) {
+  auto first = store_->write();
+  store_->insertNumber(first, sampleNumber(1));
+  EXPECT_THROW(store_->write(), StoreError);
+  first.commit();
+  auto second = store_->write();  // the first is finished though still in scope
+  store_->insertNumber(second, sampleNumber(2));
+  second.commit();
+  EXPECT_EQ(store_->listNumbers(store_->read(), {"org-1"}, 0, 10).totalCount, 2u);
+}
+
+TEST_F(StoreTest, WriterOnAnotherThreadIsWaitedFor) {
+  auto first = store_->write();
+  store_->insertNumber(first, sampleNumber(1));
+  std::thread other([this] {
+    auto txn = store_->write();  // waits until the main thread commits
+    EXPECT_TRUE(store_->getNumber(txn, "n1"));
+    store_->insertNumber(txn, sampleNumber(2));
+    txn.commit();
+  });
+  first.commit();
+  other.join();
+  EXPECT_EQ(store_->listNumbers(store_->read(), {"org-1"}, 0, 10).totalCount, 2u);
+  auto again = store_->write();  // neither thread's writer is remembered any more
+}
+
+TEST_F(StoreTest, ReadTxnSeesTheSnapshotItStartedWith) {
+  insert({sampleNumber(1)});
+  auto before = store_->read();
+  insert({sampleNumber(2)});
+  EXPECT_FALSE(store_->getNumber(before, "n2"));
+  EXPECT_TRUE(store_->getNumber(store_->read(), "n2"));
+}
+
+TEST_F(StoreTest, ReadTxnsAreNotTiedToThreads) {
+  insert({sampleNumber(1)});
+  // Two read transactions at once on one thread, one of them finished on another thread:
+  // both need MDB_NOTLS.
+  auto a = store_->read();
+  auto b = store_->read();
+  EXPECT_TRUE(store_->getNumber(a, "n1"));
+  EXPECT_TRUE(store_->getNumber(b, "n1"));
+  std::thread([txn = std::move(a), this]() mutable {
+    EXPECT_TRUE(store_->getNumber(txn, "n1"));
+  }).join();
+}
+
+TEST_F(StoreTest, ReadsInsideWriteTxnSeeItsOwnWrites) {
+  put({sampleProvider("p1")});
+  auto txn = store_->write();
+  store_->insertNumber(txn, sampleNumber(1));
+  EXPECT_TRUE(store_->getProvider(txn, "p1"));
+  EXPECT_EQ(store_->getNumber(txn, "n1"), sampleNumber(1));
+  EXPECT_TRUE(store_->findNumberBySid(txn, sampleSid(1)));
+  EXPECT_TRUE(store_->findNumberByE164(txn, sampleNumber(1).phoneNumber));
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1").size(), 1u);
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 1u);
+  EXPECT_EQ(store_->listProviders(txn, "org-1").size(), 1u);
+  EXPECT_EQ(store_->listNumbers(txn, {"org-1"}, 0, 10).totalCount, 1u);
+  size_t seen = 0;
+  store_->forEachNumber(txn, [&](const PhoneNumber&) { ++seen; });
+  EXPECT_EQ(seen, 1u);
+}
+
+// --- providers ---
+
+TEST_F(StoreTest, ProviderRoundTripsEveryField) {
+  put({sampleProvider("p1")});
+  reopen();
+  auto txn = store_->read();
+  EXPECT_EQ(store_->getProvider(txn, "p1"), sampleProvider("p1"));
+  EXPECT_FALSE(store_->getProvider(txn, "p2"));
+  EXPECT_FALSE(store_->getProvider(txn, ""));
+}
+
+TEST_F(StoreTest, ListsProvidersOfOneOrgByCreation) {
+  put({sampleProvider("a", "org-1", 5), sampleProvider("b", "org-1", -1),
+       sampleProvider("c", "org-2", 0), sampleProvider("d", "org-1", 1 << 20)});
+  auto txn = store_->read();
+  std::vector<std::string> ids;
+  for (const auto& p : store_->listProviders(txn, "org-1")) ids.push_back(p.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"b", "a", "d"}));
+  EXPECT_EQ(store_->listProviders(txn, "org-2").size(), 1u);
+  EXPECT_TRUE(store_->listProviders(txn, "org-3").empty());
+}
+
+TEST_F(StoreTest, ReplacedProviderIsListedOnceWhereItNowBelongs) {
+  put({sampleProvider("a", "org-1", 5), sampleProvider("b", "org-1", 7)});
+  auto moved = sampleProvider("a", "org-1", 9);
+  moved.name = "renamed";
+  put({moved});
+  auto list = store_->listProviders(store_->read(), "org-1");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].id, "b");
+  EXPECT_EQ(list[1], moved);
+
+  put({sampleProvider("a", "org-2", 9)});
+  auto txn = store_->read();
+  EXPECT_EQ(store_->listProviders(txn, "org-1").size(), 1u);
+  EXPECT_EQ(store_->listProviders(txn, "org-2").size(), 1u);
+}
+
+TEST_F(StoreTest, DeleteProviderKeepsItsNumbers) {
+  put({sampleProvider("p1")});
+  insert({sampleNumber(1)});
   {
     auto txn = store_->write();
-    store_->updateNumber(txn, n);
-    auto moved = n;
-    moved.phoneNumber = "+19999999999";
-    EXPECT_THROW(store_->updateNumber(txn, moved), StoreError);
+    store_->deleteProvider(txn, "p1");
+    store_->deleteProvider(txn, "never-stored");
     txn.commit();
   }
   auto txn = store_->read();
-  EXPECT_EQ(store_->findNumberBySid(txn, n.phoneNumberSid)->incomingCallsAgentId, "agent-1");
+  EXPECT_FALSE(store_->getProvider(txn, "p1"));
+  EXPECT_TRUE(store_->listProviders(txn, "org-1").empty());
+  EXPECT_TRUE(store_->getNumber(txn, "n1"));
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 1u);
 }
 
-TEST_F(StoreTest, DeleteRemovesRecordAndIndexes) {
-  insert({number(1), number(2)});
+TEST_F(StoreTest, RefusesProviderWithoutIdOrOrg) {
+  auto txn = store_->write();
+  EXPECT_THROW(store_->putProvider(txn, sampleProvider("")), StoreError);
+  EXPECT_THROW(store_->putProvider(txn, sampleProvider("p1", "")), StoreError);
+}
+
+// --- phone numbers ---
+
+TEST_F(StoreTest, NumberRoundTripsEveryField) {
+  auto n = sampleNumber(1);
+  n.incomingCallsAgentId = "6f1c2d1e-0000-4000-8000-000000000001";
+  insert({n});
+  reopen();
+  auto txn = store_->read();
+  EXPECT_EQ(store_->getNumber(txn, "n1"), n);
+}
+
+TEST_F(StoreTest, NumberIsFoundThroughEveryIndex) {
+  insert({sampleNumber(1), sampleNumber(2, "p2")});
+  auto txn = store_->read();
+  EXPECT_EQ(store_->findNumberBySid(txn, sampleSid(1)), sampleNumber(1));
+  EXPECT_EQ(store_->findNumberByE164(txn, "+14150000001"), sampleNumber(1));
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1"), std::vector{sampleNumber(1)});
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 1u);
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p"), 0u);  // a prefix of another id
+  EXPECT_FALSE(store_->findNumberBySid(txn, sampleSid(3)));
+  EXPECT_FALSE(store_->findNumberByE164(txn, "+14150000003"));
+  EXPECT_FALSE(store_->findNumberByE164(txn, std::string(600, '1')));  // too long for a key
+}
+
+TEST_F(StoreTest, RejectsDuplicateId) {
+  auto n = second();
+  n.id = "n1";
+  expectRefused(n);
+}
+
+TEST_F(StoreTest, RejectsDuplicateSid) {
+  auto n = second();
+  n.phoneNumberSid = sampleSid(1);
+  expectRefused(n);
+}
+
+TEST_F(StoreTest, RejectsDuplicateE164) {
+  auto n = second();
+  n.phoneNumber = sampleNumber(1).phoneNumber;
+  expectRefused(n);
+}
+
+TEST_F(StoreTest, RefusesNumberWithoutItsKeys) {
+  auto txn = store_->write();
+  for (auto blank : {&PhoneNumber::id, &PhoneNumber::orgId, &PhoneNumber::providerId,
+                     &PhoneNumber::phoneNumberSid, &PhoneNumber::phoneNumber}) {
+    auto n = sampleNumber(1);
+    n.*blank = "";
+    EXPECT_THROW(store_->insertNumber(txn, n), StoreError);
+  }
+  auto nul = sampleNumber(1);
+  nul.phoneNumber = std::string("+1415\0", 6);
+  EXPECT_THROW(store_->insertNumber(txn, nul), StoreError);
+  auto longId = sampleNumber(1);
+  longId.id = std::string(600, 'x');
+  EXPECT_THROW(store_->insertNumber(txn, longId), StoreError);
+  // Refusals changed nothing and left the transaction usable.
+  store_->insertNumber(txn, sampleNumber(1));
+  txn.commit();
+  EXPECT_EQ(store_->listNumbers(store_->read(), {"org-1"}, 0, 10).totalCount, 1u);
+}
+
+TEST_F(StoreTest, UpdateKeepsRecordAndIndexes) {
+  insert({sampleNumber(1)});
+  auto n = sampleNumber(1);
+  n.incomingCallsAgentId = "agent-1";
+  n.description = "front desk";
+  n.updatedMs = 99;
+  {
+    auto txn = store_->write();
+    store_->updateNumber(txn, n);
+    txn.commit();
+  }
+  auto txn = store_->read();
+  EXPECT_EQ(store_->getNumber(txn, "n1"), n);
+  EXPECT_EQ(store_->findNumberBySid(txn, n.phoneNumberSid), n);
+  EXPECT_EQ(store_->findNumberByE164(txn, n.phoneNumber), n);
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1"), std::vector{n});
+  NumberFilter linked{"org-1", std::nullopt, std::nullopt, std::string("agent-1")};
+  EXPECT_EQ(store_->listNumbers(txn, linked, 0, 10).items, std::vector{n});
+}
+
+TEST_F(StoreTest, UpdateMovesEveryIndexEntry) {
+  insert({sampleNumber(1), sampleNumber(5)});
+  auto moved = sampleNumber(1);
+  moved.phoneNumberSid = sampleSid(2);
+  moved.phoneNumber = sampleNumber(9).phoneNumber;  // after number 5 in E.164 order
+  moved.providerId = "p2";
+  moved.orgId = "org-2";
+  {
+    auto txn = store_->write();
+    store_->updateNumber(txn, moved);
+    txn.commit();
+  }
+  auto txn = store_->read();
+  EXPECT_FALSE(store_->findNumberBySid(txn, sampleSid(1)));
+  EXPECT_FALSE(store_->findNumberByE164(txn, sampleNumber(1).phoneNumber));
+  EXPECT_EQ(store_->findNumberBySid(txn, sampleSid(2)), moved);
+  EXPECT_EQ(store_->findNumberByE164(txn, moved.phoneNumber), moved);
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1"), std::vector{sampleNumber(5)});
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p2"), std::vector{moved});
+  EXPECT_EQ(store_->listNumbers(txn, {"org-1"}, 0, 10).items, std::vector{sampleNumber(5)});
+  EXPECT_EQ(store_->listNumbers(txn, {"org-2"}, 0, 10).items, std::vector{moved});
+}
+
+TEST_F(StoreTest, UpdateRefusesClashesAndChangesNothing) {
+  insert({sampleNumber(1), sampleNumber(2)});
+  auto takesSid = sampleNumber(1);
+  takesSid.phoneNumberSid = sampleSid(2);
+  takesSid.description = "changed";
+  auto takesE164 = sampleNumber(1);
+  takesE164.phoneNumber = sampleNumber(2).phoneNumber;
+  takesE164.phoneNumberSid = sampleSid(7);  // a free SID: must not be taken either
+  auto unknown = sampleNumber(3);
+  {
+    auto txn = store_->write();
+    EXPECT_THROW(store_->updateNumber(txn, takesSid), StoreError);
+    EXPECT_THROW(store_->updateNumber(txn, takesE164), StoreError);
+    EXPECT_THROW(store_->updateNumber(txn, unknown), StoreError);
+    txn.commit();
+  }
+  auto txn = store_->read();
+  EXPECT_EQ(store_->getNumber(txn, "n1"), sampleNumber(1));
+  EXPECT_EQ(store_->findNumberBySid(txn, sampleSid(2)), sampleNumber(2));
+  EXPECT_FALSE(store_->findNumberBySid(txn, sampleSid(7)));
+  EXPECT_FALSE(store_->getNumber(txn, "n3"));
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1"),
+            (std::vector{sampleNumber(1), sampleNumber(2)}));
+}
+
+TEST_F(StoreTest, DeleteRemovesRecordAndEveryIndexEntry) {
+  insert({sampleNumber(1), sampleNumber(2)});
   {
     auto txn = store_->write();
     EXPECT_TRUE(store_->deleteNumber(txn, "n1"));
     EXPECT_FALSE(store_->deleteNumber(txn, "n1"));
+    EXPECT_FALSE(store_->deleteNumber(txn, ""));
     txn.commit();
   }
   auto txn = store_->read();
   EXPECT_FALSE(store_->getNumber(txn, "n1"));
-  EXPECT_FALSE(store_->findNumberBySid(txn, number(1).phoneNumberSid));
-  EXPECT_FALSE(store_->findNumberByE164(txn, number(1).phoneNumber));
-  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 1u);
-}
-
-TEST_F(StoreTest, ListFiltersPagesAndCounts) {
-  std::vector<PhoneNumber> ns;
-  for (int i = 0; i < 30; ++i) ns.push_back(number(i, i % 3 == 0 ? "p2" : "p1"));
-  ns.push_back(number(100, "p9", "org-2"));
-  ns[5].incomingCallsAgentId = "agent-1";
-  insert(ns);
-  auto txn = store_->read();
-
-  NumberFilter all{"org-1"};
-  auto page = store_->listNumbers(txn, all, 0, 20);
-  EXPECT_EQ(page.totalCount, 30u);
-  ASSERT_EQ(page.items.size(), 20u);
-  EXPECT_EQ(page.items[0].phoneNumber, "+14155551000");  // ordered by E.164
-  page = store_->listNumbers(txn, all, 25, 20);
-  EXPECT_EQ(page.totalCount, 30u);
-  EXPECT_EQ(page.items.size(), 5u);
-
-  NumberFilter byProvider{"org-1", std::string("p2")};
-  page = store_->listNumbers(txn, byProvider, 0, 100);
-  EXPECT_EQ(page.totalCount, 10u);
-  EXPECT_TRUE(std::is_sorted(page.items.begin(), page.items.end(),
-                             [](auto& a, auto& b) { return a.phoneNumber < b.phoneNumber; }));
-
-  NumberFilter byNumber{"org-1", std::nullopt, std::string("+14155551007")};
-  page = store_->listNumbers(txn, byNumber, 0, 10);
-  ASSERT_EQ(page.items.size(), 1u);
-  EXPECT_EQ(page.items[0].id, "n7");
-
-  NumberFilter otherOrgsNumber{"org-1", std::nullopt, std::string("+14155551100")};
-  EXPECT_EQ(store_->listNumbers(txn, otherOrgsNumber, 0, 10).totalCount, 0u);
-
-  NumberFilter linked{"org-1", std::nullopt, std::nullopt, std::string("agent-1")};
-  EXPECT_EQ(store_->listNumbers(txn, linked, 0, 10).totalCount, 1u);
-  NumberFilter unlinked{"org-1"};
-  unlinked.unlinkedOnly = true;
-  EXPECT_EQ(store_->listNumbers(txn, unlinked, 0, 10).totalCount, 29u);
+  EXPECT_FALSE(store_->findNumberBySid(txn, sampleSid(1)));
+  EXPECT_FALSE(store_->findNumberByE164(txn, sampleNumber(1).phoneNumber));
+  EXPECT_EQ(store_->listNumbersOfProvider(txn, "p1"), std::vector{sampleNumber(2)});
+  EXPECT_EQ(store_->listNumbers(txn, {"org-1"}, 0, 10).items, std::vector{sampleNumber(2)});
+  insert({sampleNumber(1)});  // its id, SID and number are free again
 }
 
 TEST_F(StoreTest, BatchOfTenThousandInOneTransaction) {
-  std::vector<PhoneNumber> ns;
-  for (int i = 0; i < 10000; ++i) {
-    auto n = number(i);
-    n.phoneNumber = "+1650" + std::to_string(1000000 + i);
-    ns.push_back(n);
+  constexpr int kCount = 10'000;
+  {
+    auto txn = store_->write();
+    for (int i = 0; i < kCount; ++i) store_->insertNumber(txn, sampleNumber(i));
+    txn.commit();
   }
-  insert(ns);
+  reopen();
   auto txn = store_->read();
-  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), 10000u);
-  EXPECT_TRUE(store_->findNumberBySid(txn, ns[9999].phoneNumberSid));
+  EXPECT_EQ(store_->countNumbersOfProvider(txn, "p1"), uint64_t{kCount});
+  EXPECT_EQ(store_->findNumberBySid(txn, sampleSid(kCount - 1)), sampleNumber(kCount - 1));
+  auto page = store_->listNumbers(txn, {"org-1"}, kCount - 2, 10);
+  EXPECT_EQ(page.totalCount, uint64_t{kCount});
+  EXPECT_EQ(page.items, (std::vector{sampleNumber(kCount - 2), sampleNumber(kCount - 1)}));
+}
+
+TEST_F(StoreTest, ForEachNumberVisitsEveryNumberOnce) {
+  std::vector<PhoneNumber> stored;
+  for (int i = 0; i < 500; ++i) {
+    stored.push_back(sampleNumber(i, i % 2 ? "p1" : "p2", i % 3 ? "org-1" : "org-2"));
+    if (i % 7 == 0) stored.back().incomingCallsAgentId = "agent-" + std::to_string(i);
+  }
+  insert(stored);
+  std::vector<PhoneNumber> seen;
+  store_->forEachNumber(store_->read(), [&](const PhoneNumber& n) { seen.push_back(n); });
+  auto byId = [](const PhoneNumber& a, const PhoneNumber& b) { return a.id < b.id; };
+  std::sort(stored.begin(), stored.end(), byId);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(), byId));
+  EXPECT_EQ(seen, stored);
 }
 
 }  // namespace

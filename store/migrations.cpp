@@ -1,0 +1,55 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+#include "store/codec.hpp"
+#include "store/keys.hpp"
+#include "store/lmdb_cursor.hpp"
+#include "store/schema.hpp"
+#include "store/store.hpp"
+
+namespace gw::store::migrations {
+namespace {
+
+// 0 -> 1: the first layout (see schema.hpp).
+void createVersion1(MDB_txn* txn) {
+  for (const char* name :
+       {kProvidersDb, kNumbersDb, kNumbersBySidDb, kNumbersByE164Db, kNumbersByProviderDb}) {
+    lmdb::Dbi::open(txn, name, MDB_CREATE);
+  }
+}
+
+// 1 -> 2: the by-owner indexes become DUPSORT lists in E.164 (numbers) or creation
+// (providers) order, so listings need neither a full scan nor a sort, and counts are
+// O(1). They are rebuilt from the records.
+void addOwnerIndexes(MDB_txn* txn) {
+  lmdb::Dbi::open(txn, kNumbersByProviderDb, 0).drop(txn);
+  auto byProvider = lmdb::Dbi::open(txn, kNumbersByProviderDb, MDB_CREATE | MDB_DUPSORT);
+  auto numbersByOrg = lmdb::Dbi::open(txn, kNumbersByOrgDb, MDB_CREATE | MDB_DUPSORT);
+  auto providersByOrg = lmdb::Dbi::open(txn, kProvidersByOrgDb, MDB_CREATE | MDB_DUPSORT);
+
+  PhoneNumber n;
+  lmdb::Cursor numbers(txn, lmdb::Dbi::open(txn, kNumbersDb, 0));
+  for (bool ok = numbers.first(); ok; ok = numbers.next()) {
+    codec::decodeNumber(numbers.value(), n);
+    std::string entry = keys::numberEntry(n.phoneNumber, n.id);
+    byProvider.put(txn, n.providerId, entry);
+    numbersByOrg.put(txn, n.orgId, entry);
+  }
+  lmdb::Cursor providers(txn, lmdb::Dbi::open(txn, kProvidersDb, 0));
+  for (bool ok = providers.first(); ok; ok = providers.next()) {
+    Provider p = codec::decodeProvider(providers.value());
+    providersByOrg.put(txn, p.orgId, keys::providerEntry(p.createdMs, p.id));
+  }
+}
+
+constexpr std::array<Step, 2> kSteps = {createVersion1, addOwnerIndexes};
+static_assert(kSteps.size() == Store::kSchemaVersion, "one migration step per schema version");
+
+}  // namespace
+
+std::span<const Step> steps() {
+  return kSteps;
+}
+
+}  // namespace gw::store::migrations

@@ -1,0 +1,32 @@
+#pragma once
+// Providers and their per-org index (see schema.hpp), on a raw transaction so that the
+// Store's ReadTxn and WriteTxn overloads share one implementation.
+#include <lmdb.h>
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "store/lmdb_dbi.hpp"
+#include "store/records.hpp"
+#include "store/schema.hpp"
+
+namespace gw::store {
+
+class ProviderTable {
+ public:
+  ProviderTable() = default;
+  explicit ProviderTable(const Schema& s) : records_(s.providers), byOrg_(s.providersByOrg) {}
+
+  std::optional<Provider> get(MDB_txn* txn, std::string_view id) const;
+  // By createdMs, then id.
+  std::vector<Provider> listOfOrg(MDB_txn* txn, std::string_view orgId) const;
+  void put(MDB_txn* txn, const Provider& p);  // insert or replace
+  bool remove(MDB_txn* txn, std::string_view id);
+
+ private:
+  lmdb::Dbi records_;
+  lmdb::Dbi byOrg_;
+};
+
+}  // namespace gw::store

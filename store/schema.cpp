@@ -1,0 +1,40 @@
+#include "store/schema.hpp"
+
+#include <string>
+
+#include "store/keys.hpp"
+#include "store/migrations.hpp"
+#include "store/store.hpp"
+
+namespace gw::store {
+
+Schema openSchema(MDB_txn* txn, std::string_view where) {
+  Schema s;
+  s.meta = lmdb::Dbi::open(txn, kMetaDb, MDB_CREATE);
+  if (auto v = s.meta.get(txn, keys::kSchemaVersion)) s.foundVersion = keys::decodeVersion(*v);
+
+  if (s.foundVersion > Store::kSchemaVersion) {
+    throw StoreError("store: " + std::string(where) + " has schema version " +
+                     std::to_string(s.foundVersion) + ", newer than the version " +
+                     std::to_string(Store::kSchemaVersion) +
+                     " this binary understands; upgrade gatewayd to a release that reads "
+                     "schema version " +
+                     std::to_string(s.foundVersion) + " (the data was left untouched)");
+  }
+  if (s.foundVersion < Store::kSchemaVersion) {
+    auto steps = migrations::steps();
+    for (uint32_t v = s.foundVersion; v < Store::kSchemaVersion; ++v) steps[v](txn);
+    s.meta.put(txn, keys::kSchemaVersion, keys::encodeVersion(Store::kSchemaVersion));
+  }
+
+  s.providers = lmdb::Dbi::open(txn, kProvidersDb, 0);
+  s.providersByOrg = lmdb::Dbi::open(txn, kProvidersByOrgDb, MDB_DUPSORT);
+  s.numbers = lmdb::Dbi::open(txn, kNumbersDb, 0);
+  s.numbersBySid = lmdb::Dbi::open(txn, kNumbersBySidDb, 0);
+  s.numbersByE164 = lmdb::Dbi::open(txn, kNumbersByE164Db, 0);
+  s.numbersByProvider = lmdb::Dbi::open(txn, kNumbersByProviderDb, MDB_DUPSORT);
+  s.numbersByOrg = lmdb::Dbi::open(txn, kNumbersByOrgDb, MDB_DUPSORT);
+  return s;
+}
+
+}  // namespace gw::store

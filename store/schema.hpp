@@ -1,0 +1,61 @@
+#pragma once
+// The on-disk layout, schema version 2. Records are encoded by codec.hpp, index entries by
+// keys.hpp.
+//
+//   database             flags     key              value
+//   meta                           "schema_version" u32 little-endian
+//   providers                      provider id      provider record
+//   providers_by_org     DUPSORT   org id           createdMs (8 bytes, ordered) + provider id
+//   numbers                        number id        phone number record
+//   numbers_by_sid                 PN... SID        number id
+//   numbers_by_e164                E.164 number     number id
+//   numbers_by_provider  DUPSORT   provider id      E.164 number + NUL + number id
+//   numbers_by_org       DUPSORT   org id           E.164 number + NUL + number id
+//
+// The DUPSORT indexes keep each key's values sorted, so an org's providers come back in
+// creation order and a provider's or org's numbers in E.164 order, and LMDB counts a key's
+// values without reading them.
+//
+// Schema version 1 had no *_by_org databases, and numbers_by_provider mapped
+// "<provider id>/<number id>" to an empty value.
+#include <lmdb.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "store/lmdb_dbi.hpp"
+
+namespace gw::store {
+
+inline constexpr char kMetaDb[] = "meta";
+inline constexpr char kProvidersDb[] = "providers";
+inline constexpr char kProvidersByOrgDb[] = "providers_by_org";
+inline constexpr char kNumbersDb[] = "numbers";
+inline constexpr char kNumbersBySidDb[] = "numbers_by_sid";
+inline constexpr char kNumbersByE164Db[] = "numbers_by_e164";
+inline constexpr char kNumbersByProviderDb[] = "numbers_by_provider";
+inline constexpr char kNumbersByOrgDb[] = "numbers_by_org";
+// mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
+inline constexpr unsigned kMaxDbs = 16;
+
+struct Schema {
+  lmdb::Dbi meta;
+  lmdb::Dbi providers;
+  lmdb::Dbi providersByOrg;
+  lmdb::Dbi numbers;
+  lmdb::Dbi numbersBySid;
+  lmdb::Dbi numbersByE164;
+  lmdb::Dbi numbersByProvider;
+  lmdb::Dbi numbersByOrg;
+
+  // The version the environment had before openSchema (0: it was empty).
+  uint32_t foundVersion = 0;
+};
+
+// Inside `txn` (the start-up write transaction): reads the stored schema version, refuses
+// one newer than Store::kSchemaVersion, runs the migration steps from the stored version
+// to the current one, records the current version and opens every database. `where` names
+// the environment in error messages. Nothing is changed unless the caller commits.
+Schema openSchema(MDB_txn* txn, std::string_view where);
+
+}  // namespace gw::store

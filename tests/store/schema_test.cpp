@@ -1,0 +1,185 @@
+#include "store/schema.hpp"
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "store/keys.hpp"
+#include "store/lmdb_env.hpp"
+#include "store/lmdb_txn.hpp"
+#include "store/store.hpp"
+#include "tests/store/sample_records.hpp"
+#include "tests/store/temp_dir.hpp"
+
+namespace gw::store {
+namespace {
+
+using lmdb::Dbi;
+using lmdb::Txn;
+using testing::sampleNumber;
+using testing::TempDir;
+
+// The environment as any LMDB program sees it, without the Store's migrations.
+lmdb::Env rawEnv(const std::string& dir) {
+  return lmdb::Env(dir, {size_t{64} << 20, kMaxDbs, MDB_NOTLS});
+}
+
+uint32_t storedVersion(const std::string& dir) {
+  auto env = rawEnv(dir);
+  Txn txn(env.get(), Txn::Mode::kRead);
+  auto v = Dbi::open(txn.get(), kMetaDb, 0).get(txn.get(), keys::kSchemaVersion);
+  return v ? keys::decodeVersion(*v) : 0;
+}
+
+void storeVersion(const std::string& dir, uint32_t version) {
+  auto env = rawEnv(dir);
+  Txn txn(env.get(), Txn::Mode::kWrite);
+  Dbi::open(txn.get(), kMetaDb, 0)
+      .put(txn.get(), keys::kSchemaVersion, keys::encodeVersion(version));
+  txn.commit();
+}
+
+// A copy of tests/store/data/schema_v1: an environment written by the schema 1 store (see
+// the README there for its contents).
+void copyVersion1Files(const std::string& dir) {
+  std::filesystem::copy_file(GW_SOURCE_DIR "/tests/store/data/schema_v1/data.mdb",
+                             dir + "/data.mdb");
+}
+
+TEST(SchemaTest, WritesCurrentVersionOnCreate) {
+  TempDir dir;
+  EXPECT_EQ(Store::open(dir.path())->schemaVersion(), Store::kSchemaVersion);
+  EXPECT_EQ(storedVersion(dir.path()), Store::kSchemaVersion);
+  EXPECT_EQ(Store::open(dir.path())->schemaVersion(), Store::kSchemaVersion);
+}
+
+TEST(SchemaTest, OpensEveryDatabaseWithItsFlags) {
+  TempDir dir;
+  Store::open(dir.path());
+  auto env = rawEnv(dir.path());
+  Txn txn(env.get(), Txn::Mode::kWrite);
+  Schema s = openSchema(txn.get(), dir.path());
+  EXPECT_EQ(s.foundVersion, Store::kSchemaVersion);
+  for (const Dbi* dbi : {&s.providersByOrg, &s.numbersByProvider, &s.numbersByOrg}) {
+    unsigned flags = 0;
+    ASSERT_EQ(mdb_dbi_flags(txn.get(), dbi->handle(), &flags), MDB_SUCCESS);
+    EXPECT_TRUE(flags & MDB_DUPSORT) << dbi->name();
+  }
+}
+
+TEST(SchemaTest, RefusesNewerVersionAndLeavesTheDataAlone) {
+  TempDir dir;
+  {
+    auto store = Store::open(dir.path());
+    auto txn = store->write();
+    store->insertNumber(txn, sampleNumber(1));
+    txn.commit();
+  }
+  storeVersion(dir.path(), Store::kSchemaVersion + 1);
+
+  try {
+    Store::open(dir.path());
+    FAIL() << "a schema newer than the binary must be refused";
+  } catch (const StoreError& e) {
+    std::string msg = e.what();
+    EXPECT_NE(msg.find("schema version " + std::to_string(Store::kSchemaVersion + 1)),
+              std::string::npos)
+        << msg;
+    EXPECT_NE(msg.find("upgrade gatewayd"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(dir.path()), std::string::npos) << msg;
+  }
+
+  EXPECT_EQ(storedVersion(dir.path()), Store::kSchemaVersion + 1);
+  storeVersion(dir.path(), Store::kSchemaVersion);
+  auto store = Store::open(dir.path());
+  EXPECT_EQ(store->getNumber(store->read(), "n1"), sampleNumber(1));
+}
+
+TEST(SchemaTest, MigratesVersion1Files) {
+  TempDir dir;
+  copyVersion1Files(dir.path());
+  ASSERT_EQ(storedVersion(dir.path()), 1u);
+
+  auto store = Store::open(dir.path());
+  EXPECT_EQ(store->schemaVersion(), Store::kSchemaVersion);
+  EXPECT_EQ(storedVersion(dir.path()), Store::kSchemaVersion);
+
+  auto txn = store->read();
+  auto a = store->getProvider(txn, "provider-a");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->orgId, "org-1");
+  EXPECT_EQ(a->name, "Alpha");
+  EXPECT_EQ(a->authToken, "00000000000000000000000000000002");
+  EXPECT_EQ(a->trunkSid, "TK00000000000000000000000000000003");
+  EXPECT_TRUE(a->trunkCreatedByGateway);
+  EXPECT_EQ(a->terminationUri, "gw-test.pstn.twilio.com");
+  EXPECT_EQ(a->createdMs, 2000);
+  EXPECT_EQ(a->lastVerifiedMs, 2002);
+
+  std::vector<std::string> ids;
+  for (const auto& p : store->listProviders(txn, "org-1")) ids.push_back(p.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"provider-b", "provider-a"}));
+  EXPECT_EQ(store->listProviders(txn, "org-2").size(), 1u);
+
+  EXPECT_EQ(store->countNumbersOfProvider(txn, "provider-a"), 4u);
+  EXPECT_EQ(store->countNumbersOfProvider(txn, "provider-b"), 1u);
+  EXPECT_EQ(store->countNumbersOfProvider(txn, "provider-c"), 1u);
+  ids.clear();
+  auto page = store->listNumbers(txn, {"org-1"}, 0, 100);
+  for (const auto& n : page.items) ids.push_back(n.id);
+  EXPECT_EQ(page.totalCount, 5u);
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"number-1", "number-2", "number-3", "number-4", "number-6"}));
+  NumberFilter linked{"org-1", std::nullopt, std::nullopt, std::string("agent-7")};
+  page = store->listNumbers(txn, linked, 0, 100);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].id, "number-3");
+  EXPECT_EQ(page.items[0].description, "desk 3");
+  auto five = store->findNumberByE164(txn, "+14155550105");
+  ASSERT_TRUE(five);
+  EXPECT_EQ(five->orgId, "org-2");
+  EXPECT_EQ(store->findNumberBySid(txn, five->phoneNumberSid), five);
+}
+
+TEST(SchemaTest, MigratedStoreKeepsWorking) {
+  TempDir dir;
+  copyVersion1Files(dir.path());
+  Store::open(dir.path());
+  auto store = Store::open(dir.path());  // already current: nothing to migrate again
+  {
+    auto txn = store->write();
+    EXPECT_TRUE(store->deleteNumber(txn, "number-4"));
+    store->insertNumber(txn, sampleNumber(100, "provider-a"));
+    txn.commit();
+  }
+  auto txn = store->read();
+  EXPECT_EQ(store->countNumbersOfProvider(txn, "provider-a"), 4u);
+  EXPECT_FALSE(store->findNumberByE164(txn, "+14155550104"));
+  EXPECT_EQ(store->listNumbers(txn, {"org-1"}, 0, 0).totalCount, 5u);
+  EXPECT_EQ(store->listNumbers(txn, {"org-1"}, 0, 1).items,
+            std::vector{sampleNumber(100, "provider-a")});
+}
+
+TEST(SchemaTest, FailedMigrationChangesNothing) {
+  TempDir dir;
+  copyVersion1Files(dir.path());
+  {
+    // A record the migration cannot decode.
+    auto env = rawEnv(dir.path());
+    Txn txn(env.get(), Txn::Mode::kWrite);
+    Dbi::open(txn.get(), kNumbersDb, 0).put(txn.get(), "number-9", "\x07garbage");
+    txn.commit();
+  }
+  EXPECT_THROW(Store::open(dir.path()), StoreError);
+
+  EXPECT_EQ(storedVersion(dir.path()), 1u);
+  auto env = rawEnv(dir.path());
+  Txn txn(env.get(), Txn::Mode::kRead);
+  Dbi byProvider = Dbi::open(txn.get(), kNumbersByProviderDb, 0);  // still the old layout
+  EXPECT_TRUE(byProvider.get(txn.get(), "provider-a/number-1"));
+  MDB_dbi byOrg = 0;
+  EXPECT_EQ(mdb_dbi_open(txn.get(), kNumbersByOrgDb, 0, &byOrg), MDB_NOTFOUND);
+}
+
+}  // namespace
+}  // namespace gw::store
