@@ -5,8 +5,11 @@
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -25,10 +28,11 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
-  int status = 0;              // 0 when no HTTP response arrived (see networkError)
-  std::string networkError;    // curl's message for connect/timeout/transfer failures
+  int status = 0;            // 0 when no HTTP response arrived (see networkError)
+  std::string networkError;  // curl's message for connect/timeout/transfer failures
   std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
   std::string body;
+  int curlCode = 0;  // the CURLcode behind networkError (28: timeout, 7: connect failed)
 
   const std::string* header(std::string_view lowercaseName) const;
 };
@@ -37,6 +41,14 @@ struct CurlOptions {
   long maxHostConnections = 64;  // parallel connections kept per host
   long maxTotalConnections = 256;
   std::chrono::milliseconds connectTimeout{5'000};
+  size_t maxResponseBytes = 64 << 20;  // a longer body fails the transfer
+};
+
+struct CurlStats {
+  uint64_t transfers = 0;          // completed, failed ones included
+  uint64_t networkErrors = 0;      // completed without an HTTP response
+  uint64_t connectionsOpened = 0;  // new connections (the rest reused a cached one)
+  size_t inFlight = 0;
 };
 
 class CurlClient {
@@ -50,8 +62,11 @@ class CurlClient {
   // network failures.
   boost::asio::awaitable<HttpResponse> send(HttpRequest request);
 
-  // Aborts every transfer in flight (each completes with a network error).
+  // Aborts every transfer in flight (each completes with a network error); later sends
+  // fail at once. The destructor does the same.
   void shutdown();
+
+  CurlStats stats() const;
 
  private:
   class Impl;

@@ -23,8 +23,7 @@ std::variant<std::vector<std::string>, Response> parseImportRequest(const Reques
   auto it = body.FindMember("phoneNumberSids");
   if (it == body.MemberEnd() || it->value.IsNull()) {
     return Response::validationProblem(
-        {{"phoneNumberSids", "phoneNumberSids is required: a list of 1 to 10000 SIDs."}},
-        req.path);
+        {{"phoneNumberSids", "phoneNumberSids is required: a list of 1 to 10000 SIDs."}}, req.path);
   }
   if (!it->value.IsArray()) {
     return Response::validationProblem(

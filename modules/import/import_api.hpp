@@ -18,8 +18,7 @@ namespace gw::import {
 constexpr size_t kMaxSidsPerImport = 10'000;
 
 // The SIDs of a valid body, or the 400/415 response listing what is wrong.
-std::variant<std::vector<std::string>, http::Response> parseImportRequest(
-    const http::Request& req);
+std::variant<std::vector<std::string>, http::Response> parseImportRequest(const http::Request& req);
 // {"successCount","failedCount","errors":[{"phoneNumberSid","errorMessage"}]}
 std::string importResultJson(const ImportOutcome& outcome);
 

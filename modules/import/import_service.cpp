@@ -121,8 +121,8 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
     }
     for (Slot* s : pending) {
       if (auto other = ctx_.store.findNumberByE164(txn, s->number->phoneNumber)) {
-        s->error = "Already imported: " + s->number->phoneNumber + " is stored as number " +
-                   other->id;
+        s->error =
+            "Already imported: " + s->number->phoneNumber + " is stored as number " + other->id;
         continue;
       }
       store::PhoneNumber n;
@@ -159,8 +159,8 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   co_return out;
 }
 
-awaitable<bool> ImportService::lookUp(const store::Provider& provider,
-                                      std::vector<Slot*>& pending, ImportOutcome& out) {
+awaitable<bool> ImportService::lookUp(const store::Provider& provider, std::vector<Slot*>& pending,
+                                      ImportOutcome& out) {
   twilio::Credentials creds{provider.accountSid, provider.authToken};
   std::vector<Slot*> unresolved = pending;
 
@@ -234,8 +234,8 @@ awaitable<bool> ImportService::lookUp(const store::Provider& provider,
   co_return true;
 }
 
-awaitable<bool> ImportService::attach(const store::Provider& provider,
-                                      std::vector<Slot*>& found, ImportOutcome& out) {
+awaitable<bool> ImportService::attach(const store::Provider& provider, std::vector<Slot*>& found,
+                                      ImportOutcome& out) {
   twilio::Credentials creds{provider.accountSid, provider.authToken};
   std::vector<Slot*> toAttach;
   for (Slot* s : found) {

@@ -34,11 +34,11 @@ std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http
   rapidjson::Document doc;
   doc.Parse(req.body.data(), req.body.size());
   if (doc.HasParseError()) {
-    return http::Response::problem(
-        400,
-        std::string("The body is not valid JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-            " (at byte " + std::to_string(doc.GetErrorOffset()) + ").",
-        req.path);
+    return http::Response::problem(400,
+                                   std::string("The body is not valid JSON: ") +
+                                       rapidjson::GetParseError_En(doc.GetParseError()) +
+                                       " (at byte " + std::to_string(doc.GetErrorOffset()) + ").",
+                                   req.path);
   }
   if (!doc.IsObject()) {
     return http::Response::problem(400, "The body must be a JSON object.", req.path);

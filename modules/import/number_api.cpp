@@ -51,7 +51,8 @@ awaitable<Response> NumberApi::list(Request& req) {
   if (auto v = req.queryParam("phoneNumber")) {
     auto e164 = normalizeE164(*v);
     if (!e164) {
-      errors.emplace_back("phoneNumber", "phoneNumber must be an E.164 number such as +14155550100.");
+      errors.emplace_back("phoneNumber",
+                          "phoneNumber must be an E.164 number such as +14155550100.");
     } else {
       filter.phoneNumber = *e164;
     }

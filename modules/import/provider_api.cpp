@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "common/clock.hpp"
+#include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/json_io.hpp"
@@ -11,7 +12,6 @@
 #include "modules/import/validation.hpp"
 #include "modules/import/views.hpp"
 #include "sip/routing_table.hpp"
-#include "common/e164.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -25,13 +25,14 @@ namespace {
 constexpr size_t kMaxNameLength = 100;
 constexpr size_t kTwilioFriendlyNameMax = 64;
 
-twilio::Credentials credentialsOf(const store::Provider& p) { return {p.accountSid, p.authToken}; }
+twilio::Credentials credentialsOf(const store::Provider& p) {
+  return {p.accountSid, p.authToken};
+}
 
 }  // namespace
 
 std::variant<store::Provider, Response> findOwnProvider(const ModuleContext& ctx,
-                                                        const Request& req,
-                                                        const std::string& id) {
+                                                        const Request& req, const std::string& id) {
   if (!isUuid(id)) {
     return Response::validationProblem({{"id", "The provider id must be a UUID."}}, req.path);
   }
@@ -45,8 +46,7 @@ std::variant<store::Provider, Response> findOwnProvider(const ModuleContext& ctx
 }
 
 void ProviderApi::registerRoutes(http::Router& router) {
-  router.add("POST", "/api/v1/providers/twilio",
-             [this](Request& r) { return create(r); });
+  router.add("POST", "/api/v1/providers/twilio", [this](Request& r) { return create(r); });
   router.add("GET", "/api/v1/providers", [this](Request& r) { return list(r); });
   router.add("GET", "/api/v1/providers/{id}", [this](Request& r) { return get(r); });
   router.add("GET", "/api/v1/providers/twilio/{id}", [this](Request& r) { return get(r); });
@@ -81,8 +81,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
     errors.emplace_back("name", "name must be a string of at most 100 characters.");
   }
   if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
-    errors.emplace_back("region",
-                        "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
+    errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
   }
   if (trunkSid.wrongType || (trunkSid.present && !isSid(trunkSid.value, "TK"))) {
     errors.emplace_back("trunkSid",
@@ -143,8 +142,8 @@ awaitable<Response> ProviderApi::create(Request& req) {
     if (!trunk) {
       if (trunk.error().isNotFound()) {
         co_return Response::validationProblem(
-            {{"trunkSid", "Trunk " + trunkSid.value + " does not exist in account " +
-                              accountSid.value + "."}},
+            {{"trunkSid",
+              "Trunk " + trunkSid.value + " does not exist in account " + accountSid.value + "."}},
             req.path);
       }
       co_return twilioFailure(trunk.error(), "fetching the trunk", req.path);
@@ -157,8 +156,8 @@ awaitable<Response> ProviderApi::create(Request& req) {
     if (friendly.size() > kTwilioFriendlyNameMax) friendly.resize(kTwilioFriendlyNameMax);
     auto trunk = co_await ctx_.twilio.createTrunk(creds, friendly);
     if (!trunk) co_return twilioFailure(trunk.error(), "creating the SIP trunk", req.path);
-    auto ou = co_await ctx_.twilio.createOriginationUrl(creds, trunk->sid, ctx_.publicSipUri,
-                                                       "gateway");
+    auto ou =
+        co_await ctx_.twilio.createOriginationUrl(creds, trunk->sid, ctx_.publicSipUri, "gateway");
     if (!ou) {
       // Leave nothing behind in the customer's account.
       auto undo = co_await ctx_.twilio.deleteTrunk(creds, trunk->sid);
@@ -177,10 +176,9 @@ awaitable<Response> ProviderApi::create(Request& req) {
   // Another request may have registered the same account while Twilio answered.
   if (auto dup = duplicateOf()) {
     if (p.trunkCreatedByGateway) (void)co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);
-    co_return Response::problem(409,
-                                "A provider for account " + accountSid.value +
-                                    " already exists: " + dup->id + ".",
-                                req.path);
+    co_return Response::problem(
+        409, "A provider for account " + accountSid.value + " already exists: " + dup->id + ".",
+        req.path);
   }
   {
     auto txn = ctx_.store.write();
@@ -241,7 +239,8 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   if (p.trunkCreatedByGateway) {
     auto r = co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);  // releases its numbers
     if (!r) {
-      if (!r.error().isAuthFailure()) co_return twilioFailure(r.error(), "deleting the trunk", req.path);
+      if (!r.error().isAuthFailure())
+        co_return twilioFailure(r.error(), "deleting the trunk", req.path);
       credentialsRevoked = true;
     }
   } else {

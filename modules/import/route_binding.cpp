@@ -36,7 +36,8 @@ size_t rebuildRoutes(const store::Store& store, sip::RoutingTable& table) {
       }
     });
   }
-  if (skipped) log::warn("routing", skipped, " stored numbers could not be routed and were skipped");
+  if (skipped)
+    log::warn("routing", skipped, " stored numbers could not be routed and were skipped");
   size_t count = routes.size();
   table.replaceAll(std::move(routes));
   return count;

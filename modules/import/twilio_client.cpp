@@ -1,16 +1,20 @@
 #include "modules/import/twilio_client.hpp"
 
+#include <curl/curl.h>
+
 #include <algorithm>
-#include <deque>
+#include <optional>
 #include <random>
 #include <unordered_map>
 
+#include <rapidjson/document.h>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <rapidjson/document.h>
 
 #include "common/log.hpp"
-#include "modules/import/task_group.hpp"
+#include "modules/import/async_semaphore.hpp"
+#include "modules/import/number_parser.hpp"
 
 namespace gw::twilio {
 namespace asio = boost::asio;
@@ -23,11 +27,21 @@ std::string TwilioError::describe() const {
 
 namespace {
 
-std::string formEncode(std::string_view s) {
+constexpr std::string_view kComponent = "twilio";
+
+bool unreserved(unsigned char c) {  // ASCII only, whatever the locale
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+// Percent-encodes everything but RFC 3986 unreserved characters: '+' becomes %2B (Twilio
+// would read a bare '+' as a space), and a SID can never add a path segment.
+std::string percentEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(s.size());
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+    if (unreserved(c)) {
       out += static_cast<char>(c);
     } else {
       out += '%';
@@ -44,9 +58,9 @@ std::string form(const Fields& fields) {
   std::string out;
   for (const auto& [k, v] : fields) {
     if (!out.empty()) out += '&';
-    out += formEncode(k);
+    out += percentEncode(k);
     out += '=';
-    out += formEncode(v);
+    out += percentEncode(v);
   }
   return out;
 }
@@ -58,12 +72,26 @@ std::string str(const rapidjson::Value& obj, const char* name) {
   return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-IncomingNumber numberFrom(const rapidjson::Value& v) {
-  return {str(v, "sid"), str(v, "phone_number"), str(v, "friendly_name"), str(v, "trunk_sid")};
+// Requests that were certainly not processed (429: Twilio documents it), failed on the
+// server (5xx) or in the network. A transfer this client aborted itself (shutdown) or
+// could not even start is final.
+bool retryable(const HttpResponse& r) {
+  if (r.status == 0) {
+    switch (r.curlCode) {
+      case CURLE_ABORTED_BY_CALLBACK:
+      case CURLE_FAILED_INIT:
+      case CURLE_URL_MALFORMAT:
+      case CURLE_UNSUPPORTED_PROTOCOL:
+      case CURLE_OUT_OF_MEMORY:
+        return false;
+      default:
+        return true;
+    }
+  }
+  return r.status == 429 || r.status >= 500;
 }
 
-bool retryable(const HttpResponse& r) { return r.status == 0 || r.status == 429 || r.status >= 500; }
-
+// Twilio's error body: {"code":20404,"message":"...","more_info":"https://...","status":404}.
 TwilioError errorOf(const HttpResponse& r) {
   TwilioError e;
   e.httpStatus = r.status;
@@ -78,58 +106,52 @@ TwilioError errorOf(const HttpResponse& r) {
       e.code = it->value.GetInt();
     }
     e.message = str(d, "message");
+    e.moreInfo = str(d, "more_info");
   }
   if (e.message.empty()) e.message = "HTTP " + std::to_string(r.status);
   return e;
 }
 
-template <typename T>
-Outcome<T> malformed(const HttpResponse& r, std::string_view what) {
-  return TwilioError{r.status, 0, "unexpected response from Twilio: " + std::string(what)};
+TwilioError malformed(const HttpResponse& r, std::string_view what) {
+  return TwilioError{r.status, 0, "unexpected response from Twilio: " + std::string(what), {}};
 }
 
-// At most `limit` holders; the rest wait in arrival order.
-class Semaphore {
- public:
-  explicit Semaphore(size_t limit) : limit_(limit) {}
-  awaitable<void> acquire() {
-    if (inUse_ < limit_) {
-      ++inUse_;
-      co_return;
-    }
-    import::Event granted(co_await asio::this_coro::executor);
-    waiters_.push_back(&granted);
-    co_await granted.wait();  // the releaser handed its slot over
+// Retry-After in delta-seconds; HTTP dates are not used by Twilio and are ignored.
+std::optional<std::chrono::seconds> retryAfter(const HttpResponse& r) {
+  const std::string* v = r.header("retry-after");
+  if (!v) return std::nullopt;
+  std::string_view s(*v);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.empty() || s.size() > 9) return std::nullopt;
+  int64_t secs = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    secs = secs * 10 + (c - '0');
   }
-  void release() {
-    if (!waiters_.empty()) {
-      import::Event* next = waiters_.front();
-      waiters_.pop_front();
-      next->set();
-    } else {
-      --inUse_;
-    }
-  }
-
- private:
-  size_t limit_;
-  size_t inUse_ = 0;
-  std::deque<import::Event*> waiters_;
-};
+  return std::chrono::seconds(secs);
+}
 
 }  // namespace
 
 class TwilioClient::Impl {
  public:
   Impl(asio::io_context& io, CurlClient& http, TwilioConfig config)
-      : io_(io), http_(http), config_(std::move(config)), rng_(std::random_device{}()) {}
+      : io_(io),
+        http_(http),
+        config_(std::move(config)),
+        rng_(config_.jitterSeed ? config_.jitterSeed : std::random_device{}()) {}
 
-  // One Twilio call with the account's concurrency bound and the retry policy.
-  awaitable<HttpResponse> call(const Credentials& c, std::string method, std::string url,
-                               std::string body = {}) {
-    Semaphore& slots = slotsOf(c.accountSid);
+  // One Twilio call with the account's concurrency bound and the retry policy. The slot is
+  // held for the HTTP exchange only, never across a backoff.
+  // Only views and references come in: GCC 12 can destroy a non-trivial temporary made in a
+  // co_await expression twice, so callers pass named locals.
+  awaitable<HttpResponse> call(const Credentials& c, std::string_view method,
+                               const std::string& url, std::string_view body = {}) {
+    AsyncSemaphore& slots = slotsOf(c.accountSid);
     HttpResponse last;
-    for (int attempt = 0; attempt < config_.maxAttempts; ++attempt) {
+    const int attempts = std::max(config_.maxAttempts, 1);
+    for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) {
         ++stats_.retries;
         asio::steady_timer timer(io_, backoff(attempt, last));
@@ -137,9 +159,9 @@ class TwilioClient::Impl {
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       HttpRequest req;
-      req.method = method;
+      req.method = std::string(method);
       req.url = url;
-      req.body = body;
+      req.body = std::string(body);
       req.basicUser = c.accountSid;
       req.basicPassword = c.authToken;
       req.timeout = config_.requestTimeout;
@@ -148,17 +170,15 @@ class TwilioClient::Impl {
         req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
       }
       co_await slots.acquire();
-      ++stats_.requests;
-      try {
+      {
+        SemaphorePermit permit(slots);
+        ++stats_.requests;
         last = co_await http_.send(std::move(req));
-      } catch (...) {
-        slots.release();
-        throw;
       }
-      slots.release();
+      if (last.status == 429) ++stats_.throttled;
       if (!retryable(last)) break;
-      log::debug("twilio", method, " ", pathOf(url), " attempt ", attempt + 1, " got ",
-                 last.status ? std::to_string(last.status) : last.networkError);
+      log::debug(kComponent, method, " ", pathOf(url), " attempt ", attempt + 1, " of ", attempts,
+                 ": ", last.status ? std::to_string(last.status) : last.networkError);
     }
     co_return last;
   }
@@ -167,30 +187,34 @@ class TwilioClient::Impl {
   std::string trunking(std::string_view path) const {
     return config_.trunkingUrl + std::string(path);
   }
+  std::string accountPath(const Credentials& c) const {
+    return "/2010-04-01/Accounts/" + percentEncode(c.accountSid);
+  }
 
   const TwilioConfig& config() const { return config_; }
   TwilioStats stats() const { return stats_; }
 
  private:
-  Semaphore& slotsOf(const std::string& accountSid) {
+  AsyncSemaphore& slotsOf(const std::string& accountSid) {
     auto it = slots_.find(accountSid);
-    if (it == slots_.end()) it = slots_.emplace(accountSid, Semaphore(config_.concurrency)).first;
+    if (it == slots_.end()) {
+      it = slots_.try_emplace(accountSid, config_.concurrency).first;
+    }
     return it->second;
   }
 
   // Full jitter: uniform in [0, min(cap, base * 2^attempt)], but never sooner than a
-  // Retry-After the server asked for (capped, so a confused server cannot stall us).
+  // Retry-After the server asked for (itself capped, so a confused server cannot stall us).
   std::chrono::milliseconds backoff(int attempt, const HttpResponse& last) {
-    auto ceiling = std::min<int64_t>(config_.backoffCap.count(),
-                                     config_.backoffBase.count() << std::min(attempt, 20));
-    std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(ceiling, 0));
+    const int64_t base = std::max<int64_t>(config_.backoffBase.count(), 0);
+    const int64_t cap = std::max<int64_t>(config_.backoffCap.count(), 0);
+    const int shift = std::min(attempt, 30);
+    const int64_t ceiling = base > (cap >> shift) ? cap : std::min(cap, base << shift);
+    std::uniform_int_distribution<int64_t> dist(0, ceiling);
     std::chrono::milliseconds delay(dist(rng_));
-    if (const std::string* ra = last.header("retry-after")) {
-      char* end = nullptr;
-      long secs = std::strtol(ra->c_str(), &end, 10);
-      if (end != ra->c_str() && *end == '\0' && secs >= 0) {
-        delay = std::max(delay, std::chrono::milliseconds(std::min(secs, 60L) * 1000));
-      }
+    if (auto asked = retryAfter(last)) {
+      auto wanted = std::min<std::chrono::milliseconds>(*asked, config_.retryAfterCap);
+      delay = std::max(delay, wanted);
     }
     return delay;
   }
@@ -206,96 +230,113 @@ class TwilioClient::Impl {
   TwilioConfig config_;
   std::mt19937_64 rng_;
   TwilioStats stats_;
-  std::unordered_map<std::string, Semaphore> slots_;
+  std::unordered_map<std::string, AsyncSemaphore> slots_;
 };
+
+namespace {
+
+Outcome<Trunk> trunkFrom(const HttpResponse& r) {
+  rapidjson::Document d;
+  d.Parse(r.body.data(), r.body.size());
+  if (d.HasParseError() || !d.IsObject()) return malformed(r, "the trunk is not a JSON object");
+  Trunk t{str(d, "sid"), str(d, "friendly_name"), str(d, "domain_name")};
+  if (t.sid.empty()) return malformed(r, "the trunk has no sid");
+  return t;
+}
+
+Outcome<IncomingNumber> numberFrom(const HttpResponse& r) {
+  auto parsed = NumberParser::parseNumber(r.body);
+  if (!parsed) return malformed(r, parsed.error());
+  return std::move(parsed).value();
+}
+
+}  // namespace
 
 TwilioClient::TwilioClient(asio::io_context& io, CurlClient& http, TwilioConfig config)
     : impl_(std::make_unique<Impl>(io, http, std::move(config))) {}
 TwilioClient::~TwilioClient() = default;
 
-const TwilioConfig& TwilioClient::config() const { return impl_->config(); }
-TwilioStats TwilioClient::stats() const { return impl_->stats(); }
+const TwilioConfig& TwilioClient::config() const {
+  return impl_->config();
+}
+TwilioStats TwilioClient::stats() const {
+  return impl_->stats();
+}
+
+// URLs and bodies are built before the co_await expressions: GCC 12 miscompiles some
+// temporaries (array initialisers in particular) inside them.
 
 awaitable<Outcome<Account>> TwilioClient::fetchAccount(const Credentials& c) {
-  auto r = co_await impl_->call(c, "GET", impl_->api("/2010-04-01/Accounts/" + c.accountSid + ".json"));
+  std::string url = impl_->api(impl_->accountPath(c) + ".json");
+  auto r = co_await impl_->call(c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
   d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) co_return malformed<Account>(r, "account is not JSON");
-  co_return Account{str(d, "sid"), str(d, "friendly_name"), str(d, "status")};
+  if (d.HasParseError() || !d.IsObject()) co_return malformed(r, "the account is not JSON");
+  Account a{str(d, "sid"), str(d, "friendly_name"), str(d, "status")};
+  if (a.sid.empty()) co_return malformed(r, "the account has no sid");
+  co_return a;
 }
 
 awaitable<Outcome<IncomingNumber>> TwilioClient::fetchNumber(const Credentials& c,
                                                              std::string_view pnSid) {
-  auto r = co_await impl_->call(c, "GET",
-                                impl_->api("/2010-04-01/Accounts/" + c.accountSid +
-                                           "/IncomingPhoneNumbers/" + std::string(pnSid) + ".json"));
+  std::string url =
+      impl_->api(impl_->accountPath(c) + "/IncomingPhoneNumbers/" + percentEncode(pnSid) + ".json");
+  auto r = co_await impl_->call(c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
-  rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    co_return malformed<IncomingNumber>(r, "phone number is not JSON");
-  }
-  co_return numberFrom(d);
+  co_return numberFrom(r);
 }
 
-awaitable<Outcome<NumberListing>> TwilioClient::listNumbers(const Credentials& c,
-                                                            size_t maxPages) {
+awaitable<Outcome<NumberListing>> TwilioClient::listNumbers(const Credentials& c, size_t maxPages) {
   NumberListing listing;
-  std::string url = impl_->api("/2010-04-01/Accounts/" + c.accountSid +
-                               "/IncomingPhoneNumbers.json?PageSize=" +
+  std::string url = impl_->api(impl_->accountPath(c) + "/IncomingPhoneNumbers.json?PageSize=" +
                                std::to_string(impl_->config().pageSize));
   while (listing.pages < maxPages) {
     auto r = co_await impl_->call(c, "GET", url);
     if (r.status != 200) co_return errorOf(r);
+    auto page = NumberParser::parsePage(r.body);
+    if (!page)
+      co_return malformed(r, "number page " + std::to_string(listing.pages) + ": " + page.error());
     ++listing.pages;
-    rapidjson::Document d;
-    d.Parse(r.body.data(), r.body.size());
-    if (d.HasParseError() || !d.IsObject()) {
-      co_return malformed<NumberListing>(r, "number page is not JSON");
+    NumberPage& p = page.value();
+    if (listing.numbers.empty()) {
+      listing.numbers = std::move(p.numbers);
+    } else {
+      listing.numbers.insert(listing.numbers.end(), std::make_move_iterator(p.numbers.begin()),
+                             std::make_move_iterator(p.numbers.end()));
     }
-    auto items = d.FindMember("incoming_phone_numbers");
-    if (items == d.MemberEnd() || !items->value.IsArray()) {
-      co_return malformed<NumberListing>(r, "number page has no incoming_phone_numbers array");
-    }
-    for (const auto& v : items->value.GetArray()) listing.numbers.push_back(numberFrom(v));
-    std::string next = str(d, "next_page_uri");
-    if (next.empty()) {
+    if (p.nextPageUri.empty()) {
       listing.complete = true;
       break;
     }
-    if (next.front() != '/') co_return malformed<NumberListing>(r, "next_page_uri is not a path");
-    url = impl_->api(next);  // relative to the API host; never built by hand
+    // Relative to the API host; the page token is Twilio's, never built here.
+    if (p.nextPageUri.front() != '/') co_return malformed(r, "next_page_uri is not a path");
+    url = impl_->api(p.nextPageUri);
   }
   co_return listing;
 }
 
 awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
                                                     std::string_view friendlyName) {
-  // Bodies are built outside the co_await expression (GCC 12 miscompiles array
-  // initialisers inside one).
   std::string body = form(Fields{{"FriendlyName", std::string(friendlyName)}});
-  auto r = co_await impl_->call(c, "POST", impl_->trunking("/v1/Trunks"), std::move(body));
+  std::string url = impl_->trunking("/v1/Trunks");
+  auto r = co_await impl_->call(c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
-  rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || str(d, "sid").empty()) co_return malformed<Trunk>(r, "trunk without sid");
-  co_return Trunk{str(d, "sid"), str(d, "friendly_name"), str(d, "domain_name")};
+  co_return trunkFrom(r);
 }
 
 awaitable<Outcome<Trunk>> TwilioClient::fetchTrunk(const Credentials& c,
                                                    std::string_view trunkSid) {
-  auto r = co_await impl_->call(c, "GET", impl_->trunking("/v1/Trunks/" + std::string(trunkSid)));
+  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
+  auto r = co_await impl_->call(c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
-  rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || str(d, "sid").empty()) co_return malformed<Trunk>(r, "trunk without sid");
-  co_return Trunk{str(d, "sid"), str(d, "friendly_name"), str(d, "domain_name")};
+  co_return trunkFrom(r);
 }
 
 awaitable<Outcome<bool>> TwilioClient::deleteTrunk(const Credentials& c,
                                                    std::string_view trunkSid) {
-  auto r = co_await impl_->call(c, "DELETE", impl_->trunking("/v1/Trunks/" + std::string(trunkSid)));
+  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
+  auto r = co_await impl_->call(c, "DELETE", url);
   if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
   co_return errorOf(r);
 }
@@ -304,19 +345,19 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
                                                                    std::string_view trunkSid,
                                                                    std::string_view sipUrl,
                                                                    std::string_view friendlyName) {
+  // All five fields are required by Trunking v1.
   std::string body = form(Fields{{"SipUrl", std::string(sipUrl)},
                                  {"Weight", "1"},
                                  {"Priority", "1"},
                                  {"Enabled", "true"},
                                  {"FriendlyName", std::string(friendlyName)}});
-  auto r = co_await impl_->call(
-      c, "POST", impl_->trunking("/v1/Trunks/" + std::string(trunkSid) + "/OriginationUrls"),
-      std::move(body));
+  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls");
+  auto r = co_await impl_->call(c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
   d.Parse(r.body.data(), r.body.size());
   std::string sid = d.HasParseError() ? std::string() : str(d, "sid");
-  if (sid.empty()) co_return malformed<std::string>(r, "origination URL without sid");
+  if (sid.empty()) co_return malformed(r, "the origination URL has no sid");
   co_return sid;
 }
 
@@ -324,24 +365,17 @@ awaitable<Outcome<IncomingNumber>> TwilioClient::attachNumber(const Credentials&
                                                               std::string_view trunkSid,
                                                               std::string_view pnSid) {
   std::string body = form(Fields{{"PhoneNumberSid", std::string(pnSid)}});
-  auto r = co_await impl_->call(
-      c, "POST", impl_->trunking("/v1/Trunks/" + std::string(trunkSid) + "/PhoneNumbers"),
-      std::move(body));
+  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/PhoneNumbers");
+  auto r = co_await impl_->call(c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
-  rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) {
-    co_return malformed<IncomingNumber>(r, "attached number is not JSON");
-  }
-  co_return numberFrom(d);
+  co_return numberFrom(r);
 }
 
-awaitable<Outcome<bool>> TwilioClient::detachNumber(const Credentials& c,
-                                                    std::string_view trunkSid,
+awaitable<Outcome<bool>> TwilioClient::detachNumber(const Credentials& c, std::string_view trunkSid,
                                                     std::string_view pnSid) {
-  auto r = co_await impl_->call(c, "DELETE",
-                                impl_->trunking("/v1/Trunks/" + std::string(trunkSid) +
-                                                "/PhoneNumbers/" + std::string(pnSid)));
+  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/PhoneNumbers/" +
+                                    percentEncode(pnSid));
+  auto r = co_await impl_->call(c, "DELETE", url);
   if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
   co_return errorOf(r);
 }

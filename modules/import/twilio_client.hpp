@@ -26,9 +26,10 @@ struct Credentials {
 };
 
 struct TwilioError {
-  int httpStatus = 0;   // 0: no HTTP answer (network error, timeout)
-  int code = 0;         // Twilio error code from the body, 0 when absent
-  std::string message;  // Twilio's message, or the network error
+  int httpStatus = 0;    // 0: no HTTP answer (network error, timeout)
+  int code = 0;          // Twilio error code from the body, 0 when absent
+  std::string message;   // Twilio's message, or the network error
+  std::string moreInfo;  // Twilio's more_info link, empty when absent
 
   bool isAuthFailure() const { return httpStatus == 401 || code == 20003; }
   bool isNotFound() const { return httpStatus == 404; }
@@ -73,11 +74,15 @@ struct TwilioConfig {
   std::chrono::milliseconds backoffBase{100};
   std::chrono::milliseconds backoffCap{3'000};
   size_t pageSize = 1000;
+  // A Retry-After longer than this is shortened to it.
+  std::chrono::milliseconds retryAfterCap{30'000};
+  uint64_t jitterSeed = 0;  // 0: seeded from std::random_device
 };
 
 struct TwilioStats {
   uint64_t requests = 0;  // HTTP attempts, retries included
   uint64_t retries = 0;
+  uint64_t throttled = 0;  // 429 answers
 };
 
 class TwilioClient {
@@ -92,8 +97,7 @@ class TwilioClient {
   boost::asio::awaitable<Outcome<IncomingNumber>> fetchNumber(const Credentials& c,
                                                               std::string_view pnSid);
   // Follows next_page_uri until the end or maxPages pages.
-  boost::asio::awaitable<Outcome<NumberListing>> listNumbers(const Credentials& c,
-                                                             size_t maxPages);
+  boost::asio::awaitable<Outcome<NumberListing>> listNumbers(const Credentials& c, size_t maxPages);
 
   boost::asio::awaitable<Outcome<Trunk>> createTrunk(const Credentials& c,
                                                      std::string_view friendlyName);
@@ -102,9 +106,10 @@ class TwilioClient {
   boost::asio::awaitable<Outcome<bool>> deleteTrunk(const Credentials& c,
                                                     std::string_view trunkSid);
   // Returns the OU... SID of the new origination URL (weight 1, priority 1, enabled).
-  boost::asio::awaitable<Outcome<std::string>> createOriginationUrl(
-      const Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
-      std::string_view friendlyName);
+  boost::asio::awaitable<Outcome<std::string>> createOriginationUrl(const Credentials& c,
+                                                                    std::string_view trunkSid,
+                                                                    std::string_view sipUrl,
+                                                                    std::string_view friendlyName);
   boost::asio::awaitable<Outcome<IncomingNumber>> attachNumber(const Credentials& c,
                                                                std::string_view trunkSid,
                                                                std::string_view pnSid);

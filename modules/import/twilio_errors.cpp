@@ -13,10 +13,10 @@ http::Response twilioFailure(const twilio::TwilioError& e, std::string_view what
             "provider.",
         instance);
   }
-  return http::Response::problem(
-      502, "Twilio request failed while " + std::string(what) + ": " + e.describe() +
-               ". Nothing was changed; retry later.",
-      instance);
+  return http::Response::problem(502,
+                                 "Twilio request failed while " + std::string(what) + ": " +
+                                     e.describe() + ". Nothing was changed; retry later.",
+                                 instance);
 }
 
 }  // namespace gw::import

@@ -37,8 +37,8 @@ TEST(ImportRequestTest, AcceptsValidSidsInOrder) {
 }
 
 TEST(ImportRequestTest, AcceptsJsonWithCharset) {
-  auto r = parseImportRequest(
-      jsonRequest(R"({"phoneNumberSids":[")" + sidOf(1) + R"("]})", "application/json; charset=utf-8"));
+  auto r = parseImportRequest(jsonRequest(R"({"phoneNumberSids":[")" + sidOf(1) + R"("]})",
+                                          "application/json; charset=utf-8"));
   EXPECT_NE(std::get_if<std::vector<std::string>>(&r), nullptr);
 }
 

@@ -52,7 +52,8 @@ class ImportServiceTest : public ::testing::Test {
     config.maxAttempts = 10;
     curl_ = std::make_unique<twilio::CurlClient>(io_);
     twilio_ = std::make_unique<twilio::TwilioClient>(io_, *curl_, config);
-    ctx_ = std::make_unique<ModuleContext>(ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw"});
+    ctx_ =
+        std::make_unique<ModuleContext>(ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw"});
     service_ = std::make_unique<ImportService>(*ctx_);
     provider_ = addProvider(harness_->createTrunk());
   }
@@ -84,8 +85,9 @@ class ImportServiceTest : public ::testing::Test {
   }
 
   std::string trunkOf(const std::string& sid) {
-    auto d = harness_->get("/2010-04-01/Accounts/" + std::string(kAccountA) +
-                           "/IncomingPhoneNumbers/" + sid + ".json")
+    auto d = harness_
+                 ->get("/2010-04-01/Accounts/" + std::string(kAccountA) + "/IncomingPhoneNumbers/" +
+                       sid + ".json")
                  .json();
     return d["trunk_sid"].IsString() ? d["trunk_sid"].GetString() : "";
   }
@@ -154,12 +156,14 @@ TEST_F(ImportServiceTest, NumberOnAnotherTrunkIsLeftAlone) {
   start(2);
   auto sids = harness_->numberSids();
   std::string foreign = harness_->createTrunk();
-  ASSERT_EQ(harness_->post("/v1/Trunks/" + foreign + "/PhoneNumbers", "PhoneNumberSid=" + sids[0]).status,
-            201);
+  ASSERT_EQ(
+      harness_->post("/v1/Trunks/" + foreign + "/PhoneNumbers", "PhoneNumberSid=" + sids[0]).status,
+      201);
   auto out = runImport(provider_, {sids[0], sids[1]});
   EXPECT_EQ(out.successCount, 1u);
   ASSERT_EQ(out.errors.size(), 1u);
-  EXPECT_EQ(out.errors[0].errorMessage, "Trunk attachment failed: attached to another trunk " + foreign);
+  EXPECT_EQ(out.errors[0].errorMessage,
+            "Trunk attachment failed: attached to another trunk " + foreign);
   EXPECT_EQ(trunkOf(sids[0]), foreign);
 }
 
@@ -167,8 +171,10 @@ TEST_F(ImportServiceTest, NumberAlreadyOnOwnTrunkIsImportedWithoutReattaching) {
   // What a crash between the attachment and the commit leaves behind.
   start(1);
   auto sid = harness_->numberSids().front();
-  ASSERT_EQ(harness_->post("/v1/Trunks/" + provider_.trunkSid + "/PhoneNumbers", "PhoneNumberSid=" + sid).status,
-            201);
+  ASSERT_EQ(
+      harness_->post("/v1/Trunks/" + provider_.trunkSid + "/PhoneNumbers", "PhoneNumberSid=" + sid)
+          .status,
+      201);
   auto out = runImport(provider_, {sid});
   EXPECT_EQ(out.successCount, 1u);
   EXPECT_TRUE(out.errors.empty());
@@ -210,10 +216,12 @@ TEST_F(ImportServiceTest, ConcurrentOverlappingImportsImportEachNumberOnce) {
   std::vector<std::string> b(sids.begin() + 20, sids.end());
   std::reverse(b.begin(), b.end());  // opposite order: claims must not deadlock
   std::optional<ImportOutcome> outA, outB;
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> { outA = co_await service_->run(provider_, a); },
-                 asio::detached);
-  asio::co_spawn(io_, [&]() -> asio::awaitable<void> { outB = co_await service_->run(provider_, b); },
-                 asio::detached);
+  asio::co_spawn(
+      io_, [&]() -> asio::awaitable<void> { outA = co_await service_->run(provider_, a); },
+      asio::detached);
+  asio::co_spawn(
+      io_, [&]() -> asio::awaitable<void> { outB = co_await service_->run(provider_, b); },
+      asio::detached);
   io_.run();
   ASSERT_TRUE(outA && outB);
   EXPECT_EQ(outA->successCount + outB->successCount, 60u);

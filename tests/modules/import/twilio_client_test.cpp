@@ -132,8 +132,8 @@ TEST_F(TwilioClientTest, CreatesTrunkAttachesAndDetachesANumber) {
   EXPECT_EQ(fetched->friendlyName, "gateway test");
 
   // '+' in a form value must arrive as '+', so it is sent as %2B.
-  auto ou = run(client_->createOriginationUrl(creds_, trunk->sid, "sip:+14155550100@gw.test",
-                                              "gateway"));
+  auto ou =
+      run(client_->createOriginationUrl(creds_, trunk->sid, "sip:+14155550100@gw.test", "gateway"));
   ASSERT_TRUE(ou.ok()) << ou.error().describe();
   auto urls = harness_->get("/v1/Trunks/" + trunk->sid + "/OriginationUrls").json();
   ASSERT_TRUE(urls.HasMember("origination_urls"));
@@ -222,10 +222,11 @@ TEST_F(TwilioClientTest, ConcurrencyStaysWithinTheAccountBound) {
   auto sids = harness_->numberSids();
   size_t failures = run([&]() -> asio::awaitable<size_t> {
     size_t failed = 0;
-    co_await import::forEachConcurrently(sids.size(), sids.size(), [&](size_t i) -> asio::awaitable<void> {
-      auto r = co_await client_->fetchNumber(creds_, sids[i]);
-      if (!r.ok()) ++failed;
-    });
+    co_await import::forEachConcurrently(sids.size(), sids.size(),
+                                         [&](size_t i) -> asio::awaitable<void> {
+                                           auto r = co_await client_->fetchNumber(creds_, sids[i]);
+                                           if (!r.ok()) ++failed;
+                                         });
     co_return failed;
   }());
   EXPECT_EQ(failures, 0u);

@@ -1,0 +1,68 @@
+#pragma once
+// A counting semaphore for coroutines on one executor: at most `limit` holders, the rest
+// wait in arrival order. Not thread-safe: every call happens on the executor's thread.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <memory>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "modules/import/task_group.hpp"
+
+namespace gw::twilio {
+
+class AsyncSemaphore {
+ public:
+  explicit AsyncSemaphore(size_t limit) : limit_(std::max<size_t>(limit, 1)) {}
+
+  boost::asio::awaitable<void> acquire() {
+    if (inUse_ < limit_ && waiters_.empty()) {
+      ++inUse_;
+      co_return;
+    }
+    auto granted = std::make_shared<import::Event>(co_await boost::asio::this_coro::executor);
+    waiters_.push_back(granted);
+    co_await granted->wait();  // release() handed its slot over; inUse_ already counts it
+  }
+
+  void release() {
+    while (!waiters_.empty()) {
+      // A waiter whose coroutine was destroyed (its io_context went away) is skipped.
+      std::shared_ptr<import::Event> next = waiters_.front().lock();
+      waiters_.pop_front();
+      if (next) {
+        next->set();
+        return;
+      }
+    }
+    --inUse_;
+  }
+
+  size_t inUse() const { return inUse_; }
+  size_t waiting() const { return waiters_.size(); }
+
+ private:
+  size_t limit_;
+  size_t inUse_ = 0;
+  std::deque<std::weak_ptr<import::Event>> waiters_;
+};
+
+// Holds one slot of a semaphore until destroyed.
+class SemaphorePermit {
+ public:
+  explicit SemaphorePermit(AsyncSemaphore& s) : s_(&s) {}
+  ~SemaphorePermit() {
+    if (s_) s_->release();
+  }
+  SemaphorePermit(const SemaphorePermit&) = delete;
+  SemaphorePermit& operator=(const SemaphorePermit&) = delete;
+
+ private:
+  AsyncSemaphore* s_;
+};
+
+}  // namespace gw::twilio

@@ -1,0 +1,531 @@
+// TwilioClient against a scripted loopback server: exact requests (paths, bodies, auth),
+// response parsing, and the retry and concurrency policy with answers chosen per test.
+#include "modules/import/twilio_client.hpp"
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/detached.hpp>
+
+#include <gtest/gtest.h>
+
+#include "common/log.hpp"
+#include "tests/modules/import/io_runner.hpp"
+#include "tests/modules/import/scripted_http_server.hpp"
+
+namespace gw::twilio {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using testing::RecordedRequest;
+using testing::ScriptedHttpServer;
+using testing::ScriptedResponse;
+
+const std::string kAccount = "AC" + std::string(32, 'a');
+const std::string kOtherAccount = "AC" + std::string(32, 'b');
+const std::string kToken = "tok" + std::string(29, '7');  // must never show up anywhere
+const std::string kNumber = "PN" + std::string(32, '1');
+const std::string kTrunk = "TK" + std::string(32, 'c');
+const std::string kAccountPath = "/2010-04-01/Accounts/" + kAccount;
+
+std::string numberJson(const std::string& sid, const std::string& phone,
+                       const std::string& trunk = "") {
+  return R"({"account_sid":")" + kAccount +
+         R"(","capabilities":{"voice":true,"sms":false},)"
+         R"("friendly_name":"Main line","phone_number":")" +
+         phone + R"(","sid":")" + sid + R"(","trunk_sid":)" +
+         (trunk.empty() ? "null" : "\"" + trunk + "\"") +
+         R"(,"subresource_uris":{"assigned_add_ons":"/x"}})";
+}
+
+std::string pnSid(int i) {
+  char sid[35];
+  std::snprintf(sid, sizeof sid, "PN%032d", i);
+  return sid;
+}
+
+class TwilioClientScriptedTest : public ::testing::Test {
+ protected:
+  TwilioConfig config() const {
+    TwilioConfig c;
+    c.apiUrl = server_.url();
+    c.trunkingUrl = server_.url();
+    c.backoffBase = 1ms;
+    c.backoffCap = 5ms;
+    c.jitterSeed = 42;
+    c.requestTimeout = 10s;
+    return c;
+  }
+
+  TwilioClient& client(TwilioConfig c) {
+    client_ = std::make_unique<TwilioClient>(io_, curl_, std::move(c));
+    return *client_;
+  }
+  TwilioClient& client() { return client(config()); }
+
+  template <typename T>
+  T run(asio::awaitable<T> task) {
+    return testing::runToCompletion(io_, std::move(task));
+  }
+
+  // A server that answers list pages: `pages` pages of `perPage` numbers, linked by
+  // next_page_uri with Twilio-style page tokens.
+  void servePages(int pages, int perPage) {
+    server_.setHandler([pages, perPage](const RecordedRequest& req) {
+      int index = 0;
+      if (auto at = req.target.find("&Page="); at != std::string::npos) {
+        index = std::stoi(req.target.substr(at + 6));
+      }
+      std::string items;
+      for (int i = 0; i < perPage; ++i) {
+        if (i) items += ',';
+        int n = index * perPage + i;
+        items += numberJson(pnSid(n), "+1415555" + std::to_string(1000 + n));
+      }
+      std::string next = index + 1 < pages
+                             ? "\"" + kAccountPath + "/IncomingPhoneNumbers.json?PageSize=" +
+                                   std::to_string(perPage) + "&Page=" + std::to_string(index + 1) +
+                                   "&PageToken=PA" + std::to_string(index + 1) + "\""
+                             : "null";
+      return ScriptedResponse::json(
+          200, R"({"incoming_phone_numbers":[)" + items + R"(],"next_page_uri":)" + next +
+                   R"(,"page":)" + std::to_string(index) + R"(,"previous_page_uri":null})");
+    });
+  }
+
+  ScriptedHttpServer server_;
+  asio::io_context io_;
+  CurlClient curl_{io_};
+  std::unique_ptr<TwilioClient> client_;
+  Credentials creds_{kAccount, kToken};
+};
+
+// --- requests and parsing ---
+
+TEST_F(TwilioClientScriptedTest, FetchesTheAccountWithBasicAuth) {
+  server_.enqueue(ScriptedResponse::json(
+      200, R"({"sid":")" + kAccount + R"(","friendly_name":"Acme","status":"active"})"));
+  auto a = run(client().fetchAccount(creds_));
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  EXPECT_EQ(a->sid, kAccount);
+  EXPECT_EQ(a->friendlyName, "Acme");
+  EXPECT_EQ(a->status, "active");
+
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, kAccountPath + ".json");
+  ASSERT_NE(seen[0].header("authorization"), nullptr);
+  EXPECT_EQ(seen[0].header("authorization")->rfind("Basic ", 0), 0u);
+  ASSERT_NE(seen[0].header("accept"), nullptr);
+  EXPECT_EQ(*seen[0].header("accept"), "application/json");
+}
+
+TEST_F(TwilioClientScriptedTest, FetchesANumberWithoutTrunk) {
+  server_.enqueue(ScriptedResponse::json(200, numberJson(kNumber, "+14155550100")));
+  auto n = run(client().fetchNumber(creds_, kNumber));
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(n->sid, kNumber);
+  EXPECT_EQ(n->phoneNumber, "+14155550100");
+  EXPECT_EQ(n->friendlyName, "Main line");
+  EXPECT_TRUE(n->trunkSid.empty());
+  EXPECT_EQ(server_.requests()[0].target,
+            kAccountPath + "/IncomingPhoneNumbers/" + kNumber + ".json");
+}
+
+TEST_F(TwilioClientScriptedTest, FetchesANumberOnATrunk) {
+  server_.enqueue(ScriptedResponse::json(200, numberJson(kNumber, "+14155550100", kTrunk)));
+  auto n = run(client().fetchNumber(creds_, kNumber));
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(n->trunkSid, kTrunk);
+}
+
+TEST_F(TwilioClientScriptedTest, RejectsANumberRecordWithoutSid) {
+  server_.enqueue(ScriptedResponse::json(200, R"({"phone_number":"+14155550100"})"));
+  auto n = run(client().fetchNumber(creds_, kNumber));
+  ASSERT_FALSE(n.ok());
+  EXPECT_EQ(n.error().httpStatus, 200);
+  EXPECT_NE(n.error().message.find("unexpected response"), std::string::npos);
+}
+
+TEST_F(TwilioClientScriptedTest, ListFollowsNextPageUriToTheEnd) {
+  servePages(3, 2);
+  auto c = config();
+  c.pageSize = 2;
+  auto listing = run(client(c).listNumbers(creds_, 10));
+  ASSERT_TRUE(listing.ok()) << listing.error().describe();
+  EXPECT_TRUE(listing->complete);
+  EXPECT_EQ(listing->pages, 3u);
+  ASSERT_EQ(listing->numbers.size(), 6u);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(listing->numbers[i].sid, pnSid(i));
+
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  const std::string list = kAccountPath + "/IncomingPhoneNumbers.json?PageSize=2";
+  EXPECT_EQ(seen[0].target, list);
+  EXPECT_EQ(seen[1].target, list + "&Page=1&PageToken=PA1");  // exactly as Twilio gave it
+  EXPECT_EQ(seen[2].target, list + "&Page=2&PageToken=PA2");
+}
+
+TEST_F(TwilioClientScriptedTest, ListStopsAtMaxPages) {
+  servePages(5, 2);
+  auto c = config();
+  c.pageSize = 2;
+  auto listing = run(client(c).listNumbers(creds_, 2));
+  ASSERT_TRUE(listing.ok()) << listing.error().describe();
+  EXPECT_FALSE(listing->complete);
+  EXPECT_EQ(listing->pages, 2u);
+  EXPECT_EQ(listing->numbers.size(), 4u);
+  EXPECT_EQ(server_.requestCount(), 2u);
+}
+
+TEST_F(TwilioClientScriptedTest, ListReadsPagesOfAThousand) {
+  servePages(2, 1000);
+  auto listing = run(client().listNumbers(creds_, 10));
+  ASSERT_TRUE(listing.ok()) << listing.error().describe();
+  EXPECT_TRUE(listing->complete);
+  ASSERT_EQ(listing->numbers.size(), 2000u);
+  EXPECT_EQ(listing->numbers[1999].sid, pnSid(1999));
+  EXPECT_EQ(server_.requests()[0].target,
+            kAccountPath + "/IncomingPhoneNumbers.json?PageSize=1000");
+}
+
+TEST_F(TwilioClientScriptedTest, ListRejectsUnexpectedShapes) {
+  const std::string bodies[] = {
+      R"({"incoming_phone_numbers":{},"next_page_uri":null})",
+      R"({"incoming_phone_numbers":[{"phone_number":"+14155550100"}],"next_page_uri":null})",
+      R"({"next_page_uri":null})",
+      R"(<Response/>)",
+      // Absolute URLs are not followed: the next page must be on the configured API host.
+      R"({"incoming_phone_numbers":[],"next_page_uri":"https://elsewhere.example/x"})",
+  };
+  for (const auto& body : bodies) {
+    server_.enqueue(ScriptedResponse::json(200, body));
+    auto listing = run(client().listNumbers(creds_, 10));
+    ASSERT_FALSE(listing.ok()) << body;
+    EXPECT_EQ(listing.error().httpStatus, 200);
+    EXPECT_NE(listing.error().message.find("unexpected response"), std::string::npos)
+        << listing.error().message;
+  }
+  EXPECT_EQ(server_.requestCount(), std::size(bodies));  // malformed pages are not retried
+}
+
+TEST_F(TwilioClientScriptedTest, CreatesATrunk) {
+  server_.enqueue(ScriptedResponse::json(
+      201, R"({"sid":")" + kTrunk +
+               R"(","friendly_name":"Gateway + lab","domain_name":"x.pstn.twilio.com"})"));
+  auto t = run(client().createTrunk(creds_, "Gateway + lab"));
+  ASSERT_TRUE(t.ok()) << t.error().describe();
+  EXPECT_EQ(t->sid, kTrunk);
+  EXPECT_EQ(t->friendlyName, "Gateway + lab");
+  EXPECT_EQ(t->domainName, "x.pstn.twilio.com");
+
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[0].target, "/v1/Trunks");
+  EXPECT_EQ(seen[0].body, "FriendlyName=Gateway%20%2B%20lab");
+  ASSERT_NE(seen[0].header("content-type"), nullptr);
+  EXPECT_EQ(*seen[0].header("content-type"), "application/x-www-form-urlencoded");
+}
+
+TEST_F(TwilioClientScriptedTest, FetchesAndDeletesATrunk) {
+  server_.enqueue(
+      ScriptedResponse::json(200, R"({"sid":")" + kTrunk + R"(","friendly_name":"gw"})"));
+  ScriptedResponse deleted;
+  deleted.status = 204;
+  server_.enqueue(deleted);
+  server_.enqueue(
+      ScriptedResponse::twilioError(404, 20404, "The requested resource was not found"));
+  auto& c = client();
+  auto t = run(c.fetchTrunk(creds_, kTrunk));
+  ASSERT_TRUE(t.ok()) << t.error().describe();
+  EXPECT_EQ(t->friendlyName, "gw");
+  auto gone = run(c.deleteTrunk(creds_, kTrunk));
+  ASSERT_TRUE(gone.ok());
+  EXPECT_TRUE(*gone);
+  auto again = run(c.deleteTrunk(creds_, kTrunk));  // 404: already gone counts as done
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(*again);
+
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].target, "/v1/Trunks/" + kTrunk);
+  EXPECT_EQ(seen[1].method, "DELETE");
+  EXPECT_EQ(seen[1].target, "/v1/Trunks/" + kTrunk);
+}
+
+TEST_F(TwilioClientScriptedTest, CreatesAnOriginationUrlWithAllFiveFieldsAndPlusEncoded) {
+  server_.enqueue(ScriptedResponse::json(
+      201, R"({"sid":"OU0123","sip_url":"sip:+14155550100@gw.example.com"})"));
+  auto ou = run(
+      client().createOriginationUrl(creds_, kTrunk, "sip:+14155550100@gw.example.com", "gateway"));
+  ASSERT_TRUE(ou.ok()) << ou.error().describe();
+  EXPECT_EQ(*ou, "OU0123");
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].target, "/v1/Trunks/" + kTrunk + "/OriginationUrls");
+  EXPECT_EQ(seen[0].body,
+            "SipUrl=sip%3A%2B14155550100%40gw.example.com&Weight=1&Priority=1&Enabled=true"
+            "&FriendlyName=gateway");
+}
+
+TEST_F(TwilioClientScriptedTest, AttachesANumberToATrunk) {
+  server_.enqueue(ScriptedResponse::json(201, numberJson(kNumber, "+14155550100", kTrunk)));
+  auto n = run(client().attachNumber(creds_, kTrunk, kNumber));
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(n->sid, kNumber);
+  EXPECT_EQ(n->trunkSid, kTrunk);
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "POST");
+  EXPECT_EQ(seen[0].target, "/v1/Trunks/" + kTrunk + "/PhoneNumbers");
+  EXPECT_EQ(seen[0].body, "PhoneNumberSid=" + kNumber);
+}
+
+TEST_F(TwilioClientScriptedTest, DetachCountsNotFoundAsDone) {
+  ScriptedResponse detached;
+  detached.status = 204;
+  server_.enqueue(detached);
+  server_.enqueue(
+      ScriptedResponse::twilioError(404, 20404, "The requested resource was not found"));
+  auto& c = client();
+  EXPECT_TRUE(run(c.detachNumber(creds_, kTrunk, kNumber)).ok());
+  EXPECT_TRUE(run(c.detachNumber(creds_, kTrunk, kNumber)).ok());
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].method, "DELETE");
+  EXPECT_EQ(seen[0].target, "/v1/Trunks/" + kTrunk + "/PhoneNumbers/" + kNumber);
+}
+
+// --- errors ---
+
+TEST_F(TwilioClientScriptedTest, ParsesTwilioErrorBodies) {
+  server_.enqueue(ScriptedResponse::twilioError(400, 21212, "Invalid phone number"));
+  auto r = run(client().createTrunk(creds_, "x"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().httpStatus, 400);
+  EXPECT_EQ(r.error().code, 21212);
+  EXPECT_EQ(r.error().message, "Invalid phone number");
+  EXPECT_EQ(r.error().moreInfo, "https://www.twilio.com/docs/errors/21212");
+  EXPECT_EQ(r.error().describe(), "400 21212 Invalid phone number");
+  EXPECT_EQ(client_->stats().requests, 1u);
+}
+
+TEST_F(TwilioClientScriptedTest, NonJsonErrorBodiesStillDescribeTheStatus) {
+  ScriptedResponse html = ScriptedResponse::json(502, "<html>Bad Gateway</html>");
+  html.contentType = "text/html";
+  server_.setHandler([html](const auto&) { return html; });
+  auto c = config();
+  c.maxAttempts = 1;
+  auto r = run(client(c).fetchAccount(creds_));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().describe(), "502 0 HTTP 502");
+}
+
+TEST_F(TwilioClientScriptedTest, NotFoundIsNotRetried) {
+  server_.setHandler([](const auto&) {
+    return ScriptedResponse::twilioError(404, 20404, "The requested resource was not found");
+  });
+  auto n = run(client().fetchNumber(creds_, kNumber));
+  ASSERT_FALSE(n.ok());
+  EXPECT_TRUE(n.error().isNotFound());
+  EXPECT_EQ(n.error().code, 20404);
+  EXPECT_EQ(server_.requestCount(), 1u);
+  EXPECT_EQ(client_->stats().retries, 0u);
+}
+
+TEST_F(TwilioClientScriptedTest, UnauthorizedIsAnAuthFailureAndNotRetried) {
+  server_.setHandler(
+      [](const auto&) { return ScriptedResponse::twilioError(401, 20003, "Authenticate"); });
+  auto a = run(client().fetchAccount(creds_));
+  ASSERT_FALSE(a.ok());
+  EXPECT_TRUE(a.error().isAuthFailure());
+  EXPECT_EQ(a.error().describe(), "401 20003 Authenticate");
+  EXPECT_EQ(a.error().describe().find(kToken), std::string::npos);
+  EXPECT_EQ(server_.requestCount(), 1u);
+}
+
+// --- retries ---
+
+TEST_F(TwilioClientScriptedTest, RetriesTooManyRequestsThenSucceeds) {
+  server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
+  server_.enqueue(ScriptedResponse::json(200, numberJson(kNumber, "+14155550100")));
+  auto n = run(client().fetchNumber(creds_, kNumber));
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(client_->stats().requests, 2u);
+  EXPECT_EQ(client_->stats().retries, 1u);
+  EXPECT_EQ(client_->stats().throttled, 1u);
+}
+
+TEST_F(TwilioClientScriptedTest, RetriesServiceUnavailableThenSucceeds) {
+  server_.enqueue(ScriptedResponse::twilioError(503, 20503, "Service Unavailable"));
+  server_.enqueue(ScriptedResponse::twilioError(500, 20500, "Internal Server Error"));
+  server_.enqueue(ScriptedResponse::json(201, numberJson(kNumber, "+14155550100", kTrunk)));
+  auto n = run(client().attachNumber(creds_, kTrunk, kNumber));
+  ASSERT_TRUE(n.ok()) << n.error().describe();
+  EXPECT_EQ(server_.requestCount(), 3u);
+  EXPECT_EQ(client_->stats().retries, 2u);
+  for (const auto& req : server_.requests()) EXPECT_EQ(req.body, "PhoneNumberSid=" + kNumber);
+}
+
+TEST_F(TwilioClientScriptedTest, GivesUpOnServiceUnavailableAfterMaxAttempts) {
+  server_.setHandler(
+      [](const auto&) { return ScriptedResponse::twilioError(503, 20503, "Service Unavailable"); });
+  auto c = config();
+  c.maxAttempts = 3;
+  auto r = run(client(c).fetchAccount(creds_));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().describe(), "503 20503 Service Unavailable");
+  EXPECT_EQ(server_.requestCount(), 3u);
+  EXPECT_EQ(client_->stats().requests, 3u);
+  EXPECT_EQ(client_->stats().retries, 2u);
+}
+
+TEST_F(TwilioClientScriptedTest, HonoursRetryAfterSeconds) {
+  auto throttled = ScriptedResponse::twilioError(429, 20429, "Too Many Requests");
+  throttled.headers.emplace_back("Retry-After", "1");
+  server_.enqueue(throttled);
+  server_.enqueue(ScriptedResponse::json(200, R"({"sid":")" + kAccount + R"("})"));
+  auto a = run(client().fetchAccount(creds_));  // jitter alone would wait at most 5 ms
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_GE(seen[1].received - seen[0].received, 900ms);
+}
+
+TEST_F(TwilioClientScriptedTest, CapsAnExcessiveRetryAfter) {
+  auto throttled = ScriptedResponse::twilioError(429, 20429, "Too Many Requests");
+  throttled.headers.emplace_back("Retry-After", "86400");
+  server_.enqueue(throttled);
+  server_.enqueue(ScriptedResponse::json(200, R"({"sid":")" + kAccount + R"("})"));
+  auto c = config();
+  c.retryAfterCap = 20ms;  // without the cap this test would wait a day
+  auto a = run(client(c).fetchAccount(creds_));
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_GE(seen[1].received - seen[0].received, 20ms);
+}
+
+TEST_F(TwilioClientScriptedTest, RetriesNetworkErrors) {
+  auto c = config();
+  c.apiUrl = "http://127.0.0.1:" + std::to_string(testing::closedLoopbackPort());
+  c.maxAttempts = 3;
+  auto r = run(client(c).fetchAccount(creds_));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().httpStatus, 0);
+  EXPECT_EQ(r.error().describe().rfind("no response from Twilio (", 0), 0u) << r.error().describe();
+  EXPECT_EQ(r.error().describe().find(kToken), std::string::npos);
+  EXPECT_EQ(client_->stats().requests, 3u);
+}
+
+TEST_F(TwilioClientScriptedTest, TimesOutSlowAnswersAndRetries) {
+  server_.setHandler([](const auto&) {
+    auto r = ScriptedResponse::json(200, "{}");
+    r.delay = 30s;
+    return r;
+  });
+  auto c = config();
+  c.requestTimeout = 100ms;
+  c.maxAttempts = 2;
+  auto r = run(client(c).fetchAccount(creds_));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().httpStatus, 0);
+  EXPECT_EQ(client_->stats().requests, 2u);
+  EXPECT_TRUE(server_.waitForRequests(2, 5s));
+}
+
+TEST_F(TwilioClientScriptedTest, StopsRetryingOnceTheHttpClientIsShutDown) {
+  curl_.shutdown();
+  auto r = run(client().fetchAccount(creds_));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().httpStatus, 0);
+  EXPECT_EQ(client_->stats().requests, 1u);
+  EXPECT_EQ(server_.requestCount(), 0u);
+}
+
+// --- concurrency ---
+
+TEST_F(TwilioClientScriptedTest, BoundsRequestsInFlightPerAccount) {
+  server_.setHandler([](const RecordedRequest& req) {
+    auto r = ScriptedResponse::json(200, numberJson(kNumber, "+14155550100"));
+    r.delay = 20ms;
+    (void)req;
+    return r;
+  });
+  auto c = config();
+  c.concurrency = 3;
+  auto& twilio = client(c);
+  size_t done = 0, failed = 0;
+  for (int i = 0; i < 30; ++i) {
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          auto n = co_await twilio.fetchNumber(creds_, kNumber);
+          if (!n.ok()) ++failed;
+          ++done;
+        },
+        asio::detached);
+  }
+  ASSERT_TRUE(testing::runUntil(io_, [&] { return done == 30; }));
+  EXPECT_EQ(failed, 0u);
+  EXPECT_LE(server_.maxInFlight(), 3u);
+  EXPECT_GE(server_.maxInFlight(), 2u);  // and they did run side by side
+}
+
+TEST_F(TwilioClientScriptedTest, TheBoundIsPerAccount) {
+  server_.setHandler([](const auto&) {
+    auto r = ScriptedResponse::json(200, numberJson(kNumber, "+14155550100"));
+    r.delay = 50ms;
+    return r;
+  });
+  auto c = config();
+  c.concurrency = 2;
+  auto& twilio = client(c);
+  size_t done = 0;
+  const Credentials accounts[] = {creds_, {kOtherAccount, kToken}};
+  for (int i = 0; i < 20; ++i) {
+    asio::co_spawn(
+        io_,
+        [&, who = accounts[i % 2]]() -> asio::awaitable<void> {
+          (void)co_await twilio.fetchNumber(who, kNumber);
+          ++done;
+        },
+        asio::detached);
+  }
+  ASSERT_TRUE(testing::runUntil(io_, [&] { return done == 20; }));
+  EXPECT_LE(server_.maxInFlight(), 4u);
+  EXPECT_GE(server_.maxInFlight(), 3u);  // one account's bound does not hold the other back
+}
+
+// --- secrets ---
+
+TEST_F(TwilioClientScriptedTest, NeverLogsTheAuthToken) {
+  server_.enqueue(ScriptedResponse::twilioError(503, 20503, "Service Unavailable"));
+  server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
+  server_.enqueue(ScriptedResponse::twilioError(401, 20003, "Authenticate"));
+  const auto previous = log::level();
+  log::setLevel(log::Level::kDebug);
+  ::testing::internal::CaptureStderr();
+  auto r = run(client().fetchAccount(creds_));
+  auto c = config();
+  c.apiUrl = "http://127.0.0.1:" + std::to_string(testing::closedLoopbackPort());
+  c.maxAttempts = 2;
+  auto offline = run(client(c).fetchAccount(creds_));
+  std::string logged = ::testing::internal::GetCapturedStderr();
+  log::setLevel(previous);
+  ASSERT_FALSE(r.ok());
+  ASSERT_FALSE(offline.ok());
+  EXPECT_NE(logged.find("attempt"), std::string::npos) << "retries should be logged at debug";
+  EXPECT_EQ(logged.find(kToken), std::string::npos);
+  EXPECT_EQ(r.error().describe().find(kToken), std::string::npos);
+  EXPECT_EQ(offline.error().describe().find(kToken), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gw::twilio
