@@ -22,6 +22,8 @@ std::string toIso8601(int64_t unixMillis) {
   return buf;
 }
 
-std::string nowIso8601() { return toIso8601(nowUnixMillis()); }
+std::string nowIso8601() {
+  return toIso8601(nowUnixMillis());
+}
 
 }  // namespace gw

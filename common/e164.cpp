@@ -35,6 +35,8 @@ std::optional<uint64_t> e164Key(std::string_view t) {
   return key;
 }
 
-std::string e164FromKey(uint64_t key) { return "+" + std::to_string(key); }
+std::string e164FromKey(uint64_t key) {
+  return "+" + std::to_string(key);
+}
 
 }  // namespace gw

@@ -12,7 +12,9 @@ int hexValue(char c) {
   return -1;
 }
 
-constexpr bool isDashPosition(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+constexpr bool isDashPosition(size_t i) {
+  return i == 8 || i == 13 || i == 18 || i == 23;
+}
 
 }  // namespace
 
@@ -33,7 +35,9 @@ std::optional<UuidBytes> parseUuid(std::string_view text) {
   return out;
 }
 
-bool isUuid(std::string_view text) { return parseUuid(text).has_value(); }
+bool isUuid(std::string_view text) {
+  return parseUuid(text).has_value();
+}
 
 std::string formatUuid(const UuidBytes& b) {
   static constexpr char kHex[] = "0123456789abcdef";

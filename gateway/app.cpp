@@ -47,8 +47,9 @@ bool setUpAuth(const Config& config, TokenAuth& auth) {
       return false;
     }
     auth.add(r->first, "default");
-    log::info("gatewayd", r->second ? "generated an admin token for org 'default' in "
-                                    : "using the admin token for org 'default' in ",
+    log::info("gatewayd",
+              r->second ? "generated an admin token for org 'default' in "
+                        : "using the admin token for org 'default' in ",
               config.dataDir, "/admin-token");
   }
   return true;

@@ -115,7 +115,8 @@ const std::vector<Option>& options() {
       {"--store-sync", "GATEWAY_STORE_SYNC",
        "'true' (default) fsyncs every LMDB commit; 'false' trades durability for speed",
        [](Config& c, const std::string& v) -> Result<void> {
-         if (v != "true" && v != "false") return Error{0, "expected true or false, got '" + v + "'"};
+         if (v != "true" && v != "false")
+           return Error{0, "expected true or false, got '" + v + "'"};
          c.storeSync = v == "true";
          return {};
        }},

@@ -10,10 +10,14 @@ struct RoutingTable::Shard {
 
 namespace {
 
-bool keyLess(const Route& r, uint64_t key) { return r.key < key; }
+bool keyLess(const Route& r, uint64_t key) {
+  return r.key < key;
+}
 
 // Fibonacci hashing: consecutive numbers (a block of DIDs) spread over all shards.
-inline uint64_t mix(uint64_t key) { return key * 0x9E3779B97F4A7C15ull; }
+inline uint64_t mix(uint64_t key) {
+  return key * 0x9E3779B97F4A7C15ull;
+}
 
 }  // namespace
 

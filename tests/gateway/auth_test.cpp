@@ -76,7 +76,8 @@ TEST(AuthTest, RoutesOutsideApiNeedNoToken) {
 TEST(AuthTest, LoadsTokensFile) {
   TempDir dir;
   std::string path = dir.path() + "/tokens";
-  std::ofstream(path) << "# comment\n\ntoken-aaaaaaaaaaaaaaaa org-a\ntoken-bbbbbbbbbbbbbbbb org-b\n";
+  std::ofstream(path)
+      << "# comment\n\ntoken-aaaaaaaaaaaaaaaa org-a\ntoken-bbbbbbbbbbbbbbbb org-b\n";
   TokenAuth auth;
   ASSERT_TRUE(auth.loadFile(path).ok());
   EXPECT_EQ(auth.size(), 2u);

@@ -78,10 +78,10 @@ TEST(ConfigTest, HelpListsEveryFlagWithItsVariable) {
   Config c = parseOk({"--help"});
   EXPECT_TRUE(c.help);
   std::string help = helpText();
-  for (const char* s : {"--data-dir", "GATEWAY_DATA_DIR", "--admin-listen", "--sip-listen",
-                        "--public-sip-uri", "--twilio-api-url", "TWILIO_API_URL",
-                        "--twilio-trunking-url", "--tokens-file", "GATEWAY_ADMIN_TOKEN",
-                        "--twilio-concurrency", "--twilio-max-attempts"}) {
+  for (const char* s :
+       {"--data-dir", "GATEWAY_DATA_DIR", "--admin-listen", "--sip-listen", "--public-sip-uri",
+        "--twilio-api-url", "TWILIO_API_URL", "--twilio-trunking-url", "--tokens-file",
+        "GATEWAY_ADMIN_TOKEN", "--twilio-concurrency", "--twilio-max-attempts"}) {
     EXPECT_NE(help.find(s), std::string::npos) << s;
   }
 }

@@ -6,12 +6,11 @@ namespace gw::emulator {
 namespace {
 
 TEST(TwilioEmulatorOptionsTest, ParsesEveryFlag) {
-  const auto parsed =
-      parseOptions({"--listen", "0.0.0.0:0", "--account",
-                    "AC0123456789abcdef0123456789abcdef:aaaabbbbccccddddeeeeffff00001111",
-                    "--numbers=100000", "--latency-ms", "25", "--error-rate", "0.25",
-                    "--max-concurrency", "4", "--seed", "42", "--reattach-same-trunk-ok",
-                    "--retry-after", "2"});
+  const auto parsed = parseOptions(
+      {"--listen", "0.0.0.0:0", "--account",
+       "AC0123456789abcdef0123456789abcdef:aaaabbbbccccddddeeeeffff00001111", "--numbers=100000",
+       "--latency-ms", "25", "--error-rate", "0.25", "--max-concurrency", "4", "--seed", "42",
+       "--reattach-same-trunk-ok", "--retry-after", "2"});
   ASSERT_TRUE(parsed.error.empty()) << parsed.error;
   const Options& o = parsed.options;
   EXPECT_EQ(o.host, "0.0.0.0");
