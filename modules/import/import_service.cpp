@@ -52,6 +52,24 @@ class ImportService::Claims {
   std::vector<std::string> held_;
 };
 
+namespace {
+
+// Why `sid` (or, when given, its E.164 number) cannot be imported for `provider` because
+// of what is stored; nullopt when nothing stands in the way.
+template <typename Txn>
+std::optional<std::string> conflictOf(const store::Store& db, const Txn& txn,
+                                      const store::Provider& provider, const std::string& sid,
+                                      const std::string& e164) {
+  auto stored = db.findNumberBySid(txn, sid);
+  if (!stored && !e164.empty()) stored = db.findNumberByE164(txn, e164);
+  if (!stored) return std::nullopt;
+  if (stored->providerId == provider.id) return std::string("Already imported");
+  if (stored->orgId == provider.orgId) return "Already imported by provider " + stored->providerId;
+  return std::string("Already imported by another organization");
+}
+
+}  // namespace
+
 ImportService::ImportService(ModuleContext& ctx, ImportOptions options)
     : ctx_(ctx), options_(options) {}
 ImportService::~ImportService() = default;
@@ -91,15 +109,10 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
     auto txn = ctx_.store.read();
     std::vector<Slot*> next;
     for (Slot* s : pending) {
-      auto existing = ctx_.store.findNumberBySid(txn, s->sid);
-      if (!existing) {
-        next.push_back(s);
-      } else if (existing->providerId == provider.id) {
-        s->error = "Already imported";
-      } else if (existing->orgId == provider.orgId) {
-        s->error = "Already imported by provider " + existing->providerId;
+      if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, {})) {
+        s->error = std::move(*conflict);
       } else {
-        s->error = "Already imported by another organization";
+        next.push_back(s);
       }
     }
     pending.swap(next);
@@ -107,6 +120,20 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
 
   // 3. Look the numbers up in the Twilio account; 4. attach them to the trunk.
   if (!co_await lookUp(provider, pending, out)) co_return out;
+  {
+    // A number stored under another SID (released and bought again) is refused before it
+    // is attached, so a refusal leaves the customer's trunk as it was.
+    auto txn = ctx_.store.read();
+    std::vector<Slot*> next;
+    for (Slot* s : pending) {
+      if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
+        s->error = std::move(*conflict);
+      } else {
+        next.push_back(s);
+      }
+    }
+    pending.swap(next);
+  }
   if (!co_await attach(provider, pending, out)) co_return out;
 
   // 5. One write transaction for the batch, then one routing-table update.
@@ -120,9 +147,9 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
       pending.clear();
     }
     for (Slot* s : pending) {
-      if (auto other = ctx_.store.findNumberByE164(txn, s->number->phoneNumber)) {
-        s->error =
-            "Already imported: " + s->number->phoneNumber + " is stored as number " + other->id;
+      // Checked before the attachment too; this is the last line of defence.
+      if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
+        s->error = std::move(*conflict);
         continue;
       }
       store::PhoneNumber n;

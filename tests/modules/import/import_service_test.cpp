@@ -180,6 +180,31 @@ TEST_F(ImportServiceTest, NumberAlreadyOnOwnTrunkIsImportedWithoutReattaching) {
   EXPECT_TRUE(out.errors.empty());
 }
 
+TEST_F(ImportServiceTest, NumberStoredUnderAnotherSidIsRefusedBeforeAttaching) {
+  // A number released and bought again comes back with a new SID but the same E.164.
+  start(1);
+  auto sid = harness_->numberSids().front();
+  auto d = harness_
+               ->get("/2010-04-01/Accounts/" + std::string(kAccountA) + "/IncomingPhoneNumbers/" +
+                     sid + ".json")
+               .json();
+  store::PhoneNumber old;
+  old.id = newUuid();
+  old.orgId = "org-1";
+  old.providerId = provider_.id;
+  old.phoneNumberSid = "PN" + std::string(32, 'e');
+  old.phoneNumber = d["phone_number"].GetString();
+  {
+    auto txn = store_->write();
+    store_->insertNumber(txn, old);
+    txn.commit();
+  }
+  auto out = runImport(provider_, {sid});
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].errorMessage, "Already imported");
+  EXPECT_TRUE(trunkOf(sid).empty());
+}
+
 TEST_F(ImportServiceTest, LargeImportListsTheAccountInsteadOfFetchingEachNumber) {
   start(2500);
   auto sids = harness_->numberSids();
