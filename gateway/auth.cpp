@@ -1,5 +1,7 @@
 #include "gateway/auth.hpp"
 
+#include "common/text.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,9 +80,7 @@ std::optional<http::Response> TokenAuth::check(http::Request& req) const {
   }
   std::string_view value = *header;
   constexpr std::string_view kScheme = "Bearer ";
-  if (value.size() <= kScheme.size() ||
-      !std::equal(kScheme.begin(), kScheme.end(), value.begin(),
-                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+  if (value.size() <= kScheme.size() || !startsWithIgnoreCase(value, kScheme)) {
     return unauthorized("Authorization header must use the Bearer scheme.");
   }
   value.remove_prefix(kScheme.size());

@@ -4,20 +4,11 @@
 #include <ctime>
 
 #include "common/log.hpp"
+#include "common/text.hpp"
 
 namespace gw::http {
 
 namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
-  }
-  return true;
-}
 
 bool isSafeField(std::string_view s) {
   return s.find_first_of({"\r\n\0", 3}) == s.npos;

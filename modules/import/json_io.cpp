@@ -4,6 +4,8 @@
 
 #include <rapidjson/error/en.h>
 
+#include "common/text.hpp"
+
 namespace gw::import {
 
 namespace {
@@ -14,12 +16,7 @@ bool isJsonContentType(std::string_view ct) {
   std::string_view type = ct.substr(0, semi);
   while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
   while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
-  constexpr std::string_view kJson = "application/json";
-  if (type.size() != kJson.size()) return false;
-  for (size_t i = 0; i < type.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(type[i])) != kJson[i]) return false;
-  }
-  return true;
+  return equalsIgnoreCase(type, "application/json");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include "common/text.hpp"
 
 namespace gw::emulator {
 namespace {
@@ -15,17 +16,6 @@ int decodeChar(char c) {
   if (c == '+') return 62;
   if (c == '/') return 63;
   return -1;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "common/text.hpp"
 #include "harness/test_values.hpp"
 
 namespace gw::integration {
@@ -24,17 +25,6 @@ void globalInit() {
       throw std::runtime_error("curl_global_init failed");
     }
   });
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 std::string_view trim(std::string_view s) {
