@@ -1,0 +1,220 @@
+// Routing table (sip/routing_table.hpp): lookups at 1k / 100k / 1M numbers, lookups while a
+// writer thread keeps updating, one update at 1M numbers, and heap bytes per number.
+#include "sip/routing_table.hpp"
+
+#include <malloc.h>
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <span>
+#include <thread>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "sample_data.hpp"
+
+namespace gw::sip {
+namespace {
+
+constexpr int64_t k1k = 1'000;
+constexpr int64_t k100k = 100'000;
+constexpr int64_t k1M = 1'000'000;
+constexpr size_t kImportBatch = 10'000;
+
+// A table built the way start-up builds it (replaceAll), the routes it holds, and a
+// power-of-two array of its keys in random order for the lookup loops.
+struct LoadedTable {
+  std::unique_ptr<RoutingTable> table;
+  std::vector<Route> routes;
+  std::vector<uint64_t> probes;
+};
+
+LoadedTable& loadedTable(size_t numbers) {
+  // Built once per size and shared by every benchmark (and thread) that asks for it.
+  static std::mutex mutex;
+  static std::map<size_t, std::unique_ptr<LoadedTable>> cache;
+  std::lock_guard lock(mutex);
+  auto& slot = cache[numbers];
+  if (!slot) {
+    auto t = std::make_unique<LoadedTable>();
+    t->routes = bench::routesFor(bench::distinctKeys(numbers, 42 + numbers), 7 + numbers);
+    t->table = std::make_unique<RoutingTable>();
+    t->table->replaceAll(t->routes);
+    std::mt19937_64 rng(99);
+    t->probes.resize(std::bit_ceil(std::max<size_t>(numbers, size_t{1} << 16)));
+    for (auto& p : t->probes) p = t->routes[rng() % numbers].key;
+    slot = std::move(t);
+  }
+  return *slot;
+}
+
+// Heap bytes in use (small chunks plus mmapped blocks), headers included.
+size_t heapInUse() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+void BM_RoutingTable_Lookup(benchmark::State& state) {
+  const LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
+  if (!t.table->lookup(t.probes[0])) {
+    state.SkipWithError("a probe key is not in the table");
+    return;
+  }
+  const size_t mask = t.probes.size() - 1;
+  size_t i = static_cast<size_t>(state.thread_index()) * (t.probes.size() / 2);
+  for (auto _ : state) {
+    auto route = t.table->lookup(t.probes[i & mask]);
+    benchmark::DoNotOptimize(route);
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RoutingTable_Lookup)->Arg(k1k)->Arg(k100k)->Arg(k1M);
+// Two readers on the two cores: how far the readers' shared shard pointers let it scale.
+BENCHMARK(BM_RoutingTable_Lookup)->Arg(k1M)->Threads(2)->UseRealTime();
+
+// One reader (the timed loop) while a writer thread applies batches of range(1) updates to
+// existing numbers (linking / relinking an agent) as fast as it can, i.e. a writer far
+// busier than any import. The writer is started before and stopped after the timed loop.
+void BM_RoutingTable_LookupUnderWrites(benchmark::State& state) {
+  LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
+  const size_t batch = static_cast<size_t>(state.range(1));
+  const size_t numbers = t.routes.size();
+
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> updates{0};
+  std::thread writer([&] {
+    std::vector<Route> pending(batch);
+    size_t next = 0;
+    uint8_t agent = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      ++agent;
+      for (Route& r : pending) {
+        r = t.routes[next++ % numbers];
+        r.agentId[0] = agent;
+      }
+      t.table->apply(pending, {});
+      updates.fetch_add(batch, std::memory_order_relaxed);
+    }
+  });
+
+  const size_t mask = t.probes.size() - 1;
+  size_t i = 0;
+  uint64_t missing = 0;
+  const uint64_t updatesBefore = updates.load();
+  for (auto _ : state) {
+    auto route = t.table->lookup(t.probes[i & mask]);
+    missing += !route.has_value();
+    benchmark::DoNotOptimize(route);
+    ++i;
+  }
+  const uint64_t updatesDuring = updates.load() - updatesBefore;
+  stop.store(true);
+  writer.join();
+
+  if (missing) state.SkipWithError("a lookup missed while the writer updated");
+  state.SetItemsProcessed(state.iterations());
+  state.counters["updates_per_s"] =
+      benchmark::Counter(static_cast<double>(updatesDuring), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RoutingTable_LookupUnderWrites)
+    ->ArgNames({"numbers", "batch"})
+    ->Args({k1k, 1})
+    ->Args({k1M, 1})
+    ->Args({k1M, static_cast<int64_t>(kImportBatch)})
+    ->UseRealTime();
+
+// One number linked to (or unlinked from) an agent: the time until apply() returns is the
+// time until the change is routable.
+void BM_RoutingTable_Update(benchmark::State& state) {
+  LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
+  std::vector<Route> updates(std::min<size_t>(t.routes.size(), size_t{1} << 16));
+  std::mt19937_64 rng(5);
+  for (Route& r : updates) {
+    r = t.routes[rng() % t.routes.size()];
+    r.agentId = bench::randomUuidBytes(rng);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    t.table->upsert(updates[i % updates.size()]);
+    ++i;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RoutingTable_Update)->Arg(k1k)->Arg(k1M)->Unit(benchmark::kMicrosecond);
+
+// One number imported, then deleted: two writes per iteration, the table keeps its size.
+void BM_RoutingTable_InsertThenErase(benchmark::State& state) {
+  LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
+  // UK numbers (44...): never among the table's North American keys.
+  std::vector<Route> fresh(1024);
+  std::mt19937_64 rng(6);
+  for (size_t j = 0; j < fresh.size(); ++j) {
+    fresh[j] = t.routes[j % t.routes.size()];
+    fresh[j].key = 442'070'000'000ull + j * 7919;
+    fresh[j].phoneNumberId = bench::randomUuidBytes(rng);
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    const Route& r = fresh[i % fresh.size()];
+    t.table->upsert(r);
+    t.table->erase(r.key);
+    ++i;
+  }
+  if (t.table->size() != t.routes.size()) state.SkipWithError("the table changed size");
+  state.SetItemsProcessed(2 * state.iterations());
+}
+BENCHMARK(BM_RoutingTable_InsertThenErase)->Arg(k1k)->Arg(k1M)->Unit(benchmark::kMicrosecond);
+
+// Heap bytes per number of a table holding range(0) numbers, built either as start-up does
+// (replaceAll) or as a gateway that grew by imports (apply() in batches of 10,000). The
+// time is the build time; the counter is what matters.
+void BM_RoutingTable_BytesPerNumber(benchmark::State& state) {
+  const size_t numbers = static_cast<size_t>(state.range(0));
+  const bool byImports = state.range(1) != 0;
+  const std::vector<Route> routes =
+      bench::routesFor(bench::distinctKeys(numbers, 11 + numbers), 13 + numbers);
+  double bytesPerNumber = 0;
+  for (auto _ : state) {
+    const size_t before = heapInUse();
+    auto table = std::make_unique<RoutingTable>();
+    if (byImports) {
+      std::span<const Route> all(routes);
+      for (size_t off = 0; off < all.size(); off += kImportBatch) {
+        table->apply(all.subspan(off, std::min(kImportBatch, all.size() - off)), {});
+      }
+    } else {
+      table->replaceAll(routes);  // the copy it takes is freed before it returns
+    }
+    const size_t after = heapInUse();
+    benchmark::DoNotOptimize(table.get());
+    if (table->size() != numbers) {
+      state.SkipWithError("the table lost numbers");
+      break;
+    }
+    bytesPerNumber = static_cast<double>(after - before) / static_cast<double>(numbers);
+    state.PauseTiming();
+    table.reset();
+    state.ResumeTiming();
+  }
+  state.counters["bytes_per_number"] = bytesPerNumber;
+  state.counters["route_bytes"] = static_cast<double>(sizeof(Route));
+}
+BENCHMARK(BM_RoutingTable_BytesPerNumber)
+    ->ArgNames({"numbers", "by_imports"})
+    ->Args({k1k, 0})
+    ->Args({k1M, 0})
+    ->Args({k1M, 1})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace gw::sip
+
+BENCHMARK_MAIN();
