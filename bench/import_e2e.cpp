@@ -47,12 +47,14 @@ using Millis = std::chrono::milliseconds;
 constexpr Millis kStartupTimeout{30'000};
 constexpr Millis kStopGrace{10'000};
 constexpr Millis kPollInterval{10};
-constexpr Millis kControlTimeout{60'000};     // provider creation, stats, number lists
-constexpr Millis kImportTimeout{900'000};     // one import request, whatever the latency
-constexpr size_t kTwilioPageSize = 1000;      // what the gateway asks for when listing
+constexpr Millis kControlTimeout{60'000};  // provider creation, stats, number lists
+constexpr Millis kImportTimeout{900'000};  // one import request, whatever the latency
+constexpr size_t kTwilioPageSize = 1000;   // what the gateway asks for when listing
 
 volatile sig_atomic_t g_interrupted = 0;
-void onSignal(int) { g_interrupted = 1; }
+void onSignal(int) {
+  g_interrupted = 1;
+}
 
 struct BenchError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -82,7 +84,8 @@ class TempDir {
  public:
   explicit TempDir(const char* prefix) {
     std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
-    if (!mkdtemp(tmpl.data())) throw BenchError("mkdtemp under /tmp: " + std::string(strerror(errno)));
+    if (!mkdtemp(tmpl.data()))
+      throw BenchError("mkdtemp under /tmp: " + std::string(strerror(errno)));
     path_ = tmpl;
   }
   ~TempDir() {
@@ -311,7 +314,8 @@ class HttpClient {
 rapidjson::Document parseJson(const Reply& r, const std::string& what) {
   rapidjson::Document d;
   d.Parse(r.body.data(), r.body.size());
-  if (d.HasParseError()) throw BenchError(what + ": the answer is not JSON: " + r.body.substr(0, 300));
+  if (d.HasParseError())
+    throw BenchError(what + ": the answer is not JSON: " + r.body.substr(0, 300));
   return d;
 }
 
@@ -338,7 +342,7 @@ struct Result {
   uint64_t failed = 0;
   uint64_t twilioRequests = 0;
   uint64_t twilioInFlightMax = 0;
-  uint64_t bound = 0;  // sum over requests of N + ceil(M/1000) + 2
+  uint64_t bound = 0;      // sum over requests of N + ceil(M/1000) + 2
   double gatewayCpu = 0;   // seconds of CPU used by gatewayd during the imports
   double emulatorCpu = 0;  // and by the emulator
 };
@@ -386,20 +390,20 @@ Result runScenario(const Scenario& sc, const Options& opt, const std::string& bi
   const std::string authToken = randomHex(32);
   const std::string adminToken = randomHex(40);
 
-  ChildProcess emulator("twilio-emulator",
-                        {binDir + "/twilio-emulator", "--listen", "127.0.0.1:0", "--account",
-                         accountSid + ":" + authToken, "--numbers",
-                         std::to_string(res.accountNumbers), "--latency-ms",
-                         std::to_string(sc.latencyMs)},
-                        {}, dir + "/emulator.log");
+  ChildProcess emulator(
+      "twilio-emulator",
+      {binDir + "/twilio-emulator", "--listen", "127.0.0.1:0", "--account",
+       accountSid + ":" + authToken, "--numbers", std::to_string(res.accountNumbers),
+       "--latency-ms", std::to_string(sc.latencyMs)},
+      {}, dir + "/emulator.log");
   const std::string emulatorUrl = emulator.waitForListening();
 
-  ChildProcess gateway("gatewayd",
-                       {binDir + "/gatewayd", "--data-dir", dir + "/data", "--admin-listen",
-                        "127.0.0.1:0", "--twilio-api-url", emulatorUrl, "--twilio-trunking-url",
-                        emulatorUrl, "--twilio-concurrency", std::to_string(opt.concurrency),
-                        "--store-sync", "true"},
-                       {"GATEWAY_ADMIN_TOKEN=" + adminToken}, dir + "/gatewayd.log");
+  ChildProcess gateway(
+      "gatewayd",
+      {binDir + "/gatewayd", "--data-dir", dir + "/data", "--admin-listen", "127.0.0.1:0",
+       "--twilio-api-url", emulatorUrl, "--twilio-trunking-url", emulatorUrl,
+       "--twilio-concurrency", std::to_string(opt.concurrency), "--store-sync", "true"},
+      {"GATEWAY_ADMIN_TOKEN=" + adminToken}, dir + "/gatewayd.log");
   const std::string gatewayUrl = gateway.waitForListening();
 
   HttpClient emu(emulatorUrl);
@@ -408,13 +412,14 @@ Result runScenario(const Scenario& sc, const Options& opt, const std::string& bi
   // The account's SIDs, in the emulator's order.
   std::vector<std::string> sids;
   {
-    Reply r = emu.send("GET", "/emulator/accounts/" + accountSid + "/numbers", "", "",
-                       kControlTimeout);
+    Reply r =
+        emu.send("GET", "/emulator/accounts/" + accountSid + "/numbers", "", "", kControlTimeout);
     expectStatus(r, 200, "listing the emulator's numbers");
     auto d = parseJson(r, "listing the emulator's numbers");
     if (!d.IsArray()) throw BenchError("the emulator's number list is not an array");
     for (const auto& n : d.GetArray()) {
-      if (n.IsObject() && n.HasMember("sid") && n["sid"].IsString()) sids.emplace_back(n["sid"].GetString());
+      if (n.IsObject() && n.HasMember("sid") && n["sid"].IsString())
+        sids.emplace_back(n["sid"].GetString());
     }
     if (sids.size() != res.accountNumbers) {
       throw BenchError("the emulator holds " + std::to_string(sids.size()) + " numbers, expected " +
@@ -485,9 +490,9 @@ double median(std::vector<double> v) {
 }
 
 void printResults(const std::vector<Result>& results, const Options& opt) {
-  std::printf("\n%-18s %7s %12s %9s %11s %28s %9s %8s %9s %8s %6s %7s %7s\n", "scenario",
-              "latency", "SIDs", "wall s", "numbers/s", "request s (min/median/max)", "imported",
-              "failed", "Twilio rq", "bound", "inflt", "gw cpu", "emu cpu");
+  std::printf("\n%-18s %7s %12s %9s %11s %28s %9s %8s %9s %8s %6s %7s %7s\n", "scenario", "latency",
+              "SIDs", "wall s", "numbers/s", "request s (min/median/max)", "imported", "failed",
+              "Twilio rq", "bound", "inflt", "gw cpu", "emu cpu");
   for (const Result& r : results) {
     const auto& s = r.scenario;
     char sids[32];
@@ -497,27 +502,26 @@ void printResults(const std::vector<Result>& results, const Options& opt) {
                   *std::min_element(r.requestSeconds.begin(), r.requestSeconds.end()),
                   median(r.requestSeconds),
                   *std::max_element(r.requestSeconds.begin(), r.requestSeconds.end()));
-    std::printf("%-18s %5dms %12s %9.3f %11.0f %28s %9llu %8llu %9llu %8llu %6llu %7.2f %7.2f\n",
-                s.name.c_str(), s.latencyMs, sids, r.seconds,
-                static_cast<double>(r.imported) / r.seconds, lat,
-                static_cast<unsigned long long>(r.imported),
-                static_cast<unsigned long long>(r.failed),
-                static_cast<unsigned long long>(r.twilioRequests),
-                static_cast<unsigned long long>(r.bound),
-                static_cast<unsigned long long>(r.twilioInFlightMax), r.gatewayCpu,
-                r.emulatorCpu);
+    std::printf(
+        "%-18s %5dms %12s %9.3f %11.0f %28s %9llu %8llu %9llu %8llu %6llu %7.2f %7.2f\n",
+        s.name.c_str(), s.latencyMs, sids, r.seconds, static_cast<double>(r.imported) / r.seconds,
+        lat, static_cast<unsigned long long>(r.imported), static_cast<unsigned long long>(r.failed),
+        static_cast<unsigned long long>(r.twilioRequests), static_cast<unsigned long long>(r.bound),
+        static_cast<unsigned long long>(r.twilioInFlightMax), r.gatewayCpu, r.emulatorCpu);
   }
 
-  std::printf("\ntargets (issue 4), concurrency C = %zu:\n", opt.concurrency);
+  std::printf("\ntargets (issue 4), concurrency C = %zu%s:\n", opt.concurrency,
+              opt.quick ? " (--quick sizes: the targets are set for 10,000-SID requests)" : "");
   for (const Result& r : results) {
     const auto& s = r.scenario;
     const uint64_t n = s.requests * s.sidsPerRequest;
     const bool requestsOk = r.twilioRequests <= r.bound && r.twilioRequests <= 2 * n;
-    std::printf("  %-18s Twilio requests %llu <= N + ceil(M/1000) + 2 = %llu per request, "
-                "summed (and <= 2N = %llu): %s\n",
-                s.name.c_str(), static_cast<unsigned long long>(r.twilioRequests),
-                static_cast<unsigned long long>(r.bound), static_cast<unsigned long long>(2 * n),
-                requestsOk ? "met" : "MISSED");
+    std::printf(
+        "  %-18s Twilio requests %llu <= N + ceil(M/1000) + 2 = %llu per request, "
+        "summed (and <= 2N = %llu): %s\n",
+        s.name.c_str(), static_cast<unsigned long long>(r.twilioRequests),
+        static_cast<unsigned long long>(r.bound), static_cast<unsigned long long>(2 * n),
+        requestsOk ? "met" : "MISSED");
     if (s.requests == 1 && s.latencyMs == 0) {
       std::printf("  %-18s end to end %.3f s <= 1.0 s: %s\n", s.name.c_str(), r.seconds,
                   r.seconds <= 1.0 ? "met" : "MISSED");
@@ -608,9 +612,8 @@ int main(int argc, char** argv) {
       results.push_back(runScenario(s, *opt, binDir, runDir.path()));
       const Result& r = results.back();
       if (r.imported != s.requests * s.sidsPerRequest) {
-        std::fprintf(stderr, "bench-import-e2e: %s: %llu of %zu numbers imported\n",
-                     s.name.c_str(), static_cast<unsigned long long>(r.imported),
-                     s.requests * s.sidsPerRequest);
+        std::fprintf(stderr, "bench-import-e2e: %s: %llu of %zu numbers imported\n", s.name.c_str(),
+                     static_cast<unsigned long long>(r.imported), s.requests * s.sidsPerRequest);
         rc = 1;
       }
     }
