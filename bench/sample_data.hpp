@@ -44,7 +44,6 @@ inline UuidBytes randomUuidBytes(std::mt19937_64& rng) {
 inline std::vector<sip::Route> routesFor(const std::vector<uint64_t>& keys, uint64_t seed) {
   std::mt19937_64 rng(seed);
   const UuidBytes provider = randomUuidBytes(rng);
-  const UuidBytes org = randomUuidBytes(rng);
   std::vector<sip::Route> routes;
   routes.reserve(keys.size());
   for (uint64_t k : keys) {
@@ -52,7 +51,6 @@ inline std::vector<sip::Route> routesFor(const std::vector<uint64_t>& keys, uint
     r.key = k;
     r.phoneNumberId = randomUuidBytes(rng);
     r.providerId = provider;
-    r.orgId = org;
     routes.push_back(r);
   }
   return routes;

@@ -1,44 +1,380 @@
 #include "sip/routing_table.hpp"
 
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <bit>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <stdexcept>
 
 namespace gw::sip {
-
-struct RoutingTable::Shard {
-  std::vector<Route> routes;  // sorted by key
-};
-
 namespace {
 
-bool keyLess(const Route& r, uint64_t key) {
-  return r.key < key;
+// ---- Epoch-based reclamation, shared by every table of the process ----------------------
+
+struct alignas(64) ReaderSlot {
+  std::atomic<uint64_t> epoch{0};  // 0: not inside a lookup
+  std::atomic<bool> inUse{false};
+};
+
+class EpochDomain {
+ public:
+  static EpochDomain& instance() {
+    static EpochDomain domain;
+    return domain;
+  }
+
+  // Readers need a full fence of their own only when membarrier(2) is unavailable.
+  bool readersNeedFence() const { return !membarrier_; }
+  uint64_t current() const { return epoch_.load(std::memory_order_acquire); }
+
+  ReaderSlot* acquireSlot() {
+    std::lock_guard lock(mu_);
+    for (auto& s : slots_) {
+      if (!s->inUse.load(std::memory_order_relaxed)) {
+        s->inUse.store(true, std::memory_order_relaxed);
+        return s.get();
+      }
+    }
+    slots_.push_back(std::make_unique<ReaderSlot>());
+    slots_.back()->inUse.store(true, std::memory_order_relaxed);
+    return slots_.back().get();
+  }
+
+  // Writer: after unpublishing shards, makes every reader's epoch store visible (a barrier
+  // on each CPU running a thread of ours), opens a new epoch and answers the oldest epoch a
+  // reader is still inside (UINT64_MAX when none). A shard retired at epoch r is free once
+  // r < that answer: any reader that could still hold it pinned an epoch <= r.
+  uint64_t advanceAndOldestPinned() {
+    if (membarrier_) {
+      if (syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+      }
+    } else {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
+    epoch_.fetch_add(1, std::memory_order_acq_rel);
+    uint64_t oldest = UINT64_MAX;
+    std::lock_guard lock(mu_);
+    for (const auto& s : slots_) {
+      uint64_t e = s->epoch.load(std::memory_order_acquire);
+      if (e != 0 && e < oldest) oldest = e;
+    }
+    return oldest;
+  }
+
+ private:
+  EpochDomain()
+      : membarrier_(syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0) {
+  }
+
+  std::atomic<uint64_t> epoch_{1};
+  const bool membarrier_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ReaderSlot>> slots_;  // guarded by mu_; never shrinks
+};
+
+struct ThreadSlot {
+  ReaderSlot* slot = nullptr;
+  ~ThreadSlot() {
+    if (slot) {
+      slot->epoch.store(0, std::memory_order_release);
+      slot->inUse.store(false, std::memory_order_release);
+    }
+  }
+};
+thread_local ThreadSlot tThreadSlot;
+
+// Marks this thread as inside a lookup for its lifetime: one plain store on entry and on
+// exit, no read-modify-write.
+class ReadPin {
+ public:
+  ReadPin() {
+    EpochDomain& d = EpochDomain::instance();
+    if (!tThreadSlot.slot) tThreadSlot.slot = d.acquireSlot();
+    slot_ = tThreadSlot.slot;
+    slot_->epoch.store(d.current(), std::memory_order_relaxed);
+    if (d.readersNeedFence()) {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    } else {
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    }
+  }
+  ~ReadPin() { slot_->epoch.store(0, std::memory_order_release); }
+  ReadPin(const ReadPin&) = delete;
+  ReadPin& operator=(const ReadPin&) = delete;
+
+ private:
+  ReaderSlot* slot_;
+};
+
+// splitmix64's finaliser: numbers of one block (consecutive DIDs) spread evenly; the high
+// bits pick the shard, the low bits the slot.
+inline uint64_t hashKey(uint64_t key) {
+  key ^= key >> 30;
+  key *= 0xbf58476d1ce4e5b9ULL;
+  key ^= key >> 27;
+  key *= 0x94d049bb133111ebULL;
+  key ^= key >> 31;
+  return key;
 }
 
-// Fibonacci hashing: consecutive numbers (a block of DIDs) spread over all shards.
-inline uint64_t mix(uint64_t key) {
-  return key * 0x9E3779B97F4A7C15ull;
+// Capacity (a power of two) for `count` routes at a load factor of at most 3/4.
+inline uint32_t capacityFor(size_t count) {
+  size_t want = std::max<size_t>(4, count + count / 3 + 1);
+  return static_cast<uint32_t>(std::bit_ceil(want));
 }
 
 }  // namespace
 
+// ---- Slots and shards -------------------------------------------------------------------
+
+struct RoutingTable::Slot {
+  uint64_t key;  // 0: empty
+  UuidBytes phoneNumberId;
+  uint32_t provider;  // IdPool index
+  uint32_t agent;     // IdPool index, 0: no agent
+};
+
+// A header line followed by capacity slots, in one allocation.
+struct alignas(64) RoutingTable::Shard {
+  static_assert(sizeof(Slot) == 32, "two slots per cache line");
+  uint32_t mask = 0;  // capacity - 1
+  uint32_t count = 0;
+
+  Slot* slots() { return reinterpret_cast<Slot*>(this + 1); }
+  const Slot* slots() const { return reinterpret_cast<const Slot*>(this + 1); }
+  uint32_t capacity() const { return mask + 1; }
+  size_t bytes() const { return sizeof(Shard) + size_t{capacity()} * sizeof(Slot); }
+
+  // Slots are left uninitialised: the caller zeroes them or copies a shard over them.
+  static Shard* allocate(uint32_t capacity) {
+    void* p = ::operator new (sizeof(Shard) + size_t{capacity} * sizeof(Slot),
+                              std::align_val_t{alignof(Shard)});
+    auto* s = new (p) Shard;
+    s->mask = capacity - 1;
+    return s;
+  }
+  void clear() {
+    count = 0;
+    std::memset(static_cast<void*>(slots()), 0, size_t{capacity()} * sizeof(Slot));
+  }
+  static void destroy(Shard* s) {
+    if (!s) return;
+    s->~Shard();
+    ::operator delete (s, std::align_val_t{alignof(Shard)});
+  }
+
+  static const Slot* find(const Slot* base, uint32_t mask, uint64_t key, uint64_t hash) {
+    for (uint32_t i = static_cast<uint32_t>(hash) & mask;; i = (i + 1) & mask) {
+      const Slot& s = base[i];
+      if (s.key == key) return &s;
+      if (s.key == 0) return nullptr;
+    }
+  }
+
+  // Writer only. Returns true when the key was new. The shard must have a free slot.
+  bool upsert(const Slot& slot) {
+    Slot* base = slots();
+    for (uint32_t i = static_cast<uint32_t>(hashKey(slot.key)) & mask;; i = (i + 1) & mask) {
+      if (base[i].key == slot.key) {
+        base[i] = slot;
+        return false;
+      }
+      if (base[i].key == 0) {
+        base[i] = slot;
+        ++count;
+        return true;
+      }
+    }
+  }
+
+  // Writer only. Backward-shift deletion keeps every probe sequence unbroken without
+  // tombstones.
+  bool erase(uint64_t key) {
+    Slot* base = slots();
+    uint32_t i = static_cast<uint32_t>(hashKey(key)) & mask;
+    for (;; i = (i + 1) & mask) {
+      if (base[i].key == key) break;
+      if (base[i].key == 0) return false;
+    }
+    for (uint32_t j = (i + 1) & mask; base[j].key != 0; j = (j + 1) & mask) {
+      uint32_t home = static_cast<uint32_t>(hashKey(base[j].key)) & mask;
+      // The entry at j may move back to i unless its home lies cyclically in (i, j].
+      bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+      if (!stays) {
+        base[i] = base[j];
+        i = j;
+      }
+    }
+    base[i] = Slot{};
+    --count;
+    return true;
+  }
+};
+
+// ---- Provider and agent ids, interned -----------------------------------------------------
+
+// Append-only: an index handed out stays valid for the table's lifetime, so readers
+// resolve it without synchronisation beyond the shard pointer they loaded. Index 0 is the
+// all-zero id.
+class RoutingTable::IdPool {
+ public:
+  IdPool() : chunks_(new std::atomic<UuidBytes*>[kChunks]) {
+    for (size_t i = 0; i < kChunks; ++i) chunks_[i].store(nullptr, std::memory_order_relaxed);
+    chunks_[0].store(new UuidBytes[kChunkSize]{}, std::memory_order_release);
+  }
+  ~IdPool() {
+    for (size_t i = 0; i < kChunks; ++i) delete[] chunks_[i].load(std::memory_order_relaxed);
+  }
+
+  uint32_t intern(const UuidBytes& id) {
+    if (id == UuidBytes{}) return 0;
+    auto [it, inserted] = index_.try_emplace(id, next_);
+    if (!inserted) return it->second;
+    if (next_ >= kChunks * kChunkSize) {
+      index_.erase(it);
+      throw std::length_error("routing table: more than 4 million distinct provider or agent ids");
+    }
+    size_t chunk = next_ >> kChunkBits;
+    UuidBytes* c = chunks_[chunk].load(std::memory_order_relaxed);
+    if (!c) {
+      c = new UuidBytes[kChunkSize]{};
+      chunks_[chunk].store(c, std::memory_order_release);
+    }
+    c[next_ & (kChunkSize - 1)] = id;
+    return next_++;
+  }
+
+  const UuidBytes& get(uint32_t index) const {
+    return chunks_[index >> kChunkBits].load(std::memory_order_acquire)[index & (kChunkSize - 1)];
+  }
+
+  size_t bytes() const {
+    size_t chunks = (next_ + kChunkSize - 1) / kChunkSize;
+    return kChunks * sizeof(void*) + chunks * kChunkSize * sizeof(UuidBytes) +
+           index_.size() * (sizeof(UuidBytes) + 4 + 2 * sizeof(void*));
+  }
+
+ private:
+  static constexpr size_t kChunkBits = 10;
+  static constexpr size_t kChunkSize = size_t{1} << kChunkBits;
+  static constexpr size_t kChunks = 4096;
+
+  struct Hash {
+    size_t operator()(const UuidBytes& u) const noexcept {
+      uint64_t a, b;
+      std::memcpy(&a, u.data(), 8);
+      std::memcpy(&b, u.data() + 8, 8);
+      return static_cast<size_t>(hashKey(a ^ b));
+    }
+  };
+  std::unique_ptr<std::atomic<UuidBytes*>[]> chunks_;
+  std::unordered_map<UuidBytes, uint32_t, Hash> index_;  // writer only
+  uint32_t next_ = 1;
+};
+
+// ---- The table ----------------------------------------------------------------------------
+
 RoutingTable::RoutingTable(size_t shardCountLog2)
-    : shardMask_((size_t{1} << shardCountLog2) - 1),
-      shards_(new std::atomic<std::shared_ptr<const Shard>>[shardMask_ + 1]) {
-  auto empty = std::make_shared<const Shard>();
-  for (size_t i = 0; i <= shardMask_; ++i) shards_[i].store(empty, std::memory_order_relaxed);
+    : shardBits_(static_cast<unsigned>(std::min<size_t>(shardCountLog2, 20))),
+      shards_(new std::atomic<uintptr_t>[size_t{1} << shardBits_]),
+      providers_(std::make_unique<IdPool>()),
+      agents_(std::make_unique<IdPool>()) {
+  for (size_t i = 0; i < (size_t{1} << shardBits_); ++i)
+    shards_[i].store(0, std::memory_order_relaxed);
+  EpochDomain::instance();  // registers membarrier(2) before any reader runs
 }
 
-RoutingTable::~RoutingTable() = default;
+RoutingTable::~RoutingTable() {
+  for (size_t i = 0; i < (size_t{1} << shardBits_); ++i)
+    Shard::destroy(untag(shards_[i].load(std::memory_order_relaxed)));
+  for (auto& r : retired_) Shard::destroy(r.shard);
+  for (auto& spare : spare_) {
+    for (Shard* s : spare) Shard::destroy(s);
+  }
+}
 
-size_t RoutingTable::shardOf(uint64_t key) const {
-  return static_cast<size_t>(mix(key) >> 32) & shardMask_;
+uintptr_t RoutingTable::tag(Shard* s) {
+  static_assert(alignof(Shard) > kTagMask, "the low pointer bits hold log2(capacity)");
+  if (!s) return 0;
+  return reinterpret_cast<uintptr_t>(s) | static_cast<uintptr_t>(std::countr_zero(s->capacity()));
+}
+
+RoutingTable::Shard* RoutingTable::untag(uintptr_t tagged) {
+  return reinterpret_cast<Shard*>(tagged & ~kTagMask);
+}
+
+size_t RoutingTable::shardOf(uint64_t hash) const {
+  return shardBits_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - shardBits_));
 }
 
 std::optional<Route> RoutingTable::lookup(uint64_t key) const {
-  std::shared_ptr<const Shard> shard = shards_[shardOf(key)].load(std::memory_order_acquire);
-  auto it = std::lower_bound(shard->routes.begin(), shard->routes.end(), key, keyLess);
-  if (it == shard->routes.end() || it->key != key) return std::nullopt;
-  return *it;
+  if (key == 0) return std::nullopt;
+  uint64_t hash = hashKey(key);
+  ReadPin pin;
+  // The capacity travels in the pointer's low bits: the lookup reads no shard header,
+  // only the slots it probes.
+  uintptr_t tagged = shards_[shardOf(hash)].load(std::memory_order_acquire);
+  if (tagged == 0) return std::nullopt;
+  const Shard* shard = untag(tagged);
+  const Slot* s = Shard::find(shard->slots(), (uint32_t{1} << (tagged & kTagMask)) - 1, key, hash);
+  if (!s) return std::nullopt;
+  Route r;
+  r.key = key;
+  r.phoneNumberId = s->phoneNumberId;
+  r.providerId = providers_->get(s->provider);
+  r.agentId = agents_->get(s->agent);
+  return r;
+}
+
+RoutingTable::Shard* RoutingTable::newShard(uint32_t capacity, bool zeroed) {
+  Shard* s = nullptr;
+  auto& spare = spare_[std::countr_zero(capacity)];
+  if (!spare.empty()) {
+    s = spare.back();
+    spare.pop_back();
+  } else {
+    s = Shard::allocate(capacity);
+  }
+  if (zeroed) s->clear();
+  return s;
+}
+
+void RoutingTable::recycle(Shard* s) {
+  // Freed shards of a size are kept for the next copy of that size: an update then costs
+  // a copy, not a trip through malloc (and the page faults of a trimmed heap).
+  auto& spare = spare_[std::countr_zero(s->capacity())];
+  if (spare.size() < kMaxSpares) {
+    spare.push_back(s);
+  } else {
+    Shard::destroy(s);
+  }
+}
+
+void RoutingTable::publish(size_t shard, Shard* next) {
+  Shard* old = untag(shards_[shard].exchange(tag(next), std::memory_order_acq_rel));
+  if (old) {
+    retired_.push_back({old, EpochDomain::instance().current()});
+    retiredBytes_ += old->bytes();
+  }
+}
+
+void RoutingTable::reclaim(bool force) {
+  // The barrier costs every reader CPU an interrupt: batch it.
+  if (retired_.empty() || (!force && retired_.size() < 64 && retiredBytes_ < (size_t{4} << 20)))
+    return;
+  uint64_t oldest = EpochDomain::instance().advanceAndOldestPinned();
+  std::erase_if(retired_, [&](const Retired& r) {
+    if (r.epoch >= oldest) return false;
+    retiredBytes_ -= r.shard->bytes();
+    recycle(r.shard);
+    return true;
+  });
 }
 
 void RoutingTable::apply(std::span<const Route> upserts, std::span<const uint64_t> erases) {
@@ -50,57 +386,99 @@ void RoutingTable::apply(std::span<const Route> upserts, std::span<const uint64_
   };
   std::vector<Change> changes;
   changes.reserve(upserts.size() + erases.size());
-  for (const Route& r : upserts) changes.push_back({shardOf(r.key), &r, r.key});
-  for (uint64_t k : erases) changes.push_back({shardOf(k), nullptr, k});
+  for (const Route& r : upserts) {
+    if (r.key != 0) changes.push_back({shardOf(hashKey(r.key)), &r, r.key});
+  }
+  for (uint64_t k : erases) {
+    if (k != 0) changes.push_back({shardOf(hashKey(k)), nullptr, k});
+  }
   // Stable: within a shard, upserts keep request order and come before erases.
   std::stable_sort(changes.begin(), changes.end(),
                    [](const Change& a, const Change& b) { return a.shard < b.shard; });
 
+  long delta = 0;
   size_t i = 0;
   while (i < changes.size()) {
     size_t s = changes[i].shard;
-    auto next = std::make_shared<Shard>(*shards_[s].load(std::memory_order_relaxed));
-    auto& routes = next->routes;
-    long delta = 0;
-    for (; i < changes.size() && changes[i].shard == s; ++i) {
-      const Change& c = changes[i];
-      auto it = std::lower_bound(routes.begin(), routes.end(), c.key, keyLess);
-      bool present = it != routes.end() && it->key == c.key;
-      if (c.upsert) {
-        if (present) {
-          *it = *c.upsert;
-        } else {
-          routes.insert(it, *c.upsert);
-          ++delta;
+    size_t end = i;
+    size_t inserts = 0;
+    for (; end < changes.size() && changes[end].shard == s; ++end)
+      inserts += changes[end].upsert != nullptr;
+
+    const Shard* current = untag(shards_[s].load(std::memory_order_relaxed));
+    size_t currentCount = current ? current->count : 0;
+    uint32_t capacity = capacityFor(currentCount + inserts);
+    if (current && current->capacity() > capacity) capacity = current->capacity();
+    const bool copy = current && current->capacity() == capacity;
+    Shard* next = newShard(capacity, !copy);
+    if (current) {
+      if (copy) {
+        std::memcpy(static_cast<void*>(next->slots()), current->slots(),
+                    size_t{capacity} * sizeof(Slot));
+        next->count = current->count;
+      } else {
+        for (uint32_t k = 0; k < current->capacity(); ++k) {
+          if (current->slots()[k].key != 0) next->upsert(current->slots()[k]);
         }
-      } else if (present) {
-        routes.erase(it);
+      }
+    }
+    for (; i < end; ++i) {
+      const Change& c = changes[i];
+      if (c.upsert) {
+        Slot slot{c.key, c.upsert->phoneNumberId, providers_->intern(c.upsert->providerId),
+                  agents_->intern(c.upsert->agentId)};
+        if (next->upsert(slot)) ++delta;
+      } else if (next->erase(c.key)) {
         --delta;
       }
     }
-    shards_[s].store(std::move(next), std::memory_order_release);
-    size_.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
+    // Erases may leave a shard mostly empty: shrink it so memory follows the content.
+    if (next->capacity() > 2 * capacityFor(next->count)) {
+      Shard* smaller = newShard(capacityFor(next->count), true);
+      for (uint32_t k = 0; k < next->capacity(); ++k) {
+        if (next->slots()[k].key != 0) smaller->upsert(next->slots()[k]);
+      }
+      recycle(next);
+      next = smaller;
+    }
+    publish(s, next);
   }
+  size_.fetch_add(static_cast<size_t>(delta), std::memory_order_relaxed);
+  reclaim(false);
 }
 
-void RoutingTable::replaceAll(std::vector<Route> routes) {
-  std::vector<std::vector<Route>> perShard(shardMask_ + 1);
-  for (const Route& r : routes) perShard[shardOf(r.key)].push_back(r);
-  size_t total = 0;
-  for (size_t s = 0; s <= shardMask_; ++s) {
-    auto& v = perShard[s];
-    std::stable_sort(v.begin(), v.end(),
-                     [](const Route& a, const Route& b) { return a.key < b.key; });
-    // A key stored twice keeps its last route.
-    auto last = std::unique(v.rbegin(), v.rend(),
-                            [](const Route& a, const Route& b) { return a.key == b.key; });
-    v.erase(v.begin(), last.base());
-    total += v.size();
-    auto shard = std::make_shared<Shard>();
-    shard->routes = std::move(v);
-    shards_[s].store(std::move(shard), std::memory_order_release);
+void RoutingTable::replaceAll(std::span<const Route> routes) {
+  const size_t shardCount = size_t{1} << shardBits_;
+  // Two passes over the routes: count per shard, then fill shards sized once.
+  std::vector<uint32_t> perShard(shardCount, 0);
+  std::vector<uint64_t> hashes(routes.size());
+  for (size_t i = 0; i < routes.size(); ++i) {
+    hashes[i] = hashKey(routes[i].key);
+    if (routes[i].key != 0) ++perShard[shardOf(hashes[i])];
   }
+  std::vector<Shard*> next(shardCount, nullptr);
+  for (size_t s = 0; s < shardCount; ++s) {
+    if (perShard[s]) next[s] = newShard(capacityFor(perShard[s]), true);
+  }
+  size_t total = 0;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const Route& r = routes[i];
+    if (r.key == 0) continue;
+    Slot slot{r.key, r.phoneNumberId, providers_->intern(r.providerId), agents_->intern(r.agentId)};
+    // In input order, so a key given twice keeps its last route.
+    if (next[shardOf(hashes[i])]->upsert(slot)) ++total;
+  }
+  for (size_t s = 0; s < shardCount; ++s) publish(s, next[s]);
   size_.store(total, std::memory_order_relaxed);
+  reclaim(true);
+}
+
+size_t RoutingTable::memoryBytes() const {
+  size_t bytes = (size_t{1} << shardBits_) * sizeof(std::atomic<Shard*>);
+  for (size_t i = 0; i < (size_t{1} << shardBits_); ++i) {
+    if (const Shard* s = untag(shards_[i].load(std::memory_order_relaxed))) bytes += s->bytes();
+  }
+  return bytes + providers_->bytes() + agents_->bytes();
 }
 
 }  // namespace gw::sip

@@ -2,15 +2,25 @@
 // The in-process routing table: E.164 number -> route. Read by every SIP worker on the hot
 // path, written only by the control thread.
 //
-// Readers take no mutex: the table is split into shards, each an immutable sorted array
-// published through an atomic pointer. A write copies only the shards it touches (a few
-// hundred entries at 1 M numbers), so one import or unlink never copies the whole table,
-// and a reader always sees either the old or the new shard, never a torn one.
+// Layout: the table is split into shards by a hash of the key; each shard is an immutable
+// open-addressing hash table of 32-byte slots (key, phone number id, and 32-bit indexes of
+// the provider and agent ids, which are few and kept once in IdPools). A lookup is one
+// shard pointer load and, almost always, one cache line of slots.
+//
+// Writes copy only the shards they touch (a few hundred slots at 1 M numbers) and publish
+// the copy with one pointer store; a reader sees the old or the new shard, never a torn
+// one. Readers take no lock and do no atomic read-modify-write: a lookup announces itself
+// in a per-thread epoch slot with a plain store, and the writer frees a replaced shard
+// only once no reader that could still hold it is inside a lookup (epoch-based
+// reclamation; the writer's side pays for the memory barrier, with membarrier(2), so the
+// readers' side needs none).
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "common/uuid.hpp"
@@ -18,38 +28,64 @@
 namespace gw::sip {
 
 struct Route {
-  uint64_t key = 0;  // E.164 digits as an integer (gw::e164Key)
+  uint64_t key = 0;  // E.164 digits as an integer (gw::e164Key); never 0
   UuidBytes phoneNumberId{};
   UuidBytes providerId{};
-  UuidBytes orgId{};
   UuidBytes agentId{};  // all zero: no agent linked
 };
 
 class RoutingTable {
  public:
   explicit RoutingTable(size_t shardCountLog2 = 12);
-  ~RoutingTable();
+  ~RoutingTable();  // no lookup may be running
   RoutingTable(const RoutingTable&) = delete;
   RoutingTable& operator=(const RoutingTable&) = delete;
 
+  // Any thread, concurrently with the writer.
   std::optional<Route> lookup(uint64_t key) const;
 
-  // Writer side (one thread). Applies upserts then erases, copying each touched shard once.
+  // Writer side (one thread at a time). Applies upserts then erases, copying each touched
+  // shard once. Key 0 is ignored.
   void apply(std::span<const Route> upserts, std::span<const uint64_t> erases);
   void upsert(const Route& route) { apply({&route, 1}, {}); }
   void erase(uint64_t key) { apply({}, {&key, 1}); }
-  // Replaces the whole content (start-up rebuild from the store).
-  void replaceAll(std::vector<Route> routes);
+  // Replaces the whole content (start-up rebuild from the store). A key given twice keeps
+  // its last route.
+  void replaceAll(std::span<const Route> routes);
 
   size_t size() const { return size_.load(std::memory_order_relaxed); }
+  // Heap bytes held by the shards and the id pools (not counting retired shards).
+  size_t memoryBytes() const;
 
  private:
+  struct Slot;
   struct Shard;
-  size_t shardOf(uint64_t key) const;
+  class IdPool;
 
-  size_t shardMask_;
-  std::unique_ptr<std::atomic<std::shared_ptr<const Shard>>[]> shards_;
+  size_t shardOf(uint64_t hash) const;
+  Shard* newShard(uint32_t capacity, bool zeroed);
+  void recycle(Shard* shard);
+  void publish(size_t shard, Shard* next);
+  void reclaim(bool force);
+
+  unsigned shardBits_;
+  // Each entry: the shard's address with log2(capacity) in its low 6 bits (0: empty).
+  static constexpr uintptr_t kTagMask = 63;
+  static uintptr_t tag(Shard* shard);
+  static Shard* untag(uintptr_t tagged);
+  std::unique_ptr<std::atomic<uintptr_t>[]> shards_;
+  std::unique_ptr<IdPool> providers_;
+  std::unique_ptr<IdPool> agents_;
   std::atomic<size_t> size_{0};
+
+  struct Retired {
+    Shard* shard;
+    uint64_t epoch;
+  };
+  std::vector<Retired> retired_;  // writer only
+  size_t retiredBytes_ = 0;
+  static constexpr size_t kMaxSpares = 64;
+  std::array<std::vector<Shard*>, 32> spare_;  // by log2(capacity); writer only
 };
 
 }  // namespace gw::sip

@@ -16,7 +16,6 @@ std::optional<sip::Route> routeOf(const store::PhoneNumber& n) {
   r.key = *key;
   r.phoneNumberId = *id;
   r.providerId = *provider;
-  if (auto org = parseUuid(n.orgId)) r.orgId = *org;  // org ids are free text; UUIDs kept
   if (!n.incomingCallsAgentId.empty()) {
     if (auto agent = parseUuid(n.incomingCallsAgentId)) r.agentId = *agent;
   }

@@ -33,5 +33,22 @@ TEST(UuidTest, RejectsMalformedText) {
   EXPECT_TRUE(isUuid("123E4567-E89B-12D3-A456-426614174000"));
 }
 
+TEST(UuidTest, EveryPositionIsChecked) {
+  const std::string good = "123e4567-e89b-12d3-a456-426614174000";
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (char c : {'g', '-', ' ', '\0', '\xff'}) {
+      std::string bad = good;
+      if (bad[i] == c) continue;
+      bad[i] = c;
+      EXPECT_FALSE(isUuid(bad)) << "position " << i;
+    }
+  }
+  auto bytes = parseUuid(good);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ((*bytes)[0], 0x12);
+  EXPECT_EQ((*bytes)[15], 0x00);
+  EXPECT_EQ((*bytes)[6], 0x12);
+}
+
 }  // namespace
 }  // namespace gw

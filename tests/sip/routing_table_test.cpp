@@ -1,6 +1,8 @@
 #include "sip/routing_table.hpp"
 
 #include <atomic>
+#include <map>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -62,7 +64,8 @@ TEST(RoutingTableTest, BatchApplyAcrossShards) {
 TEST(RoutingTableTest, ReplaceAllKeepsLastRouteOfADuplicatedKey) {
   RoutingTable table(2);
   table.upsert(makeRoute(1, 1));
-  table.replaceAll({makeRoute(5, 1), makeRoute(6, 1), makeRoute(5, 2)});
+  std::vector<Route> routes{makeRoute(5, 1), makeRoute(6, 1), makeRoute(5, 2)};
+  table.replaceAll(routes);
   EXPECT_EQ(table.size(), 2u);
   EXPECT_FALSE(table.lookup(1));
   EXPECT_EQ(table.lookup(5)->phoneNumberId[0], 2);
@@ -71,12 +74,12 @@ TEST(RoutingTableTest, ReplaceAllKeepsLastRouteOfADuplicatedKey) {
 TEST(RoutingTableTest, ReadersSeeConsistentRoutesWhileWriterUpdates) {
   RoutingTable table(4);
   constexpr uint64_t kStable = 100;
-  for (uint64_t k = 0; k < kStable; ++k) table.upsert(makeRoute(k, 1));
+  for (uint64_t k = 1; k <= kStable; ++k) table.upsert(makeRoute(k, 1));
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> missing{0};
   std::thread reader([&] {
     while (!stop.load()) {
-      for (uint64_t k = 0; k < kStable; ++k) {
+      for (uint64_t k = 1; k <= kStable; ++k) {
         if (!table.lookup(k)) missing.fetch_add(1);
       }
     }
@@ -93,6 +96,112 @@ TEST(RoutingTableTest, ReadersSeeConsistentRoutesWhileWriterUpdates) {
   reader.join();
   EXPECT_EQ(missing.load(), 0u);  // keys never touched by the writer are always visible
   EXPECT_EQ(table.size(), kStable);
+}
+
+TEST(RoutingTableTest, KeyZeroIsNeverStored) {
+  RoutingTable table(2);
+  table.upsert(makeRoute(0, 1));
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_FALSE(table.lookup(0));
+}
+
+TEST(RoutingTableTest, KeepsProviderAndAgentIds) {
+  RoutingTable table(3);
+  Route r = makeRoute(14155550100ULL, 3);
+  for (uint8_t i = 0; i < 16; ++i) {
+    r.providerId[i] = static_cast<uint8_t>(0x10 + i);
+    r.agentId[i] = static_cast<uint8_t>(0x80 + i);
+  }
+  table.upsert(r);
+  auto got = table.lookup(14155550100ULL);
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->providerId, r.providerId);
+  EXPECT_EQ(got->agentId, r.agentId);
+  EXPECT_EQ(got->phoneNumberId, r.phoneNumberId);
+  // Unlinking (agent all zero) is a route like any other.
+  r.agentId = {};
+  table.upsert(r);
+  EXPECT_EQ(table.lookup(14155550100ULL)->agentId, UuidBytes{});
+  EXPECT_EQ(table.lookup(14155550100ULL)->providerId, r.providerId);
+}
+
+// Random upserts and erases against std::map as the model, on few shards so the shards
+// grow, shrink and wrap their probe sequences around.
+TEST(RoutingTableTest, MatchesAModelUnderRandomChanges) {
+  for (size_t shardBits : {0u, 2u}) {
+    RoutingTable table(shardBits);
+    std::map<uint64_t, uint8_t> model;
+    std::mt19937_64 rng(7 + shardBits);
+    for (int round = 0; round < 300; ++round) {
+      std::vector<Route> ups;
+      std::vector<uint64_t> dels;
+      size_t n = rng() % 40;
+      for (size_t i = 0; i < n; ++i) {
+        uint64_t key = 1 + rng() % 600;
+        if (rng() % 3 == 0) {
+          dels.push_back(key);
+        } else {
+          ups.push_back(makeRoute(key, static_cast<uint8_t>(1 + rng() % 200)));
+        }
+      }
+      table.apply(ups, dels);
+      for (const auto& r : ups) model[r.key] = r.phoneNumberId[0];
+      for (uint64_t k : dels) model.erase(k);
+      ASSERT_EQ(table.size(), model.size()) << "round " << round;
+      for (uint64_t key = 1; key <= 600; ++key) {
+        auto got = table.lookup(key);
+        auto it = model.find(key);
+        ASSERT_EQ(got.has_value(), it != model.end()) << "key " << key << " round " << round;
+        if (got) {
+          ASSERT_EQ(got->phoneNumberId[0], it->second) << "key " << key;
+        }
+      }
+    }
+  }
+}
+
+TEST(RoutingTableTest, MemoryFollowsContent) {
+  RoutingTable table(4);
+  size_t empty = table.memoryBytes();
+  std::vector<Route> routes;
+  for (uint64_t k = 1; k <= 10000; ++k) routes.push_back(makeRoute(14155550000ULL + k));
+  table.apply(routes, {});
+  size_t full = table.memoryBytes();
+  EXPECT_GT(full, empty + 10000 * 32);
+  std::vector<uint64_t> keys;
+  for (const auto& r : routes) keys.push_back(r.key);
+  table.apply({}, keys);
+  EXPECT_EQ(table.size(), 0u);
+  EXPECT_LT(table.memoryBytes(), empty + (full - empty) / 10);  // emptied shards shrink
+}
+
+// Many readers while the writer replaces shards often enough that retired shards are
+// freed during the run: under AddressSanitizer a reader touching a freed shard fails.
+TEST(RoutingTableTest, ReplacedShardsAreFreedOnlyAfterReadersLeave) {
+  RoutingTable table(2);
+  std::vector<Route> base;
+  for (uint64_t k = 1; k <= 2000; ++k) base.push_back(makeRoute(k, 1));
+  table.replaceAll(base);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&, t] {
+      uint64_t k = 1 + static_cast<uint64_t>(t);
+      while (!stop.load(std::memory_order_relaxed)) {
+        auto r = table.lookup(k);
+        if (!r || r->key != k) wrong.fetch_add(1);
+        k = k % 2000 + 1;
+      }
+    });
+  }
+  for (int round = 0; round < 3000; ++round) {
+    Route r = makeRoute(1 + static_cast<uint64_t>(round) % 2000, static_cast<uint8_t>(round));
+    table.upsert(r);
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(wrong.load(), 0u);
 }
 
 }  // namespace
