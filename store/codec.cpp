@@ -2,14 +2,21 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "store/store.hpp"
 
 namespace gw::store::codec {
 namespace {
 
-constexpr uint8_t kProviderFormat = 1;
+// Provider format 2 (schema 3) appends allowedAddresses to format 1; format 1 records,
+// written before schema 3, still decode (with the default ranges) so that migration 2 -> 3
+// can read them.
+constexpr uint8_t kProviderFormat = 2;
+constexpr uint8_t kOldestProviderFormat = 1;
 constexpr uint8_t kNumberFormat = 1;
+constexpr uint8_t kAgentFormat = 1;
 
 class Writer {
  public:
@@ -28,6 +35,11 @@ class Writer {
     out_.push_back(b ? 1 : 0);
     return *this;
   }
+  Writer& strs(const std::vector<std::string>& list) {
+    u32(static_cast<uint32_t>(list.size()));
+    for (const auto& s : list) str(s);
+    return *this;
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -39,15 +51,20 @@ class Writer {
 
 class Reader {
  public:
-  Reader(std::string_view in, uint8_t format, const char* what) : in_(in), what_(what) {
+  // Accepts the formats [oldest, newest]; format() tells which one the record has.
+  Reader(std::string_view in, uint8_t oldest, uint8_t newest, const char* what)
+      : in_(in), what_(what) {
     if (in_.empty()) corrupt();
-    if (static_cast<uint8_t>(in_[0]) != format) {
+    format_ = static_cast<uint8_t>(in_[0]);
+    if (format_ < oldest || format_ > newest) {
       throw StoreError(std::string("store: ") + what_ + " record has format " +
-                       std::to_string(static_cast<uint8_t>(in_[0])) +
-                       " which this version does not read");
+                       std::to_string(format_) + " which this version does not read");
     }
     pos_ = 1;
   }
+  Reader(std::string_view in, uint8_t format, const char* what)
+      : Reader(in, format, format, what) {}
+  uint8_t format() const { return format_; }
   std::string str() {
     std::string s;
     str(s);
@@ -58,6 +75,14 @@ class Reader {
     need(n);
     out.assign(in_.data() + pos_, n);
     pos_ += n;
+  }
+  void strs(std::vector<std::string>& out) {
+    uint64_t n = u64(4);
+    // Every string takes at least its 4-byte length: a larger count is a corrupt record,
+    // refused before it can reserve memory.
+    if (n > (in_.size() - pos_) / 4) corrupt();
+    out.resize(n);
+    for (auto& s : out) str(s);
   }
   int64_t i64() { return static_cast<int64_t>(u64(8)); }
   bool flag() {
@@ -90,6 +115,7 @@ class Reader {
   }
   std::string_view in_;
   const char* what_;
+  uint8_t format_ = 0;
   size_t pos_ = 0;
 };
 
@@ -113,11 +139,12 @@ std::string encode(const Provider& p) {
       .i64(p.createdMs)
       .i64(p.updatedMs)
       .i64(p.lastVerifiedMs)
+      .strs(p.allowedAddresses)
       .take();
 }
 
 Provider decodeProvider(std::string_view bytes) {
-  Reader r(bytes, kProviderFormat, "provider");
+  Reader r(bytes, kOldestProviderFormat, kProviderFormat, "provider");
   Provider p;
   p.id = r.str();
   p.orgId = r.str();
@@ -135,6 +162,11 @@ Provider decodeProvider(std::string_view bytes) {
   p.createdMs = r.i64();
   p.updatedMs = r.i64();
   p.lastVerifiedMs = r.i64();
+  if (r.format() >= 2) {
+    r.strs(p.allowedAddresses);
+  } else {
+    p.allowedAddresses = defaultAllowedAddresses();
+  }
   r.end();
   return p;
 }
@@ -173,6 +205,34 @@ PhoneNumber decodeNumber(std::string_view bytes) {
   PhoneNumber n;
   decodeNumber(bytes, n);
   return n;
+}
+
+std::string encode(const Agent& a) {
+  return Writer(kAgentFormat)
+      .str(a.id)
+      .str(a.orgId)
+      .str(a.name)
+      .str(a.sipUri)
+      .str(a.mode)
+      .str(a.outboundPhoneNumberId)
+      .i64(a.createdMs)
+      .i64(a.updatedMs)
+      .take();
+}
+
+Agent decodeAgent(std::string_view bytes) {
+  Reader r(bytes, kAgentFormat, "agent");
+  Agent a;
+  a.id = r.str();
+  a.orgId = r.str();
+  a.name = r.str();
+  a.sipUri = r.str();
+  a.mode = r.str();
+  a.outboundPhoneNumberId = r.str();
+  a.createdMs = r.i64();
+  a.updatedMs = r.i64();
+  r.end();
+  return a;
 }
 
 }  // namespace gw::store::codec

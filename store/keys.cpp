@@ -38,7 +38,9 @@ std::string_view idOfNumberEntry(std::string_view entry) {
   return entry.substr(nul + 1);
 }
 
-std::string providerEntry(int64_t createdMs, std::string_view id) {
+namespace {
+
+std::string createdEntry(int64_t createdMs, std::string_view id) {
   uint64_t u = static_cast<uint64_t>(createdMs) ^ (uint64_t{1} << 63);
   std::string entry(8, '\0');
   for (int i = 0; i < 8; ++i) entry[i] = static_cast<char>((u >> (8 * (7 - i))) & 0xff);
@@ -46,9 +48,27 @@ std::string providerEntry(int64_t createdMs, std::string_view id) {
   return entry;
 }
 
-std::string_view idOfProviderEntry(std::string_view entry) {
-  if (entry.size() <= 8) throw StoreError("store: corrupt provider index entry");
+std::string_view idOfCreatedEntry(std::string_view entry, const char* what) {
+  if (entry.size() <= 8) throw StoreError(std::string("store: corrupt ") + what + " index entry");
   return entry.substr(8);
+}
+
+}  // namespace
+
+std::string providerEntry(int64_t createdMs, std::string_view id) {
+  return createdEntry(createdMs, id);
+}
+
+std::string_view idOfProviderEntry(std::string_view entry) {
+  return idOfCreatedEntry(entry, "provider");
+}
+
+std::string agentEntry(int64_t createdMs, std::string_view id) {
+  return createdEntry(createdMs, id);
+}
+
+std::string_view idOfAgentEntry(std::string_view entry) {
+  return idOfCreatedEntry(entry, "agent");
 }
 
 }  // namespace gw::store::keys

@@ -22,4 +22,8 @@ std::string_view idOfNumberEntry(std::string_view entry);  // throws StoreError 
 std::string providerEntry(int64_t createdMs, std::string_view id);
 std::string_view idOfProviderEntry(std::string_view entry);  // throws StoreError if malformed
 
+// Values of agents_by_org: the same layout as providers_by_org (creation order, then id).
+std::string agentEntry(int64_t createdMs, std::string_view id);
+std::string_view idOfAgentEntry(std::string_view entry);  // throws StoreError if malformed
+
 }  // namespace gw::store::keys

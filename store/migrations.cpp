@@ -1,6 +1,7 @@
 #include "store/migrations.hpp"
 
 #include <array>
+#include <vector>
 
 #include "store/codec.hpp"
 #include "store/keys.hpp"
@@ -43,7 +44,35 @@ void addOwnerIndexes(MDB_txn* txn) {
   }
 }
 
-constexpr std::array<Step, 2> kSteps = {createVersion1, addOwnerIndexes};
+// 2 -> 3: agents with their org index, numbers_by_agent built from the numbers' agent
+// links, and provider records rewritten in format 2 with allowedAddresses (decoding a
+// format 1 record gives Twilio's signaling ranges, which is what every provider accepted
+// calls from before).
+void addAgents(MDB_txn* txn) {
+  lmdb::Dbi::open(txn, kAgentsDb, MDB_CREATE);
+  lmdb::Dbi::open(txn, kAgentsByOrgDb, MDB_CREATE | MDB_DUPSORT);
+  auto byAgent = lmdb::Dbi::open(txn, kNumbersByAgentDb, MDB_CREATE | MDB_DUPSORT);
+
+  PhoneNumber n;
+  lmdb::Cursor numbers(txn, lmdb::Dbi::open(txn, kNumbersDb, 0));
+  for (bool ok = numbers.first(); ok; ok = numbers.next()) {
+    codec::decodeNumber(numbers.value(), n);
+    if (!n.incomingCallsAgentId.empty()) byAgent.put(txn, n.incomingCallsAgentId, n.id);
+  }
+
+  // Decoded first, written after: a put while a cursor walks the same database could move
+  // the cursor.
+  auto providerDb = lmdb::Dbi::open(txn, kProvidersDb, 0);
+  std::vector<Provider> providers;
+  {
+    lmdb::Cursor c(txn, providerDb);
+    for (bool ok = c.first(); ok; ok = c.next())
+      providers.push_back(codec::decodeProvider(c.value()));
+  }
+  for (const auto& p : providers) providerDb.put(txn, p.id, codec::encode(p));
+}
+
+constexpr std::array<Step, 3> kSteps = {createVersion1, addOwnerIndexes, addAgents};
 static_assert(kSteps.size() == Store::kSchemaVersion, "one migration step per schema version");
 
 }  // namespace

@@ -88,11 +88,44 @@ uint64_t NumberTable::countOfProvider(MDB_txn* txn, std::string_view providerId)
   return c.find(providerId) ? c.dupCount() : 0;
 }
 
+std::vector<std::string> NumberTable::idsLinkedToAgent(MDB_txn* txn,
+                                                       std::string_view agentId) const {
+  std::vector<std::string> out;
+  lmdb::Cursor c(txn, byAgent_);
+  if (!c.find(agentId)) return out;
+  out.reserve(c.dupCount());
+  do {
+    out.emplace_back(c.value());
+  } while (c.nextDup());
+  return out;
+}
+
+uint64_t NumberTable::countLinkedToAgent(MDB_txn* txn, std::string_view agentId) const {
+  lmdb::Cursor c(txn, byAgent_);
+  return c.find(agentId) ? c.dupCount() : 0;
+}
+
 NumberPage NumberTable::list(MDB_txn* txn, const NumberFilter& f, uint64_t skip,
                              uint64_t take) const {
   if (f.phoneNumber) {
     PageBuilder page(skip, take);
     if (auto n = findByE164(txn, *f.phoneNumber); n && matches(*n, f)) page.add(*n);
+    return page.take();
+  }
+
+  if (f.linkedAgentId && !f.linkedAgentId->empty()) {
+    // numbers_by_agent holds only the agent's numbers (in id order): read those, then sort.
+    std::vector<PhoneNumber> linked;
+    PhoneNumber n;
+    lmdb::Cursor c(txn, byAgent_);
+    for (bool ok = c.find(*f.linkedAgentId); ok; ok = c.nextDup()) {
+      load(txn, c.value(), byAgent_, n);
+      if (matches(n, f)) linked.push_back(n);
+    }
+    std::sort(linked.begin(), linked.end(),
+              [](const auto& a, const auto& b) { return a.phoneNumber < b.phoneNumber; });
+    PageBuilder page(skip, take);
+    for (const auto& m : linked) page.add(m);
     return page.take();
   }
 
@@ -142,6 +175,9 @@ void NumberTable::requireKeys(MDB_txn* txn, const PhoneNumber& n, std::string_vi
           "each short enough to be an LMDB key");
     }
   }
+  if (!n.incomingCallsAgentId.empty() && !lmdb::keyFits(txn, n.incomingCallsAgentId)) {
+    throw StoreError("store: a phone number's agent id must be short enough to be an LMDB key");
+  }
 }
 
 void NumberTable::insert(MDB_txn* txn, const PhoneNumber& n) {
@@ -164,6 +200,7 @@ void NumberTable::insert(MDB_txn* txn, const PhoneNumber& n) {
   byE164_.put(txn, n.phoneNumber, n.id);
   byProvider_.put(txn, n.providerId, entry);
   byOrg_.put(txn, n.orgId, entry);
+  if (!n.incomingCallsAgentId.empty()) byAgent_.put(txn, n.incomingCallsAgentId, n.id);
 }
 
 void NumberTable::update(MDB_txn* txn, const PhoneNumber& n) {
@@ -197,6 +234,10 @@ void NumberTable::update(MDB_txn* txn, const PhoneNumber& n) {
     byOrg_.delPair(txn, old->orgId, oldEntry);
     byOrg_.put(txn, n.orgId, entry);
   }
+  if (old->incomingCallsAgentId != n.incomingCallsAgentId) {
+    if (!old->incomingCallsAgentId.empty()) byAgent_.delPair(txn, old->incomingCallsAgentId, n.id);
+    if (!n.incomingCallsAgentId.empty()) byAgent_.put(txn, n.incomingCallsAgentId, n.id);
+  }
   records_.put(txn, n.id, codec::encode(n));
 }
 
@@ -209,6 +250,7 @@ bool NumberTable::remove(MDB_txn* txn, std::string_view id) {
   byE164_.del(txn, old->phoneNumber);
   byProvider_.delPair(txn, old->providerId, entry);
   byOrg_.delPair(txn, old->orgId, entry);
+  if (!old->incomingCallsAgentId.empty()) byAgent_.delPair(txn, old->incomingCallsAgentId, old->id);
   return true;
 }
 

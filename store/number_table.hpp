@@ -1,5 +1,5 @@
 #pragma once
-// Phone numbers and their four indexes (see schema.hpp), on a raw transaction so that the
+// Phone numbers and their five indexes (see schema.hpp), on a raw transaction so that the
 // Store's ReadTxn and WriteTxn overloads share one implementation. Every write keeps the
 // record and all its index entries coherent; a write that throws StoreError for a clash
 // (an id, SID or E.164 number already stored) has changed nothing.
@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,7 +26,8 @@ class NumberTable {
         bySid_(s.numbersBySid),
         byE164_(s.numbersByE164),
         byProvider_(s.numbersByProvider),
-        byOrg_(s.numbersByOrg) {}
+        byOrg_(s.numbersByOrg),
+        byAgent_(s.numbersByAgent) {}
 
   std::optional<PhoneNumber> get(MDB_txn* txn, std::string_view id) const;
   std::optional<PhoneNumber> findBySid(MDB_txn* txn, std::string_view sid) const;
@@ -33,6 +35,9 @@ class NumberTable {
   // In E.164 order.
   std::vector<PhoneNumber> listOfProvider(MDB_txn* txn, std::string_view providerId) const;
   uint64_t countOfProvider(MDB_txn* txn, std::string_view providerId) const;
+  // The ids of the numbers whose incomingCallsAgentId is agentId, in id order.
+  std::vector<std::string> idsLinkedToAgent(MDB_txn* txn, std::string_view agentId) const;
+  uint64_t countLinkedToAgent(MDB_txn* txn, std::string_view agentId) const;
   // In E.164 order; see Store::listNumbers.
   NumberPage list(MDB_txn* txn, const NumberFilter& filter, uint64_t skip, uint64_t take) const;
   // In id order. `fn` sees one object, reused from call to call.
@@ -56,6 +61,7 @@ class NumberTable {
   lmdb::Dbi byE164_;
   lmdb::Dbi byProvider_;
   lmdb::Dbi byOrg_;
+  lmdb::Dbi byAgent_;  // only numbers with an incomingCallsAgentId
 };
 
 }  // namespace gw::store

@@ -21,6 +21,8 @@ class ProviderTable {
   std::optional<Provider> get(MDB_txn* txn, std::string_view id) const;
   // By createdMs, then id.
   std::vector<Provider> listOfOrg(MDB_txn* txn, std::string_view orgId) const;
+  // Every org's providers, in id order.
+  std::vector<Provider> listAll(MDB_txn* txn) const;
   void put(MDB_txn* txn, const Provider& p);  // insert or replace
   bool remove(MDB_txn* txn, std::string_view id);
 

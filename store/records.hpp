@@ -1,11 +1,27 @@
 #pragma once
 // What the gateway persists. Every record carries the org that owns it.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gw::store {
+
+// Twilio's SIP signaling ranges: the allowedAddresses of a provider created without any,
+// and of every provider stored before schema version 3. It must match
+// sip::kTwilioSignalingRanges (sip/cidr.hpp): copied because store/ does not depend on
+// sip/, so a change must be made in both places.
+inline constexpr std::array<std::string_view, 8> kDefaultAllowedAddresses = {
+    "54.172.60.0/30",  "54.244.51.0/30",    "54.171.127.192/30", "35.156.191.128/30",
+    "54.65.63.192/30", "54.169.127.128/30", "54.252.254.64/30",  "177.71.206.192/30",
+};
+
+// kDefaultAllowedAddresses as the vector a Provider holds.
+inline std::vector<std::string> defaultAllowedAddresses() {
+  return {kDefaultAllowedAddresses.begin(), kDefaultAllowedAddresses.end()};
+}
 
 struct Provider {
   std::string id;  // UUID
@@ -20,6 +36,9 @@ struct Provider {
   bool trunkCreatedByGateway = false;  // only then does provider delete remove the trunk
   std::string originationUrlSid;       // OU... created by the gateway, or empty
   std::string terminationUri;          // "<domain>.pstn.twilio.com" or empty
+  // CIDRs allowed to send inbound calls for this provider's numbers (canonical text).
+  // Providers created before schema 3 get Twilio's signaling ranges.
+  std::vector<std::string> allowedAddresses;
   std::string verificationStatus = "verified";
   int64_t createdMs = 0;
   int64_t updatedMs = 0;
@@ -41,6 +60,19 @@ struct PhoneNumber {
   int64_t updatedMs = 0;
 
   bool operator==(const PhoneNumber&) const = default;
+};
+
+struct Agent {
+  std::string id;  // UUID
+  std::string orgId;
+  std::string name;
+  std::string sipUri;                 // where its calls go (validated by the API)
+  std::string mode = "proxy";         // "proxy" or "redirect"
+  std::string outboundPhoneNumberId;  // its caller ID (a number id of the org), or empty
+  int64_t createdMs = 0;
+  int64_t updatedMs = 0;
+
+  bool operator==(const Agent&) const = default;
 };
 
 struct NumberFilter {

@@ -34,6 +34,9 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.numbersByE164 = lmdb::Dbi::open(txn, kNumbersByE164Db, 0);
   s.numbersByProvider = lmdb::Dbi::open(txn, kNumbersByProviderDb, MDB_DUPSORT);
   s.numbersByOrg = lmdb::Dbi::open(txn, kNumbersByOrgDb, MDB_DUPSORT);
+  s.numbersByAgent = lmdb::Dbi::open(txn, kNumbersByAgentDb, MDB_DUPSORT);
+  s.agents = lmdb::Dbi::open(txn, kAgentsDb, 0);
+  s.agentsByOrg = lmdb::Dbi::open(txn, kAgentsByOrgDb, MDB_DUPSORT);
   return s;
 }
 

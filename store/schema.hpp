@@ -1,23 +1,32 @@
 #pragma once
-// The on-disk layout, schema version 2. Records are encoded by codec.hpp, index entries by
+// The on-disk layout, schema version 3. Records are encoded by codec.hpp, index entries by
 // keys.hpp.
 //
 //   database             flags     key              value
 //   meta                           "schema_version" u32 little-endian
-//   providers                      provider id      provider record
+//   providers                      provider id      provider record (format 2)
 //   providers_by_org     DUPSORT   org id           createdMs (8 bytes, ordered) + provider id
 //   numbers                        number id        phone number record
 //   numbers_by_sid                 PN... SID        number id
 //   numbers_by_e164                E.164 number     number id
 //   numbers_by_provider  DUPSORT   provider id      E.164 number + NUL + number id
 //   numbers_by_org       DUPSORT   org id           E.164 number + NUL + number id
+//   numbers_by_agent     DUPSORT   agent id         number id
+//   agents                         agent id         agent record
+//   agents_by_org        DUPSORT   org id           createdMs (8 bytes, ordered) + agent id
 //
-// The DUPSORT indexes keep each key's values sorted, so an org's providers come back in
-// creation order and a provider's or org's numbers in E.164 order, and LMDB counts a key's
-// values without reading them.
+// The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
+// back in creation order, a provider's or org's numbers in E.164 order and an agent's
+// numbers in id order, and LMDB counts a key's values without reading them.
 //
-// Schema version 1 had no *_by_org databases, and numbers_by_provider mapped
-// "<provider id>/<number id>" to an empty value.
+// numbers_by_agent holds one entry per number whose incomingCallsAgentId is set; it follows
+// the number records, not the agents: an agent's deletion leaves it alone (see
+// Store::deleteAgent).
+//
+// Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
+// records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
+// *_by_org databases, and numbers_by_provider mapped "<provider id>/<number id>" to an
+// empty value.
 #include <lmdb.h>
 
 #include <cstdint>
@@ -35,6 +44,9 @@ inline constexpr char kNumbersBySidDb[] = "numbers_by_sid";
 inline constexpr char kNumbersByE164Db[] = "numbers_by_e164";
 inline constexpr char kNumbersByProviderDb[] = "numbers_by_provider";
 inline constexpr char kNumbersByOrgDb[] = "numbers_by_org";
+inline constexpr char kNumbersByAgentDb[] = "numbers_by_agent";
+inline constexpr char kAgentsDb[] = "agents";
+inline constexpr char kAgentsByOrgDb[] = "agents_by_org";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 16;
 
@@ -47,6 +59,9 @@ struct Schema {
   lmdb::Dbi numbersByE164;
   lmdb::Dbi numbersByProvider;
   lmdb::Dbi numbersByOrg;
+  lmdb::Dbi numbersByAgent;
+  lmdb::Dbi agents;
+  lmdb::Dbi agentsByOrg;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "common/log.hpp"
+#include "store/agent_table.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_txn.hpp"
 #include "store/number_table.hpp"
@@ -81,6 +82,7 @@ struct Store::Impl {
     txn.commit();
     providers = ProviderTable(schema);
     numbers = NumberTable(schema);
+    agents = AgentTable(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -90,6 +92,7 @@ struct Store::Impl {
   lmdb::Env env;
   ProviderTable providers;
   NumberTable numbers;
+  AgentTable agents;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -145,6 +148,12 @@ uint64_t Store::countNumbersOfProvider(const WriteTxn& t, std::string_view provi
 }
 void Store::putProvider(WriteTxn& t, const Provider& provider) {
   impl_->providers.put(raw(t.impl_), provider);
+}
+std::vector<Provider> Store::listAllProviders(const ReadTxn& t) const {
+  return impl_->providers.listAll(raw(t.impl_));
+}
+std::vector<Provider> Store::listAllProviders(const WriteTxn& t) const {
+  return impl_->providers.listAll(raw(t.impl_));
 }
 void Store::deleteProvider(WriteTxn& t, std::string_view id) {
   impl_->providers.remove(raw(t.impl_), id);
@@ -203,6 +212,60 @@ void Store::updateNumber(WriteTxn& t, const PhoneNumber& number) {
 }
 bool Store::deleteNumber(WriteTxn& t, std::string_view id) {
   return impl_->numbers.remove(raw(t.impl_), id);
+}
+
+// --- agents ---
+
+std::optional<Agent> Store::getAgent(const ReadTxn& t, std::string_view id) const {
+  return impl_->agents.get(raw(t.impl_), id);
+}
+std::optional<Agent> Store::getAgent(const WriteTxn& t, std::string_view id) const {
+  return impl_->agents.get(raw(t.impl_), id);
+}
+std::vector<Agent> Store::listAgents(const ReadTxn& t, std::string_view orgId) const {
+  return impl_->agents.listOfOrg(raw(t.impl_), orgId);
+}
+std::vector<Agent> Store::listAgents(const WriteTxn& t, std::string_view orgId) const {
+  return impl_->agents.listOfOrg(raw(t.impl_), orgId);
+}
+std::vector<Agent> Store::listAllAgents(const ReadTxn& t) const {
+  return impl_->agents.listAll(raw(t.impl_));
+}
+std::vector<Agent> Store::listAllAgents(const WriteTxn& t) const {
+  return impl_->agents.listAll(raw(t.impl_));
+}
+std::vector<std::string> Store::numbersLinkedToAgent(const ReadTxn& t,
+                                                     std::string_view agentId) const {
+  return impl_->numbers.idsLinkedToAgent(raw(t.impl_), agentId);
+}
+std::vector<std::string> Store::numbersLinkedToAgent(const WriteTxn& t,
+                                                     std::string_view agentId) const {
+  return impl_->numbers.idsLinkedToAgent(raw(t.impl_), agentId);
+}
+uint64_t Store::countNumbersLinkedToAgent(const ReadTxn& t, std::string_view agentId) const {
+  return impl_->numbers.countLinkedToAgent(raw(t.impl_), agentId);
+}
+uint64_t Store::countNumbersLinkedToAgent(const WriteTxn& t, std::string_view agentId) const {
+  return impl_->numbers.countLinkedToAgent(raw(t.impl_), agentId);
+}
+std::vector<Agent> Store::agentsUsingNumber(const ReadTxn& t, const PhoneNumber& number) const {
+  return impl_->agents.usingNumber(raw(t.impl_), number);
+}
+std::vector<Agent> Store::agentsUsingNumber(const WriteTxn& t, const PhoneNumber& number) const {
+  return impl_->agents.usingNumber(raw(t.impl_), number);
+}
+
+void Store::putAgent(WriteTxn& t, const Agent& agent) {
+  impl_->agents.put(raw(t.impl_), agent);
+}
+bool Store::deleteAgent(WriteTxn& t, std::string_view id) {
+  MDB_txn* txn = raw(t.impl_);
+  if (!impl_->agents.get(txn, id)) return false;
+  if (uint64_t linked = impl_->numbers.countLinkedToAgent(txn, id)) {
+    throw StoreError("store: agent " + std::string(id) + " still has " + std::to_string(linked) +
+                     " linked phone number(s); unlink them before deleting the agent");
+  }
+  return impl_->agents.remove(txn, id);
 }
 
 }  // namespace gw::store

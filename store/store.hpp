@@ -1,6 +1,7 @@
 #pragma once
-// The gateway's LMDB store: providers, phone numbers and their indexes (by SID, by E.164
-// number, by provider), and the schema version with its migrations.
+// The gateway's LMDB store: providers, phone numbers, agents and their indexes (by SID, by
+// E.164 number, by provider, by org, by linked agent), and the schema version with its
+// migrations.
 //
 // Transactions are RAII objects: a WriteTxn aborts in its destructor unless commit() was
 // called. One write transaction per import batch. "Not found" is std::nullopt; anything
@@ -68,7 +69,7 @@ class Store {
 
   // The on-disk layout of each version is in store/schema.hpp, the steps between them in
   // store/migrations.cpp.
-  static constexpr uint32_t kSchemaVersion = 2;
+  static constexpr uint32_t kSchemaVersion = 3;
   uint32_t schemaVersion() const;
 
   ReadTxn read() const;
@@ -96,8 +97,9 @@ class Store {
                                                  std::string_view providerId) const;
   // The numbers matching every filter that is set, in E.164 order; items are the matches
   // [skip, skip + take) and totalCount counts all matches. Cost: a phoneNumber filter is
-  // one lookup; a providerId filter reads that provider's numbers; an org with no other
-  // filter reads only the page's records; agent filters read the org's numbers.
+  // one lookup; a linkedAgentId filter reads that agent's numbers; a providerId filter
+  // reads that provider's numbers; an org with no other filter reads only the page's
+  // records; unlinkedOnly reads the org's numbers.
   NumberPage listNumbers(const ReadTxn& txn, const NumberFilter& filter, uint64_t skip,
                          uint64_t take) const;
   // Calls fn for every stored number, in id order (start-up rebuild of the routing table).
@@ -114,6 +116,33 @@ class Store {
   void updateNumber(WriteTxn& txn, const PhoneNumber& number);
   bool deleteNumber(WriteTxn& txn, std::string_view id);  // false when absent
 
+  // Agents
+  std::optional<Agent> getAgent(const ReadTxn& txn, std::string_view id) const;
+  // Ordered by createdMs, then id.
+  std::vector<Agent> listAgents(const ReadTxn& txn, std::string_view orgId) const;
+  // Every agent, or provider, of every org, in id order (start-up and directory
+  // publication).
+  std::vector<Agent> listAllAgents(const ReadTxn& txn) const;
+  std::vector<Provider> listAllProviders(const ReadTxn& txn) const;
+  // Insert or replace; the org index follows a change of org or createdMs. Throws
+  // StoreError, changing nothing, without an id and an org. The store checks no reference
+  // (outboundPhoneNumberId): the admin API does.
+  void putAgent(WriteTxn& txn, const Agent& agent);
+  // Removes the agent and its agents_by_org entry; false when absent. It never touches
+  // numbers: callers unlink the agent's numbers first (updateNumber with an empty
+  // incomingCallsAgentId), in the same transaction. While numbers are still linked it
+  // throws StoreError and changes nothing, so that no number is left pointing at a deleted
+  // agent. Other agents' caller IDs are numbers, not agents, and are not affected.
+  bool deleteAgent(WriteTxn& txn, std::string_view id);
+  // Number ids whose incomingCallsAgentId is `agentId` (index numbers_by_agent), in id
+  // order; O(1) count.
+  std::vector<std::string> numbersLinkedToAgent(const ReadTxn& txn, std::string_view agentId) const;
+  uint64_t countNumbersLinkedToAgent(const ReadTxn& txn, std::string_view agentId) const;
+  // The agents of number.orgId that use the number: the one whose id is its
+  // incomingCallsAgentId (inbound calls) and those whose outboundPhoneNumberId is its id
+  // (caller ID), each once, by createdMs then id. Reads the org's agents.
+  std::vector<Agent> agentsUsingNumber(const ReadTxn& txn, const PhoneNumber& number) const;
+
   // The same read operations are available inside a write transaction.
   std::optional<Provider> getProvider(const WriteTxn& txn, std::string_view id) const;
   std::optional<PhoneNumber> getNumber(const WriteTxn& txn, std::string_view id) const;
@@ -126,6 +155,14 @@ class Store {
   NumberPage listNumbers(const WriteTxn& txn, const NumberFilter& filter, uint64_t skip,
                          uint64_t take) const;
   void forEachNumber(const WriteTxn& txn, const std::function<void(const PhoneNumber&)>& fn) const;
+  std::optional<Agent> getAgent(const WriteTxn& txn, std::string_view id) const;
+  std::vector<Agent> listAgents(const WriteTxn& txn, std::string_view orgId) const;
+  std::vector<std::string> numbersLinkedToAgent(const WriteTxn& txn,
+                                                std::string_view agentId) const;
+  uint64_t countNumbersLinkedToAgent(const WriteTxn& txn, std::string_view agentId) const;
+  std::vector<Agent> agentsUsingNumber(const WriteTxn& txn, const PhoneNumber& number) const;
+  std::vector<Agent> listAllAgents(const WriteTxn& txn) const;
+  std::vector<Provider> listAllProviders(const WriteTxn& txn) const;
 
  private:
   struct Impl;

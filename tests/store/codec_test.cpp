@@ -62,5 +62,90 @@ TEST(CodecTest, RecordsLongerThanTheirFormatAreErrors) {
   EXPECT_THROW(codec::decodeProvider(number), StoreError);
 }
 
+// A provider record as schema 2 wrote it: format 1, which is format 2 without the
+// allowedAddresses list at the end.
+std::string providerFormat1(Provider p) {
+  p.allowedAddresses.clear();
+  std::string bytes = codec::encode(p);
+  EXPECT_EQ(bytes.substr(bytes.size() - 4), std::string(4, '\0'));  // the empty list
+  bytes.resize(bytes.size() - 4);
+  bytes[0] = 1;
+  return bytes;
+}
+
+TEST(CodecTest, ProviderRoundTripsAllowedAddresses) {
+  Provider p = testing::sampleProvider("p1");
+  ASSERT_EQ(p.allowedAddresses.size(), 3u);
+  EXPECT_EQ(codec::decodeProvider(codec::encode(p)).allowedAddresses, p.allowedAddresses);
+  p.allowedAddresses = {std::string("a\0b", 3), ""};
+  EXPECT_EQ(codec::decodeProvider(codec::encode(p)).allowedAddresses, p.allowedAddresses);
+  EXPECT_EQ(codec::encode(p)[0], 2);
+}
+
+TEST(CodecTest, ProviderFormat1DecodesWithTwilioRanges) {
+  Provider p = testing::sampleProvider("p1", "org-1", 77);
+  Provider back = codec::decodeProvider(providerFormat1(p));
+  ASSERT_EQ(back.allowedAddresses.size(), 8u);
+  EXPECT_EQ(back.allowedAddresses, defaultAllowedAddresses());
+  EXPECT_EQ(back.allowedAddresses.front(), "54.172.60.0/30");
+  EXPECT_EQ(back.allowedAddresses.back(), "177.71.206.192/30");
+  back.allowedAddresses = p.allowedAddresses;
+  EXPECT_EQ(back, p);
+  // Written back, it becomes format 2 and keeps the ranges.
+  Provider rewritten =
+      codec::decodeProvider(codec::encode(codec::decodeProvider(providerFormat1(p))));
+  EXPECT_EQ(rewritten.allowedAddresses, defaultAllowedAddresses());
+}
+
+TEST(CodecTest, ProviderFormatsOutsideTheKnownOnesAreErrors) {
+  std::string bytes = codec::encode(testing::sampleProvider("p1"));
+  for (char format : {0, 3, 99}) {
+    bytes[0] = format;
+    try {
+      codec::decodeProvider(bytes);
+      FAIL() << "format " << int{format};
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find("provider record has format " + std::to_string(format)),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  // Format 1 with a format 2 tail is longer than its format.
+  bytes[0] = 1;
+  EXPECT_THROW(codec::decodeProvider(bytes), StoreError);
+}
+
+TEST(CodecTest, TruncatedOrOverlongProviderListsAreErrors) {
+  std::string bytes = codec::encode(testing::sampleProvider("p1"));
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_THROW(codec::decodeProvider(std::string_view(bytes).substr(0, cut)), StoreError) << cut;
+  }
+  // A list count far beyond the bytes left must be refused, not allocated.
+  Provider empty = testing::sampleProvider("p1");
+  empty.allowedAddresses.clear();
+  std::string huge = codec::encode(empty);
+  huge.replace(huge.size() - 4, 4, "\xff\xff\xff\x7f");
+  EXPECT_THROW(codec::decodeProvider(huge), StoreError);
+}
+
+TEST(CodecTest, AgentRoundTripsEveryField) {
+  Agent a = testing::sampleAgent("a1", "org-1", -9);
+  a.outboundPhoneNumberId = "n1";
+  a.name = std::string("with\0nul", 8);
+  EXPECT_EQ(codec::decodeAgent(codec::encode(a)), a);
+  EXPECT_EQ(codec::decodeAgent(codec::encode(Agent{})), Agent{});
+}
+
+TEST(CodecTest, TruncatedOverlongOrUnknownAgentRecordsAreErrors) {
+  std::string bytes = codec::encode(testing::sampleAgent("a1"));
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    EXPECT_THROW(codec::decodeAgent(std::string_view(bytes).substr(0, cut)), StoreError) << cut;
+  }
+  EXPECT_THROW(codec::decodeAgent(bytes + "x"), StoreError);
+  bytes[0] = 2;
+  EXPECT_THROW(codec::decodeAgent(bytes), StoreError);
+  EXPECT_THROW(codec::decodeAgent(codec::encode(testing::sampleNumber(1))), StoreError);
+}
+
 }  // namespace
 }  // namespace gw::store

@@ -38,5 +38,18 @@ TEST(KeysTest, ProviderEntriesSortByCreationIncludingNegatives) {
   EXPECT_THROW(idOfProviderEntry("12345678"), StoreError);
 }
 
+TEST(KeysTest, AgentEntriesSortByCreationThenId) {
+  std::vector<std::string> entries = {agentEntry(-1, "z"), agentEntry(0, "a"), agentEntry(0, "b"),
+                                      agentEntry(1, "a")};
+  EXPECT_TRUE(std::is_sorted(entries.begin(), entries.end()));
+  EXPECT_EQ(idOfAgentEntry(agentEntry(42, "agent-1")), "agent-1");
+  try {
+    idOfAgentEntry("12345678");
+    FAIL() << "an entry without an id is corrupt";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("agent index entry"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace gw::store::keys

@@ -16,7 +16,8 @@ using testing::sampleNumber;
 class NumberTableTest : public testing::StoreFixture {
  protected:
   // Org 1: numbers 0..29 on p1 and p2, some linked to agents. Org 2: numbers in between
-  // in E.164 order, one of them on a provider id that org 1 uses too.
+  // in E.164 order, one of them on a provider id that org 1 uses too and linked to an agent
+  // id that org 1 uses too.
   void SetUp() override {
     StoreFixture::SetUp();
     for (int i = 0; i < 30; ++i) {
@@ -27,6 +28,7 @@ class NumberTableTest : public testing::StoreFixture {
     }
     all_.push_back(sampleNumber(7, "p9", "org-2"));
     all_.push_back(sampleNumber(9, "p1", "org-2"));
+    all_.back().incomingCallsAgentId = "agent-a";  // another org's number, same agent id
     // Inserted out of E.164 order so that the order has to come from the store.
     std::vector<PhoneNumber> shuffled = all_;
     std::reverse(shuffled.begin(), shuffled.end());
@@ -105,6 +107,15 @@ TEST_F(NumberTableTest, FiltersByAgentLink) {
   unlinked.providerId = "p2";
   expectListing(unlinked);
   EXPECT_EQ(expected({"org-1", std::nullopt, std::nullopt, std::string("agent-a")}).size(), 8u);
+
+  expectListing({"org-2", std::nullopt, std::nullopt, std::string("agent-a")});
+  expectListing({"org-1", std::string("p2"), std::nullopt, std::string("agent-a")});
+  expectListing({"org-1", std::nullopt, sampleNumber(2).phoneNumber, std::string("agent-a")});
+  expectListing({"org-1", std::nullopt, std::nullopt, std::string()});  // same as unlinked
+  NumberFilter contradiction{"org-1", std::nullopt, std::nullopt, std::string("agent-a")};
+  contradiction.unlinkedOnly = true;
+  expectListing(contradiction);
+  EXPECT_EQ(expected({"org-2", std::nullopt, std::nullopt, std::string("agent-a")}).size(), 1u);
 }
 
 TEST_F(NumberTableTest, ListingFollowsDeletes) {

@@ -23,6 +23,7 @@ inline Provider sampleProvider(const std::string& id, const std::string& org = "
   p.trunkCreatedByGateway = true;
   p.originationUrlSid = "OU" + std::string(32, 'd');
   p.terminationUri = "gw-" + id + ".pstn.twilio.com";
+  p.allowedAddresses = {"192.0.2.0/24", "2001:db8::/32", "198.51.100.7/32"};
   p.verificationStatus = "verified";
   p.createdMs = createdMs;
   p.updatedMs = createdMs + 1;
@@ -54,6 +55,20 @@ inline PhoneNumber sampleNumber(int i, const std::string& providerId = "p1",
   return n;
 }
 
+inline Agent sampleAgent(const std::string& id, const std::string& org = "org-1",
+                         int64_t createdMs = 1000) {
+  Agent a;
+  a.id = id;
+  a.orgId = org;
+  a.name = "Agent " + id;
+  a.sipUri = "sip:" + id + "@pbx.example.com:5060;transport=tcp";
+  a.mode = "redirect";
+  a.outboundPhoneNumberId = "";
+  a.createdMs = createdMs;
+  a.updatedMs = createdMs + 1;
+  return a;
+}
+
 }  // namespace gw::store::testing
 
 namespace gw::store {
@@ -62,6 +77,10 @@ namespace gw::store {
 inline void PrintTo(const PhoneNumber& n, std::ostream* os) {
   *os << "{id " << n.id << ", org " << n.orgId << ", provider " << n.providerId << ", "
       << n.phoneNumberSid << ", " << n.phoneNumber << ", agent '" << n.incomingCallsAgentId << "'}";
+}
+inline void PrintTo(const Agent& a, std::ostream* os) {
+  *os << "{id " << a.id << ", org " << a.orgId << ", created " << a.createdMs << ", caller ID '"
+      << a.outboundPhoneNumberId << "'}";
 }
 inline void PrintTo(const Provider& p, std::ostream* os) {
   *os << "{id " << p.id << ", org " << p.orgId << ", created " << p.createdMs << "}";

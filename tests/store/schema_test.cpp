@@ -46,6 +46,20 @@ void copyVersion1Files(const std::string& dir) {
                              dir + "/data.mdb");
 }
 
+// A copy of tests/store/data/schema_v2: an environment written by the schema 2 store.
+void copyVersion2Files(const std::string& dir) {
+  std::filesystem::copy_file(GW_SOURCE_DIR "/tests/store/data/schema_v2/data.mdb",
+                             dir + "/data.mdb");
+}
+
+// The format byte of a stored provider record, read without the Store.
+int providerFormatOnDisk(const std::string& dir, const std::string& id) {
+  auto env = rawEnv(dir);
+  Txn txn(env.get(), Txn::Mode::kRead);
+  auto v = Dbi::open(txn.get(), kProvidersDb, 0).get(txn.get(), id);
+  return v && !v->empty() ? static_cast<uint8_t>((*v)[0]) : -1;
+}
+
 TEST(SchemaTest, WritesCurrentVersionOnCreate) {
   TempDir dir;
   EXPECT_EQ(Store::open(dir.path())->schemaVersion(), Store::kSchemaVersion);
@@ -60,10 +74,17 @@ TEST(SchemaTest, OpensEveryDatabaseWithItsFlags) {
   Txn txn(env.get(), Txn::Mode::kWrite);
   Schema s = openSchema(txn.get(), dir.path());
   EXPECT_EQ(s.foundVersion, Store::kSchemaVersion);
-  for (const Dbi* dbi : {&s.providersByOrg, &s.numbersByProvider, &s.numbersByOrg}) {
+  for (const Dbi* dbi : {&s.providersByOrg, &s.numbersByProvider, &s.numbersByOrg,
+                         &s.numbersByAgent, &s.agentsByOrg}) {
     unsigned flags = 0;
     ASSERT_EQ(mdb_dbi_flags(txn.get(), dbi->handle(), &flags), MDB_SUCCESS);
     EXPECT_TRUE(flags & MDB_DUPSORT) << dbi->name();
+  }
+  for (const Dbi* dbi :
+       {&s.meta, &s.providers, &s.numbers, &s.numbersBySid, &s.numbersByE164, &s.agents}) {
+    unsigned flags = 0;
+    ASSERT_EQ(mdb_dbi_flags(txn.get(), dbi->handle(), &flags), MDB_SUCCESS);
+    EXPECT_FALSE(flags & MDB_DUPSORT) << dbi->name();
   }
 }
 
@@ -139,6 +160,12 @@ TEST(SchemaTest, MigratesVersion1Files) {
   ASSERT_TRUE(five);
   EXPECT_EQ(five->orgId, "org-2");
   EXPECT_EQ(store->findNumberBySid(txn, five->phoneNumberSid), five);
+
+  // Schema 3 on top: the agent link is indexed, providers have Twilio's ranges.
+  EXPECT_EQ(store->numbersLinkedToAgent(txn, "agent-7"), std::vector<std::string>{"number-3"});
+  EXPECT_EQ(a->allowedAddresses, defaultAllowedAddresses());
+  EXPECT_TRUE(store->listAllAgents(txn).empty());
+  EXPECT_EQ(store->listAllProviders(txn).size(), 3u);
 }
 
 TEST(SchemaTest, MigratedStoreKeepsWorking) {
@@ -179,6 +206,125 @@ TEST(SchemaTest, FailedMigrationChangesNothing) {
   EXPECT_TRUE(byProvider.get(txn.get(), "provider-a/number-1"));
   MDB_dbi byOrg = 0;
   EXPECT_EQ(mdb_dbi_open(txn.get(), kNumbersByOrgDb, 0, &byOrg), MDB_NOTFOUND);
+}
+
+TEST(SchemaTest, MigratesVersion2Files) {
+  TempDir dir;
+  copyVersion2Files(dir.path());
+  ASSERT_EQ(storedVersion(dir.path()), 2u);
+  ASSERT_EQ(providerFormatOnDisk(dir.path(), "provider-a"), 1);
+
+  {
+    auto store = Store::open(dir.path());
+    EXPECT_EQ(store->schemaVersion(), Store::kSchemaVersion);
+    auto txn = store->read();
+
+    // Providers keep every field and gain Twilio's signaling ranges.
+    auto a = store->getProvider(txn, "provider-a");
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->orgId, "org-1");
+    EXPECT_EQ(a->name, "Alpha");
+    EXPECT_EQ(a->accountSid, "AC00000000000000000000000000000001");
+    EXPECT_EQ(a->authToken, "00000000000000000000000000000002");
+    EXPECT_EQ(a->region, "ie1");
+    EXPECT_TRUE(a->supportsCallTransfer);
+    EXPECT_EQ(a->trunkSid, "TK00000000000000000000000000000003");
+    EXPECT_TRUE(a->trunkCreatedByGateway);
+    EXPECT_EQ(a->originationUrlSid, "OU00000000000000000000000000000004");
+    EXPECT_EQ(a->terminationUri, "gw-test.pstn.twilio.com");
+    EXPECT_EQ(a->createdMs, 2000);
+    EXPECT_EQ(a->updatedMs, 2001);
+    EXPECT_EQ(a->lastVerifiedMs, 2002);
+    auto providers = store->listAllProviders(txn);
+    ASSERT_EQ(providers.size(), 3u);
+    for (const auto& p : providers) {
+      EXPECT_EQ(p.allowedAddresses, defaultAllowedAddresses()) << p.id;
+    }
+    std::vector<std::string> ids;
+    for (const auto& p : store->listProviders(txn, "org-1")) ids.push_back(p.id);
+    EXPECT_EQ(ids, (std::vector<std::string>{"provider-b", "provider-a"}));
+
+    // numbers_by_agent is built from the numbers' links.
+    EXPECT_EQ(store->numbersLinkedToAgent(txn, "agent-7"),
+              (std::vector<std::string>{"number-3", "number-6"}));
+    EXPECT_EQ(store->numbersLinkedToAgent(txn, "agent-8"), std::vector<std::string>{"number-2"});
+    EXPECT_EQ(store->numbersLinkedToAgent(txn, "agent-9"), std::vector<std::string>{"number-5"});
+    EXPECT_EQ(store->countNumbersLinkedToAgent(txn, "agent-7"), 2u);
+    EXPECT_EQ(store->countNumbersLinkedToAgent(txn, "agent-1"), 0u);
+
+    // No agents yet; the numbers and their other indexes are untouched.
+    EXPECT_TRUE(store->listAllAgents(txn).empty());
+    EXPECT_TRUE(store->listAgents(txn, "org-1").empty());
+    auto six = store->getNumber(txn, "number-6");
+    ASSERT_TRUE(six);
+    EXPECT_EQ(six->incomingCallsAgentId, "agent-7");
+    EXPECT_EQ(six->displayName, "(415) 555-0106");
+    EXPECT_EQ(six->createdMs, 3006);
+    EXPECT_TRUE(store->agentsUsingNumber(txn, *six).empty());
+    EXPECT_EQ(store->listNumbers(txn, {"org-1"}, 0, 100).totalCount, 5u);
+    EXPECT_EQ(store->countNumbersOfProvider(txn, "provider-a"), 4u);
+    EXPECT_EQ(store->findNumberBySid(txn, six->phoneNumberSid), six);
+  }
+  // Provider records were rewritten in the current format.
+  EXPECT_EQ(storedVersion(dir.path()), Store::kSchemaVersion);
+  EXPECT_EQ(providerFormatOnDisk(dir.path(), "provider-a"), 2);
+  EXPECT_EQ(providerFormatOnDisk(dir.path(), "provider-c"), 2);
+}
+
+TEST(SchemaTest, MigratedVersion2StoreKeepsWorking) {
+  TempDir dir;
+  copyVersion2Files(dir.path());
+  Store::open(dir.path());
+  auto store = Store::open(dir.path());  // already current: nothing to migrate again
+  Agent seven;
+  seven.id = "agent-7";
+  seven.orgId = "org-1";
+  seven.name = "Desk";
+  seven.sipUri = "sip:desk@pbx.example.com";
+  seven.outboundPhoneNumberId = "number-1";
+  seven.createdMs = 5000;
+  {
+    auto txn = store->write();
+    store->putAgent(txn, seven);
+    auto one = *store->getNumber(txn, "number-1");
+    one.incomingCallsAgentId = "agent-8";
+    store->updateNumber(txn, one);
+    EXPECT_TRUE(store->deleteNumber(txn, "number-2"));
+    txn.commit();
+  }
+  auto txn = store->read();
+  EXPECT_EQ(store->listAgents(txn, "org-1"), std::vector{seven});
+  EXPECT_EQ(store->agentsUsingNumber(txn, *store->getNumber(txn, "number-3")), std::vector{seven});
+  EXPECT_EQ(store->agentsUsingNumber(txn, *store->getNumber(txn, "number-1")), std::vector{seven});
+  EXPECT_EQ(store->numbersLinkedToAgent(txn, "agent-8"), std::vector<std::string>{"number-1"});
+}
+
+TEST(SchemaTest, FailedVersion2MigrationChangesNothing) {
+  TempDir dir;
+  copyVersion2Files(dir.path());
+  {
+    // A provider record the migration cannot decode.
+    auto env = rawEnv(dir.path());
+    Txn txn(env.get(), Txn::Mode::kWrite);
+    Dbi::open(txn.get(), kProvidersDb, 0).put(txn.get(), "provider-z", "\x07garbage");
+    txn.commit();
+  }
+  try {
+    Store::open(dir.path());
+    FAIL() << "a record of an unknown format must stop the migration";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("provider record has format 7"), std::string::npos)
+        << e.what();
+  }
+
+  EXPECT_EQ(storedVersion(dir.path()), 2u);
+  EXPECT_EQ(providerFormatOnDisk(dir.path(), "provider-a"), 1);
+  auto env = rawEnv(dir.path());
+  Txn txn(env.get(), Txn::Mode::kRead);
+  for (const char* db : {kAgentsDb, kAgentsByOrgDb, kNumbersByAgentDb}) {
+    MDB_dbi handle = 0;
+    EXPECT_EQ(mdb_dbi_open(txn.get(), db, 0, &handle), MDB_NOTFOUND) << db;
+  }
 }
 
 }  // namespace
