@@ -1,0 +1,123 @@
+#pragma once
+// The stateless SIP proxy core (RFC 3261 16.11): one message in, at most one message out.
+// It knows nothing of sockets, so every rule is unit-tested on hand-built messages; the
+// server (sip/server.hpp) feeds it and sends what it returns.
+//
+// One Proxy per worker thread: it owns its output buffer and its counters, and reads the
+// routing table and the directory it is handed without taking a lock. Never throws; a
+// message it cannot make sense of is answered 400 when a response can be formed and
+// dropped otherwise.
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "sip/directory.hpp"
+#include "sip/message.hpp"
+#include "sip/routing_table.hpp"
+
+namespace gw::sip {
+
+struct Peer {
+  boost::asio::ip::address address;
+  uint16_t port = 0;
+  Transport transport = Transport::kUdp;
+  bool operator==(const Peer&) const = default;
+};
+
+struct ProxyOptions {
+  // What the gateway writes in its Via and Record-Route: --public-sip-uri's host and port,
+  // else the bound listen address. Responses whose top Via is not this are dropped.
+  std::string host = "127.0.0.1";
+  uint16_t port = 5060;
+  // --sip-outbound-proxy: where outbound (termination) INVITEs go instead of the DNS
+  // address of the provider's termination URI.
+  std::optional<Peer> outboundProxy;
+};
+
+// Relaxed atomics: written by one worker, summed by Server::stats() from any thread.
+struct ProxyCounters {
+  static constexpr size_t kMethods = 14;  // Method enum values
+  std::array<std::atomic<uint64_t>, kMethods> requestsByMethod{};
+  std::array<std::atomic<uint64_t>, 600> responsesSentByStatus{};  // [status - 100]
+  std::atomic<uint64_t> responsesReceived{0};
+  std::atomic<uint64_t> aclDenials{0};
+  std::atomic<uint64_t> parseErrors{0};
+  std::atomic<uint64_t> forwardedRequests{0};
+  std::atomic<uint64_t> forwardedResponses{0};
+  std::atomic<uint64_t> absorbedAcks{0};
+  std::atomic<uint64_t> dropped{0};  // no answer possible, not ours, nowhere to send
+};
+
+// What to send. `bytes` points into the Proxy's buffer: valid until its next call.
+struct Outgoing {
+  std::string_view bytes;
+  Peer to;
+  // The answer goes back over the connection the message came on (a TCP request answered
+  // by the gateway itself); `to` is then the source.
+  bool onSourceConnection = false;
+  // Non-empty: `to.address` is unset and this host name must be resolved first (outbound
+  // calls to a provider's termination URI without --sip-outbound-proxy).
+  std::string_view resolveHost;
+  // A relayed response for a TCP peer: `to` is the connection the request came on; if it
+  // has closed, connect to `to.address` on this port instead (RFC 3261 18.2.2).
+  uint16_t reconnectPort = 0;
+};
+
+class Proxy {
+ public:
+  Proxy(const RoutingTable& routes, ProxyOptions options);
+
+  // A parsed message from `from`. `dir` is the worker's current directory snapshot.
+  std::optional<Outgoing> onMessage(const Message& m, const Peer& from, const Directory& dir);
+  // A message that failed to parse (`partial` holds what was read): 400 when possible.
+  std::optional<Outgoing> onParseError(const Message& partial, ParseError error, const Peer& from);
+  // Convenience for datagrams: parses (in place) and dispatches to one of the above.
+  std::optional<Outgoing> onDatagram(std::span<char> datagram, const Peer& from,
+                                     const Directory& dir);
+
+  const ProxyCounters& counters() const { return counters_; }
+  ProxyCounters& counters() { return counters_; }
+  const ProxyOptions& options() const { return options_; }
+
+  // The To tag of every response the gateway generates for a Call-ID (a hash, so a
+  // retransmitted request gets the same tag and its ACK is recognised).
+  static std::string localTag(std::string_view callId);
+  // The branch of the Via the gateway adds when forwarding `request`, derived from its top
+  // Via: the same for an INVITE, its retransmissions, its CANCEL and the ACK of a non-2xx
+  // answer (RFC 3261 16.11). Empty when the request has no Via.
+  static std::string branchFor(const Message& request);
+
+ private:
+  std::optional<Outgoing> onRequest(const Message& m, const Peer& from, const Directory& dir);
+  std::optional<Outgoing> onResponse(const Message& m, const Peer& from);
+  std::optional<Outgoing> inDialog(const Message& m, const Peer& from, const Directory& dir);
+  std::optional<Outgoing> outOfDialog(const Message& m, const Peer& from, const Directory& dir);
+
+  std::optional<Outgoing> respond(const Message& m, const Peer& from, int status,
+                                  std::string_view reason, std::string_view extraHeaders = {});
+  std::optional<Outgoing> badExtension(const Message& m, const Peer& from,
+                                       const Header& proxyRequire);
+  std::optional<Outgoing> drop();
+
+  struct ForwardPlan;
+  std::optional<Outgoing> forward(const Message& m, const Peer& from, const ForwardPlan& plan);
+
+  bool isOurs(std::string_view host, uint16_t port) const;
+
+  const RoutingTable& routes_;
+  ProxyOptions options_;
+  ProxyCounters counters_;
+  std::string sentBy_;       // host:port written in Via and Record-Route
+  std::string out_;          // the message being sent
+  std::string scratch_;      // rewritten header values
+  std::string uriScratch_;   // a Request-URI built for an outbound call
+  std::string hostScratch_;  // Outgoing::resolveHost
+};
+
+}  // namespace gw::sip

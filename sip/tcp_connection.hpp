@@ -1,0 +1,86 @@
+#pragma once
+// One SIP-over-TCP connection (RFC 3261 18.3), accepted or opened by the gateway. It lives
+// on the io_context of the worker that owns it and is only touched from that thread
+// (others post() to it); handlers hold `shared_from_this()`, so it dies when nothing is
+// pending. Messages are framed by sip::StreamFramer and handed to the Host.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "sip/message.hpp"
+#include "sip/proxy.hpp"
+#include "sip/stream_framer.hpp"
+
+namespace gw::sip {
+
+struct TcpOptions {
+  std::chrono::milliseconds idleTimeout{120'000};  // no byte received or sent: close
+  std::chrono::milliseconds connectTimeout{5'000};
+  size_t maxMessageBytes = kMaxHeaderBytes + kMaxBodyBytes;
+  size_t maxPendingWriteBytes = 4 * 1024 * 1024;  // a peer that does not read is closed
+};
+
+class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
+ public:
+  class Host {
+   public:
+    virtual void onStreamMessage(TcpConnection& c, const Message& m) = 0;
+    virtual void onStreamError(TcpConnection& c, const Message& partial, ParseError e) = 0;
+    // Called once, when the connection is closed for whatever reason.
+    virtual void onClosed(TcpConnection& c) = 0;
+
+   protected:
+    ~Host() = default;
+  };
+
+  // An accepted connection: call start().
+  TcpConnection(boost::asio::ip::tcp::socket socket, Host& host, const TcpOptions& options,
+                Peer remote);
+  // An outgoing connection to `remote`: call connect(); send() queues until connected.
+  TcpConnection(boost::asio::io_context& io, Host& host, const TcpOptions& options, Peer remote);
+  TcpConnection(const TcpConnection&) = delete;
+  TcpConnection& operator=(const TcpConnection&) = delete;
+
+  void start();
+  void connect();
+  // Copies `bytes` into the write queue.
+  void send(std::string_view bytes);
+  // Stops reading; closes once the queued bytes are written.
+  void closeAfterWrites();
+  void close();
+
+  const Peer& remote() const { return remote_; }
+  bool closed() const { return closed_; }
+
+ private:
+  void read();
+  void onRead(const boost::system::error_code& ec, size_t n);
+  void flush();
+  void armTimer(std::chrono::steady_clock::time_point deadline);
+  void onTimer();
+  void touch() { lastActivity_ = std::chrono::steady_clock::now(); }
+
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer timer_;
+  Host& host_;
+  const TcpOptions& options_;
+  Peer remote_;
+  StreamFramer framer_;
+  std::string pending_;  // queued, not yet handed to the socket
+  std::string writing_;  // being written
+  std::chrono::steady_clock::time_point lastActivity_;
+  bool connecting_ = false;
+  bool writeInFlight_ = false;
+  bool closing_ = false;  // close once writes are done
+  bool closed_ = false;
+};
+
+}  // namespace gw::sip

@@ -1,0 +1,101 @@
+#pragma once
+// One SIP worker: an io_context run by one thread, its own UDP socket and TCP acceptor on
+// the shared port (SO_REUSEPORT: the kernel spreads datagrams and connections over the
+// workers), its own Proxy (buffers, counters) and DirectoryCache. Everything here is
+// touched only from the worker's thread; other threads post() to io().
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "sip/connection_registry.hpp"
+#include "sip/directory.hpp"
+#include "sip/proxy.hpp"
+#include "sip/routing_table.hpp"
+#include "sip/tcp_connection.hpp"
+
+namespace gw::sip {
+
+// What every worker shares; owned by the Server and outliving the workers.
+struct WorkerShared {
+  const RoutingTable& routes;
+  const DirectoryHolder& directory;
+  ConnectionRegistry& registry;
+  TcpOptions tcp;
+};
+
+class Worker final : public TcpConnection::Host {
+ public:
+  Worker(WorkerShared& shared, ProxyOptions proxyOptions);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  boost::asio::io_context& io() { return io_; }
+
+  // Before start(), on any thread. `reusePort`: SO_REUSEPORT, so every worker binds the port.
+  boost::system::error_code bindUdp(const boost::asio::ip::udp::endpoint& at, bool reusePort);
+  boost::system::error_code listenTcp(const boost::asio::ip::tcp::endpoint& at, bool reusePort);
+  boost::asio::ip::udp::endpoint udpEndpoint() const;
+
+  void start();  // arms the first receive and accept; then run io() on the worker thread
+  void run();
+  // Any thread: stops receiving and accepting, lets queued TCP writes finish (briefly),
+  // then stops the io_context so run() returns.
+  void stop();
+
+  const ProxyCounters& counters() const { return proxy_.counters(); }
+  size_t tcpConnections() const { return connectionCount_.load(std::memory_order_relaxed); }
+
+  // TcpConnection::Host
+  void onStreamMessage(TcpConnection& c, const Message& m) override;
+  void onStreamError(TcpConnection& c, const Message& partial, ParseError e) override;
+  void onClosed(TcpConnection& c) override;
+
+ private:
+  void receiveUdp();
+  void onUdp(const boost::system::error_code& ec, size_t n);
+  void accept();
+  void onAccept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void shutdown();
+
+  void send(const Outgoing& o, TcpConnection* source);
+  void sendUdp(const Peer& to, std::string_view bytes);
+  void sendTcp(Peer to, std::string_view bytes, uint16_t reconnectPort);
+  void resolveThenSend(const Outgoing& o);
+  void dropped() { proxy_.counters().dropped.fetch_add(1, std::memory_order_relaxed); }
+
+  struct Resolved {
+    boost::asio::ip::address address;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  boost::asio::io_context io_{1};  // first: destroyed last, with the handlers it holds
+  WorkerShared& shared_;
+  boost::asio::ip::udp::socket udp_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::udp::resolver resolver_;
+  boost::asio::steady_timer acceptRetry_;
+  boost::asio::steady_timer stopTimer_;
+  Proxy proxy_;
+  DirectoryCache directory_;
+  std::vector<char> datagram_;
+  boost::asio::ip::udp::endpoint sender_;
+  std::unordered_map<TcpConnection*, std::shared_ptr<TcpConnection>> connections_;
+  std::atomic<size_t> connectionCount_{0};
+  std::unordered_map<std::string, Resolved> resolved_;
+  size_t resolving_ = 0;
+  bool udpV6_ = false;  // IPv4 destinations are then written as v4-mapped addresses
+  bool stopping_ = false;
+};
+
+}  // namespace gw::sip
