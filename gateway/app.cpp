@@ -5,6 +5,8 @@
 #include <csignal>
 #include <filesystem>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -12,11 +14,16 @@
 #include "common/log.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/sip_listener.hpp"
+#include "modules/agents/agents_module.hpp"
 #include "modules/import/curl_client.hpp"
+#include "modules/import/directory_sync.hpp"
 #include "modules/import/import_module.hpp"
 #include "modules/import/route_binding.hpp"
 #include "modules/import/twilio_client.hpp"
+#include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
+#include "sip/server.hpp"
 #include "store/store.hpp"
 
 namespace gw::gateway {
@@ -87,13 +94,29 @@ int runGateway(const Config& config) {
   tc.requestTimeout = std::chrono::milliseconds(config.twilioTimeoutMs);
   twilio::TwilioClient twilioClient(io, curl, tc);
 
+  sip::DirectoryHolder directory;
+  import::DirectorySync directorySync(io, *db, directory, config.sipTrustedCidrs);
+  directorySync.publish();
+  // Agents named by host name: resolved now (without blocking) and again every few
+  // minutes, since DNS answers change.
+  asio::co_spawn(io, directorySync.refreshEvery(std::chrono::minutes(5)), asio::detached);
+
   http::Router router;
   router.add("GET", "/healthz", [](http::Request&) -> asio::awaitable<http::Response> {
     co_return http::Response::json(200, R"({"status":"ok"})");
   });
-  import::ImportModule importModule(
-      import::ModuleContext{io, *db, routes, twilioClient, config.effectivePublicSipUri()});
+  std::unique_ptr<sip::Server> sipServer;  // started once the admin listener is up
+  router.add("GET", "/api/v1/sip/stats",
+             [&sipServer](http::Request&) -> asio::awaitable<http::Response> {
+               if (!sipServer) co_return http::Response::problem(503, "SIP is not running");
+               co_return http::Response::json(200, sipStatsJson(sipServer->stats()));
+             });
+  const import::ModuleContext moduleContext{
+      io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync};
+  import::ImportModule importModule(moduleContext);
   importModule.registerRoutes(router);
+  agents::AgentsModule agentsModule(moduleContext);
+  agentsModule.registerRoutes(router);
 
   http::Server server(io, router);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });
@@ -114,10 +137,28 @@ int runGateway(const Config& config) {
   log::info("gatewayd", "admin listening on http://", bound.address().to_string(), ":",
             bound.port());
 
+  auto sipOptions = sipServerOptions(config);
+  if (!sipOptions) {
+    log::error("gatewayd", sipOptions.error().message);
+    return 1;
+  }
+  sipServer = std::make_unique<sip::Server>(routes, directory, *sipOptions);
+  if (auto sipEc = sipServer->start()) {
+    log::error("gatewayd", "cannot listen for SIP on ", config.sipListen.text(), ": ",
+               sipEc.message());
+    return 1;
+  }
+  std::string sipHost = sipServer->address().to_string();
+  log::info("gatewayd", "sip listening on udp://", sipHost, ":", sipServer->port(), " and tcp://",
+            sipHost, ":", sipServer->port());
+  log::info("gatewayd", "sip workers: ", sipOptions->workers,
+            ", trusted CIDRs: ", config.sipTrustedCidrs.size());
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int signo) {
     if (e) return;
     log::info("gatewayd", "signal ", signo, ": finishing in-flight requests");
+    sipServer->stop();  // joins the SIP workers: no call is routed from here on
     server.stop([&] {
       curl.shutdown();
       io.stop();

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <functional>
+#include <string_view>
+#include <thread>
 
 namespace gw::gateway {
 namespace {
@@ -21,6 +23,26 @@ Result<long> parseInt(const std::string& text, long min, long max) {
                         std::to_string(max) + ", got '" + text + "'"};
   }
   return v;
+}
+
+// One CIDR, or several separated by commas (the environment variable's form).
+Result<void> addCidrs(Config& c, const std::string& v) {
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = v.find(',', start);
+    if (comma == std::string::npos) comma = v.size();
+    std::string item = v.substr(start, comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    auto cidr = sip::Cidr::parse(item);
+    if (!cidr) {
+      return Error{0, "expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32, got '" + item +
+                          "' (host bits below the prefix length must be zero)"};
+    }
+    c.sipTrustedCidrs.push_back(*cidr);
+    start = comma + 1;
+  }
+  return {};
 }
 
 Result<void> needUrl(const std::string& v) {
@@ -60,12 +82,38 @@ const std::vector<Option>& options() {
          return {};
        }},
       {"--public-sip-uri", "GATEWAY_PUBLIC_SIP_URI",
-       "SIP URI Twilio's origination URL points at (default sip:<sip-listen>)",
+       "SIP URI Twilio's origination URL points at; its host:port is also written in Via\n"
+       "      and Record-Route (default sip:<sip-listen>)",
        [](Config& c, const std::string& v) -> Result<void> {
          if (v.rfind("sip:", 0) != 0 && v.rfind("sips:", 0) != 0) {
            return Error{0, "expected a sip: or sips: URI, got '" + v + "'"};
          }
          c.publicSipUri = v;
+         return {};
+       }},
+      {"--sip-workers", "GATEWAY_SIP_WORKERS",
+       "SIP worker threads, each with its own UDP socket and TCP acceptor\n"
+       "      (default: the number of cores)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 1, 256);
+         if (!n) return n.error();
+         c.sipWorkers = static_cast<size_t>(*n);
+         return {};
+       }},
+      {"--sip-trusted-cidr", "GATEWAY_SIP_TRUSTED_CIDRS",
+       "source CIDR trusted to call in for every provider, besides each provider's\n"
+       "      allowedAddresses; repeatable (the variable takes a comma-separated list)",
+       addCidrs},
+      {"--sip-outbound-proxy", "GATEWAY_SIP_OUTBOUND_PROXY",
+       "HOST:PORT where outbound calls (agent to PSTN) are sent over UDP instead of\n"
+       "      the provider's termination URI (default: none)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto hp = parseHostPort(v);
+         if (!hp) return hp.error();
+         if (hp->host.empty() || hp->port == 0) {
+           return Error{0, "expected HOST:PORT with a port from 1 to 65535, got '" + v + "'"};
+         }
+         c.sipOutboundProxy = *hp;
          return {};
        }},
       {"--twilio-api-url", "TWILIO_API_URL",
@@ -134,6 +182,11 @@ const std::vector<Option>& options() {
 
 }  // namespace
 
+size_t defaultSipWorkers() {
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
 Result<HostPort> parseHostPort(const std::string& text) {
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -163,6 +216,7 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
   }
   if (auto it = env.find("GATEWAY_ADMIN_TOKEN"); it != env.end()) c.adminToken = it->second;
 
+  bool trustedFromFlags = false;  // the first --sip-trusted-cidr replaces the variable's list
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -185,6 +239,10 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
     if (!hasValue) {
       if (i + 1 >= args.size()) return Error{2, "option " + name + " needs a value"};
       value = args[++i];
+    }
+    if (std::string_view(found->flag) == "--sip-trusted-cidr" && !trustedFromFlags) {
+      trustedFromFlags = true;
+      c.sipTrustedCidrs.clear();
     }
     if (auto r = found->apply(c, value); !r) {
       return Error{2, "option " + name + ": " + r.error().message};

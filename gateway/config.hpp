@@ -3,10 +3,12 @@
 // wins over its variable, which wins over the embedded default.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.hpp"
+#include "sip/cidr.hpp"
 
 namespace gw::gateway {
 
@@ -16,11 +18,17 @@ struct HostPort {
   std::string text() const { return host + ":" + std::to_string(port); }
 };
 
+// The number of cores (at least 1): one SIP worker per core by default.
+size_t defaultSipWorkers();
+
 struct Config {
   std::string dataDir = "./data";
   HostPort adminListen{"127.0.0.1", 8080};
   HostPort sipListen{"127.0.0.1", 5060};
   std::string publicSipUri;  // empty: "sip:" + sipListen
+  size_t sipWorkers = defaultSipWorkers();
+  std::vector<sip::Cidr> sipTrustedCidrs;    // sources trusted for every provider
+  std::optional<HostPort> sipOutboundProxy;  // where outbound INVITEs go instead of DNS
   std::string twilioApiUrl = "https://api.twilio.com";
   std::string twilioTrunkingUrl = "https://trunking.twilio.com";
   std::string tokensFile;

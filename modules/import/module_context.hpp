@@ -13,6 +13,9 @@ class RoutingTable;
 namespace gw::twilio {
 class TwilioClient;
 }
+namespace gw::import {
+class DirectorySync;
+}
 
 namespace gw::import {
 
@@ -22,6 +25,9 @@ struct ModuleContext {
   sip::RoutingTable& routes;
   twilio::TwilioClient& twilio;
   std::string publicSipUri;  // where the origination URL of a created trunk points
+  // Publishes agents and providers to the SIP workers; call after committing a change of
+  // either (providers' allowedAddresses and termination URIs, agents).
+  DirectorySync& directory;
 };
 
 }  // namespace gw::import

@@ -2,9 +2,12 @@
 
 #include <charconv>
 
+#include "common/clock.hpp"
 #include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
+#include "modules/import/agent_uses.hpp"
+#include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/provider_api.hpp"
 #include "modules/import/twilio_errors.hpp"
@@ -127,6 +130,9 @@ awaitable<Response> NumberApi::get(Request& req) {
 }
 
 awaitable<Response> NumberApi::remove(Request& req) {
+  auto forced = forceParam(req);
+  if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
+  const bool force = std::get<bool>(forced);
   auto found = findOwnProvider(ctx_, req, req.param("id"));
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto provider = std::get<store::Provider>(found);
@@ -136,14 +142,26 @@ awaitable<Response> NumberApi::remove(Request& req) {
         {{"phoneNumberId", "The phone number id must be a UUID."}}, req.path);
   }
   std::optional<store::PhoneNumber> n;
+  std::vector<AgentUse> uses;
   {
     auto txn = ctx_.store.read();
     n = ctx_.store.getNumber(txn, numberId);
+    if (n) uses = agentUsesOf(ctx_.store, txn, *n);
   }
   if (!n || n->providerId != provider.id) {
     co_return Response::problem(
         404, "Provider " + provider.id + " has no phone number with id " + numberId + ".",
         req.path);
+  }
+  // Before Twilio is touched: a refused delete changes nothing anywhere.
+  if (!uses.empty() && !force) {
+    co_return agentsInUseProblem(
+        "Phone number " + n->phoneNumber + " is used by " + std::to_string(uses.size()) +
+            " agent link(s) or caller ID(s). Unlink it first (DELETE /api/v1/sip-phone-numbers/" +
+            n->id +
+            "/agent-link, PATCH the agents' outboundPhoneNumberId), or delete with "
+            "?force=true to unlink it.",
+        uses, req.path);
   }
 
   // A named local: GCC 12 destroys a braced temporary inside a co_await expression twice.
@@ -153,12 +171,18 @@ awaitable<Response> NumberApi::remove(Request& req) {
     co_return twilioFailure(detached.error(), "detaching the number from the trunk", req.path);
   }
   bool deleted = false;
+  size_t callerIdsCleared = 0;
   {
     auto txn = ctx_.store.write();
+    // A link made while Twilio answered goes too: the number is off the trunk already.
+    if (auto current = ctx_.store.getNumber(txn, n->id)) {
+      callerIdsCleared = clearCallerIds(ctx_.store, txn, *current, nowUnixMillis());
+    }
     deleted = ctx_.store.deleteNumber(txn, n->id);
     txn.commit();
   }
   if (auto key = e164Key(n->phoneNumber)) ctx_.routes.erase(*key);
+  if (callerIdsCleared) ctx_.directory.publish();
   if (!deleted) {
     // Removed by a concurrent request while Twilio answered: the result is the same.
     log::info("numbers", "number ", n->id, " was already deleted");

@@ -6,11 +6,14 @@
 #include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
+#include "modules/import/agent_uses.hpp"
+#include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/task_group.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "modules/import/validation.hpp"
 #include "modules/import/views.hpp"
+#include "sip/cidr.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
@@ -24,12 +27,52 @@ namespace {
 
 constexpr size_t kMaxNameLength = 100;
 constexpr size_t kTwilioFriendlyNameMax = 64;
+constexpr size_t kMaxAllowedAddresses = 100;
+constexpr size_t kMaxListedCidrErrors = 10;
 
 twilio::Credentials credentialsOf(const store::Provider& p) {
   return {p.accountSid, p.authToken};
 }
 
+std::vector<std::string> defaultAllowedAddresses() {
+  return {sip::kTwilioSignalingRanges.begin(), sip::kTwilioSignalingRanges.end()};
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
+                                                              FieldErrors& errors) {
+  auto it = body.FindMember("allowedAddresses");
+  if (it == body.MemberEnd() || it->value.IsNull()) return std::nullopt;
+  const auto& v = it->value;
+  if (!v.IsArray() || v.Empty() || v.Size() > kMaxAllowedAddresses) {
+    errors.emplace_back("allowedAddresses",
+                        "allowedAddresses must be an array of 1 to 100 CIDR blocks such as "
+                        "\"54.172.60.0/30\"; leave it out for Twilio's signaling ranges.");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  size_t invalid = 0;
+  for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+    std::optional<sip::Cidr> cidr;
+    if (v[i].IsString()) cidr = sip::Cidr::parse({v[i].GetString(), v[i].GetStringLength()});
+    if (!cidr) {
+      if (++invalid <= kMaxListedCidrErrors) {
+        errors.emplace_back("allowedAddresses[" + std::to_string(i) + "]",
+                            "Must be an IPv4 or IPv6 address or CIDR block such as "
+                            "\"54.172.60.0/30\", with the bits after the prefix zero.");
+      }
+      continue;
+    }
+    out.push_back(cidr->text());
+  }
+  if (invalid > kMaxListedCidrErrors) {
+    errors.emplace_back("allowedAddresses", std::to_string(invalid - kMaxListedCidrErrors) +
+                                                " more invalid entries are not listed.");
+  }
+  if (invalid) return std::nullopt;
+  return out;
+}
 
 std::variant<store::Provider, Response> findOwnProvider(const ModuleContext& ctx,
                                                         const Request& req, const std::string& id) {
@@ -50,6 +93,7 @@ void ProviderApi::registerRoutes(http::Router& router) {
   router.add("GET", "/api/v1/providers", [this](Request& r) { return list(r); });
   router.add("GET", "/api/v1/providers/{id}", [this](Request& r) { return get(r); });
   router.add("GET", "/api/v1/providers/twilio/{id}", [this](Request& r) { return get(r); });
+  router.add("PUT", "/api/v1/providers/twilio/{id}", [this](Request& r) { return update(r); });
   router.add("DELETE", "/api/v1/providers/{id}", [this](Request& r) { return remove(r); });
   router.add("GET", "/api/v1/providers/twilio/{id}/available-numbers",
              [this](Request& r) { return availableNumbers(r); });
@@ -96,6 +140,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
       supportsCallTransfer = it->value.GetBool();
     }
   }
+  auto allowedAddresses = allowedAddressesField(body, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   auto duplicateOf = [&]() -> std::optional<store::Provider> {
@@ -135,6 +180,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
   p.authToken = authToken.value;
   p.region = region.value;
   p.supportsCallTransfer = supportsCallTransfer;
+  p.allowedAddresses = allowedAddresses ? std::move(*allowedAddresses) : defaultAllowedAddresses();
   p.createdMs = p.updatedMs = p.lastVerifiedMs = nowUnixMillis();
 
   if (trunkSid.present) {
@@ -185,6 +231,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
     ctx_.store.putProvider(txn, p);
     txn.commit();
   }
+  ctx_.directory.publish();
   log::info("providers", "created provider ", p.id, " for account ", p.accountSid, " trunk ",
             p.trunkSid, p.trunkCreatedByGateway ? " (created)" : " (adopted)");
   Response resp = Response::json(201, providerJson(p, 0));
@@ -220,16 +267,94 @@ awaitable<Response> ProviderApi::get(Request& req) {
   co_return Response::json(200, providerJson(p, count));
 }
 
+awaitable<Response> ProviderApi::update(Request& req) {
+  auto found = findOwnProvider(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const auto& current = std::get<store::Provider>(found);
+
+  auto parsed = parseJsonObjectBody(req);
+  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  const auto& body = std::get<rapidjson::Document>(parsed);
+
+  FieldErrors errors;
+  for (const char* fixed : {"accountSid", "authToken", "trunkSid"}) {
+    if (body.HasMember(fixed)) {
+      errors.emplace_back(fixed, std::string(fixed) +
+                                     " cannot be changed; create a provider for another account "
+                                     "or trunk instead.");
+    }
+  }
+  auto name = stringField(body, "name");
+  auto region = stringField(body, "region");
+  if (name.present &&
+      (name.wrongType || name.value.empty() || name.value.size() > kMaxNameLength)) {
+    errors.emplace_back("name", "name must be a string of 1 to 100 characters.");
+  }
+  if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
+    errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
+  }
+  std::optional<bool> supportsCallTransfer;
+  if (auto it = body.FindMember("supportsCallTransfer");
+      it != body.MemberEnd() && !it->value.IsNull()) {
+    if (!it->value.IsBool()) {
+      errors.emplace_back("supportsCallTransfer", "supportsCallTransfer must be true or false.");
+    } else {
+      supportsCallTransfer = it->value.GetBool();
+    }
+  }
+  auto allowedAddresses = allowedAddressesField(body, errors);
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  store::Provider p;
+  uint64_t count = 0;
+  {
+    auto txn = ctx_.store.write();
+    // Re-read inside the transaction: the fields not sent keep their stored values.
+    auto stored = ctx_.store.getProvider(txn, current.id);
+    if (!stored)
+      co_return Response::problem(404, "No provider with id " + current.id + ".", req.path);
+    p = std::move(*stored);
+    if (name.present) p.name = name.value;
+    if (region.present) p.region = region.value;
+    if (supportsCallTransfer) p.supportsCallTransfer = *supportsCallTransfer;
+    if (allowedAddresses) p.allowedAddresses = std::move(*allowedAddresses);
+    p.updatedMs = nowUnixMillis();
+    ctx_.store.putProvider(txn, p);
+    count = ctx_.store.countNumbersOfProvider(txn, p.id);
+    txn.commit();
+  }
+  ctx_.directory.publish();
+  log::info("providers", "updated provider ", p.id);
+  co_return Response::json(200, providerJson(p, count));
+}
+
 awaitable<Response> ProviderApi::remove(Request& req) {
+  auto forced = forceParam(req);
+  if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
+  const bool force = std::get<bool>(forced);
   auto found = findOwnProvider(ctx_, req, req.param("id"));
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto p = std::get<store::Provider>(found);
   auto creds = credentialsOf(p);
 
   std::vector<store::PhoneNumber> numbers;
+  std::vector<AgentUse> uses;
   {
     auto txn = ctx_.store.read();
     numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
+    for (const auto& n : numbers) {
+      auto more = agentUsesOf(ctx_.store, txn, n);
+      uses.insert(uses.end(), more.begin(), more.end());
+    }
+  }
+  // Before Twilio is touched: a refused delete changes nothing anywhere.
+  if (!uses.empty() && !force) {
+    co_return agentsInUseProblem(
+        "Agents use " + std::to_string(uses.size()) +
+            " phone number link(s) or caller ID(s) of provider " + p.id +
+            ". Unlink the numbers from those agents first, or delete with ?force=true to "
+            "unlink them.",
+        uses, req.path);
   }
 
   // Clean up the customer's Twilio account first; local state changes only once Twilio
@@ -266,10 +391,14 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   }
 
   std::vector<uint64_t> unroute;
+  size_t callerIdsCleared = 0;
   {
     auto txn = ctx_.store.write();
-    // Numbers imported while Twilio was being cleaned up are removed too.
+    const int64_t now = nowUnixMillis();
+    // Numbers imported, and links made, while Twilio was being cleaned up are removed too:
+    // the numbers are gone from the trunk either way.
     for (const auto& n : ctx_.store.listNumbersOfProvider(txn, p.id)) {
+      callerIdsCleared += clearCallerIds(ctx_.store, txn, n, now);
       ctx_.store.deleteNumber(txn, n.id);
       if (auto key = e164Key(n.phoneNumber)) unroute.push_back(*key);
     }
@@ -277,7 +406,10 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     txn.commit();
   }
   ctx_.routes.apply({}, unroute);
-  log::info("providers", "deleted provider ", p.id, " and its ", unroute.size(), " numbers");
+  ctx_.directory.publish();
+  log::info("providers", "deleted provider ", p.id, " and its ", unroute.size(), " numbers",
+            uses.empty() ? "" : " (forced: agent links and caller IDs cleared)");
+  if (callerIdsCleared) log::info("providers", "cleared ", callerIdsCleared, " agent caller IDs");
   co_return Response::noContent();
 }
 

@@ -1,16 +1,23 @@
 #pragma once
 // Twilio providers: create (credentials checked, trunk adopted or created), read, list,
-// delete (numbers detached, trunk removed when the gateway created it), and the account's
-// available numbers.
+// update (name, region, call transfer, allowed source addresses), delete (numbers detached,
+// trunk removed when the gateway created it; 409 while agents use its numbers unless
+// ?force=true), and the account's available numbers. Every committed change is published to
+// the SIP directory before the response.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
+#include <optional>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
+#include "modules/import/json_io.hpp"
 #include "modules/import/module_context.hpp"
+#include "modules/import/validation.hpp"
 #include "store/records.hpp"
 
 namespace gw::import {
@@ -23,12 +30,19 @@ class ProviderApi {
   boost::asio::awaitable<http::Response> create(http::Request& req);
   boost::asio::awaitable<http::Response> list(http::Request& req);
   boost::asio::awaitable<http::Response> get(http::Request& req);
+  boost::asio::awaitable<http::Response> update(http::Request& req);
   boost::asio::awaitable<http::Response> remove(http::Request& req);
   boost::asio::awaitable<http::Response> availableNumbers(http::Request& req);
 
  private:
   ModuleContext& ctx_;
 };
+
+// The `allowedAddresses` member of a provider body: nullopt when absent or null (the caller
+// keeps its default) or invalid (then `errors` says why, keyed allowedAddresses[i]); else the
+// CIDRs in canonical text, in the order sent.
+std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
+                                                              FieldErrors& errors);
 
 // The provider `id` of this org, or the 400/404 response to send.
 std::variant<store::Provider, http::Response> findOwnProvider(const ModuleContext& ctx,

@@ -14,6 +14,11 @@ void writeProvider(JsonWriter& w, const store::Provider& p, uint64_t phoneNumber
   writeStringOrNull(w, "trunkSid", p.trunkSid);
   writeStringOrNull(w, "terminationUri", p.terminationUri);
   writeStringOrNull(w, "region", p.region);
+  writeKey(w, "allowedAddresses");
+  w.StartArray();
+  for (const auto& cidr : p.allowedAddresses)
+    w.String(cidr.data(), static_cast<rapidjson::SizeType>(cidr.size()));
+  w.EndArray();
   writeKey(w, "supportsCallTransfer");
   w.Bool(p.supportsCallTransfer);
   writeKey(w, "trunkCreatedByGateway");

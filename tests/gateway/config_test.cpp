@@ -81,9 +81,63 @@ TEST(ConfigTest, HelpListsEveryFlagWithItsVariable) {
   for (const char* s :
        {"--data-dir", "GATEWAY_DATA_DIR", "--admin-listen", "--sip-listen", "--public-sip-uri",
         "--twilio-api-url", "TWILIO_API_URL", "--twilio-trunking-url", "--tokens-file",
-        "GATEWAY_ADMIN_TOKEN", "--twilio-concurrency", "--twilio-max-attempts"}) {
+        "GATEWAY_ADMIN_TOKEN", "--twilio-concurrency", "--twilio-max-attempts", "--sip-workers",
+        "GATEWAY_SIP_WORKERS", "--sip-trusted-cidr", "GATEWAY_SIP_TRUSTED_CIDRS",
+        "--sip-outbound-proxy", "GATEWAY_SIP_OUTBOUND_PROXY"}) {
     EXPECT_NE(help.find(s), std::string::npos) << s;
   }
+}
+
+TEST(ConfigTest, SipWorkersDefaultToTheCoresAndAreBounded) {
+  Config c = parseOk({});
+  EXPECT_EQ(c.sipWorkers, defaultSipWorkers());
+  EXPECT_GE(c.sipWorkers, 1u);
+  EXPECT_EQ(parseOk({"--sip-workers", "3"}).sipWorkers, 3u);
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_SIP_WORKERS", "5"}}).sipWorkers, 5u);
+  auto r = parseConfig({"--sip-workers", "0"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--sip-workers"), std::string::npos);
+  EXPECT_FALSE(parseConfig({"--sip-workers", "many"}, {}).ok());
+}
+
+TEST(ConfigTest, TrustedCidrsAreRepeatableAndReplaceTheVariable) {
+  EXPECT_TRUE(parseOk({}).sipTrustedCidrs.empty());
+  Config c = parseOk({"--sip-trusted-cidr", "127.0.0.0/8", "--sip-trusted-cidr=10.1.0.0/16"});
+  ASSERT_EQ(c.sipTrustedCidrs.size(), 2u);
+  EXPECT_EQ(c.sipTrustedCidrs[0].text(), "127.0.0.0/8");
+  EXPECT_EQ(c.sipTrustedCidrs[1].text(), "10.1.0.0/16");
+
+  c = parseOk({}, {{"GATEWAY_SIP_TRUSTED_CIDRS", "127.0.0.0/8, 2001:db8::/32"}});
+  ASSERT_EQ(c.sipTrustedCidrs.size(), 2u);
+  EXPECT_EQ(c.sipTrustedCidrs[1].text(), "2001:db8::/32");
+
+  c = parseOk({"--sip-trusted-cidr", "192.0.2.0/24"},
+              {{"GATEWAY_SIP_TRUSTED_CIDRS", "127.0.0.0/8"}});
+  ASSERT_EQ(c.sipTrustedCidrs.size(), 1u);  // the flag wins over the variable
+  EXPECT_EQ(c.sipTrustedCidrs[0].text(), "192.0.2.0/24");
+}
+
+TEST(ConfigTest, BadTrustedCidrSaysWhatIsWrong) {
+  auto r = parseConfig({"--sip-trusted-cidr", "10.0.0.1/8"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--sip-trusted-cidr"), std::string::npos);
+  EXPECT_NE(r.error().message.find("10.0.0.1/8"), std::string::npos);
+  r = parseConfig({}, {{"GATEWAY_SIP_TRUSTED_CIDRS", "127.0.0.0/8,nonsense"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("GATEWAY_SIP_TRUSTED_CIDRS"), std::string::npos);
+  EXPECT_NE(r.error().message.find("nonsense"), std::string::npos);
+}
+
+TEST(ConfigTest, OutboundProxyIsAHostAndPort) {
+  EXPECT_FALSE(parseOk({}).sipOutboundProxy);
+  Config c = parseOk({"--sip-outbound-proxy", "127.0.0.1:5099"});
+  ASSERT_TRUE(c.sipOutboundProxy);
+  EXPECT_EQ(c.sipOutboundProxy->text(), "127.0.0.1:5099");
+  c = parseOk({}, {{"GATEWAY_SIP_OUTBOUND_PROXY", "sbc.example.com:5060"}});
+  ASSERT_TRUE(c.sipOutboundProxy);
+  EXPECT_EQ(c.sipOutboundProxy->host, "sbc.example.com");
+  EXPECT_FALSE(parseConfig({"--sip-outbound-proxy", "127.0.0.1"}, {}).ok());
+  EXPECT_FALSE(parseConfig({"--sip-outbound-proxy", "127.0.0.1:0"}, {}).ok());
 }
 
 }  // namespace

@@ -13,8 +13,10 @@
 #include "common/e164.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/curl_client.hpp"
+#include "modules/import/directory_sync.hpp"
 #include "modules/import/task_group.hpp"
 #include "modules/import/twilio_client.hpp"
+#include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
 #include "tests/tools/twilio_emulator/emulator_harness.hpp"
@@ -36,6 +38,8 @@ class ImportServiceTest : public ::testing::Test {
   }
   void TearDown() override {
     service_.reset();
+    ctx_.reset();
+    directorySync_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -52,8 +56,10 @@ class ImportServiceTest : public ::testing::Test {
     config.maxAttempts = 10;
     curl_ = std::make_unique<twilio::CurlClient>(io_);
     twilio_ = std::make_unique<twilio::TwilioClient>(io_, *curl_, config);
-    ctx_ =
-        std::make_unique<ModuleContext>(ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw"});
+    directorySync_ =
+        std::make_unique<DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
+    ctx_ = std::make_unique<ModuleContext>(
+        ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw", *directorySync_});
     service_ = std::make_unique<ImportService>(*ctx_);
     provider_ = addProvider(harness_->createTrunk());
   }
@@ -99,6 +105,8 @@ class ImportServiceTest : public ::testing::Test {
   std::unique_ptr<EmulatorHarness> harness_;
   std::unique_ptr<twilio::CurlClient> curl_;
   std::unique_ptr<twilio::TwilioClient> twilio_;
+  sip::DirectoryHolder directory_;
+  std::unique_ptr<DirectorySync> directorySync_;
   std::unique_ptr<ModuleContext> ctx_;
   std::unique_ptr<ImportService> service_;
   store::Provider provider_;

@@ -1,0 +1,88 @@
+#include "gateway/sip_listener.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/udp.hpp>
+
+#include "sip/uri.hpp"
+
+namespace gw::gateway {
+
+namespace asio = boost::asio;
+
+Result<sip::ServerOptions> sipServerOptions(const Config& config) {
+  sip::ServerOptions o;
+  boost::system::error_code ec;
+  o.listenAddress = asio::ip::make_address(config.sipListen.host, ec);
+  if (ec) {
+    return Error{1, "SIP listen address '" + config.sipListen.host +
+                        "' is not an IP address (--sip-listen)"};
+  }
+  o.listenPort = config.sipListen.port;
+  o.workers = config.sipWorkers;
+  if (!config.publicSipUri.empty()) {
+    auto uri = sip::parseUri(config.publicSipUri);
+    if (!uri || uri->host.empty()) {
+      return Error{1, "--public-sip-uri '" + config.publicSipUri + "' has no host"};
+    }
+    o.advertisedHost = std::string(uri->host);
+    o.advertisedPort = uri->port != 0 ? uri->port : 5060;
+  }
+  if (config.sipOutboundProxy) {
+    const HostPort& hp = *config.sipOutboundProxy;
+    auto ip = asio::ip::make_address(hp.host, ec);
+    if (ec) {
+      // Start-up only, before any event loop runs: a blocking lookup is acceptable here.
+      asio::io_context io;
+      asio::ip::udp::resolver resolver(io);
+      auto results = resolver.resolve(hp.host, std::to_string(hp.port), ec);
+      if (ec || results.empty()) {
+        return Error{1, "--sip-outbound-proxy host '" + hp.host + "' does not resolve" +
+                            (ec ? ": " + ec.message() : std::string())};
+      }
+      ip = results.begin()->endpoint().address();
+    }
+    o.outboundProxy = sip::Peer{ip, hp.port, sip::Transport::kUdp};
+  }
+  return o;
+}
+
+std::string sipStatsJson(const sip::ServerStats& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("workers");
+  w.Uint64(s.workers);
+  w.Key("requestsByMethod");
+  w.StartObject();
+  for (const auto& [method, n] : s.requestsByMethod) {
+    w.Key(method.c_str());
+    w.Uint64(n);
+  }
+  w.EndObject();
+  w.Key("responsesSentByStatus");
+  w.StartObject();
+  for (const auto& [status, n] : s.responsesSentByStatus) {
+    std::string key = std::to_string(status);
+    w.Key(key.c_str());
+    w.Uint64(n);
+  }
+  w.EndObject();
+  auto field = [&w](const char* name, uint64_t v) {
+    w.Key(name);
+    w.Uint64(v);
+  };
+  field("aclDenials", s.aclDenials);
+  field("parseErrors", s.parseErrors);
+  field("forwardedRequests", s.forwardedRequests);
+  field("forwardedResponses", s.forwardedResponses);
+  field("responsesReceived", s.responsesReceived);
+  field("absorbedAcks", s.absorbedAcks);
+  field("dropped", s.dropped);
+  field("tcpConnections", s.tcpConnections);
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace gw::gateway

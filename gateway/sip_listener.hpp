@@ -1,0 +1,20 @@
+#pragma once
+// The SIP side of gatewayd's wiring: sip::ServerOptions from the configuration and the
+// JSON of GET /api/v1/sip/stats. Kept out of app.cpp so the wiring stays readable.
+#include <string>
+
+#include "common/result.hpp"
+#include "gateway/config.hpp"
+#include "sip/server.hpp"
+
+namespace gw::gateway {
+
+// --sip-listen, --sip-workers, --public-sip-uri (the host:port written in Via and
+// Record-Route) and --sip-outbound-proxy (resolved here, once, at start-up).
+Result<sip::ServerOptions> sipServerOptions(const Config& config);
+
+// {"workers":N,"requestsByMethod":{"INVITE":n...},"responsesSentByStatus":{"404":n...},
+//  "aclDenials":n,"parseErrors":n,"forwardedRequests":n,"forwardedResponses":n,...}
+std::string sipStatsJson(const sip::ServerStats& stats);
+
+}  // namespace gw::gateway

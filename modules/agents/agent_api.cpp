@@ -1,0 +1,233 @@
+#include "modules/agents/agent_api.hpp"
+
+#include <algorithm>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+#include "modules/agents/agent_rules.hpp"
+#include "modules/agents/agent_views.hpp"
+#include "modules/import/agent_uses.hpp"
+#include "modules/import/directory_sync.hpp"
+#include "modules/import/json_io.hpp"
+#include "modules/import/route_binding.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+
+namespace gw::agents {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+using import::JsonWriter;
+
+namespace {
+
+// The caller ID must be one of the org's numbers; checked inside the write transaction that
+// stores the agent. nullopt when fine.
+std::optional<std::string> callerIdProblem(const store::Store& store, const store::WriteTxn& txn,
+                                           const std::string& orgId, const std::string& numberId) {
+  if (numberId.empty()) return std::nullopt;
+  auto n = store.getNumber(txn, numberId);
+  if (n && n->orgId == orgId) return std::nullopt;
+  return "No phone number with id " + numberId +
+         " in this organization: import it first, or send null for no caller ID.";
+}
+
+void apply(const AgentChanges& c, store::Agent& a) {
+  if (c.name) a.name = *c.name;
+  if (c.sipUri) a.sipUri = *c.sipUri;
+  if (c.mode) a.mode = *c.mode;
+  if (c.outboundPhoneNumberId) a.outboundPhoneNumberId = *c.outboundPhoneNumberId;
+}
+
+}  // namespace
+
+std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                  const Request& req, const std::string& id) {
+  if (!isUuid(id)) {
+    return Response::validationProblem({{"id", "The agent id must be a UUID."}}, req.path);
+  }
+  auto txn = ctx.store.read();
+  auto a = ctx.store.getAgent(txn, id);
+  // Another org's agent is indistinguishable from a missing one.
+  if (!a || a->orgId != req.orgId) {
+    return Response::problem(404, "No agent with id " + id + ".", req.path);
+  }
+  return std::move(*a);
+}
+
+void AgentApi::registerRoutes(http::Router& router) {
+  router.add("POST", "/api/v1/agents", [this](Request& r) { return create(r); });
+  router.add("GET", "/api/v1/agents", [this](Request& r) { return list(r); });
+  router.add("GET", "/api/v1/agents/{id}", [this](Request& r) { return get(r); });
+  router.add("PATCH", "/api/v1/agents/{id}", [this](Request& r) { return patch(r); });
+  router.add("DELETE", "/api/v1/agents/{id}", [this](Request& r) { return remove(r); });
+}
+
+awaitable<void> AgentApi::publish(const store::Agent& agent) {
+  // A named local: GCC 12 destroys a temporary inside a co_await expression twice.
+  std::string host = sipUriHost(agent.sipUri);
+  if (host.empty()) {
+    ctx_.directory.publish();
+    co_return;
+  }
+  co_await ctx_.directory.resolveAndPublish(std::move(host));
+}
+
+awaitable<Response> AgentApi::create(Request& req) {
+  auto parsed = import::parseJsonObjectBody(req);
+  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  const auto& body = std::get<rapidjson::Document>(parsed);
+
+  import::FieldErrors errors;
+  auto changes = parseAgentBody(body, BodyKind::kCreate, errors);
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  store::Agent a;
+  a.id = newUuid();
+  a.orgId = req.orgId;
+  apply(changes, a);
+  a.createdMs = a.updatedMs = nowUnixMillis();
+  {
+    auto txn = ctx_.store.write();
+    if (auto problem = callerIdProblem(ctx_.store, txn, req.orgId, a.outboundPhoneNumberId)) {
+      co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
+    }
+    ctx_.store.putAgent(txn, a);
+    txn.commit();
+  }
+  co_await publish(a);
+  log::info("agents", "created agent ", a.id, " (", a.mode, ")");
+  Response resp = Response::json(201, agentJson(a, 0));
+  resp.set("Location", "/api/v1/agents/" + a.id);
+  co_return resp;
+}
+
+awaitable<Response> AgentApi::list(Request& req) {
+  import::FieldErrors errors;
+  Paging paging = parsePaging(req, errors);
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  auto txn = ctx_.store.read();
+  auto agents = ctx_.store.listAgents(txn, req.orgId);
+  w.StartObject();
+  import::writeKey(w, "items");
+  w.StartArray();
+  const uint64_t first = std::min<uint64_t>(paging.skip, agents.size());
+  const uint64_t last = std::min<uint64_t>(agents.size() - first, paging.take) + first;
+  for (uint64_t i = first; i < last; ++i) {
+    writeAgent(w, agents[i], ctx_.store.countNumbersLinkedToAgent(txn, agents[i].id));
+  }
+  w.EndArray();
+  import::writeKey(w, "totalCount");
+  w.Uint64(agents.size());
+  import::writeKey(w, "skip");
+  w.Uint64(paging.skip);
+  import::writeKey(w, "take");
+  w.Uint64(paging.take);
+  w.EndObject();
+  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+awaitable<Response> AgentApi::get(Request& req) {
+  auto found = findOwnAgent(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const auto& a = std::get<store::Agent>(found);
+  uint64_t count = 0;
+  {
+    auto txn = ctx_.store.read();
+    count = ctx_.store.countNumbersLinkedToAgent(txn, a.id);
+  }
+  co_return Response::json(200, agentJson(a, count));
+}
+
+awaitable<Response> AgentApi::patch(Request& req) {
+  auto found = findOwnAgent(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const std::string id = std::get<store::Agent>(found).id;
+
+  auto parsed = import::parseJsonObjectBody(req);
+  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  const auto& body = std::get<rapidjson::Document>(parsed);
+
+  import::FieldErrors errors;
+  auto changes = parseAgentBody(body, BodyKind::kPatch, errors);
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  store::Agent a;
+  uint64_t count = 0;
+  {
+    auto txn = ctx_.store.write();
+    auto stored = ctx_.store.getAgent(txn, id);
+    if (!stored) co_return Response::problem(404, "No agent with id " + id + ".", req.path);
+    a = std::move(*stored);
+    if (changes.outboundPhoneNumberId) {
+      if (auto problem =
+              callerIdProblem(ctx_.store, txn, req.orgId, *changes.outboundPhoneNumberId)) {
+        co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
+      }
+    }
+    count = ctx_.store.countNumbersLinkedToAgent(txn, id);
+    if (!changes.empty()) {
+      apply(changes, a);
+      a.updatedMs = nowUnixMillis();
+      ctx_.store.putAgent(txn, a);
+      txn.commit();
+    }
+  }
+  if (!changes.empty()) {
+    co_await publish(a);
+    log::info("agents", "updated agent ", a.id);
+  }
+  co_return Response::json(200, agentJson(a, count));
+}
+
+awaitable<Response> AgentApi::remove(Request& req) {
+  auto forced = import::forceParam(req);
+  if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
+  const bool force = std::get<bool>(forced);
+  auto found = findOwnAgent(ctx_, req, req.param("id"));
+  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+  const store::Agent agent = std::get<store::Agent>(found);
+
+  std::vector<sip::Route> reroute;
+  {
+    auto txn = ctx_.store.write();
+    auto linked = ctx_.store.numbersLinkedToAgent(txn, agent.id);
+    if (!linked.empty() && !force) {
+      co_return import::problemWithMembers(
+          409,
+          "Agent " + agent.id + " is linked to " + std::to_string(linked.size()) +
+              " phone number(s). Unlink them (DELETE /api/v1/sip-phone-numbers/{id}/agent-link) "
+              "or delete the agent with ?force=true to unlink them.",
+          req.path, [&](JsonWriter& w) {
+            import::writeKey(w, "linkedPhoneNumberIds");
+            w.StartArray();
+            for (const auto& id : linked) {
+              w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+            }
+            w.EndArray();
+          });
+    }
+    const int64_t now = nowUnixMillis();
+    for (const auto& numberId : linked) {
+      auto n = ctx_.store.getNumber(txn, numberId);
+      if (!n) continue;
+      n->incomingCallsAgentId.clear();
+      n->updatedMs = now;
+      ctx_.store.updateNumber(txn, *n);
+      if (auto r = import::routeOf(*n)) reroute.push_back(*r);
+    }
+    ctx_.store.deleteAgent(txn, agent.id);
+    txn.commit();
+  }
+  ctx_.routes.apply(reroute, {});
+  ctx_.directory.publish();
+  log::info("agents", "deleted agent ", agent.id, "; numbers unlinked: ", reroute.size());
+  co_return Response::noContent();
+}
+
+}  // namespace gw::agents

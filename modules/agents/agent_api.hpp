@@ -1,0 +1,44 @@
+#pragma once
+// Agents: where the calls of their linked numbers go. Create, list, get, PATCH and delete
+// (409 while numbers are linked, unless ?force=true, which unlinks them). Every committed
+// change is published to the SIP directory, and unlinked routes are updated, before the
+// response is written.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <string>
+#include <variant>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/router.hpp"
+#include "modules/import/module_context.hpp"
+#include "store/records.hpp"
+
+namespace gw::agents {
+
+class AgentApi {
+ public:
+  explicit AgentApi(import::ModuleContext& ctx) : ctx_(ctx) {}
+  void registerRoutes(http::Router& router);
+
+  boost::asio::awaitable<http::Response> create(http::Request& req);
+  boost::asio::awaitable<http::Response> list(http::Request& req);
+  boost::asio::awaitable<http::Response> get(http::Request& req);
+  boost::asio::awaitable<http::Response> patch(http::Request& req);
+  boost::asio::awaitable<http::Response> remove(http::Request& req);
+
+ private:
+  // Publishes the directory after a change of `agent`, resolving its host first when it is
+  // a name that has not been resolved yet.
+  boost::asio::awaitable<void> publish(const store::Agent& agent);
+
+  import::ModuleContext& ctx_;
+};
+
+// The agent `id` of this org, or the 400/404 response to send.
+std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                        const http::Request& req,
+                                                        const std::string& id);
+
+}  // namespace gw::agents

@@ -1,0 +1,134 @@
+#include "modules/agents/agent_link_api.hpp"
+
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/uuid.hpp"
+#include "modules/agents/agent_api.hpp"
+#include "modules/import/agent_uses.hpp"
+#include "modules/import/json_io.hpp"
+#include "modules/import/route_binding.hpp"
+#include "modules/import/validation.hpp"
+#include "modules/import/views.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+
+namespace gw::agents {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// The number in the path, of this org, or the 400/404 to send.
+std::variant<store::PhoneNumber, Response> findOwnNumber(const import::ModuleContext& ctx,
+                                                         const Request& req) {
+  const std::string& id = req.param("id");
+  if (!isUuid(id)) {
+    return Response::validationProblem({{"id", "The phone number id must be a UUID."}}, req.path);
+  }
+  auto txn = ctx.store.read();
+  auto n = ctx.store.getNumber(txn, id);
+  if (!n || n->orgId != req.orgId) {
+    return Response::problem(404, "No phone number with id " + id + ".", req.path);
+  }
+  return std::move(*n);
+}
+
+// Sets (or clears, with "") the number's inbound agent in one write transaction, then its
+// route. Returns the stored number, or nullopt when it vanished.
+std::optional<store::PhoneNumber> setInboundAgent(import::ModuleContext& ctx,
+                                                  const std::string& numberId,
+                                                  const std::string& agentId) {
+  std::optional<store::PhoneNumber> n;
+  {
+    auto txn = ctx.store.write();
+    n = ctx.store.getNumber(txn, numberId);
+    if (!n) return std::nullopt;
+    if (n->incomingCallsAgentId == agentId) return n;  // nothing to change
+    n->incomingCallsAgentId = agentId;
+    n->updatedMs = nowUnixMillis();
+    ctx.store.updateNumber(txn, *n);
+    txn.commit();
+  }
+  if (auto r = import::routeOf(*n)) ctx.routes.upsert(*r);
+  return n;
+}
+
+}  // namespace
+
+void AgentLinkApi::registerRoutes(http::Router& router) {
+  router.add("PUT", "/api/v1/sip-phone-numbers/{id}/agent-link",
+             [this](Request& r) { return link(r); });
+  router.add("DELETE", "/api/v1/sip-phone-numbers/{id}/agent-link",
+             [this](Request& r) { return unlink(r); });
+  router.add("GET", "/api/v1/sip-phone-numbers/{id}/affected-agents",
+             [this](Request& r) { return affectedAgents(r); });
+}
+
+awaitable<Response> AgentLinkApi::link(Request& req) {
+  import::FieldErrors errors;
+  auto agentId = req.queryParam("agentId");
+  if (!agentId || agentId->empty()) {
+    errors.emplace_back("agentId", "agentId is required: the id of the agent to link.");
+  } else if (!isUuid(*agentId)) {
+    errors.emplace_back("agentId", "agentId must be a UUID.");
+  }
+  if (auto mode = req.queryParam("mode"); mode && *mode != "inbound") {
+    errors.emplace_back("mode",
+                        "mode must be inbound (the only link mode); caller IDs are set with "
+                        "PATCH /api/v1/agents/{id} {\"outboundPhoneNumberId\": ...}.");
+  }
+  if (!isUuid(req.param("id"))) {
+    errors.emplace_back("id", "The phone number id must be a UUID.");
+  }
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  auto number = findOwnNumber(ctx_, req);
+  if (auto* resp = std::get_if<Response>(&number)) co_return std::move(*resp);
+  auto agent = findOwnAgent(ctx_, req, *agentId);
+  if (auto* resp = std::get_if<Response>(&agent)) co_return std::move(*resp);
+
+  const auto& n = std::get<store::PhoneNumber>(number);
+  auto linked = setInboundAgent(ctx_, n.id, *agentId);
+  if (!linked) co_return Response::problem(404, "No phone number with id " + n.id + ".", req.path);
+  log::info("agents", "linked number ", n.id, " to agent ", *agentId);
+  co_return Response::json(200, import::numberJson(*linked));
+}
+
+awaitable<Response> AgentLinkApi::unlink(Request& req) {
+  auto number = findOwnNumber(ctx_, req);
+  if (auto* resp = std::get_if<Response>(&number)) co_return std::move(*resp);
+  const auto& n = std::get<store::PhoneNumber>(number);
+  if (!n.incomingCallsAgentId.empty()) {
+    (void)setInboundAgent(ctx_, n.id, "");
+    log::info("agents", "unlinked number ", n.id, " from agent ", n.incomingCallsAgentId);
+  }
+  co_return Response::noContent();
+}
+
+awaitable<Response> AgentLinkApi::affectedAgents(Request& req) {
+  auto number = findOwnNumber(ctx_, req);
+  if (auto* resp = std::get_if<Response>(&number)) co_return std::move(*resp);
+  const auto& n = std::get<store::PhoneNumber>(number);
+  std::vector<import::AgentUse> uses;
+  {
+    auto txn = ctx_.store.read();
+    uses = import::agentUsesOf(ctx_.store, txn, n);
+  }
+  rapidjson::StringBuffer buf;
+  import::JsonWriter w(buf);
+  w.StartObject();
+  import::writeKey(w, "items");
+  import::writeAgentUses(w, uses);
+  import::writeKey(w, "totalCount");
+  w.Uint64(uses.size());
+  w.EndObject();
+  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+}  // namespace gw::agents

@@ -1,0 +1,28 @@
+#pragma once
+// The links between numbers and agents: PUT/DELETE /api/v1/sip-phone-numbers/{id}/agent-link
+// (the number's inbound agent; the route is updated before the response) and GET
+// .../affected-agents (every agent using the number, inbound or as its caller ID).
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/router.hpp"
+#include "modules/import/module_context.hpp"
+
+namespace gw::agents {
+
+class AgentLinkApi {
+ public:
+  explicit AgentLinkApi(import::ModuleContext& ctx) : ctx_(ctx) {}
+  void registerRoutes(http::Router& router);
+
+  boost::asio::awaitable<http::Response> link(http::Request& req);
+  boost::asio::awaitable<http::Response> unlink(http::Request& req);
+  boost::asio::awaitable<http::Response> affectedAgents(http::Request& req);
+
+ private:
+  import::ModuleContext& ctx_;
+};
+
+}  // namespace gw::agents

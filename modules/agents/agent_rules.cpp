@@ -1,0 +1,235 @@
+#include "modules/agents/agent_rules.hpp"
+
+#include <charconv>
+
+#include "common/text.hpp"
+#include "common/uuid.hpp"
+#include "sip/uri.hpp"
+
+namespace gw::agents {
+
+namespace {
+
+constexpr std::string_view kUriForm = "sip:[user@]host[:port][;transport=udp|tcp]";
+constexpr uint64_t kMaxTake = 1000;
+
+// The "host[:port]" part of a sip/sips URI: after the scheme and the user part, before any
+// parameters or headers. Only used to say precisely what is wrong with a URI.
+std::string_view hostPortOf(std::string_view afterScheme) {
+  std::string_view s = afterScheme.substr(0, afterScheme.find('?'));
+  if (auto at = s.rfind('@'); at != std::string_view::npos) s.remove_prefix(at + 1);
+  return s.substr(0, s.find(';'));
+}
+
+struct HostPort {
+  std::string_view host;
+  std::optional<std::string_view> port;  // the text after ':', when there is one
+};
+
+HostPort splitHostPort(std::string_view hp) {
+  HostPort out;
+  if (!hp.empty() && hp.front() == '[') {
+    auto close = hp.find(']');
+    if (close == std::string_view::npos) return {hp, std::nullopt};
+    out.host = hp.substr(1, close - 1);
+    auto rest = hp.substr(close + 1);
+    if (!rest.empty() && rest.front() == ':') out.port = rest.substr(1);
+    return out;
+  }
+  auto colon = hp.find(':');
+  out.host = hp.substr(0, colon);
+  if (colon != std::string_view::npos) out.port = hp.substr(colon + 1);
+  return out;
+}
+
+bool isValidPort(std::string_view text) {
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  return ec == std::errc() && p == text.data() + text.size() && !text.empty() && text.size() <= 5 &&
+         v >= 1 && v <= 65535;
+}
+
+std::optional<uint64_t> parseCount(const std::string& text) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+// UTF-8 code points (continuation bytes are not counted).
+size_t charCount(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+bool isBlank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// A member of the body: absent, null, or a value.
+enum class Presence : uint8_t { kAbsent, kNull, kValue };
+Presence presenceOf(const rapidjson::Value& body, const char* name,
+                    const rapidjson::Value** value) {
+  auto it = body.FindMember(name);
+  if (it == body.MemberEnd()) return Presence::kAbsent;
+  if (it->value.IsNull()) return Presence::kNull;
+  *value = &it->value;
+  return Presence::kValue;
+}
+
+std::string stringOf(const rapidjson::Value& v) {
+  return {v.GetString(), v.GetStringLength()};
+}
+
+}  // namespace
+
+std::optional<std::string> sipUriProblem(std::string_view text) {
+  const std::string example =
+      " For example sip:agent@10.0.0.5:5060 (form " + std::string(kUriForm) + ").";
+  if (text.empty() || isBlank(text)) return "sipUri is required." + example;
+  if (text.size() > kMaxSipUriLength) {
+    return "sipUri must be at most " + std::to_string(kMaxSipUriLength) + " characters.";
+  }
+  auto colon = text.find(':');
+  std::string_view scheme = colon == std::string_view::npos ? "" : text.substr(0, colon);
+  if (equalsIgnoreCase(scheme, "tel")) {
+    return "sipUri must be a sip: or sips: URI: a tel: URI names a number, not where the "
+           "agent's calls go." +
+           example;
+  }
+  if (!equalsIgnoreCase(scheme, "sip") && !equalsIgnoreCase(scheme, "sips")) {
+    return "sipUri must start with sip: or sips:." + example;
+  }
+  std::string_view afterScheme = text.substr(colon + 1);
+  if (afterScheme.find_first_of(" \t\r\n<>\"") != std::string_view::npos) {
+    return "sipUri must be a bare URI without spaces, quotes or angle brackets." + example;
+  }
+  auto hp = splitHostPort(hostPortOf(afterScheme));
+  if (hp.host.empty()) return "sipUri has no host." + example;
+  if (hp.port && !isValidPort(*hp.port)) {
+    return "sipUri has an invalid port '" + std::string(hp.port->substr(0, 16)) +
+           "': use a number from 1 to 65535, or leave the port out for 5060.";
+  }
+  auto uri = sip::parseUri(text);
+  if (!uri || !uri->isSip()) return "sipUri is not a valid SIP URI." + example;
+  if (uri->host.empty()) return "sipUri has no host." + example;
+  if (!uri->headers.empty()) {
+    return "sipUri must not carry headers: remove everything from the '?'.";
+  }
+  if (auto transport = uri->param("transport")) {
+    if (!equalsIgnoreCase(*transport, "udp") && !equalsIgnoreCase(*transport, "tcp")) {
+      return "sipUri's transport '" + std::string(transport->substr(0, 16)) +
+             "' is not supported: use ;transport=udp or ;transport=tcp, or leave it out for UDP.";
+    }
+  }
+  return std::nullopt;
+}
+
+std::string sipUriHost(std::string_view text) {
+  auto uri = sip::parseUri(text);
+  return uri ? std::string(uri->host) : std::string();
+}
+
+AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
+                            import::FieldErrors& errors) {
+  AgentChanges c;
+  const bool create = kind == BodyKind::kCreate;
+  const rapidjson::Value* v = nullptr;
+
+  switch (presenceOf(body, "name", &v)) {
+    case Presence::kAbsent:
+      if (create) errors.emplace_back("name", "name is required: 1 to 100 characters.");
+      break;
+    case Presence::kNull:
+      errors.emplace_back("name", create ? "name is required: 1 to 100 characters."
+                                         : "name cannot be null; leave it out to keep it.");
+      break;
+    case Presence::kValue:
+      if (!v->IsString() || isBlank(stringOf(*v)) || charCount(stringOf(*v)) > kMaxAgentNameChars) {
+        errors.emplace_back("name", "name must be a string of 1 to 100 characters, not blank.");
+      } else {
+        c.name = stringOf(*v);
+      }
+      break;
+  }
+
+  switch (presenceOf(body, "sipUri", &v)) {
+    case Presence::kAbsent:
+    case Presence::kNull:
+      if (create || body.HasMember("sipUri")) {
+        errors.emplace_back("sipUri", create ? *sipUriProblem("")
+                                             : "sipUri cannot be null; leave it out to keep it.");
+      }
+      break;
+    case Presence::kValue:
+      if (!v->IsString()) {
+        errors.emplace_back("sipUri", "sipUri must be a string such as sip:agent@10.0.0.5:5060.");
+      } else if (auto problem = sipUriProblem(stringOf(*v))) {
+        errors.emplace_back("sipUri", *problem);
+      } else {
+        c.sipUri = stringOf(*v);
+      }
+      break;
+  }
+
+  switch (presenceOf(body, "mode", &v)) {
+    case Presence::kAbsent:
+      if (create) c.mode = "proxy";
+      break;
+    case Presence::kNull:
+      if (create) {
+        c.mode = "proxy";
+      } else {
+        errors.emplace_back("mode", "mode cannot be null; leave it out to keep it.");
+      }
+      break;
+    case Presence::kValue:
+      if (!v->IsString() || (stringOf(*v) != "proxy" && stringOf(*v) != "redirect")) {
+        errors.emplace_back("mode", "mode must be \"proxy\" or \"redirect\".");
+      } else {
+        c.mode = stringOf(*v);
+      }
+      break;
+  }
+
+  switch (presenceOf(body, "outboundPhoneNumberId", &v)) {
+    case Presence::kAbsent:
+      break;
+    case Presence::kNull:
+      c.outboundPhoneNumberId = "";
+      break;
+    case Presence::kValue:
+      if (!v->IsString() || !isUuid(stringOf(*v))) {
+        errors.emplace_back("outboundPhoneNumberId",
+                            "outboundPhoneNumberId must be the id (a UUID) of one of the "
+                            "organization's phone numbers, or null for none.");
+      } else {
+        c.outboundPhoneNumberId = stringOf(*v);
+      }
+      break;
+  }
+  return c;
+}
+
+Paging parsePaging(const http::Request& req, import::FieldErrors& errors) {
+  Paging p;
+  if (auto v = req.queryParam("skip")) {
+    if (auto n = parseCount(*v)) {
+      p.skip = *n;
+    } else {
+      errors.emplace_back("skip", "skip must be a whole number of 0 or more.");
+    }
+  }
+  if (auto v = req.queryParam("take")) {
+    auto n = parseCount(*v);
+    if (n && *n >= 1 && *n <= kMaxTake) {
+      p.take = *n;
+    } else {
+      errors.emplace_back("take", "take must be a whole number from 1 to 1000.");
+    }
+  }
+  return p;
+}
+
+}  // namespace gw::agents

@@ -1,0 +1,52 @@
+#pragma once
+// Field rules of the agents API that need no store: the agent body (create and PATCH), the
+// agent's SIP URI, and list paging.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+#include "gateway/http/message.hpp"
+#include "modules/import/validation.hpp"
+
+namespace gw::agents {
+
+inline constexpr size_t kMaxAgentNameChars = 100;
+inline constexpr size_t kMaxSipUriLength = 512;
+
+// nullopt when `text` can be an agent's sipUri: a sip: or sips: URI with a host, a port from
+// 1 to 65535 if any, ;transport=udp or tcp if any, and no headers. Otherwise the message for
+// the client: what is wrong and what to send instead.
+std::optional<std::string> sipUriProblem(std::string_view text);
+
+// The host of a URI that passed sipUriProblem() (without brackets for IPv6).
+std::string sipUriHost(std::string_view text);
+
+// What a create or PATCH body asks for. For PATCH an absent field keeps its value.
+struct AgentChanges {
+  std::optional<std::string> name;
+  std::optional<std::string> sipUri;
+  std::optional<std::string> mode;  // "proxy" or "redirect"
+  // Set when sent: a number id, or "" to clear the caller ID (null in the body).
+  std::optional<std::string> outboundPhoneNumberId;
+  bool empty() const { return !name && !sipUri && !mode && !outboundPhoneNumberId; }
+};
+
+enum class BodyKind : uint8_t { kCreate, kPatch };
+
+// Checks every field's shape (not whether the caller ID number exists: that needs the
+// store). Appends one error per bad field to `errors`. For kCreate, name and sipUri are
+// required and mode defaults to "proxy".
+AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
+                            import::FieldErrors& errors);
+
+struct Paging {
+  uint64_t skip = 0;
+  uint64_t take = 20;
+};
+// skip (0 or more, default 0) and take (1 to 1000, default 20) from the query.
+Paging parsePaging(const http::Request& req, import::FieldErrors& errors);
+
+}  // namespace gw::agents

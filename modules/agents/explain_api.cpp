@@ -1,0 +1,174 @@
+#include "modules/agents/explain_api.hpp"
+
+#include <memory>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "common/text.hpp"
+#include "common/uuid.hpp"
+#include "modules/import/directory_sync.hpp"
+#include "modules/import/json_io.hpp"
+#include "modules/import/validation.hpp"
+#include "sip/message_writer.hpp"
+#include "sip/uri.hpp"
+#include "store/store.hpp"
+
+namespace gw::agents {
+
+using boost::asio::awaitable;
+using http::Request;
+using http::Response;
+using import::JsonWriter;
+using import::writeKey;
+using import::writeString;
+using import::writeStringOrNull;
+
+namespace {
+
+constexpr size_t kMaxToLength = 512;
+
+bool isZero(const UuidBytes& u) {
+  for (auto b : u) {
+    if (b) return false;
+  }
+  return true;
+}
+
+std::string_view modeName(sip::AgentMode m) {
+  return m == sip::AgentMode::kRedirect ? "redirect" : "proxy";
+}
+
+}  // namespace
+
+std::optional<std::string> calledUserOf(std::string_view to) {
+  if (startsWithIgnoreCase(to, "sip:") || startsWithIgnoreCase(to, "sips:") ||
+      startsWithIgnoreCase(to, "tel:")) {
+    auto uri = sip::parseUri(to);
+    if (!uri) return std::nullopt;
+    return std::string(uri->user);
+  }
+  return std::string(to);
+}
+
+std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool ownNumber) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  writeString(w, "to", in.to);
+  writeStringOrNull(w, "normalizedNumber", d.normalizedNumber);
+  writeKey(w, "from");
+  if (in.from) {
+    w.String(in.from->data(), static_cast<rapidjson::SizeType>(in.from->size()));
+  } else {
+    w.Null();
+  }
+  writeString(w, "source", in.source);
+
+  writeKey(w, "acl");
+  w.StartObject();
+  writeString(w, "decision", sip::aclName(d.acl));
+  writeStringOrNull(w, "match", d.aclMatch.value_or(""));
+  w.EndObject();
+
+  writeKey(w, "phoneNumber");
+  if (d.route && ownNumber) {
+    w.StartObject();
+    writeString(w, "id", formatUuid(d.route->phoneNumberId));
+    writeString(w, "phoneNumber", d.normalizedNumber);
+    writeString(w, "providerId", formatUuid(d.route->providerId));
+    writeStringOrNull(w, "incomingCallsAgentId",
+                      isZero(d.route->agentId) ? "" : formatUuid(d.route->agentId));
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+
+  writeKey(w, "agent");
+  if (d.agent && ownNumber) {
+    w.StartObject();
+    writeString(w, "id", d.agent->idText);
+    writeString(w, "name", d.agent->name);
+    writeString(w, "mode", modeName(d.agent->mode));
+    writeString(w, "sipUri", d.agent->sipUri);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+
+  writeString(w, "action", sip::actionName(d.action));
+  writeKey(w, "sip");
+  w.StartObject();
+  writeKey(w, "status");
+  w.Int(d.status);
+  std::string_view reason = d.reason.empty() ? sip::reasonPhrase(d.status) : d.reason;
+  writeString(w, "reason", reason);
+  if (d.action == sip::Action::kRedirect && d.agent) {
+    // The 302's Contact is the agent's URI in angle brackets, as the workers write it.
+    writeString(w, "contact", "<" + d.agent->sipUri + ">");
+  }
+  w.EndObject();
+  if (d.route && !ownNumber) {
+    writeString(w, "detail",
+                d.detail +
+                    " The number belongs to another organization; its "
+                    "record and agent are not shown.");
+  } else {
+    writeString(w, "detail", d.detail);
+  }
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+void ExplainApi::registerRoutes(http::Router& router) {
+  router.add("GET", "/api/v1/routes/explain", [this](Request& r) { return explain(r); });
+}
+
+awaitable<Response> ExplainApi::explain(Request& req) {
+  import::FieldErrors errors;
+  auto to = req.queryParam("to");
+  auto from = req.queryParam("from");
+  auto source = req.queryParam("source");
+  std::optional<std::string> calledUser;
+  if (!to || to->empty()) {
+    errors.emplace_back("to",
+                        "to is required: the called number (+14155550100) or SIP URI "
+                        "(sip:+14155550100@gateway).");
+  } else if (to->size() > kMaxToLength) {
+    errors.emplace_back("to", "to must be at most 512 characters.");
+  } else if (!(calledUser = calledUserOf(*to))) {
+    errors.emplace_back("to",
+                        "to is not a valid sip:, sips: or tel: URI; send the number "
+                        "(+14155550100) or a URI such as sip:+14155550100@gateway.");
+  }
+  boost::asio::ip::address address;
+  if (!source || source->empty()) {
+    errors.emplace_back("source",
+                        "source is required: the IP address the INVITE would come "
+                        "from, such as 54.172.60.1.");
+  } else {
+    boost::system::error_code ec;
+    address = boost::asio::ip::make_address(*source, ec);
+    if (ec) {
+      errors.emplace_back("source",
+                          "source must be an IPv4 or IPv6 address such as "
+                          "54.172.60.1 or 2001:db8::1.");
+    }
+  }
+  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+
+  // Keep the snapshot alive while the decision points into it.
+  std::shared_ptr<const sip::Directory> dir = ctx_.directory.holder().load();
+  sip::Decision d = sip::decideInbound(ctx_.routes, *dir, *calledUser, address);
+
+  bool ownNumber = true;
+  if (d.route) {
+    auto txn = ctx_.store.read();
+    auto n = ctx_.store.getNumber(txn, formatUuid(d.route->phoneNumberId));
+    ownNumber = n && n->orgId == req.orgId;
+  }
+  ExplainInput in{*to, from ? std::optional<std::string_view>(*from) : std::nullopt,
+                  address.to_string()};
+  co_return Response::json(200, explainJson(in, d, ownNumber));
+}
+
+}  // namespace gw::agents

@@ -1,0 +1,43 @@
+#pragma once
+// GET /api/v1/routes/explain?to=...&from=...&source=IP: what the gateway would answer an
+// INVITE for `to` arriving from `source`, decided by sip::decideInbound on the live routing
+// table and directory, so it always agrees with the SIP workers.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "gateway/http/message.hpp"
+#include "gateway/http/router.hpp"
+#include "modules/import/module_context.hpp"
+#include "sip/decision.hpp"
+
+namespace gw::agents {
+
+class ExplainApi {
+ public:
+  explicit ExplainApi(import::ModuleContext& ctx) : ctx_(ctx) {}
+  void registerRoutes(http::Router& router);
+
+  boost::asio::awaitable<http::Response> explain(http::Request& req);
+
+ private:
+  import::ModuleContext& ctx_;
+};
+
+// The user part the SIP workers would route on: `to` itself for a number, the user part of
+// a sip:/sips:/tel: URI. nullopt when `to` looks like a URI but is not a valid one.
+std::optional<std::string> calledUserOf(std::string_view to);
+
+// The JSON answer. `ownNumber` is false when the route belongs to another org: then the
+// record and the agent are left out (null) and the detail says so.
+struct ExplainInput {
+  std::string_view to;
+  std::optional<std::string_view> from;
+  std::string source;  // the address as the gateway prints it
+};
+std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool ownNumber);
+
+}  // namespace gw::agents

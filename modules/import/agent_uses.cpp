@@ -1,0 +1,96 @@
+#include "modules/import/agent_uses.hpp"
+
+#include "store/store.hpp"
+
+namespace gw::import {
+
+namespace {
+
+std::vector<AgentUse> usesFrom(const std::vector<store::Agent>& agents,
+                               const store::PhoneNumber& number) {
+  std::vector<AgentUse> out;
+  for (const auto& a : agents) {
+    if (!number.incomingCallsAgentId.empty() && a.id == number.incomingCallsAgentId) {
+      out.push_back({a.id, a.name, "inbound"});
+    }
+  }
+  for (const auto& a : agents) {
+    if (a.outboundPhoneNumberId == number.id) out.push_back({a.id, a.name, "outbound"});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTxn& txn,
+                                  const store::PhoneNumber& number) {
+  return usesFrom(store.agentsUsingNumber(txn, number), number);
+}
+
+std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::WriteTxn& txn,
+                                  const store::PhoneNumber& number) {
+  return usesFrom(store.agentsUsingNumber(txn, number), number);
+}
+
+size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::PhoneNumber& number,
+                      int64_t nowMs) {
+  size_t changed = 0;
+  for (auto a : store.agentsUsingNumber(txn, number)) {
+    if (a.outboundPhoneNumberId != number.id) continue;
+    a.outboundPhoneNumberId.clear();
+    a.updatedMs = nowMs;
+    store.putAgent(txn, a);
+    ++changed;
+  }
+  return changed;
+}
+
+void writeAgentUses(JsonWriter& w, const std::vector<AgentUse>& uses) {
+  w.StartArray();
+  for (const auto& u : uses) {
+    w.StartObject();
+    writeString(w, "agentId", u.agentId);
+    writeString(w, "name", u.name);
+    writeString(w, "usage", u.usage);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+http::Response problemWithMembers(int status, std::string_view detail, std::string_view instance,
+                                  const std::function<void(JsonWriter&)>& extra) {
+  // The same head as http::Response::problem, which has no way to add members.
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  writeString(w, "type", "about:blank");
+  writeString(w, "title", http::reasonPhrase(status));
+  writeKey(w, "status");
+  w.Int(status);
+  if (!detail.empty()) writeString(w, "detail", detail);
+  if (!instance.empty()) writeString(w, "instance", instance);
+  extra(w);
+  w.EndObject();
+  http::Response r;
+  r.status = status;
+  r.body.assign(buf.GetString(), buf.GetSize());
+  r.set("Content-Type", "application/problem+json");
+  return r;
+}
+
+http::Response agentsInUseProblem(std::string_view detail, const std::vector<AgentUse>& uses,
+                                  std::string_view instance) {
+  return problemWithMembers(409, detail, instance, [&](JsonWriter& w) {
+    writeKey(w, "affectedAgents");
+    writeAgentUses(w, uses);
+  });
+}
+
+std::variant<bool, http::Response> forceParam(const http::Request& req) {
+  auto v = req.queryParam("force");
+  if (!v || *v == "false") return false;
+  if (*v == "true") return true;
+  return http::Response::validationProblem({{"force", "force must be true or false."}}, req.path);
+}
+
+}  // namespace gw::import

@@ -1,0 +1,57 @@
+#pragma once
+// Agents that use imported numbers, as the number and provider deletes see them: a use
+// blocks the delete (409 with `affectedAgents`) unless ?force=true, which clears it in the
+// delete's own write transaction. The agents module lists the same uses.
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "gateway/http/message.hpp"
+#include "modules/import/json_io.hpp"
+#include "store/records.hpp"
+
+namespace gw::store {
+class Store;
+class ReadTxn;
+class WriteTxn;
+}  // namespace gw::store
+
+namespace gw::import {
+
+struct AgentUse {
+  std::string agentId;
+  std::string name;
+  std::string usage;  // "inbound" (the number is linked to it) or "outbound" (its caller ID)
+};
+
+// The uses of `number`: its inbound agent first, then the agents using it as caller ID. An
+// agent doing both is listed twice, once per usage.
+std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTxn& txn,
+                                  const store::PhoneNumber& number);
+std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::WriteTxn& txn,
+                                  const store::PhoneNumber& number);
+
+// Clears the caller ID of every agent whose outboundPhoneNumberId is `number` (the inbound
+// link lives on the number record itself). Returns how many agents changed: when any did,
+// the caller must publish the directory after committing.
+size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::PhoneNumber& number,
+                      int64_t nowMs);
+
+// [{agentId, name, usage}, ...]
+void writeAgentUses(JsonWriter& w, const std::vector<AgentUse>& uses);
+
+// A problem+json document like http::Response::problem with further members, written by
+// `extra` while the object is still open.
+http::Response problemWithMembers(int status, std::string_view detail, std::string_view instance,
+                                  const std::function<void(JsonWriter&)>& extra);
+
+// 409 with `affectedAgents`; the detail says how to go on.
+http::Response agentsInUseProblem(std::string_view detail, const std::vector<AgentUse>& uses,
+                                  std::string_view instance);
+
+// The `force` query parameter: false when absent, true/false as sent, else the 400 to send.
+std::variant<bool, http::Response> forceParam(const http::Request& req);
+
+}  // namespace gw::import

@@ -1,0 +1,58 @@
+#pragma once
+// Store -> sip::Directory. The control thread calls publish() after every committed change
+// of agents or providers, before the HTTP response is written, so SIP workers see the
+// change on their next message.
+//
+// Agent hosts that are not IP literals are resolved with Asio's asynchronous resolver
+// (never blocking the control thread); the results are cached per host and used by
+// publish(). refresh() re-resolves every agent host and publishes.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include "sip/cidr.hpp"
+#include "sip/directory.hpp"
+
+namespace gw::store {
+class Store;
+}
+
+namespace gw::import {
+
+class DirectorySync {
+ public:
+  DirectorySync(boost::asio::io_context& io, store::Store& store, sip::DirectoryHolder& holder,
+                std::vector<sip::Cidr> trusted);
+
+  // Builds the directory from the store (one read transaction) and the cached host
+  // resolutions, and publishes it. Synchronous; cheap for thousands of agents.
+  void publish();
+  // Resolves `host` (if it is not an IP literal and not cached yet) then publishes.
+  boost::asio::awaitable<void> resolveAndPublish(std::string host);
+  // Re-resolves every agent host, then publishes (start-up and periodic refresh). Never
+  // throws: a failure is logged and the previous directory stays.
+  boost::asio::awaitable<void> refresh();
+  // refresh() every `interval` until the io_context stops (DNS answers change).
+  boost::asio::awaitable<void> refreshEvery(std::chrono::seconds interval);
+
+  sip::DirectoryHolder& holder() { return holder_; }
+  const std::vector<sip::Cidr>& trusted() const { return trusted_; }
+
+ private:
+  boost::asio::awaitable<std::vector<boost::asio::ip::address>> resolve(std::string host);
+
+  boost::asio::io_context& io_;
+  store::Store& store_;
+  sip::DirectoryHolder& holder_;
+  std::vector<sip::Cidr> trusted_;
+  std::map<std::string, std::vector<boost::asio::ip::address>> resolved_;
+};
+
+}  // namespace gw::import

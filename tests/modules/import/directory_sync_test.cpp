@@ -1,0 +1,134 @@
+#include "modules/import/directory_sync.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
+
+#include "common/uuid.hpp"
+#include "store/store.hpp"
+
+namespace gw::import {
+namespace {
+
+namespace asio = boost::asio;
+
+class DirectorySyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/gw-dirsync-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+    store_ = store::Store::open(dir_, store::StoreOptions{size_t{64} << 20, false});
+    sync_ = std::make_unique<DirectorySync>(
+        io_, *store_, holder_, std::vector<sip::Cidr>{*sip::Cidr::parse("10.0.0.0/8")});
+  }
+  void TearDown() override {
+    sync_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  store::Agent putAgent(std::string sipUri, std::string mode = "proxy") {
+    store::Agent a;
+    a.id = newUuid();
+    a.orgId = "org-1";
+    a.name = "agent " + sipUri;
+    a.sipUri = std::move(sipUri);
+    a.mode = std::move(mode);
+    auto txn = store_->write();
+    store_->putAgent(txn, a);
+    txn.commit();
+    return a;
+  }
+
+  std::string dir_;
+  asio::io_context io_;
+  std::unique_ptr<store::Store> store_;
+  sip::DirectoryHolder holder_;
+  std::unique_ptr<DirectorySync> sync_;
+};
+
+TEST_F(DirectorySyncTest, PublishesAgentsProvidersAndTrustedRanges) {
+  auto agent = putAgent("sip:support@127.0.0.1:5070;transport=tcp", "redirect");
+  store::Provider p;
+  p.id = newUuid();
+  p.orgId = "org-1";
+  p.terminationUri = "acme.pstn.twilio.com";
+  p.allowedAddresses = {"54.172.60.0/30", "not-a-cidr"};
+  {
+    auto txn = store_->write();
+    store_->putProvider(txn, p);
+    txn.commit();
+  }
+  sync_->publish();
+  auto d = holder_.load();
+  ASSERT_EQ(d->agents().size(), 1u);
+  const auto& a = d->agents()[0];
+  EXPECT_EQ(a.idText, agent.id);
+  EXPECT_EQ(a.mode, sip::AgentMode::kRedirect);
+  EXPECT_EQ(a.port, 5070);
+  EXPECT_EQ(a.transport, sip::Transport::kTcp);
+  ASSERT_EQ(a.addresses.size(), 1u);
+  EXPECT_EQ(a.addresses[0].to_string(), "127.0.0.1");
+  ASSERT_EQ(d->providers().size(), 1u);
+  EXPECT_EQ(d->providers()[0].terminationUri, "acme.pstn.twilio.com");
+  // The unparseable entry is skipped (and logged), the valid one kept.
+  ASSERT_EQ(d->providers()[0].allowedAddresses.size(), 1u);
+  EXPECT_EQ(d->providers()[0].allowedAddresses[0].text(), "54.172.60.0/30");
+  ASSERT_EQ(d->trusted().size(), 1u);
+}
+
+TEST_F(DirectorySyncTest, DefaultsPortAndTransport) {
+  putAgent("sip:a@192.0.2.1");
+  sync_->publish();
+  auto d = holder_.load();
+  ASSERT_EQ(d->agents().size(), 1u);
+  EXPECT_EQ(d->agents()[0].port, 5060);
+  EXPECT_EQ(d->agents()[0].transport, sip::Transport::kUdp);
+}
+
+TEST_F(DirectorySyncTest, HostNamesAreResolvedAsynchronously) {
+  putAgent("sip:a@localhost:5080");
+  sync_->publish();
+  // Not resolved yet: proxying to it would answer 503.
+  EXPECT_TRUE(holder_.load()->agents()[0].addresses.empty());
+  bool done = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        co_await sync_->resolveAndPublish("localhost");
+        done = true;
+      },
+      asio::detached);
+  io_.run();
+  ASSERT_TRUE(done);
+  const auto& addresses = holder_.load()->agents()[0].addresses;
+  ASSERT_FALSE(addresses.empty());
+  bool loopback = false;
+  for (const auto& a : addresses) loopback = loopback || a.is_loopback();
+  EXPECT_TRUE(loopback);
+}
+
+TEST_F(DirectorySyncTest, UnresolvableHostLeavesAgentWithoutAddresses) {
+  putAgent("sip:a@no-such-host.invalid");
+  asio::co_spawn(io_, sync_->refresh(), asio::detached);
+  io_.run();
+  auto d = holder_.load();
+  ASSERT_EQ(d->agents().size(), 1u);
+  EXPECT_TRUE(d->agents()[0].addresses.empty());
+}
+
+TEST_F(DirectorySyncTest, StoreDefaultRangesAreTwiliosSignalingRanges) {
+  ASSERT_EQ(store::kDefaultAllowedAddresses.size(), sip::kTwilioSignalingRanges.size());
+  for (size_t i = 0; i < sip::kTwilioSignalingRanges.size(); ++i) {
+    EXPECT_EQ(store::kDefaultAllowedAddresses[i], sip::kTwilioSignalingRanges[i]);
+  }
+}
+
+}  // namespace
+}  // namespace gw::import
