@@ -189,7 +189,15 @@ std::optional<std::vector<std::string>> ChildProcess::waitForLine(
 std::optional<ExitStatus> ChildProcess::waitForExit(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   for (;;) {
-    if (reap(false)) return status_;
+    if (reap(false)) {
+      // The reap can come before the drain thread has read the last output: wait for the
+      // pipe's EOF too, so output() holds everything the process wrote (bounded, in case
+      // the pipe was inherited by something still running).
+      std::unique_lock lock(mutex_);
+      changed_.wait_until(lock, std::max(deadline, Clock::now() + std::chrono::seconds(2)),
+                          [this] { return eof_; });
+      return status_;
+    }
     if (Clock::now() >= deadline) return std::nullopt;
     // Woken early by output (the pipe's EOF usually announces the exit).
     std::unique_lock lock(mutex_);

@@ -8,8 +8,12 @@ namespace gw::integration {
 namespace {
 
 const std::regex kListening{R"(listening on http://([0-9.]+):([0-9]+))"};
+const std::regex kSipListening{
+    R"(sip listening on udp://([0-9.]+):([0-9]+) and tcp://([0-9.]+):([0-9]+))"};
 constexpr std::chrono::seconds kStartTimeout{30};
 constexpr std::chrono::seconds kStopTimeout{20};
+// The SIP line comes with the admin one at start-up; this only bounds a missing line.
+constexpr std::chrono::seconds kSipListenTimeout{10};
 
 }  // namespace
 
@@ -27,12 +31,13 @@ std::unique_ptr<ChildProcess> GatewayProcess::spawn() {
   spec.name = "gatewayd";
   spec.path = binary_;
   stopRequested_ = false;
-  spec.args = {"--data-dir",       options_.dataDir,
-               "--admin-listen",   "127.0.0.1:0",
-               "--sip-listen",     "127.0.0.1:0",
-               "--public-sip-uri", "sip:127.0.0.1:5060",
-               "--store-sync",     options_.storeSync ? "true" : "false",
-               "--log-level",      options_.logLevel};
+  spec.args = {"--data-dir", options_.dataDir, "--admin-listen", "127.0.0.1:0"};
+  spec.args.insert(spec.args.end(), {"--sip-listen", "127.0.0.1:0"});
+  if (options_.publicSipUri) {
+    spec.args.insert(spec.args.end(), {"--public-sip-uri", *options_.publicSipUri});
+  }
+  spec.args.insert(spec.args.end(), {"--store-sync", options_.storeSync ? "true" : "false",
+                                     "--log-level", options_.logLevel});
   if (!options_.twilioUrl.empty()) {
     spec.args.insert(spec.args.end(), {"--twilio-api-url", options_.twilioUrl,
                                        "--twilio-trunking-url", options_.twilioUrl});
@@ -59,6 +64,7 @@ std::unique_ptr<ChildProcess> GatewayProcess::spawn() {
 
 void GatewayProcess::start() {
   process_ = spawn();
+  sipAddress_.reset();
   auto m = process_->waitForLine(kListening, kStartTimeout);
   if (!m) {
     std::string why = process_->running() ? "no 'admin listening on' line in time"
@@ -71,10 +77,27 @@ void GatewayProcess::start() {
 
 ExitStatus GatewayProcess::startExpectingExit() {
   process_ = spawn();
+  sipAddress_.reset();
   stopRequested_ = true;  // its exit is the expected outcome
   baseUrl_.clear();
   if (auto s = process_->waitForExit(kStartTimeout)) return *s;
   throw std::runtime_error("gatewayd kept running although it was expected to refuse to start");
+}
+
+SipListenAddress GatewayProcess::sipAddress() {
+  if (sipAddress_) return *sipAddress_;
+  if (!process_) throw std::logic_error("gatewayd was never started");
+  auto m = process_->waitForLine(kSipListening, kSipListenTimeout);
+  if (!m) {
+    throw std::runtime_error(
+        "gatewayd logged no 'sip listening on udp://... and tcp://...' line; output:\n" +
+        redact(process_->output()));
+  }
+  if ((*m)[2] != (*m)[4]) {
+    throw std::runtime_error("gatewayd's SIP listener uses two ports: " + (*m)[0]);
+  }
+  sipAddress_ = SipListenAddress{(*m)[1], static_cast<uint16_t>(std::stoi((*m)[2]))};
+  return *sipAddress_;
 }
 
 std::optional<ExitStatus> GatewayProcess::stop() {

@@ -1,5 +1,6 @@
 #pragma once
 // A gatewayd child process on a data directory it keeps across restarts.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +20,17 @@ struct GatewayOptions {
   int twilioMaxAttempts = 0;  // 0: gatewayd's default
   int twilioConcurrency = 0;  // 0: gatewayd's default
   std::string logLevel = "info";
+  // --public-sip-uri; nullopt: not passed, so the gateway's Via and Record-Route name the
+  // address it bound (what a test that routes SIP through it needs).
+  std::optional<std::string> publicSipUri = "sip:127.0.0.1:5060";
   std::vector<std::string> extraArgs;
+};
+
+// Where the SIP listener of a running gatewayd is (UDP and TCP share the port).
+struct SipListenAddress {
+  std::string host;
+  uint16_t port = 0;
+  std::string text() const { return host + ":" + std::to_string(port); }
 };
 
 class GatewayProcess {
@@ -42,6 +53,9 @@ class GatewayProcess {
   // Options apply from the next start(); the data directory stays the same.
   GatewayOptions& options() { return options_; }
   const std::string& baseUrl() const { return baseUrl_; }
+  // From its "sip listening on udp://HOST:PORT and tcp://HOST:PORT" line, waited for on
+  // first use in each run; throws when the line does not come.
+  SipListenAddress sipAddress();
   // Everything every run of this gateway wrote, oldest first.
   std::string output() const;
 
@@ -54,6 +68,7 @@ class GatewayProcess {
   bool stopRequested_ = false;
   std::string earlierOutput_;
   std::string baseUrl_;
+  std::optional<SipListenAddress> sipAddress_;
 };
 
 }  // namespace gw::integration
