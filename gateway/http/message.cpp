@@ -16,10 +16,6 @@ constexpr std::string_view kValidationTitle = "One or more validation errors occ
 constexpr std::string_view kValidationDetail =
     "Correct the fields listed in 'errors' and send the request again.";
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

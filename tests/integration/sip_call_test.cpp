@@ -33,10 +33,12 @@ class SipCallTest : public GatewayTest {
 
   // An emulator account with `numbers` numbers, a gatewayd with SIP on loopback that trusts
   // `trustedCidr`, and a provider for the account (allowedAddresses: Twilio's ranges).
-  void startSip(int numbers = 2, const std::string& trustedCidr = "127.0.0.0/8") {
+  void startSip(int numbers = 2, const std::string& trustedCidr = "127.0.0.0/8",
+                std::vector<std::string> moreArgs = {}) {
     GatewayOptions options;
     options.publicSipUri.reset();  // Via and Record-Route must name the port it bound
     options.extraArgs = {"--sip-trusted-cidr", trustedCidr, "--sip-workers", "2"};
+    for (auto& a : moreArgs) options.extraArgs.push_back(std::move(a));
     s_ = startWithProvider(numbers, options);
     sip_ = s_.gateway->sipAddress().text();
   }
@@ -282,6 +284,81 @@ TEST_F(SipCallTest, ForbidsInviteFromUntrustedSource) {
   EXPECT_EQ(stringMember(doc["acl"], "decision"), "denied") << explain.describe();
   ASSERT_TRUE(doc.HasMember("sip") && doc["sip"].IsObject()) << explain.describe();
   EXPECT_EQ(intMember(doc["sip"], "status"), 403) << explain.describe();
+}
+
+// An agent calling out: a sipp UAC on the agent's own address and port. The gateway knows
+// it by that address, checks the caller ID and sends the INVITE to the provider's
+// termination URI - through --sip-outbound-proxy, here a sipp UAS playing Twilio's
+// termination - and the rest of the call (ACK, BYE) follows its Record-Route.
+class SipOutboundTest : public SipCallTest {
+ protected:
+  static constexpr const char* kTerminationIp = "127.0.0.3";
+  static constexpr const char* kCalled = "+12125550100";
+
+  struct AgentCaller {
+    std::string agentId;
+    uint16_t port = 0;
+  };
+
+  // A proxy-mode agent whose URI is 127.0.0.2:<free port>, linked to `number`.
+  AgentCaller agentLinkedTo(const Number& number) {
+    AgentCaller a;
+    a.port = freeSipPort(kAgentIp);
+    a.agentId =
+        createAgent("sip:agent@" + std::string(kAgentIp) + ":" + std::to_string(a.port), "proxy");
+    link(number, a.agentId);
+    return a;
+  }
+
+  SippOptions fromAgent(const AgentCaller& a, const std::string& scenario,
+                        const std::string& callerId) {
+    SippOptions o;
+    o.scenario = scenario;
+    o.remote = sip_;
+    o.service = kCalled;
+    o.localIp = kAgentIp;
+    o.localPort = a.port;
+    o.keys = {{"caller_id", callerId}};
+    return o;
+  }
+};
+
+TEST_F(SipOutboundTest, AgentCallWithLinkedNumberAsCallerIdGoesToTheTerminationUri) {
+  SippOptions t;
+  t.scenario = "uas_answer.xml";
+  t.localIp = kTerminationIp;
+  SippProcess termination(t);
+  termination.waitUntilListening();
+  startSip(2, "127.0.0.0/8", {"--sip-outbound-proxy", termination.address()});
+  auto number = importNumber();
+  auto agent = agentLinkedTo(number);
+  auto provider = call(gateway(), "GET", "/api/v1/providers/" + s_.providerId);
+  ASSERT_EQ(provider.status, 200) << provider.describe();
+  auto terminationUri = stringMember(parseJson(provider.body), "terminationUri");
+  ASSERT_TRUE(terminationUri && !terminationUri->empty()) << provider.describe();
+
+  auto caller = runSipp(fromAgent(agent, "uac_call.xml", number.phoneNumber));
+  auto answered = termination.wait();
+
+  EXPECT_TRUE(caller.ok()) << caller.describe();
+  EXPECT_TRUE(answered.ok()) << answered.describe();
+  EXPECT_EQ(answered.logged("invite"),
+            std::string("INVITE sip:") + kCalled + "@" + *terminationUri);
+}
+
+TEST_F(SipOutboundTest, AgentCallWithCallerIdNotImportedOrNotItsOwnIsForbidden) {
+  startSip(2);
+  auto linked = importNumber(0);
+  auto other = importNumber(1);  // imported, linked to no agent, not the agent's caller ID
+  auto agent = agentLinkedTo(linked);
+
+  for (const std::string& callerId : {std::string("+15005550006"), other.phoneNumber}) {
+    auto o = fromAgent(agent, "uac_reject.xml", callerId);
+    o.keys.emplace_back("expected_status", "403");
+    auto r = runSipp(o);
+    EXPECT_TRUE(r.ok()) << "caller ID " << callerId << ": " << r.describe();
+  }
+  EXPECT_GE(sipCounter("responsesSentByStatus", "403"), 2u);
 }
 
 // The harness and the scenarios on their own: the caller and agent scenarios complete a

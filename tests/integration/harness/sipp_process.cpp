@@ -222,7 +222,13 @@ SippProcess::SippProcess(SippOptions options) : options_(std::move(options)) {
   add({"-trace_err", "-error_file", dir_ + "/errors.log"});
   add({"-trace_msg", "-message_file", dir_ + "/messages.log"});
   add({"-trace_logs", "-log_file", dir_ + "/logs.log"});
-  for (const auto& [name, value] : options_.keys) add({"-key", name, value});
+  bool callerIdGiven = false;
+  for (const auto& [name, value] : options_.keys) {
+    add({"-key", name, value});
+    callerIdGiven = callerIdGiven || name == "caller_id";
+  }
+  // The UAC scenarios' From user: a Twilio magic test number unless the test picks one.
+  if (!callerIdGiven) add({"-key", "caller_id", "+15005550006"});
   if (!options_.remote.empty()) spec.args.push_back(options_.remote);
   process_ = std::make_unique<ChildProcess>(spec);
 }

@@ -37,7 +37,8 @@ struct SippOptions {
   int calls = 1;  // -m: sipp exits after this many calls
   // -timeout with -timeout_error: sipp gives up, failing, after this long.
   std::chrono::seconds timeout{10};
-  // -key NAME VALUE: the scenario's [NAME] keywords.
+  // -key NAME VALUE: the scenario's [NAME] keywords. The UAC scenarios' From user is
+  // [caller_id], "+15005550006" unless given here.
   std::vector<std::pair<std::string, std::string>> keys;
 };
 
