@@ -38,6 +38,17 @@ std::vector<std::string> defaultAllowedAddresses() {
   return {sip::kTwilioSignalingRanges.begin(), sip::kTwilioSignalingRanges.end()};
 }
 
+// supportsCallTransfer when sent (null counts as not sent); a non-boolean is an error.
+std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, FieldErrors& errors) {
+  auto it = body.FindMember("supportsCallTransfer");
+  if (it == body.MemberEnd() || it->value.IsNull()) return std::nullopt;
+  if (!it->value.IsBool()) {
+    errors.emplace_back("supportsCallTransfer", "supportsCallTransfer must be true or false.");
+    return std::nullopt;
+  }
+  return it->value.GetBool();
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
@@ -131,15 +142,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
     errors.emplace_back("trunkSid",
                         "trunkSid must be 'TK' followed by 32 lowercase hex characters.");
   }
-  bool supportsCallTransfer = false;
-  if (auto it = body.FindMember("supportsCallTransfer");
-      it != body.MemberEnd() && !it->value.IsNull()) {
-    if (!it->value.IsBool()) {
-      errors.emplace_back("supportsCallTransfer", "supportsCallTransfer must be true or false.");
-    } else {
-      supportsCallTransfer = it->value.GetBool();
-    }
-  }
+  bool supportsCallTransfer = supportsCallTransferField(body, errors).value_or(false);
   auto allowedAddresses = allowedAddressesField(body, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
@@ -293,15 +296,7 @@ awaitable<Response> ProviderApi::update(Request& req) {
   if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
     errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
   }
-  std::optional<bool> supportsCallTransfer;
-  if (auto it = body.FindMember("supportsCallTransfer");
-      it != body.MemberEnd() && !it->value.IsNull()) {
-    if (!it->value.IsBool()) {
-      errors.emplace_back("supportsCallTransfer", "supportsCallTransfer must be true or false.");
-    } else {
-      supportsCallTransfer = it->value.GetBool();
-    }
-  }
+  std::optional<bool> supportsCallTransfer = supportsCallTransferField(body, errors);
   auto allowedAddresses = allowedAddressesField(body, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
