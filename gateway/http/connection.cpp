@@ -355,7 +355,9 @@ void Connection::onWrite(const error_code& ec) {
     current_.reset();
     handling_ = false;
     lastActivity_ = Clock::now();  // the idle timeout counts from the last response
-    if (done.closeAfter || stopping_) {
+    // Also when the peer half-closed while this response was on its way: no request
+    // can follow, and nothing else would ever end the connection.
+    if (done.closeAfter || stopping_ || (inputClosed_ && queue_.empty() && output_.empty())) {
       beginLingeringClose();
       return;
     }

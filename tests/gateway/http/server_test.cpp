@@ -395,6 +395,29 @@ TEST_F(HttpServerTest, AnswersRequestsSentBeforeClientHalfCloses) {
   EXPECT_TRUE(client.waitForClose());
 }
 
+// Regression: a client that half-closed after its request was answered but before the
+// answer's write completed left a connection with no read, no timer and no close(): it was
+// never counted out, and Server::stop never called back (gatewayd hung on SIGTERM). Many
+// clients make the race certain to happen at least once.
+TEST_F(HttpServerTest, ClosesConnectionsWhoseClientHalfClosedWhileAnswered) {
+  router_.add("GET", "/a", text("a"));
+  startServer();
+  std::vector<std::unique_ptr<TestClient>> clients;
+  for (int i = 0; i < 100; ++i) {
+    clients.push_back(std::make_unique<TestClient>(endpoint()));
+    clients.back()->send(get("/a"));
+    clients.back()->shutdownSend();
+  }
+  for (auto& c : clients) {
+    auto r = c->readResponse();
+    ASSERT_TRUE(r);
+    // The clients keep their sockets open: only the server can end these connections.
+    EXPECT_TRUE(c->waitForClose());
+  }
+  EXPECT_TRUE(waitFor([this] { return server_->connectionCount() == 0; }));
+  EXPECT_TRUE(stopServer());
+}
+
 TEST_F(HttpServerTest, KeepsAcceptingAfterRunningOutOfDescriptors) {
   router_.add("GET", "/a", text("a"));
   startServer();
