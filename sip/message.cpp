@@ -179,13 +179,14 @@ std::optional<ParseError> noteHeader(const Header& h, Message& m) {
 // One header line (already unfolded, without its line ending). A bare CR or a NUL is
 // refused: forwarded on, either could be read as a line break or a string end downstream.
 std::optional<ParseError> parseHeaderLine(std::string_view line, Message& m) {
-  size_t colon = std::string_view::npos;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (c == '\r' || c == '\0') return ParseError::kBadHeader;
-    if (c == ':' && colon == std::string_view::npos) colon = i;
-  }
-  if (colon == std::string_view::npos) return ParseError::kBadHeader;
+  // Three vectorised scans (memchr) instead of one branchy loop over every byte: header
+  // lines are most of an INVITE.
+  if (std::memchr(line.data(), '\r', line.size()) != nullptr ||
+      std::memchr(line.data(), '\0', line.size()) != nullptr)
+    return ParseError::kBadHeader;
+  const auto* colonAt = static_cast<const char*>(std::memchr(line.data(), ':', line.size()));
+  if (colonAt == nullptr) return ParseError::kBadHeader;
+  const size_t colon = static_cast<size_t>(colonAt - line.data());
   // LWS is allowed between the name and the colon (RFC 3261 7.3.1).
   const std::string_view name = trimLws(line.substr(0, colon));
   if (!isToken(name) || isWs(line.front())) return ParseError::kBadHeader;
