@@ -100,6 +100,16 @@ const std::vector<Option>& options() {
          c.sipWorkers = static_cast<size_t>(*n);
          return {};
        }},
+      {"--sip-udp-buffer-bytes", "GATEWAY_SIP_UDP_BUFFER_BYTES",
+       "receive and send buffer of each worker's UDP socket; bursts beyond it are\n"
+       "      dropped by the kernel (default 4194304; 0: the kernel's default; capped by\n"
+       "      net.core.rmem_max / wmem_max)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 0, 1 << 30);
+         if (!n) return n.error();
+         c.sipUdpBufferBytes = static_cast<size_t>(*n);
+         return {};
+       }},
       {"--sip-trusted-cidr", "GATEWAY_SIP_TRUSTED_CIDRS",
        "source CIDR trusted to call in for every provider, besides each provider's\n"
        "      allowedAddresses; repeatable (the variable takes a comma-separated list)",

@@ -27,6 +27,7 @@ struct Config {
   HostPort sipListen{"127.0.0.1", 5060};
   std::string publicSipUri;  // empty: "sip:" + sipListen
   size_t sipWorkers = defaultSipWorkers();
+  size_t sipUdpBufferBytes = size_t{4} << 20;
   std::vector<sip::Cidr> sipTrustedCidrs;    // sources trusted for every provider
   std::optional<HostPort> sipOutboundProxy;  // where outbound INVITEs go instead of DNS
   std::string twilioApiUrl = "https://api.twilio.com";

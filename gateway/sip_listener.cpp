@@ -21,6 +21,7 @@ Result<sip::ServerOptions> sipServerOptions(const Config& config) {
   }
   o.listenPort = config.sipListen.port;
   o.workers = config.sipWorkers;
+  o.udpBufferBytes = config.sipUdpBufferBytes;
   if (!config.publicSipUri.empty()) {
     auto uri = sip::parseUri(config.publicSipUri);
     if (!uri || uri->host.empty()) {

@@ -85,8 +85,8 @@ error_code Server::bindAll(uint16_t port) {
   bool reusePort = options_.workers > 1;
   for (size_t i = 0; i < options_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*shared_, proxyOptions_));
-    if (auto ec =
-            workers_.back()->bindUdp(udp::endpoint(options_.listenAddress, port), reusePort)) {
+    if (auto ec = workers_.back()->bindUdp(udp::endpoint(options_.listenAddress, port), reusePort,
+                                           options_.udpBufferBytes)) {
       return ec;
     }
   }

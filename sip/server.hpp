@@ -39,6 +39,9 @@ struct ServerOptions {
   uint16_t advertisedPort = 0;
   std::optional<Peer> outboundProxy;
   TcpOptions tcp;
+  // SO_RCVBUF / SO_SNDBUF of each worker's UDP socket (--sip-udp-buffer-bytes); 0 keeps
+  // the kernel's default.
+  size_t udpBufferBytes = size_t{4} << 20;
 };
 
 // A snapshot of the counters of every worker, summed.

@@ -1,5 +1,8 @@
 #include "sip/worker.hpp"
 
+#include <algorithm>
+#include <atomic>
+
 #include <boost/asio/post.hpp>
 
 #include "common/log.hpp"
@@ -55,10 +58,11 @@ Worker::~Worker() {
   connections_.clear();
 }
 
-error_code Worker::bindUdp(const udp::endpoint& at, bool reusePort) {
+error_code Worker::bindUdp(const udp::endpoint& at, bool reusePort, size_t bufferBytes) {
   error_code ec;
   udp_.open(at.protocol(), ec);
   if (!ec && reusePort) udp_.set_option(ReusePort(true), ec);
+  if (!ec && bufferBytes > 0) setUdpBuffers(bufferBytes);
   if (!ec) udp_.bind(at, ec);
   if (!ec) udp_.non_blocking(true, ec);  // sends never wait: a full buffer drops (UDP)
   udpV6_ = at.address().is_v6();
@@ -67,6 +71,25 @@ error_code Worker::bindUdp(const udp::endpoint& at, bool reusePort) {
     udp_.close(ignored);
   }
   return ec;
+}
+
+// Carriers send in bursts; with the kernel's default (~208 KB, 100 - 150 datagrams) a
+// burst that arrives while this thread is not running is dropped before it is read. The
+// kernel caps the size at net.core.rmem_max / wmem_max: say so once when it did.
+void Worker::setUdpBuffers(size_t bytes) {
+  const int wanted = static_cast<int>(std::min<size_t>(bytes, 1u << 30));
+  error_code ignored;
+  udp_.set_option(asio::socket_base::receive_buffer_size(wanted), ignored);
+  udp_.set_option(asio::socket_base::send_buffer_size(wanted), ignored);
+  asio::socket_base::receive_buffer_size granted;
+  udp_.get_option(granted, ignored);
+  static std::atomic<bool> warned{false};
+  // Linux reports twice the size it was asked for (its bookkeeping share included).
+  if (granted.value() < wanted && !warned.exchange(true)) {
+    gw::log::warn("sip", "UDP receive buffer is ", granted.value() / 2, " bytes, not the ", wanted,
+                  " asked for: raise net.core.rmem_max (and wmem_max) so bursts of "
+                  "datagrams are not dropped");
+  }
 }
 
 error_code Worker::listenTcp(const tcp::endpoint& at, bool reusePort) {

@@ -43,7 +43,9 @@ class Worker final : public TcpConnection::Host {
   boost::asio::io_context& io() { return io_; }
 
   // Before start(), on any thread. `reusePort`: SO_REUSEPORT, so every worker binds the port.
-  boost::system::error_code bindUdp(const boost::asio::ip::udp::endpoint& at, bool reusePort);
+  // bufferBytes: SO_RCVBUF and SO_SNDBUF of the UDP socket (0: the kernel's default).
+  boost::system::error_code bindUdp(const boost::asio::ip::udp::endpoint& at, bool reusePort,
+                                    size_t bufferBytes);
   boost::system::error_code listenTcp(const boost::asio::ip::tcp::endpoint& at, bool reusePort);
   boost::asio::ip::udp::endpoint udpEndpoint() const;
 
@@ -62,6 +64,7 @@ class Worker final : public TcpConnection::Host {
   void onClosed(TcpConnection& c) override;
 
  private:
+  void setUdpBuffers(size_t bytes);
   void receiveUdp();
   void onUdp(const boost::system::error_code& ec, size_t n);
   void accept();

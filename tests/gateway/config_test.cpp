@@ -33,6 +33,15 @@ TEST(ConfigTest, FlagWinsOverEnvironment) {
   EXPECT_EQ(c.twilioApiUrl, "http://127.0.0.1:9");  // trailing slash dropped
 }
 
+TEST(ConfigTest, SipUdpBufferBytes) {
+  EXPECT_EQ(parseOk({}).sipUdpBufferBytes, size_t{4} << 20);
+  EXPECT_EQ(parseOk({"--sip-udp-buffer-bytes", "0"}).sipUdpBufferBytes, 0u);
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_SIP_UDP_BUFFER_BYTES", "1048576"}}).sipUdpBufferBytes,
+            size_t{1} << 20);
+  EXPECT_FALSE(parseConfig({"--sip-udp-buffer-bytes", "-1"}, {}));
+  EXPECT_FALSE(parseConfig({"--sip-udp-buffer-bytes", "lots"}, {}));
+}
+
 TEST(ConfigTest, AcceptsEqualsForm) {
   Config c = parseOk({"--admin-listen=0.0.0.0:0", "--twilio-concurrency=4"});
   EXPECT_EQ(c.adminListen.host, "0.0.0.0");
@@ -78,12 +87,26 @@ TEST(ConfigTest, HelpListsEveryFlagWithItsVariable) {
   Config c = parseOk({"--help"});
   EXPECT_TRUE(c.help);
   std::string help = helpText();
-  for (const char* s :
-       {"--data-dir", "GATEWAY_DATA_DIR", "--admin-listen", "--sip-listen", "--public-sip-uri",
-        "--twilio-api-url", "TWILIO_API_URL", "--twilio-trunking-url", "--tokens-file",
-        "GATEWAY_ADMIN_TOKEN", "--twilio-concurrency", "--twilio-max-attempts", "--sip-workers",
-        "GATEWAY_SIP_WORKERS", "--sip-trusted-cidr", "GATEWAY_SIP_TRUSTED_CIDRS",
-        "--sip-outbound-proxy", "GATEWAY_SIP_OUTBOUND_PROXY"}) {
+  for (const char* s : {"--data-dir",
+                        "GATEWAY_DATA_DIR",
+                        "--admin-listen",
+                        "--sip-listen",
+                        "--public-sip-uri",
+                        "--twilio-api-url",
+                        "TWILIO_API_URL",
+                        "--twilio-trunking-url",
+                        "--tokens-file",
+                        "GATEWAY_ADMIN_TOKEN",
+                        "--twilio-concurrency",
+                        "--twilio-max-attempts",
+                        "--sip-workers",
+                        "GATEWAY_SIP_WORKERS",
+                        "--sip-trusted-cidr",
+                        "GATEWAY_SIP_TRUSTED_CIDRS",
+                        "--sip-outbound-proxy",
+                        "GATEWAY_SIP_OUTBOUND_PROXY",
+                        "--sip-udp-buffer-bytes",
+                        "GATEWAY_SIP_UDP_BUFFER_BYTES"}) {
     EXPECT_NE(help.find(s), std::string::npos) << s;
   }
 }
