@@ -47,17 +47,17 @@ std::optional<std::string> calledNumber(std::string_view user) {
   return normalizeE164(user);
 }
 
-void reject(Decision& d, int status, std::string_view reason, std::string detail) {
-  d.action = Action::kReject;
+void answer(Decision& d, Action action, int status, std::string_view reason) {
+  d.action = action;
   d.status = status;
   d.reason = reason;
-  d.detail = std::move(detail);
 }
 
 }  // namespace
 
 Decision decideInbound(const RoutingTable& table, const Directory& dir, std::string_view calledUser,
-                       const asio::ip::address& source) {
+                       const asio::ip::address& source, Detail detail) {
+  const bool text = detail == Detail::kText;
   Decision d;
   std::optional<uint64_t> key;
   if (auto n = calledNumber(calledUser)) {
@@ -67,78 +67,75 @@ Decision decideInbound(const RoutingTable& table, const Directory& dir, std::str
   if (key) d.route = table.lookup(*key);
   if (d.route) d.provider = dir.provider(d.route->providerId);
 
-  if (const Cidr* c = dir.trustedGlobally(source)) {
+  if ((d.aclMatch = dir.trustedGlobally(source))) {
     d.acl = AclResult::kTrustedSource;
-    d.aclMatch = c->text();
   } else if (d.route) {
-    if (d.provider) {
-      if (const Cidr* c = Directory::allowedBy(*d.provider, source)) {
-        d.acl = AclResult::kProviderSource;
-        d.aclMatch = c->text();
-      }
-    }
-  } else if (const ProviderTarget* p = dir.anyProviderAllowing(source)) {
-    if (const Cidr* c = Directory::allowedBy(*p, source)) {
+    if (d.provider && (d.aclMatch = Directory::allowedBy(*d.provider, source)))
       d.acl = AclResult::kProviderSource;
-      d.aclMatch = c->text();
-    }
+  } else if ((d.aclMatch = dir.anyProviderAllowing(source))) {
+    d.acl = AclResult::kProviderSource;
   }
   if (d.acl == AclResult::kDenied) {
     // Nothing about the number is revealed to an untrusted source.
-    reject(d, 403, "Forbidden",
-           "source " + source.to_string() +
-               " is neither in --sip-trusted-cidr nor in the allowedAddresses of " +
-               (d.route ? "the called number's provider" : "any provider"));
+    answer(d, Action::kReject, 403, "Forbidden");
+    if (text)
+      d.detail = "source " + source.to_string() +
+                 " is neither in --sip-trusted-cidr nor in the allowedAddresses of " +
+                 (d.route ? "the called number's provider" : "any provider");
     return d;
   }
   if (!key) {
-    reject(d, 404, "Not Found",
-           "the called user part '" + std::string(calledUser) + "' is not a phone number");
+    answer(d, Action::kReject, 404, "Not Found");
+    if (text)
+      d.detail = "the called user part '" + std::string(calledUser) + "' is not a phone number";
     return d;
   }
   if (!d.route) {
-    reject(d, 404, "Not Found", d.normalizedNumber + " is not an imported number");
+    answer(d, Action::kReject, 404, "Not Found");
+    if (text) d.detail = d.normalizedNumber + " is not an imported number";
     return d;
   }
   if (isZero(d.route->agentId)) {
-    reject(d, 480, "Temporarily Unavailable",
-           d.normalizedNumber + " is imported but linked to no agent");
+    answer(d, Action::kReject, 480, "Temporarily Unavailable");
+    if (text) d.detail = d.normalizedNumber + " is imported but linked to no agent";
     return d;
   }
   d.agent = dir.agent(d.route->agentId);
   if (!d.agent) {
-    reject(d, 480, "Temporarily Unavailable",
-           d.normalizedNumber + " is linked to agent " + formatUuid(d.route->agentId) +
-               " which no longer exists");
+    answer(d, Action::kReject, 480, "Temporarily Unavailable");
+    if (text)
+      d.detail = d.normalizedNumber + " is linked to agent " + formatUuid(d.route->agentId) +
+                 " which no longer exists";
     return d;
   }
   if (d.agent->mode == AgentMode::kRedirect) {
-    d.action = Action::kRedirect;
-    d.status = 302;
-    d.reason = "Moved Temporarily";
-    d.detail = "redirected to agent '" + d.agent->name + "' at " + d.agent->sipUri;
+    answer(d, Action::kRedirect, 302, "Moved Temporarily");
+    if (text) d.detail = "redirected to agent '" + d.agent->name + "' at " + d.agent->sipUri;
     return d;
   }
   if (d.agent->addresses.empty()) {
-    reject(d, 503, "Service Unavailable",
-           "agent '" + d.agent->name + "' has a host that does not resolve: " + d.agent->sipUri);
+    answer(d, Action::kReject, 503, "Service Unavailable");
+    if (text)
+      d.detail =
+          "agent '" + d.agent->name + "' has a host that does not resolve: " + d.agent->sipUri;
     return d;
   }
-  d.action = Action::kProxy;
-  d.status = 100;
-  d.detail = "proxied to agent '" + d.agent->name + "' at " + d.agent->sipUri;
+  answer(d, Action::kProxy, 100, {});
+  if (text) d.detail = "proxied to agent '" + d.agent->name + "' at " + d.agent->sipUri;
   return d;
 }
 
 Decision decideOutbound(const RoutingTable& table, const Directory& dir, const AgentTarget& agent,
-                        std::string_view fromUser, std::string_view calledUser) {
+                        std::string_view fromUser, std::string_view calledUser, Detail detail) {
+  const bool text = detail == Detail::kText;
   Decision d;
   d.agent = &agent;
   d.acl = AclResult::kTrustedSource;  // recognised as one of our agents by address
   auto called = calledNumber(calledUser);
   if (!called) {
-    reject(d, 484, "Address Incomplete",
-           "the called user part '" + std::string(calledUser) + "' is not an E.164 number");
+    answer(d, Action::kReject, 484, "Address Incomplete");
+    if (text)
+      d.detail = "the called user part '" + std::string(calledUser) + "' is not an E.164 number";
     return d;
   }
   d.normalizedNumber = *called;
@@ -151,21 +148,22 @@ Decision decideOutbound(const RoutingTable& table, const Directory& dir, const A
       (d.route->agentId == agent.id || (!isZero(agent.outboundPhoneNumberId) &&
                                         agent.outboundPhoneNumberId == d.route->phoneNumberId));
   if (!usable) {
-    reject(d, 403, "Caller ID not imported",
-           "caller ID '" + std::string(fromUser) +
-               "' is not a number of this org linked to agent '" + agent.name +
-               "' or set as its outboundPhoneNumberId");
+    answer(d, Action::kReject, 403, "Caller ID not imported");
+    if (text)
+      d.detail = "caller ID '" + std::string(fromUser) +
+                 "' is not a number of this org linked to agent '" + agent.name +
+                 "' or set as its outboundPhoneNumberId";
     return d;
   }
   if (d.provider->terminationUri.empty()) {
-    reject(d, 503, "Service Unavailable",
-           "provider " + d.provider->idText + " has no termination URI");
+    answer(d, Action::kReject, 503, "Service Unavailable");
+    if (text) d.detail = "provider " + d.provider->idText + " has no termination URI";
     return d;
   }
-  d.action = Action::kTerminate;
-  d.status = 100;
-  d.detail =
-      "sent to sip:" + *called + "@" + d.provider->terminationUri + " with caller ID " + *callerId;
+  answer(d, Action::kTerminate, 100, {});
+  if (text)
+    d.detail = "sent to sip:" + *called + "@" + d.provider->terminationUri + " with caller ID " +
+               *callerId;
   return d;
 }
 

@@ -21,6 +21,10 @@ enum class AclResult : uint8_t {
 };
 std::string_view aclName(AclResult r);  // "trusted-cidr", "provider-allowed-addresses", "denied"
 
+// The SIP workers need the answer only; routes/explain also wants the reason in words,
+// which costs string building the hot path should not pay.
+enum class Detail : uint8_t { kNone, kText };
+
 enum class Action : uint8_t {
   kReject,     // answer `status` with `reason`
   kRedirect,   // 302 with Contact: agent->sipUri
@@ -32,7 +36,7 @@ std::string_view actionName(Action a);  // "reject", "redirect", "proxy", "termi
 struct Decision {
   std::string normalizedNumber;  // the called number in E.164, empty if it is not one
   AclResult acl = AclResult::kDenied;
-  std::optional<std::string> aclMatch;  // the CIDR that matched
+  const Cidr* aclMatch = nullptr;  // the CIDR that matched (in the directory passed in)
   std::optional<Route> route;
   const ProviderTarget* provider = nullptr;
   const AgentTarget* agent = nullptr;
@@ -40,7 +44,7 @@ struct Decision {
   int status = 0;           // SIP status the caller gets first (302, 403, 404, 480, 503,
                             // or 100 for a proxied call: the final answer is the agent's)
   std::string_view reason;  // reason phrase for rejections, e.g. "Not Found"
-  std::string detail;       // why, in words, for logs and routes/explain
+  std::string detail;       // why, in words: only filled with Detail::kText
 };
 
 // An INVITE arriving from `source` for Request-URI user part `calledUser` (may be
@@ -49,7 +53,7 @@ struct Decision {
 // the number is revealed; unknown number 404; no agent 480; agent missing from the
 // directory 480; redirect 302; proxy with an unresolved agent 503; else proxy.
 Decision decideInbound(const RoutingTable& table, const Directory& dir, std::string_view calledUser,
-                       const boost::asio::ip::address& source);
+                       const boost::asio::ip::address& source, Detail detail = Detail::kNone);
 
 // An INVITE from `agent` (recognised by its source address) calling `calledUser` with
 // caller ID `fromUser`. Forwarded to the caller ID's provider termination URI when the
@@ -57,6 +61,7 @@ Decision decideInbound(const RoutingTable& table, const Directory& dir, std::str
 // its outboundPhoneNumberId; else 403 "Caller ID not imported". A called number that is
 // not E.164 is 484 Address Incomplete; a provider without termination URI 503.
 Decision decideOutbound(const RoutingTable& table, const Directory& dir, const AgentTarget& agent,
-                        std::string_view fromUser, std::string_view calledUser);
+                        std::string_view fromUser, std::string_view calledUser,
+                        Detail detail = Detail::kNone);
 
 }  // namespace gw::sip

@@ -1,6 +1,8 @@
 #include "sip/directory.hpp"
 
 #include <cstring>
+#include <set>
+#include <string>
 
 namespace gw::sip {
 namespace asio = boost::asio;
@@ -36,7 +38,13 @@ Directory::Directory(std::vector<AgentTarget> agents, std::vector<ProviderTarget
     }
   }
   providerIndex_.reserve(providers_.size());
-  for (size_t i = 0; i < providers_.size(); ++i) providerIndex_.emplace(providers_[i].id, i);
+  std::set<std::string> seen;
+  for (size_t i = 0; i < providers_.size(); ++i) {
+    providerIndex_.emplace(providers_[i].id, i);
+    for (const Cidr& c : providers_[i].allowedAddresses) {
+      if (seen.insert(c.text()).second) providerRanges_.push_back(c);
+    }
+  }
 }
 
 const AgentTarget* Directory::agent(const UuidBytes& id) const {
@@ -76,9 +84,9 @@ const Cidr* Directory::allowedBy(const ProviderTarget& provider, const asio::ip:
   return nullptr;
 }
 
-const ProviderTarget* Directory::anyProviderAllowing(const asio::ip::address& source) const {
-  for (const auto& p : providers_) {
-    if (allowedBy(p, source)) return &p;
+const Cidr* Directory::anyProviderAllowing(const asio::ip::address& source) const {
+  for (const auto& c : providerRanges_) {
+    if (c.contains(source)) return &c;
   }
   return nullptr;
 }

@@ -188,11 +188,11 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
   if (m.maxForwards == 0) return respond(m, from, 483, "Too Many Hops");
 
   const AgentTarget* agent = dir.agentAt(from.address, from.port, from.transport);
-  bool carrier = dir.trustedGlobally(from.address) || dir.anyProviderAllowing(from.address);
   // A port-agnostic agent match (TCP, ephemeral port) from a carrier address is the
   // carrier calling in; an exact match, or any match from a non-carrier, is the agent
-  // calling out.
-  bool outbound = agent && (agent->port == from.port || !carrier);
+  // calling out. (Only asked when an agent matched: carriers' INVITEs skip it.)
+  bool outbound = agent && (agent->port == from.port || !(dir.trustedGlobally(from.address) ||
+                                                          dir.anyProviderAllowing(from.address)));
   Decision d;
   if (outbound) {
     auto fromAddr = parseNameAddr(m.find(HeaderId::kFrom)->value);

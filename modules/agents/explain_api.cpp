@@ -67,7 +67,7 @@ std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool own
   writeKey(w, "acl");
   w.StartObject();
   writeString(w, "decision", sip::aclName(d.acl));
-  writeStringOrNull(w, "match", d.aclMatch.value_or(""));
+  writeStringOrNull(w, "match", d.aclMatch ? d.aclMatch->text() : std::string());
   w.EndObject();
 
   writeKey(w, "phoneNumber");
@@ -158,7 +158,7 @@ awaitable<Response> ExplainApi::explain(Request& req) {
 
   // Keep the snapshot alive while the decision points into it.
   std::shared_ptr<const sip::Directory> dir = ctx_.directory.holder().load();
-  sip::Decision d = sip::decideInbound(ctx_.routes, *dir, *calledUser, address);
+  sip::Decision d = sip::decideInbound(ctx_.routes, *dir, *calledUser, address, sip::Detail::kText);
 
   bool ownNumber = true;
   if (d.route) {

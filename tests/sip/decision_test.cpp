@@ -74,7 +74,8 @@ TEST_F(DecisionTest, RedirectAgentGets302WithItsUri) {
   EXPECT_EQ(d.action, Action::kRedirect);
   EXPECT_EQ(d.status, 302);
   EXPECT_EQ(d.acl, AclResult::kProviderSource);
-  EXPECT_EQ(d.aclMatch, "54.172.60.0/30");
+  ASSERT_NE(d.aclMatch, nullptr);
+  EXPECT_EQ(d.aclMatch->text(), "54.172.60.0/30");
   ASSERT_NE(d.agent, nullptr);
   EXPECT_EQ(d.agent->sipUri, "sip:sales@agents.example.com");
   EXPECT_EQ(d.normalizedNumber, "+14155550100");
@@ -84,7 +85,8 @@ TEST_F(DecisionTest, ProxyAgentIsForwarded) {
   auto d = decideInbound(table_, dir_, "+14155550101", ip("192.0.2.10"));
   EXPECT_EQ(d.action, Action::kProxy);
   EXPECT_EQ(d.acl, AclResult::kTrustedSource);
-  EXPECT_EQ(d.aclMatch, "192.0.2.0/24");
+  ASSERT_NE(d.aclMatch, nullptr);
+  EXPECT_EQ(d.aclMatch->text(), "192.0.2.0/24");
   ASSERT_NE(d.agent, nullptr);
   EXPECT_EQ(d.agent->name, "support");
   ASSERT_NE(d.provider, nullptr);
@@ -109,7 +111,7 @@ TEST_F(DecisionTest, UnlinkedNumberIs480) {
 }
 
 TEST_F(DecisionTest, AgentMissingFromDirectoryIs480) {
-  auto d = decideInbound(table_, dir_, "+14155550104", ip("192.0.2.1"));
+  auto d = decideInbound(table_, dir_, "+14155550104", ip("192.0.2.1"), Detail::kText);
   EXPECT_EQ(d.status, 480);
   EXPECT_NE(d.detail.find("no longer exists"), std::string::npos);
 }
