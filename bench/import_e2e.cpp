@@ -36,6 +36,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include "temp_dir.hpp"
 
 extern char** environ;
 
@@ -43,6 +44,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
+using gw::bench::TempDir;
 
 constexpr Millis kStartupTimeout{30'000};
 constexpr Millis kStopGrace{10'000};
@@ -80,25 +82,6 @@ std::string selfDir() {
 }
 
 // A directory under /tmp, removed with its content when the object goes.
-class TempDir {
- public:
-  explicit TempDir(const char* prefix) {
-    std::string tmpl = std::string("/tmp/") + prefix + "-XXXXXX";
-    if (!mkdtemp(tmpl.data()))
-      throw BenchError("mkdtemp under /tmp: " + std::string(strerror(errno)));
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A child process whose stdout and stderr go to a log file. Stopped (SIGTERM, wait, then
 // SIGKILL) by stop() or the destructor; it also gets SIGTERM if this program dies.

@@ -20,29 +20,14 @@
 #include "modules/import/route_binding.hpp"
 #include "sample_data.hpp"
 #include "sip/routing_table.hpp"
+#include "temp_dir.hpp"
 
 namespace gw::store {
 namespace {
 
-// A directory under /tmp, removed with everything in it when the object goes.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/gw-bench-store-XXXXXX";
-    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed under /tmp");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
+using bench::TempDir;
 
- private:
-  std::string path_;
-};
+// A directory under /tmp, removed with everything in it when the object goes.
 
 // Numbers as an import stores them: random UUID ids, one provider and org, E.164 numbers
 // and SIDs derived from the index so batches never collide.
@@ -78,7 +63,7 @@ void BM_Store_InsertBatch(benchmark::State& state) {
   StoreOptions options;
   options.syncOnCommit = state.range(1) != 0;
   try {
-    TempDir dir;
+    TempDir dir("gw-bench-store");
     auto store = Store::open(dir.path(), options);
     NumberFactory factory(1);
     for (auto _ : state) {
@@ -109,7 +94,7 @@ const std::string& filledStore(size_t numbers) {
   static std::map<size_t, std::unique_ptr<TempDir>> dirs;
   auto& dir = dirs[numbers];
   if (!dir) {
-    dir = std::make_unique<TempDir>();
+    dir = std::make_unique<TempDir>("gw-bench-store");
     StoreOptions options;
     options.syncOnCommit = false;
     auto store = Store::open(dir->path(), options);
