@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <random>
 
 #include "common/text.hpp"
 #include "sip/message.hpp"
@@ -13,9 +14,21 @@ namespace {
 constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kMagicCookie = "z9hG4bK";  // RFC 3261 branch prefix
-constexpr uint64_t kSeedTag = 0xcbf29ce484222325ULL;
-constexpr uint64_t kSeedBranchA = 0x6a09e667f3bcc908ULL;
-constexpr uint64_t kSeedBranchB = 0xbb67ae8584caa73bULL;
+// Seeds drawn once per process: with fixed seeds anyone could compute the branch of our
+// Via and forge a response that the gateway would relay to an address of their choosing.
+// Every worker shares them, so a CANCEL or ACK hashes to its INVITE's branch whichever
+// worker it reaches; a gateway restart drops the responses of calls set up before it.
+struct Seeds {
+  uint64_t tag, branchA, branchB;
+};
+const Seeds& seeds() {
+  static const Seeds s = [] {
+    std::random_device rd;
+    auto draw = [&rd] { return (uint64_t{rd()} << 32) ^ rd(); };
+    return Seeds{draw(), draw(), draw()};
+  }();
+  return s;
+}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -201,7 +214,7 @@ std::optional<uint16_t> parsePort(std::string_view s) {
 
 void appendLocalTag(std::string& out, std::string_view callId) {
   out += "gw";
-  appendHex64(out, hash64(kSeedTag, {callId}));
+  appendHex64(out, hash64(seeds().tag, {callId}));
 }
 
 void appendBranch(std::string& out, const Message& m, std::string_view viaValue) {
@@ -215,8 +228,8 @@ void appendBranch(std::string& out, const Message& m, std::string_view viaValue)
   if (branch && branch->substr(0, kMagicCookie.size()) == kMagicCookie) {
     // RFC 3261 clients: branch and sent-by identify the transaction (17.2.3); a CANCEL and
     // the ACK of a non-2xx answer carry the INVITE's branch, so they derive the same one.
-    a = hash64(kSeedBranchA, {*branch, host, port});
-    b = hash64(kSeedBranchB, {*branch, host, port});
+    a = hash64(seeds().branchA, {*branch, host, port});
+    b = hash64(seeds().branchB, {*branch, host, port});
   } else {
     // RFC 2543 clients (16.11): fields an INVITE shares with its CANCEL, its ACK and the
     // responses to it. The To tag is left out because the ACK of a non-2xx answer has one
@@ -227,8 +240,8 @@ void appendBranch(std::string& out, const Message& m, std::string_view viaValue)
     }
     std::array<char, 24> cseqBuf;
     std::string_view cseq = formatDecimal(cseqBuf, m.cseqNumber);
-    a = hash64(kSeedBranchA, {fromTag, m.callId, host, port, cseq});
-    b = hash64(kSeedBranchB, {fromTag, m.callId, host, port, cseq});
+    a = hash64(seeds().branchA, {fromTag, m.callId, host, port, cseq});
+    b = hash64(seeds().branchB, {fromTag, m.callId, host, port, cseq});
   }
   out += kBranchPrefix;
   appendHex64(out, a);

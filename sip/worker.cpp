@@ -27,6 +27,8 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::chrono::milliseconds kStopGrace{500};
 constexpr std::chrono::seconds kResolveTtl{60};
 constexpr size_t kMaxResolving = 64;
+// Host names come from what peers send (Via, Record-Route): bound the cache.
+constexpr size_t kMaxResolved = 4096;
 
 bool isKeepAlive(std::span<const char> d) {
   for (char c : d) {
@@ -311,7 +313,12 @@ void Worker::resolveThenSend(const Outgoing& o) {
             break;
           }
         }
-        resolved_[host] = Resolved{address, std::chrono::steady_clock::now() + kResolveTtl};
+        const auto now = std::chrono::steady_clock::now();
+        if (resolved_.size() >= kMaxResolved) {
+          std::erase_if(resolved_, [now](const auto& e) { return e.second.expires <= now; });
+          if (resolved_.size() >= kMaxResolved) resolved_.clear();
+        }
+        resolved_[host] = Resolved{address, now + kResolveTtl};
         Outgoing resolved;
         resolved.bytes = bytes;
         resolved.to = to;
