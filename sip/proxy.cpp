@@ -52,7 +52,8 @@ std::optional<UriTarget> targetOf(const Uri& uri) {
 bool knownSource(const Directory& dir, const Peer& from) {
   return dir.trustedGlobally(from.address) != nullptr ||
          dir.anyProviderAllowing(from.address) != nullptr ||
-         dir.agentAt(from.address, from.port, from.transport) != nullptr ||
+         // kTcp: the exact address and port, or the only agent on the address (a superset
+         // of what a UDP lookup finds).
          dir.agentAt(from.address, from.port, Transport::kTcp) != nullptr;
 }
 
