@@ -1,5 +1,5 @@
 #pragma once
-// ASCII text helpers shared by the HTTP layer, the admin API and the emulator.
+// Text helpers shared by the HTTP layer, the admin API and the emulator.
 #include <string_view>
 
 namespace gw {
@@ -19,6 +19,18 @@ constexpr bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 constexpr bool startsWithIgnoreCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && equalsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+// UTF-8 code points in `s` (continuation bytes are not counted): the "characters" of the
+// admin API's length limits.
+constexpr size_t utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+constexpr bool isBlank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 }  // namespace gw

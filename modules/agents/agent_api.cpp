@@ -43,18 +43,40 @@ void apply(const AgentChanges& c, store::Agent& a) {
 
 }  // namespace
 
-std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
-                                                  const Request& req, const std::string& id) {
+namespace {
+
+template <typename Txn>
+std::variant<store::Agent, Response> findOwnAgentIn(const import::ModuleContext& ctx,
+                                                    const Request& req, const std::string& id,
+                                                    const Txn& txn) {
   if (!isUuid(id)) {
     return Response::validationProblem({{"id", "The agent id must be a UUID."}}, req.path);
   }
-  auto txn = ctx.store.read();
   auto a = ctx.store.getAgent(txn, id);
   // Another org's agent is indistinguishable from a missing one.
   if (!a || a->orgId != req.orgId) {
     return Response::problem(404, "No agent with id " + id + ".", req.path);
   }
   return std::move(*a);
+}
+
+}  // namespace
+
+std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                  const Request& req, const std::string& id,
+                                                  const store::ReadTxn& txn) {
+  return findOwnAgentIn(ctx, req, id, txn);
+}
+
+std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                  const Request& req, const std::string& id,
+                                                  const store::WriteTxn& txn) {
+  return findOwnAgentIn(ctx, req, id, txn);
+}
+
+std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                  const Request& req, const std::string& id) {
+  return findOwnAgent(ctx, req, id, ctx.store.read());
 }
 
 void AgentApi::registerRoutes(http::Router& router) {
@@ -82,6 +104,11 @@ awaitable<Response> AgentApi::create(Request& req) {
 
   import::FieldErrors errors;
   auto changes = parseAgentBody(body, BodyKind::kCreate, errors);
+  if (errors.empty()) {
+    if (auto problem = sipUriModeProblem(*changes.sipUri, *changes.mode)) {
+      errors.emplace_back("sipUri", *problem);
+    }
+  }
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   store::Agent a;
@@ -106,7 +133,7 @@ awaitable<Response> AgentApi::create(Request& req) {
 
 awaitable<Response> AgentApi::list(Request& req) {
   import::FieldErrors errors;
-  Paging paging = parsePaging(req, errors);
+  const import::Paging paging = import::parsePaging(req, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   rapidjson::StringBuffer buf;
@@ -133,46 +160,45 @@ awaitable<Response> AgentApi::list(Request& req) {
 }
 
 awaitable<Response> AgentApi::get(Request& req) {
-  auto found = findOwnAgent(ctx_, req, req.param("id"));
+  auto txn = ctx_.store.read();
+  auto found = findOwnAgent(ctx_, req, req.param("id"), txn);
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto& a = std::get<store::Agent>(found);
-  uint64_t count = 0;
-  {
-    auto txn = ctx_.store.read();
-    count = ctx_.store.countNumbersLinkedToAgent(txn, a.id);
-  }
-  co_return Response::json(200, agentJson(a, count));
+  co_return Response::json(200, agentJson(a, ctx_.store.countNumbersLinkedToAgent(txn, a.id)));
 }
 
 awaitable<Response> AgentApi::patch(Request& req) {
-  auto found = findOwnAgent(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const std::string id = std::get<store::Agent>(found).id;
-
-  auto parsed = import::parseJsonObjectBody(req);
-  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
-  const auto& body = std::get<rapidjson::Document>(parsed);
-
-  import::FieldErrors errors;
-  auto changes = parseAgentBody(body, BodyKind::kPatch, errors);
-  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
-
+  const std::string id = req.param("id");
   store::Agent a;
   uint64_t count = 0;
+  AgentChanges changes;
   {
+    // One read of the agent, in the transaction that writes it; nothing awaits inside.
     auto txn = ctx_.store.write();
-    auto stored = ctx_.store.getAgent(txn, id);
-    if (!stored) co_return Response::problem(404, "No agent with id " + id + ".", req.path);
-    a = std::move(*stored);
+    auto found = findOwnAgent(ctx_, req, id, txn);
+    if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+    a = std::move(std::get<store::Agent>(found));
+
+    auto parsed = import::parseJsonObjectBody(req);
+    if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+    import::FieldErrors errors;
+    changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, errors);
+    if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
     if (changes.outboundPhoneNumberId) {
       if (auto problem =
               callerIdProblem(ctx_.store, txn, req.orgId, *changes.outboundPhoneNumberId)) {
         co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
       }
     }
+    if (!changes.empty()) apply(changes, a);
+    if (auto problem = sipUriModeProblem(a.sipUri, a.mode)) {
+      // Blame mode only when it alone was sent (an agent stored before sips: was refused for
+      // proxy mode is refused on any change until it is fixed).
+      const char* field = changes.mode && !changes.sipUri ? "mode" : "sipUri";
+      co_return Response::validationProblem({{field, *problem}}, req.path);
+    }
     count = ctx_.store.countNumbersLinkedToAgent(txn, id);
     if (!changes.empty()) {
-      apply(changes, a);
       a.updatedMs = nowUnixMillis();
       ctx_.store.putAgent(txn, a);
       txn.commit();

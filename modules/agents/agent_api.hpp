@@ -15,6 +15,11 @@
 #include "modules/import/module_context.hpp"
 #include "store/records.hpp"
 
+namespace gw::store {
+class ReadTxn;
+class WriteTxn;
+}  // namespace gw::store
+
 namespace gw::agents {
 
 class AgentApi {
@@ -36,9 +41,18 @@ class AgentApi {
   import::ModuleContext& ctx_;
 };
 
-// The agent `id` of this org, or the 400/404 response to send.
+// The agent `id` of this org, or the 400/404 response to send; read in `txn`, or in a read
+// transaction of its own.
 std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
                                                         const http::Request& req,
                                                         const std::string& id);
+std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                        const http::Request& req,
+                                                        const std::string& id,
+                                                        const store::ReadTxn& txn);
+std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                        const http::Request& req,
+                                                        const std::string& id,
+                                                        const store::WriteTxn& txn);
 
 }  // namespace gw::agents

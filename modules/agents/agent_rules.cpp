@@ -11,7 +11,6 @@ namespace gw::agents {
 namespace {
 
 constexpr std::string_view kUriForm = "sip:[user@]host[:port][;transport=udp|tcp]";
-constexpr uint64_t kMaxTake = 1000;
 
 // The "host[:port]" part of a sip/sips URI: after the scheme and the user part, before any
 // parameters or headers. Only used to say precisely what is wrong with a URI.
@@ -47,24 +46,6 @@ bool isValidPort(std::string_view text) {
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   return ec == std::errc() && p == text.data() + text.size() && !text.empty() && text.size() <= 5 &&
          v >= 1 && v <= 65535;
-}
-
-std::optional<uint64_t> parseCount(const std::string& text) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
-// UTF-8 code points (continuation bytes are not counted).
-size_t charCount(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-bool isBlank(std::string_view s) {
-  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 // A member of the body: absent, null, or a value.
@@ -126,6 +107,13 @@ std::optional<std::string> sipUriProblem(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> sipUriModeProblem(std::string_view sipUri, std::string_view mode) {
+  if (mode != "proxy" || !startsWithIgnoreCase(sipUri, "sips:")) return std::nullopt;
+  return "A sips: URI needs TLS to the agent, which the gateway does not speak when it "
+         "proxies calls: use a sip: URI (;transport=tcp for TCP), or mode \"redirect\" so "
+         "callers connect to the agent themselves.";
+}
+
 std::string sipUriHost(std::string_view text) {
   auto uri = sip::parseUri(text);
   return uri ? std::string(uri->host) : std::string();
@@ -146,7 +134,8 @@ AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
                                          : "name cannot be null; leave it out to keep it.");
       break;
     case Presence::kValue:
-      if (!v->IsString() || isBlank(stringOf(*v)) || charCount(stringOf(*v)) > kMaxAgentNameChars) {
+      if (!v->IsString() || isBlank(stringOf(*v)) ||
+          utf8Length(stringOf(*v)) > kMaxAgentNameChars) {
         errors.emplace_back("name", "name must be a string of 1 to 100 characters, not blank.");
       } else {
         c.name = stringOf(*v);
@@ -210,26 +199,6 @@ AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
       break;
   }
   return c;
-}
-
-Paging parsePaging(const http::Request& req, import::FieldErrors& errors) {
-  Paging p;
-  if (auto v = req.queryParam("skip")) {
-    if (auto n = parseCount(*v)) {
-      p.skip = *n;
-    } else {
-      errors.emplace_back("skip", "skip must be a whole number of 0 or more.");
-    }
-  }
-  if (auto v = req.queryParam("take")) {
-    auto n = parseCount(*v);
-    if (n && *n >= 1 && *n <= kMaxTake) {
-      p.take = *n;
-    } else {
-      errors.emplace_back("take", "take must be a whole number from 1 to 1000.");
-    }
-  }
-  return p;
 }
 
 }  // namespace gw::agents

@@ -1,6 +1,6 @@
 #pragma once
-// Field rules of the agents API that need no store: the agent body (create and PATCH), the
-// agent's SIP URI, and list paging.
+// Field rules of the agents API that need no store: the agent body (create and PATCH) and the
+// agent's SIP URI. List paging is import::parsePaging.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +20,11 @@ inline constexpr size_t kMaxSipUriLength = 512;
 // 1 to 65535 if any, ;transport=udp or tcp if any, and no headers. Otherwise the message for
 // the client: what is wrong and what to send instead.
 std::optional<std::string> sipUriProblem(std::string_view text);
+
+// nullopt when an agent with this sipUri (one that passed sipUriProblem()) can have this
+// mode. A sips: URI needs TLS to the agent, which the proxy does not speak: it is only
+// accepted for redirect mode, where the caller connects to the agent itself.
+std::optional<std::string> sipUriModeProblem(std::string_view sipUri, std::string_view mode);
 
 // The host of a URI that passed sipUriProblem() (without brackets for IPv6).
 std::string sipUriHost(std::string_view text);
@@ -41,12 +46,5 @@ enum class BodyKind : uint8_t { kCreate, kPatch };
 // required and mode defaults to "proxy".
 AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
                             import::FieldErrors& errors);
-
-struct Paging {
-  uint64_t skip = 0;
-  uint64_t take = 20;
-};
-// skip (0 or more, default 0) and take (1 to 1000, default 20) from the query.
-Paging parsePaging(const http::Request& req, import::FieldErrors& errors);
 
 }  // namespace gw::agents

@@ -1,7 +1,5 @@
 #include "modules/import/number_api.hpp"
 
-#include <charconv>
-
 #include "common/clock.hpp"
 #include "common/e164.hpp"
 #include "common/log.hpp"
@@ -21,20 +19,6 @@ namespace gw::import {
 using boost::asio::awaitable;
 using http::Request;
 using http::Response;
-
-namespace {
-
-constexpr uint64_t kDefaultTake = 20;
-constexpr uint64_t kMaxTake = 1000;
-
-std::optional<uint64_t> parseCount(const std::string& text) {
-  uint64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
-  return v;
-}
-
-}  // namespace
 
 void NumberApi::registerRoutes(http::Router& router) {
   router.add("GET", "/api/v1/sip-phone-numbers", [this](Request& r) { return list(r); });
@@ -70,30 +54,13 @@ awaitable<Response> NumberApi::list(Request& req) {
     }
     filter.unlinkedOnly = *v == "true";
   }
-  uint64_t skip = 0;
-  uint64_t take = kDefaultTake;
-  if (auto v = req.queryParam("skip")) {
-    auto n = parseCount(*v);
-    if (!n) {
-      errors.emplace_back("skip", "skip must be a whole number of 0 or more.");
-    } else {
-      skip = *n;
-    }
-  }
-  if (auto v = req.queryParam("take")) {
-    auto n = parseCount(*v);
-    if (!n || *n < 1 || *n > kMaxTake) {
-      errors.emplace_back("take", "take must be a whole number from 1 to 1000.");
-    } else {
-      take = *n;
-    }
-  }
+  const Paging paging = parsePaging(req, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   store::NumberPage page;
   {
     auto txn = ctx_.store.read();
-    page = ctx_.store.listNumbers(txn, filter, skip, take);
+    page = ctx_.store.listNumbers(txn, filter, paging.skip, paging.take);
   }
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -105,9 +72,9 @@ awaitable<Response> NumberApi::list(Request& req) {
   writeKey(w, "totalCount");
   w.Uint64(page.totalCount);
   writeKey(w, "skip");
-  w.Uint64(skip);
+  w.Uint64(paging.skip);
   writeKey(w, "take");
-  w.Uint64(take);
+  w.Uint64(paging.take);
   w.EndObject();
   co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
 }

@@ -1,6 +1,8 @@
 #include "modules/import/validation.hpp"
 
 #include <array>
+#include <charconv>
+#include <optional>
 
 namespace gw::import {
 
@@ -23,6 +25,38 @@ bool isKnownRegion(std::string_view region) {
     if (r == region) return true;
   }
   return false;
+}
+
+namespace {
+
+std::optional<uint64_t> parseCount(std::string_view text) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || p != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Paging parsePaging(const http::Request& req, FieldErrors& errors) {
+  Paging p;
+  if (auto v = req.queryParam("skip")) {
+    if (auto n = parseCount(*v)) {
+      p.skip = *n;
+    } else {
+      errors.emplace_back("skip", "skip must be a whole number of 0 or more.");
+    }
+  }
+  if (auto v = req.queryParam("take")) {
+    auto n = parseCount(*v);
+    if (n && *n >= 1 && *n <= kMaxTake) {
+      p.take = *n;
+    } else {
+      errors.emplace_back(
+          "take", "take must be a whole number from 1 to " + std::to_string(kMaxTake) + ".");
+    }
+  }
+  return p;
 }
 
 }  // namespace gw::import

@@ -1,9 +1,12 @@
 #pragma once
 // Field rules of the admin API, shared by every handler of the module.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "gateway/http/message.hpp"
 
 namespace gw::import {
 
@@ -13,5 +16,15 @@ bool isLowerHex(std::string_view text, size_t length);
 bool isKnownRegion(std::string_view region);
 
 using FieldErrors = std::vector<std::pair<std::string, std::string>>;
+
+// skip and take of a list request.
+struct Paging {
+  uint64_t skip = 0;
+  uint64_t take = 20;
+};
+inline constexpr uint64_t kMaxTake = 1000;
+// skip (0 or more, default 0) and take (1 to kMaxTake, default 20) from the query; one error
+// per bad parameter.
+Paging parsePaging(const http::Request& req, FieldErrors& errors);
 
 }  // namespace gw::import

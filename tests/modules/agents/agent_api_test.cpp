@@ -118,6 +118,42 @@ TEST_F(AgentApiTest, PatchedModeAndUriArePublished) {
   EXPECT_EQ(t->port, 5080);
 }
 
+TEST_F(AgentApiTest, SipsUrisAreOnlyForRedirectMode) {
+  uint64_t version = holder_.version();
+  auto proxied = call("POST", "/api/v1/agents", R"({"name":"A","sipUri":"sips:a@example.com"})");
+  ASSERT_EQ(proxied.status, 400) << proxied.body;
+  EXPECT_TRUE(parse(proxied.body)["errors"].HasMember("sipUri"));
+  EXPECT_THAT(proxied.body, ::testing::HasSubstr("mode \\\"redirect\\\""));
+  EXPECT_EQ(holder_.version(), version);
+
+  auto redirected = call("POST", "/api/v1/agents",
+                         R"({"name":"A","sipUri":"sips:a@10.0.0.1","mode":"redirect"})");
+  ASSERT_EQ(redirected.status, 201) << redirected.body;
+  std::string a = str(parse(redirected.body), "id");
+
+  // Switching it to proxy mode is refused, and names the field that was sent.
+  auto toProxy = call("PATCH", "/api/v1/agents/" + a, R"({"mode":"proxy"})");
+  ASSERT_EQ(toProxy.status, 400) << toProxy.body;
+  EXPECT_TRUE(parse(toProxy.body)["errors"].HasMember("mode"));
+  EXPECT_EQ(holder_.load()->agent(*parseUuid(a))->mode, sip::AgentMode::kRedirect);
+  // Together with a sip: URI it is fine.
+  auto both = call("PATCH", "/api/v1/agents/" + a,
+                   R"({"mode":"proxy","sipUri":"sip:a@10.0.0.1;transport=tcp"})");
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(holder_.load()->agent(*parseUuid(a))->mode, sip::AgentMode::kProxy);
+  // And back: a sips: URI for a proxy-mode agent is refused on the sipUri field.
+  auto toSips = call("PATCH", "/api/v1/agents/" + a, R"({"sipUri":"sips:a@10.0.0.1"})");
+  ASSERT_EQ(toSips.status, 400) << toSips.body;
+  EXPECT_TRUE(parse(toSips.body)["errors"].HasMember("sipUri"));
+}
+
+TEST_F(AgentApiTest, PatchOfAnUnknownAgentIsNotFoundWhateverItsBody) {
+  const std::string path = "/api/v1/agents/" + newUuid();
+  EXPECT_EQ(call("PATCH", path, R"({"name":"x"})").status, 404);
+  EXPECT_EQ(call("PATCH", path, R"({"mode":"sideways"})").status, 404);
+  EXPECT_EQ(call("PATCH", "/api/v1/agents/not-a-uuid", R"({"name":"x"})").status, 400);
+}
+
 TEST_F(AgentApiTest, AnotherOrgsAgentIsNotFound) {
   std::string a = createAgent("A", "sip:a@10.0.0.1");
 

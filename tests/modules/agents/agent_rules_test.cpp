@@ -143,25 +143,11 @@ TEST(AgentBodyTest, PatchRefusesNullForFieldsThatCannotBeCleared) {
   EXPECT_EQ(keysOf(errors), (std::vector<std::string>{"name", "sipUri", "mode"}));
 }
 
-TEST(AgentPagingTest, DefaultsAndLimits) {
-  http::Request req;
-  import::FieldErrors errors;
-  auto p = parsePaging(req, errors);
-  EXPECT_EQ(p.skip, 0u);
-  EXPECT_EQ(p.take, 20u);
-
-  req.query = "skip=5&take=1000";
-  p = parsePaging(req, errors);
-  EXPECT_THAT(errors, IsEmpty());
-  EXPECT_EQ(p.skip, 5u);
-  EXPECT_EQ(p.take, 1000u);
-
-  for (const char* q : {"take=0", "take=1001", "take=x", "skip=-1", "skip="}) {
-    errors.clear();
-    req.query = q;
-    parsePaging(req, errors);
-    EXPECT_EQ(errors.size(), 1u) << q;
-  }
+TEST(AgentSipUriTest, SipsIsOnlyForRedirectMode) {
+  EXPECT_THAT(sipUriModeProblem("sips:a@example.com", "proxy").value_or(""), HasSubstr("TLS"));
+  EXPECT_THAT(sipUriModeProblem("SIPS:a@example.com", "proxy").value_or(""), HasSubstr("TLS"));
+  EXPECT_EQ(sipUriModeProblem("sips:a@example.com", "redirect"), std::nullopt);
+  EXPECT_EQ(sipUriModeProblem("sip:a@example.com;transport=tcp", "proxy"), std::nullopt);
 }
 
 }  // namespace
