@@ -4,10 +4,8 @@
 
 namespace gw::import {
 
-namespace {
-
-std::vector<AgentUse> usesFrom(const std::vector<store::Agent>& agents,
-                               const store::PhoneNumber& number) {
+std::vector<AgentUse> agentUsesOf(const std::vector<store::Agent>& agents,
+                                  const store::PhoneNumber& number) {
   std::vector<AgentUse> out;
   for (const auto& a : agents) {
     if (!number.incomingCallsAgentId.empty() && a.id == number.incomingCallsAgentId) {
@@ -20,16 +18,14 @@ std::vector<AgentUse> usesFrom(const std::vector<store::Agent>& agents,
   return out;
 }
 
-}  // namespace
-
 std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTxn& txn,
                                   const store::PhoneNumber& number) {
-  return usesFrom(store.agentsUsingNumber(txn, number), number);
+  return agentUsesOf(store.agentsUsingNumber(txn, number), number);
 }
 
 std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::WriteTxn& txn,
                                   const store::PhoneNumber& number) {
-  return usesFrom(store.agentsUsingNumber(txn, number), number);
+  return agentUsesOf(store.agentsUsingNumber(txn, number), number);
 }
 
 size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::PhoneNumber& number,
@@ -37,6 +33,20 @@ size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::Ph
   size_t changed = 0;
   for (auto a : store.agentsUsingNumber(txn, number)) {
     if (a.outboundPhoneNumberId != number.id) continue;
+    a.outboundPhoneNumberId.clear();
+    a.updatedMs = nowMs;
+    store.putAgent(txn, a);
+    ++changed;
+  }
+  return changed;
+}
+
+size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, std::string_view orgId,
+                      const std::unordered_set<std::string>& numberIds, int64_t nowMs) {
+  size_t changed = 0;
+  if (numberIds.empty()) return changed;
+  for (auto a : store.listAgents(txn, orgId)) {
+    if (a.outboundPhoneNumberId.empty() || !numberIds.contains(a.outboundPhoneNumberId)) continue;
     a.outboundPhoneNumberId.clear();
     a.updatedMs = nowMs;
     store.putAgent(txn, a);

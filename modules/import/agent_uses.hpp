@@ -5,6 +5,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -33,11 +34,20 @@ std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTx
 std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::WriteTxn& txn,
                                   const store::PhoneNumber& number);
 
+// The same, given the agents of the number's org already read (one read for many numbers).
+std::vector<AgentUse> agentUsesOf(const std::vector<store::Agent>& orgAgents,
+                                  const store::PhoneNumber& number);
+
 // Clears the caller ID of every agent whose outboundPhoneNumberId is `number` (the inbound
 // link lives on the number record itself). Returns how many agents changed: when any did,
 // the caller must publish the directory after committing.
 size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::PhoneNumber& number,
                       int64_t nowMs);
+
+// The same for every number of `numberIds` (numbers of org `orgId`), reading the org's
+// agents once.
+size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, std::string_view orgId,
+                      const std::unordered_set<std::string>& numberIds, int64_t nowMs);
 
 // [{agentId, name, usage}, ...]
 void writeAgentUses(JsonWriter& w, const std::vector<AgentUse>& uses);

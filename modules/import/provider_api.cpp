@@ -5,6 +5,7 @@
 #include "common/clock.hpp"
 #include "common/e164.hpp"
 #include "common/log.hpp"
+#include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/agent_uses.hpp"
 #include "modules/import/directory_sync.hpp"
@@ -47,6 +48,18 @@ std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, Fiel
     return std::nullopt;
   }
   return it->value.GetBool();
+}
+
+// A name as sent on create and PUT (null counts as not sent): 1 to 100 characters, not
+// blank.
+void checkName(const StringField& name, FieldErrors& errors) {
+  if (!name.present) return;
+  if (name.wrongType || isBlank(name.value) || utf8Length(name.value) > kMaxNameLength) {
+    errors.emplace_back("name",
+                        "name must be a string of 1 to 100 characters, not blank; leave "
+                        "it out to keep it (or, on create, to use the Twilio account's "
+                        "friendly name).");
+  }
 }
 
 }  // namespace
@@ -132,9 +145,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
   } else if (authToken.wrongType || !isLowerHex(authToken.value, 32)) {
     errors.emplace_back("authToken", "authToken must be 32 lowercase hex characters.");
   }
-  if (name.wrongType || name.value.size() > kMaxNameLength) {
-    errors.emplace_back("name", "name must be a string of at most 100 characters.");
-  }
+  checkName(name, errors);
   if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
     errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
   }
@@ -287,12 +298,14 @@ awaitable<Response> ProviderApi::update(Request& req) {
                                      "or trunk instead.");
     }
   }
+  if (body.HasMember("terminationUri")) {
+    errors.emplace_back("terminationUri",
+                        "terminationUri is the trunk's domain name, which Twilio assigns; it "
+                        "cannot be changed here (change it on the trunk in the Twilio console).");
+  }
   auto name = stringField(body, "name");
   auto region = stringField(body, "region");
-  if (name.present &&
-      (name.wrongType || name.value.empty() || name.value.size() > kMaxNameLength)) {
-    errors.emplace_back("name", "name must be a string of 1 to 100 characters.");
-  }
+  checkName(name, errors);
   if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
     errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
   }
@@ -337,8 +350,9 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   {
     auto txn = ctx_.store.read();
     numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
+    const auto agents = ctx_.store.listAgents(txn, p.orgId);
     for (const auto& n : numbers) {
-      auto more = agentUsesOf(ctx_.store, txn, n);
+      auto more = agentUsesOf(agents, n);
       uses.insert(uses.end(), more.begin(), more.end());
     }
   }
@@ -392,8 +406,11 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     const int64_t now = nowUnixMillis();
     // Numbers imported, and links made, while Twilio was being cleaned up are removed too:
     // the numbers are gone from the trunk either way.
-    for (const auto& n : ctx_.store.listNumbersOfProvider(txn, p.id)) {
-      callerIdsCleared += clearCallerIds(ctx_.store, txn, n, now);
+    const auto stored = ctx_.store.listNumbersOfProvider(txn, p.id);
+    std::unordered_set<std::string> ids;
+    for (const auto& n : stored) ids.insert(n.id);
+    callerIdsCleared = clearCallerIds(ctx_.store, txn, p.orgId, ids, now);
+    for (const auto& n : stored) {
       ctx_.store.deleteNumber(txn, n.id);
       if (auto key = e164Key(n.phoneNumber)) unroute.push_back(*key);
     }

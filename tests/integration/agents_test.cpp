@@ -456,8 +456,8 @@ TEST_F(AgentsTest, PutProviderChangesOnlyTheFieldsSent) {
   auto unchanged = getProvider(*s.gateway, s.providerId);
   for (const std::string body :
        {R"({"allowedAddresses":["not-an-ip"]})", R"({"allowedAddresses":[]})",
-        R"({"region":"mars"})", R"({"name":""})", R"({"accountSid":"AC0"})",
-        R"({"supportsCallTransfer":"yes"})"}) {
+        R"({"region":"mars"})", R"({"name":""})", R"({"name":"  "})", R"({"accountSid":"AC0"})",
+        R"({"terminationUri":"x.pstn.twilio.com"})", R"({"supportsCallTransfer":"yes"})"}) {
     auto resp = call(*s.gateway, "PUT", path, body);
     EXPECT_EQ(resp.status, 400) << body << ": " << resp.describe();
   }
