@@ -49,7 +49,18 @@ DirectorySync::DirectorySync(asio::io_context& io, store::Store& store,
                              sip::DirectoryHolder& holder, std::vector<sip::Cidr> trusted)
     : io_(io), store_(store), holder_(holder), trusted_(std::move(trusted)) {}
 
-void DirectorySync::publish() {
+void DirectorySync::publish() noexcept {
+  try {
+    build();
+  } catch (const std::exception& e) {
+    // Called after a change was committed: the change stands and its response says so. The
+    // SIP side keeps the previous directory until the next change or refresh publishes.
+    log::error("directory", "could not publish the SIP directory after a change (", e.what(),
+               "); SIP keeps the previous one until the next change or the periodic refresh");
+  }
+}
+
+void DirectorySync::build() {
   std::vector<store::Agent> agents;
   std::vector<store::Provider> providers;
   {

@@ -32,8 +32,9 @@ class DirectorySync {
                 std::vector<sip::Cidr> trusted);
 
   // Builds the directory from the store (one read transaction) and the cached host
-  // resolutions, and publishes it. Synchronous; cheap for thousands of agents.
-  void publish();
+  // resolutions, and publishes it. Synchronous; cheap for thousands of agents. Called after
+  // a commit, so it never throws: a failure is logged and the previous directory stays.
+  void publish() noexcept;
   // Resolves `host` (if it is not an IP literal and not cached yet) then publishes.
   boost::asio::awaitable<void> resolveAndPublish(std::string host);
   // Re-resolves every agent host, then publishes (start-up and periodic refresh). Never
@@ -46,6 +47,7 @@ class DirectorySync {
   const std::vector<sip::Cidr>& trusted() const { return trusted_; }
 
  private:
+  void build();  // publish() without the catch
   boost::asio::awaitable<std::vector<boost::asio::ip::address>> resolve(std::string host);
 
   boost::asio::io_context& io_;
