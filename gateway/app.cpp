@@ -67,6 +67,21 @@ bool setUpAuth(const Config& config, TokenAuth& auth) {
 int runGateway(const Config& config) {
   log::setLevel(levelOf(config.logLevel));
 
+  // Every setting is checked before a token file is written, the store is opened or a
+  // port is bound: a mistyped flag fails fast and leaves nothing half started.
+  auto sipOptions = sipServerOptions(config);
+  if (!sipOptions) {
+    log::error("gatewayd", sipOptions.error().message);
+    return 1;
+  }
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(config.adminListen.host, ec);
+  if (ec) {
+    log::error("gatewayd", "admin listen address '", config.adminListen.host,
+               "' is not an IP address");
+    return 1;
+  }
+
   TokenAuth auth;
   if (!setUpAuth(config, auth)) return 1;
 
@@ -121,13 +136,6 @@ int runGateway(const Config& config) {
   http::Server server(io, router);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });
 
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(config.adminListen.host, ec);
-  if (ec) {
-    log::error("gatewayd", "admin listen address '", config.adminListen.host,
-               "' is not an IP address");
-    return 1;
-  }
   ec = server.listen({address, config.adminListen.port});
   if (ec) {
     log::error("gatewayd", "cannot listen on ", config.adminListen.text(), ": ", ec.message());
@@ -137,11 +145,6 @@ int runGateway(const Config& config) {
   log::info("gatewayd", "admin listening on http://", bound.address().to_string(), ":",
             bound.port());
 
-  auto sipOptions = sipServerOptions(config);
-  if (!sipOptions) {
-    log::error("gatewayd", sipOptions.error().message);
-    return 1;
-  }
   sipServer = std::make_unique<sip::Server>(routes, directory, *sipOptions);
   if (auto sipEc = sipServer->start()) {
     log::error("gatewayd", "cannot listen for SIP on ", config.sipListen.text(), ": ",

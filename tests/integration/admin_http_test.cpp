@@ -123,6 +123,23 @@ TEST_F(AdminHttpTest, RefusesToStartWithShortTokenInTokensFile) {
   EXPECT_THAT(redact(gw.output()), ::testing::Not(HasSubstr("listening on")));
 }
 
+TEST_F(AdminHttpTest, RefusesABadSipSettingBeforeTouchingItsDataDirectoryOrPorts) {
+  GatewayOptions go;
+  go.twilioUrl = "http://127.0.0.1:9";
+  go.adminToken = "";  // else it would generate a token file first
+  go.dataDir = makeTempDir() + "/data";
+  go.extraArgs = {"--sip-listen", "localhost:5060"};
+  GatewayProcess gw(std::string(GW_BIN_DIR) + "/gatewayd", go);
+
+  ExitStatus status = gw.startExpectingExit();
+
+  EXPECT_TRUE(status.exited) << status.describe();
+  EXPECT_NE(status.code, 0);
+  EXPECT_THAT(gw.output(), HasSubstr("'localhost' is not an IP address (--sip-listen)"));
+  EXPECT_THAT(gw.output(), ::testing::Not(HasSubstr("listening on")));
+  EXPECT_FALSE(std::filesystem::exists(go.dataDir)) << "nothing may be created";
+}
+
 TEST_F(AdminHttpTest, GeneratesPrivateAdminTokenWhenNoneConfigured) {
   GatewayOptions go;
   go.adminToken = "";
