@@ -1,5 +1,6 @@
-// Routing table (sip/routing_table.hpp): lookups at 1k / 100k / 1M numbers, lookups while a
-// writer thread keeps updating, one update at 1M numbers, and heap bytes per number.
+// Routing table (sip/routing_table.hpp): lookups at 1k / 100k / 1M numbers, one at a time
+// and in batches, lookups while a writer thread keeps updating or importing, one update at
+// 1M numbers, and memory per number.
 #include "sip/routing_table.hpp"
 
 #include <malloc.h>
@@ -7,9 +8,11 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <span>
 #include <thread>
@@ -18,6 +21,7 @@
 #include <benchmark/benchmark.h>
 
 #include "sample_data.hpp"
+#include "sip/shard_arena.hpp"
 
 namespace gw::sip {
 namespace {
@@ -54,10 +58,11 @@ LoadedTable& loadedTable(size_t numbers) {
   return *slot;
 }
 
-// Heap bytes in use (small chunks plus mmapped blocks), headers included.
-size_t heapInUse() {
+// Heap bytes in use (small chunks plus mmapped blocks), headers included, plus the shard
+// arenas' chunks, whole (malloc's statistics do not see them).
+size_t memoryInUse() {
   struct mallinfo2 mi = mallinfo2();
-  return mi.uordblks + mi.hblkhd;
+  return mi.uordblks + mi.hblkhd + ShardArena::mappedBytesInProcess();
 }
 
 void BM_RoutingTable_Lookup(benchmark::State& state) {
@@ -79,22 +84,95 @@ BENCHMARK(BM_RoutingTable_Lookup)->Arg(k1k)->Arg(k100k)->Arg(k1M);
 // Two readers on the two cores: how far the readers' shared shard pointers let it scale.
 BENCHMARK(BM_RoutingTable_Lookup)->Arg(k1M)->Threads(2)->UseRealTime();
 
-// One reader (the timed loop) while a writer thread applies batches of range(1) updates to
-// existing numbers (linking / relinking an agent) as fast as it can, i.e. a writer far
-// busier than any import. The writer is started before and stopped after the timed loop.
+// The same random keys, range(1) at a time through lookupBatch(): the slot lines of a batch
+// are fetched together, so their misses overlap. Items are keys.
+void BM_RoutingTable_LookupBatch(benchmark::State& state) {
+  const LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
+  const size_t batch = static_cast<size_t>(state.range(1));
+  std::vector<std::optional<Route>> out(batch);
+  const size_t mask = t.probes.size() - 1;
+  size_t i = 0;
+  for (auto _ : state) {
+    // The probe array's size is a power of two at least 65,536: a batch never wraps.
+    t.table->lookupBatch({t.probes.data() + i, batch}, out);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+    i = (i + batch) & mask;
+  }
+  for (const auto& r : out) {
+    if (!r) state.SkipWithError("a probe key is not in the table");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch));
+}
+BENCHMARK(BM_RoutingTable_LookupBatch)
+    ->ArgNames({"numbers", "batch"})
+    ->ArgsProduct({{k1k, k100k, k1M}, {16, 32}});
+
+// What a SIP worker does with the datagrams one recvmmsg returned: prefetch() the called
+// number of each, then lookup() them one by one. Items are keys.
+void BM_RoutingTable_PrefetchThenLookup(benchmark::State& state) {
+  const LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
+  const size_t batch = static_cast<size_t>(state.range(1));
+  const size_t mask = t.probes.size() - 1;
+  size_t i = 0;
+  uint64_t missing = 0;
+  for (auto _ : state) {
+    const uint64_t* keys = t.probes.data() + i;
+    for (size_t j = 0; j < batch; ++j) t.table->prefetch(keys[j]);
+    for (size_t j = 0; j < batch; ++j) {
+      auto route = t.table->lookup(keys[j]);
+      missing += !route.has_value();
+      benchmark::DoNotOptimize(route);
+    }
+    i = (i + batch) & mask;
+  }
+  if (missing) state.SkipWithError("a probe key is not in the table");
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(batch));
+}
+BENCHMARK(BM_RoutingTable_PrefetchThenLookup)
+    ->ArgNames({"numbers", "batch"})
+    ->ArgsProduct({{k1k, k100k, k1M}, {16, 32}});
+
+// One reader (the timed loop) while a writer thread applies batches of range(1) changes as
+// fast as it can, i.e. a writer far busier than any import. With imports=0 the changes are
+// updates of existing numbers (linking / relinking an agent: each copies its shard); with
+// imports=1 they are new numbers (inserted in place), erased again 100,000 at a time so the
+// table keeps its size. The writer is started before and stopped after the timed loop; the
+// table is left as it was found.
 //
 // This machine's memory latency drifts with its neighbours' load, so the idle figure to
 // compare with is measured in the same call, just before the writer starts (untimed, 100 ms
-// of lookups): the counter idle_ratio is lookups/s under writes over lookups/s idle.
+// of lookups): the counter idle_ratio is lookups/s under writes over lookups/s idle. The
+// machine is shared, and the writer thread needs a core of its own: when other work takes
+// CPU from the reader, idle_ratio shows that too, so idle_ratio_cpu compares lookups per
+// second of the reader thread's own CPU time, which only the memory traffic affects.
 void BM_RoutingTable_LookupUnderWrites(benchmark::State& state) {
   LoadedTable& t = loadedTable(static_cast<size_t>(state.range(0)));
   const size_t batch = static_cast<size_t>(state.range(1));
+  const bool imports = state.range(2) != 0;
   const size_t numbers = t.routes.size();
   const size_t mask = t.probes.size() - 1;
+  // UK numbers (44...): never among the table's North American keys.
+  constexpr size_t kImported = 100'000;
+  std::vector<Route> fresh;
+  if (imports) {
+    fresh.resize(kImported);
+    for (size_t j = 0; j < kImported; ++j) {
+      fresh[j] = t.routes[j % numbers];
+      fresh[j].key = 442'000'000'000ull + j * 7;
+    }
+  }
 
+  auto threadCpuSeconds = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  };
   double idleRate = 0;
+  double idleCpuRate = 0;
   {
     using Clock = std::chrono::steady_clock;
+    const double cpuStart = threadCpuSeconds();
     const auto start = Clock::now();
     const auto until = start + std::chrono::milliseconds(100);
     size_t done = 0;
@@ -106,15 +184,29 @@ void BM_RoutingTable_LookupUnderWrites(benchmark::State& state) {
     }
     idleRate =
         static_cast<double>(done) / std::chrono::duration<double>(Clock::now() - start).count();
+    idleCpuRate = static_cast<double>(done) / (threadCpuSeconds() - cpuStart);
   }
 
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> updates{0};
+  std::vector<uint64_t> freshKeys;
+  for (const Route& r : fresh) freshKeys.push_back(r.key);
   std::thread writer([&] {
     std::vector<Route> pending(batch);
     size_t next = 0;
     uint8_t agent = 0;
     while (!stop.load(std::memory_order_relaxed)) {
+      if (imports) {
+        if (next == kImported) {
+          t.table->apply({}, freshKeys);
+          next = 0;
+        }
+        const size_t n = std::min(batch, kImported - next);
+        t.table->apply(std::span<const Route>(fresh).subspan(next, n), {});
+        next += n;
+        updates.fetch_add(n, std::memory_order_relaxed);
+        continue;
+      }
       ++agent;
       for (Route& r : pending) {
         r = t.routes[next++ % numbers];
@@ -123,12 +215,14 @@ void BM_RoutingTable_LookupUnderWrites(benchmark::State& state) {
       t.table->apply(pending, {});
       updates.fetch_add(batch, std::memory_order_relaxed);
     }
+    if (imports) t.table->apply({}, freshKeys);
   });
 
   size_t i = 0;
   uint64_t missing = 0;
   const uint64_t updatesBefore = updates.load();
   const auto loopStart = std::chrono::steady_clock::now();
+  const double loopCpuStart = threadCpuSeconds();
   for (auto _ : state) {
     auto route = t.table->lookup(t.probes[i & mask]);
     missing += !route.has_value();
@@ -137,22 +231,28 @@ void BM_RoutingTable_LookupUnderWrites(benchmark::State& state) {
   }
   const double loopSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - loopStart).count();
+  const double loopCpuSeconds = threadCpuSeconds() - loopCpuStart;
   const uint64_t updatesDuring = updates.load() - updatesBefore;
   stop.store(true);
   writer.join();
 
   if (missing) state.SkipWithError("a lookup missed while the writer updated");
+  if (t.table->size() != numbers) state.SkipWithError("the writer left the table changed");
   state.SetItemsProcessed(state.iterations());
   state.counters["updates_per_s"] =
       benchmark::Counter(static_cast<double>(updatesDuring), benchmark::Counter::kIsRate);
   state.counters["idle_ratio"] = static_cast<double>(state.iterations()) / loopSeconds / idleRate;
   state.counters["idle_lookups_per_s"] = idleRate;
+  state.counters["idle_ratio_cpu"] =
+      static_cast<double>(state.iterations()) / loopCpuSeconds / idleCpuRate;
 }
 BENCHMARK(BM_RoutingTable_LookupUnderWrites)
-    ->ArgNames({"numbers", "batch"})
-    ->Args({k1k, 1})
-    ->Args({k1M, 1})
-    ->Args({k1M, static_cast<int64_t>(kImportBatch)})
+    ->ArgNames({"numbers", "batch", "imports"})
+    ->Args({k1k, 1, 0})
+    ->Args({k1M, 1, 0})
+    ->Args({k1M, static_cast<int64_t>(kImportBatch), 0})
+    ->Args({k1M, 1, 1})
+    ->Args({k1M, static_cast<int64_t>(kImportBatch), 1})
     ->UseRealTime();
 
 // One number linked to (or unlinked from) an agent: the time until apply() returns is the
@@ -197,7 +297,7 @@ void BM_RoutingTable_InsertThenErase(benchmark::State& state) {
 }
 BENCHMARK(BM_RoutingTable_InsertThenErase)->Arg(k1k)->Arg(k1M)->Unit(benchmark::kMicrosecond);
 
-// Heap bytes per number of a table holding range(0) numbers, built either as start-up does
+// Bytes per number of a table holding range(0) numbers, built either as start-up does
 // (replaceAll) or as a gateway that grew by imports (apply() in batches of 10,000). The
 // time is the build time; the counter is what matters.
 void BM_RoutingTable_BytesPerNumber(benchmark::State& state) {
@@ -207,7 +307,7 @@ void BM_RoutingTable_BytesPerNumber(benchmark::State& state) {
       bench::routesFor(bench::distinctKeys(numbers, 11 + numbers), 13 + numbers);
   double bytesPerNumber = 0;
   for (auto _ : state) {
-    const size_t before = heapInUse();
+    const size_t before = memoryInUse();
     auto table = std::make_unique<RoutingTable>();
     if (byImports) {
       std::span<const Route> all(routes);
@@ -217,7 +317,7 @@ void BM_RoutingTable_BytesPerNumber(benchmark::State& state) {
     } else {
       table->replaceAll(routes);  // the copy it takes is freed before it returns
     }
-    const size_t after = heapInUse();
+    const size_t after = memoryInUse();
     benchmark::DoNotOptimize(table.get());
     if (table->size() != numbers) {
       state.SkipWithError("the table lost numbers");
