@@ -81,6 +81,7 @@ std::string sipStatsJson(const sip::ServerStats& s) {
   field("responsesReceived", s.responsesReceived);
   field("absorbedAcks", s.absorbedAcks);
   field("dropped", s.dropped);
+  field("outboundTcpRefused", s.outboundTcpRefused);
   field("tcpConnections", s.tcpConnections);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());

@@ -14,7 +14,8 @@ namespace gw::gateway {
 Result<sip::ServerOptions> sipServerOptions(const Config& config);
 
 // {"workers":N,"requestsByMethod":{"INVITE":n...},"responsesSentByStatus":{"404":n...},
-//  "aclDenials":n,"parseErrors":n,"forwardedRequests":n,"forwardedResponses":n,...}
+//  "aclDenials":n,"parseErrors":n,"forwardedRequests":n,"forwardedResponses":n,...,
+//  "outboundTcpRefused":n,"tcpConnections":n}
 std::string sipStatsJson(const sip::ServerStats& stats);
 
 }  // namespace gw::gateway

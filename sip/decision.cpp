@@ -55,6 +55,26 @@ void answer(Decision& d, Action action, int status, std::string_view reason) {
 
 }  // namespace
 
+std::optional<uint64_t> e164KeyHint(std::string_view user) {
+  // What calledNumber() + e164Key() compute, without the std::string in between.
+  user = user.substr(0, user.find(';'));
+  size_t i = !user.empty() && user[0] == '+' ? 1 : 0;
+  uint64_t key = 0;
+  int digits = 0;
+  for (; i < user.size(); ++i) {
+    const char c = user[i];
+    if (c >= '0' && c <= '9') {
+      if (digits == 0 && c == '0') return std::nullopt;  // E.164 never starts with 0
+      if (++digits > 15) return std::nullopt;
+      key = key * 10 + static_cast<uint64_t>(c - '0');
+    } else if (c != ' ' && c != '.' && c != '-' && c != '(' && c != ')' && c != '/') {
+      return std::nullopt;
+    }
+  }
+  if (digits == 0) return std::nullopt;
+  return key;
+}
+
 Decision decideInbound(const RoutingTable& table, const Directory& dir, std::string_view calledUser,
                        const asio::ip::address& source, Detail detail) {
   const bool text = detail == Detail::kText;

@@ -47,6 +47,12 @@ struct Decision {
   std::string detail;       // why, in words: only filled with Detail::kText
 };
 
+// The routing key decideInbound() will look `calledUser` up with, computed without
+// allocating, so a worker can prefetch it for a batch of datagrams (RoutingTable::prefetch)
+// before deciding on each. Agrees with decideInbound's normalisation; nullopt when it is not
+// a number.
+std::optional<uint64_t> e164KeyHint(std::string_view calledUser);
+
 // An INVITE arriving from `source` for Request-URI user part `calledUser` (may be
 // "+1 (415) 555-0100", "14155550100", "tel"-style with separators).
 // Order: the called number is normalised; a denied source gets 403 before anything about

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstring>
+#include <tuple>
 
 #include "common/text.hpp"
 #include "sip/uri.hpp"
@@ -135,7 +136,12 @@ std::optional<ParseError> noteHeader(const Header& h, Message& m) {
       if (m.callId.empty()) m.callId = h.value;
       return std::nullopt;
     case HeaderId::kVia:
-      if (m.topVia.empty()) m.topVia = firstListElement(h.value);
+      if (m.topViaIndex < 0) {
+        // `h` was just appended. Split once here: the proxy reads the top Via of every
+        // message and copies the rest of the line.
+        m.topViaIndex = static_cast<int>(m.headers.size()) - 1;
+        std::tie(m.topVia, m.topViaRest) = splitFirstListElement(h.value);
+      }
       return std::nullopt;
     case HeaderId::kCSeq: {
       uint32_t number = 0;
@@ -394,7 +400,11 @@ ParseOutcome parseDatagram(std::span<char> datagram) {
 }
 
 bool isKeepAlive(std::string_view datagram) {
-  return !datagram.empty() && skipLeadingLineEnds(datagram) == datagram.size();
+  if (datagram.empty()) return false;
+  for (const char c : datagram) {
+    if (c != '\r' && c != '\n' && c != ' ' && c != '\t' && c != '\0') return false;
+  }
+  return true;
 }
 
 bool canAnswer(const Message& partial) {

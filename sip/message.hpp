@@ -88,9 +88,15 @@ struct Message {
   uint32_t cseqNumber = 0;
   int maxForwards = -1;                   // -1: absent
   std::optional<uint32_t> contentLength;  // absent when not sent
-  std::string_view topVia;                // first value of the first Via header
+  std::string_view topVia;                // first value of the first Via header ("" when
+                                          // that header starts with an empty element)
+  std::string_view topViaRest;            // the values after it on the same header line
+  int topViaIndex = -1;                   // headers[topViaIndex] is the first Via; -1: none
 
   const Header* find(HeaderId id) const;  // first occurrence, nullptr if none
+  const Header* firstVia() const {
+    return topViaIndex < 0 ? nullptr : &headers[static_cast<size_t>(topViaIndex)];
+  }
   size_t count(HeaderId id) const;
 };
 
@@ -120,8 +126,9 @@ struct ParseOutcome {
 };
 ParseOutcome parseDatagram(std::span<char> datagram);
 
-// A datagram made only of CR/LF bytes: a keep-alive (RFC 5626 4.4.1 style), to be dropped
-// silently. parseDatagram() reports it as kBadStartLine.
+// A non-empty datagram made only of CR, LF, SP, HTAB or NUL bytes: a keep-alive (RFC 5626
+// 4.4.1's CRLF, and the single space or NUL bytes some NAT keep-alives send), to be dropped
+// silently without counting a parse error. parseDatagram() reports it as kBadStartLine.
 bool isKeepAlive(std::string_view datagram);
 
 // Whether enough of `partial` (a message that failed to parse) is known to answer it with

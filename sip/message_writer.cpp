@@ -25,17 +25,22 @@ void appendInt(std::string& out, int v) {
 
 }  // namespace
 
-void writeResponse(std::string& out, const Message& request, int status, std::string_view reason,
-                   std::string_view toTag, std::string_view extraHeaders) {
+namespace {
+
+void write(std::string& out, const Message& request, int status, std::string_view reason,
+           std::string_view firstVia, std::string_view toTag, bool checkTo,
+           std::string_view extraHeaders) {
   out.clear();
   if (reason.empty()) reason = reasonPhrase(status);
 
   const Header* from = request.find(HeaderId::kFrom);
   const Header* to = request.find(HeaderId::kTo);
   const Header* cseq = request.find(HeaderId::kCSeq);
+  const Header* first = firstVia.empty() ? nullptr : request.firstVia();
 
   // One allocation: every copied value plus the fixed text around it.
-  size_t size = 64 + reason.size() + toTag.size() + extraHeaders.size() + request.callId.size();
+  size_t size = 64 + reason.size() + toTag.size() + extraHeaders.size() + request.callId.size() +
+                firstVia.size();
   for (const auto& h : request.headers) {
     if (h.id == HeaderId::kVia) size += h.value.size() + 8;
   }
@@ -52,16 +57,20 @@ void writeResponse(std::string& out, const Message& request, int status, std::st
   // RFC 3261 8.2.6.2: all Via header field values, in order (a line with several values
   // is copied whole, which keeps the order).
   for (const auto& h : request.headers) {
-    if (h.id == HeaderId::kVia) appendHeader(out, "Via", h.value);
+    if (h.id == HeaderId::kVia) appendHeader(out, "Via", &h == first ? firstVia : h.value);
   }
   if (from != nullptr) appendHeader(out, "From", from->value);
   if (to != nullptr) {
     out += "To: ";
     out += to->value;
     if (!toTag.empty()) {
-      const auto na = parseNameAddr(to->value);
-      // An unparseable To is echoed as is: a tag appended to it could change its meaning.
-      if (na && !na->tag()) {
+      bool add = true;
+      if (checkTo) {
+        const auto na = parseNameAddr(to->value);
+        // An unparseable To is echoed as is: a tag appended to it could change its meaning.
+        add = na && !na->tag();
+      }
+      if (add) {
         out += ";tag=";
         out += toTag;
       }
@@ -72,6 +81,19 @@ void writeResponse(std::string& out, const Message& request, int status, std::st
   if (cseq != nullptr) appendHeader(out, "CSeq", cseq->value);
   out += extraHeaders;
   out += "Content-Length: 0\r\n\r\n";
+}
+
+}  // namespace
+
+void writeResponse(std::string& out, const Message& request, int status, std::string_view reason,
+                   std::string_view toTag, std::string_view extraHeaders) {
+  write(out, request, status, reason, {}, toTag, true, extraHeaders);
+}
+
+void writeEditedResponse(std::string& out, const Message& request, int status,
+                         std::string_view reason, const ResponseEdits& edits,
+                         std::string_view extraHeaders) {
+  write(out, request, status, reason, edits.firstVia, edits.toTag, false, extraHeaders);
 }
 
 std::string_view reasonPhrase(int status) {

@@ -15,6 +15,20 @@ namespace gw::sip {
 void writeResponse(std::string& out, const Message& request, int status, std::string_view reason,
                    std::string_view toTag = {}, std::string_view extraHeaders = {});
 
+// For a caller that has parsed the request already (the proxy): what writeResponse() does,
+// with these changes, so the request need not be copied nor its To parsed again.
+struct ResponseEdits {
+  // Non-empty: written instead of the value of the request's first Via header (the top Via
+  // with received/rport filled in, then the rest of that line).
+  std::string_view firstVia;
+  // Non-empty: appended to To as ";tag=" without looking at To (the caller parsed it and
+  // found no tag).
+  std::string_view toTag;
+};
+void writeEditedResponse(std::string& out, const Message& request, int status,
+                         std::string_view reason, const ResponseEdits& edits,
+                         std::string_view extraHeaders = {});
+
 // The default reason phrase of a status code ("Not Found" ...), "" if none is known.
 std::string_view reasonPhrase(int status);
 

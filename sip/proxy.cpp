@@ -87,10 +87,17 @@ std::string Proxy::localTag(std::string_view callId) {
 
 std::string Proxy::branchFor(const Message& request) {
   std::string s;
-  if (const Header* via = request.find(HeaderId::kVia)) {
-    text::appendBranch(s, request, text::splitFirst(via->value).first);
+  if (request.firstVia() != nullptr) {
+    text::appendBranch(s, request, request.topVia, parseVia(request.topVia));
   }
   return s;
+}
+
+std::optional<uint64_t> Proxy::routeKeyHint(const Message& m) {
+  if (!m.isRequest || m.method != Method::kInvite) return std::nullopt;
+  auto uri = parseUri(m.requestUri);
+  if (!uri) return std::nullopt;
+  return e164KeyHint(uri->user);
 }
 
 bool Proxy::isOurs(std::string_view host, uint16_t port) const {
@@ -119,10 +126,13 @@ std::optional<Outgoing> Proxy::onParseError(const Message& partial, ParseError e
   if (!partial.isRequest || partial.method == Method::kAck || !canAnswer(partial)) {
     return drop();
   }
+  Parsed p;
+  p.topVia = parseVia(partial.topVia);
+  if (const Header* to = partial.find(HeaderId::kTo)) p.to = parseNameAddr(to->value);
   std::string warning = "Warning: 399 gatewayd \"";
   warning += describe(error);
   warning += "\"\r\n";
-  return respond(partial, from, 400, "Bad Request", warning);
+  return respond(partial, p, from, 400, "Bad Request", warning);
 }
 
 std::optional<Outgoing> Proxy::onMessage(const Message& m, const Peer& from, const Directory& dir) {
@@ -135,24 +145,27 @@ std::optional<Outgoing> Proxy::onRequest(const Message& m, const Peer& from, con
   if (method < ProxyCounters::kMethods) {
     counters_.requestsByMethod[method].fetch_add(1, std::memory_order_relaxed);
   }
-  const Header* via = m.find(HeaderId::kVia);
   const Header* to = m.find(HeaderId::kTo);
   const Header* from_ = m.find(HeaderId::kFrom);
-  if (!via || !to || !from_ || m.callId.empty() || !m.find(HeaderId::kCSeq)) {
+  if (!m.firstVia() || !to || !from_ || m.callId.empty() || !m.find(HeaderId::kCSeq)) {
     // Without these no response can be routed or matched (RFC 3261 8.1.1).
     counters_.parseErrors.fetch_add(1, std::memory_order_relaxed);
     return drop();
   }
-  if (!parseVia(text::splitFirst(via->value).first)) {
+  // Parsed once here; every step below (decision, forward, respond) reads these.
+  Parsed p;
+  p.topVia = parseVia(m.topVia);  // "" (a leading empty Via element) is a syntax error
+  p.to = parseNameAddr(to->value);
+  p.from = parseNameAddr(from_->value);
+  if (!p.topVia) {
     counters_.parseErrors.fetch_add(1, std::memory_order_relaxed);
-    return respond(m, from, 400, "Bad Via");
+    return respond(m, p, from, 400, "Bad Via");
   }
-  auto toAddr = parseNameAddr(to->value);
-  if (!toAddr || !parseNameAddr(from_->value)) {
+  if (!p.to || !p.from) {
     counters_.parseErrors.fetch_add(1, std::memory_order_relaxed);
-    return respond(m, from, 400, toAddr ? "Bad From" : "Bad To");
+    return respond(m, p, from, 400, p.to ? "Bad From" : "Bad To");
   }
-  std::optional<std::string_view> toTag = toAddr->tag();
+  std::optional<std::string_view> toTag = p.to->tag();
   if (m.method == Method::kAck && toTag) {
     scratch_.clear();
     text::appendLocalTag(scratch_, m.callId);
@@ -162,11 +175,11 @@ std::optional<Outgoing> Proxy::onRequest(const Message& m, const Peer& from, con
       return std::nullopt;
     }
   }
-  if (toTag) return inDialog(m, from, dir);
-  return outOfDialog(m, from, dir);
+  if (toTag) return inDialog(m, p, from, dir);
+  return outOfDialog(m, p, from, dir);
 }
 
-std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
+std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Parsed& p, const Peer& from,
                                            const Directory& dir) {
   bool routed =
       m.method == Method::kInvite || m.method == Method::kCancel || m.method == Method::kAck;
@@ -175,18 +188,19 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
     // number's provider; the others only need a source we know at all.
     if (!knownSource(dir, from)) {
       counters_.aclDenials.fetch_add(1, std::memory_order_relaxed);
-      return respond(m, from, 403, "Forbidden");
+      return respond(m, p, from, 403, "Forbidden");
     }
     // RFC 3261 16.3 step 3: an OPTIONS with Max-Forwards 0 may be answered by the proxy.
-    if (m.method == Method::kOptions) return respond(m, from, 200, "OK", kAllow);
-    if (m.method == Method::kBye) return respond(m, from, 481, "Call/Transaction Does Not Exist");
-    return respond(m, from, 405, "Method Not Allowed", kAllow);
+    if (m.method == Method::kOptions) return respond(m, p, from, 200, "OK", kAllow);
+    if (m.method == Method::kBye)
+      return respond(m, p, from, 481, "Call/Transaction Does Not Exist");
+    return respond(m, p, from, 405, "Method Not Allowed", kAllow);
   }
-  if (const Header* pr = m.find(HeaderId::kProxyRequire)) return badExtension(m, from, *pr);
+  if (const Header* pr = m.find(HeaderId::kProxyRequire)) return badExtension(m, p, from, *pr);
   auto uri = parseUri(m.requestUri);
-  if (!uri) return respond(m, from, 400, "Bad Request-URI");
-  if (!uri->isSip() && !uri->isTel()) return respond(m, from, 416, "Unsupported URI Scheme");
-  if (m.maxForwards == 0) return respond(m, from, 483, "Too Many Hops");
+  if (!uri) return respond(m, p, from, 400, "Bad Request-URI");
+  if (!uri->isSip() && !uri->isTel()) return respond(m, p, from, 416, "Unsupported URI Scheme");
+  if (m.maxForwards == 0) return respond(m, p, from, 483, "Too Many Hops");
 
   const AgentTarget* agent = dir.agentAt(from.address, from.port, from.transport);
   // A port-agnostic agent match (TCP, ephemeral port) from a carrier address is the
@@ -196,8 +210,7 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
                                                           dir.anyProviderAllowing(from.address)));
   Decision d;
   if (outbound) {
-    auto fromAddr = parseNameAddr(m.find(HeaderId::kFrom)->value);
-    d = decideOutbound(routes_, dir, *agent, fromAddr->uri.user, uri->user);
+    d = decideOutbound(routes_, dir, *agent, p.from->uri.user, uri->user);
   } else {
     d = decideInbound(routes_, dir, uri->user, from.address);
     if (d.acl == AclResult::kDenied) {
@@ -209,31 +222,31 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
   switch (d.action) {
     case Action::kReject:
       if (m.method == Method::kCancel && d.status != 403) {
-        return respond(m, from, 481, "Call/Transaction Does Not Exist");
+        return respond(m, p, from, 481, "Call/Transaction Does Not Exist");
       }
-      return respond(m, from, d.status, d.reason);
+      return respond(m, p, from, d.status, d.reason);
     case Action::kRedirect: {
       if (m.method == Method::kCancel) {
-        return respond(m, from, 481, "Call/Transaction Does Not Exist");
+        return respond(m, p, from, 481, "Call/Transaction Does Not Exist");
       }
-      std::string contact = "Contact: <";
-      contact += d.agent->sipUri;
-      contact += ">\r\n";
-      return respond(m, from, 302, "Moved Temporarily", contact);
+      extra_ = "Contact: <";
+      extra_ += d.agent->sipUri;
+      extra_ += ">\r\n";
+      return respond(m, p, from, 302, "Moved Temporarily", extra_);
     }
     case Action::kProxy: {
       if (!d.agent || d.agent->addresses.empty()) {
-        return respond(m, from, 503, "Service Unavailable");
+        return respond(m, p, from, 503, "Service Unavailable");
       }
       plan.requestUri = d.agent->sipUri;
       plan.to = Peer{d.agent->addresses.front(), d.agent->port, d.agent->transport};
       plan.recordRoute = m.method == Method::kInvite;
       if (m.method == Method::kInvite && d.route) plan.route = &*d.route;
-      return forward(m, from, plan);
+      return forward(m, p, from, plan);
     }
     case Action::kTerminate: {
       if (!d.provider || d.provider->terminationUri.empty()) {
-        return respond(m, from, 503, "Service Unavailable");
+        return respond(m, p, from, 503, "Service Unavailable");
       }
       std::string_view term = d.provider->terminationUri;
       if (startsWithIgnoreCase(term, "sip:")) term.remove_prefix(4);
@@ -243,7 +256,7 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
       uriScratch_ += term;
       auto termUri = parseUri(uriScratch_);
       std::optional<UriTarget> target = termUri ? targetOf(*termUri) : std::nullopt;
-      if (!target) return respond(m, from, 503, "Service Unavailable");
+      if (!target) return respond(m, p, from, 503, "Service Unavailable");
       plan.requestUri = uriScratch_;
       if (options_.outboundProxy) {
         plan.to = *options_.outboundProxy;
@@ -253,22 +266,23 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Peer& from,
         plan.resolveHost = hostScratch_;
       }
       plan.recordRoute = m.method == Method::kInvite;
-      return forward(m, from, plan);
+      return forward(m, p, from, plan);
     }
   }
   return drop();
 }
 
-std::optional<Outgoing> Proxy::badExtension(const Message& m, const Peer& from,
+std::optional<Outgoing> Proxy::badExtension(const Message& m, const Parsed& p, const Peer& from,
                                             const Header& proxyRequire) {
   // RFC 3261 16.3 step 5: the gateway supports no extension a proxy could be required to.
-  std::string unsupported = "Unsupported: ";
-  unsupported += proxyRequire.value;
-  unsupported += "\r\n";
-  return respond(m, from, 420, "Bad Extension", unsupported);
+  extra_ = "Unsupported: ";
+  extra_ += proxyRequire.value;
+  extra_ += "\r\n";
+  return respond(m, p, from, 420, "Bad Extension", extra_);
 }
 
-std::optional<Outgoing> Proxy::inDialog(const Message& m, const Peer& from, const Directory& dir) {
+std::optional<Outgoing> Proxy::inDialog(const Message& m, const Parsed& p, const Peer& from,
+                                        const Directory& dir) {
   // The first Route values, to find ours on top (two when we double record-routed
   // between transports, RFC 5658) and the next hop after them.
   std::array<std::string_view, 3> routeValues;
@@ -277,7 +291,7 @@ std::optional<Outgoing> Proxy::inDialog(const Message& m, const Peer& from, cons
     if (h.id != HeaderId::kRoute) continue;
     std::string_view rest = h.value;
     while (!rest.empty() && n < routeValues.size()) {
-      auto [first, next] = text::splitFirst(rest);
+      auto [first, next] = splitFirstListElement(rest);
       routeValues[n++] = first;
       rest = next;
     }
@@ -292,17 +306,17 @@ std::optional<Outgoing> Proxy::inDialog(const Message& m, const Peer& from, cons
   if (ours == 0) {
     // The ACK of a non-2xx answer the gateway relayed has the callee's To tag but follows
     // the INVITE's path, not a route set: route it like the INVITE.
-    if (m.method == Method::kAck) return outOfDialog(m, from, dir);
+    if (m.method == Method::kAck) return outOfDialog(m, p, from, dir);
     counters_.aclDenials.fetch_add(1, std::memory_order_relaxed);
-    return respond(m, from, 403, "Forbidden");  // not a dialog we record-routed
+    return respond(m, p, from, 403, "Forbidden");  // not a dialog we record-routed
   }
   if (!knownSource(dir, from)) {
     counters_.aclDenials.fetch_add(1, std::memory_order_relaxed);
     if (m.method == Method::kAck) return std::nullopt;
-    return respond(m, from, 403, "Forbidden");
+    return respond(m, p, from, 403, "Forbidden");
   }
-  if (const Header* pr = m.find(HeaderId::kProxyRequire)) return badExtension(m, from, *pr);
-  if (m.maxForwards == 0) return respond(m, from, 483, "Too Many Hops");
+  if (const Header* pr = m.find(HeaderId::kProxyRequire)) return badExtension(m, p, from, *pr);
+  if (m.maxForwards == 0) return respond(m, p, from, 483, "Too Many Hops");
 
   std::optional<Uri> next;
   if (static_cast<size_t>(ours) < n) {
@@ -310,25 +324,23 @@ std::optional<Outgoing> Proxy::inDialog(const Message& m, const Peer& from, cons
   } else {
     next = parseUri(m.requestUri);
   }
-  if (!next) return respond(m, from, 400, "Bad Route");
+  if (!next) return respond(m, p, from, 400, "Bad Route");
   auto target = targetOf(*next);
-  if (!target) return respond(m, from, 503, "Unsupported Transport");
+  if (!target) return respond(m, p, from, 503, "Unsupported Transport");
   ForwardPlan plan;
   plan.to = target->peer;
   hostScratch_ = target->host;
   plan.resolveHost = hostScratch_;
   plan.stripRoutes = ours;
-  return forward(m, from, plan);
+  return forward(m, p, from, plan);
 }
 
-std::optional<Outgoing> Proxy::forward(const Message& m, const Peer& from,
+std::optional<Outgoing> Proxy::forward(const Message& m, const Parsed& p, const Peer& from,
                                        const ForwardPlan& plan) {
-  const Header* firstVia = m.find(HeaderId::kVia);
-  auto [top, rest] = text::splitFirst(firstVia->value);
+  const Header* firstVia = m.firstVia();
+  std::string_view rest = m.topViaRest;
   scratch_.clear();
-  if (!text::appendViaWithReceived(scratch_, top, from.address, from.port)) {
-    return respond(m, from, 400, "Bad Via");
-  }
+  text::appendViaWithReceived(scratch_, m.topVia, *p.topVia, from.address, from.port);
 
   out_.clear();
   out_ += m.methodText;
@@ -338,7 +350,7 @@ std::optional<Outgoing> Proxy::forward(const Message& m, const Peer& from,
   out_ += plan.to.transport == Transport::kTcp ? "TCP " : "UDP ";
   out_ += sentBy_;
   out_ += ";branch=";
-  text::appendBranch(out_, m, top);
+  text::appendBranch(out_, m, m.topVia, p.topVia);
   if (from.transport == Transport::kTcp) {
     out_ += ';';
     out_ += kSourcePortParam;
@@ -359,14 +371,12 @@ std::optional<Outgoing> Proxy::forward(const Message& m, const Peer& from,
     if (from.transport != plan.to.transport) appendRecordRoute(from.transport);
   }
 
-  bool viaDone = false;
   bool maxForwardsDone = false;
   int strip = plan.stripRoutes;
   for (const Header& h : m.headers) {
     switch (h.id) {
       case HeaderId::kVia:
-        if (viaDone) break;
-        viaDone = true;
+        if (&h != firstVia) break;
         out_ += h.name;
         out_ += ": ";
         out_ += scratch_;
@@ -389,7 +399,7 @@ std::optional<Outgoing> Proxy::forward(const Message& m, const Peer& from,
         if (strip > 0) {
           std::string_view v = h.value;
           while (strip > 0 && !v.empty()) {
-            v = text::splitFirst(v).second;
+            v = splitFirstListElement(v).second;
             --strip;
           }
           if (!v.empty()) {
@@ -438,22 +448,23 @@ std::optional<Outgoing> Proxy::forward(const Message& m, const Peer& from,
 std::optional<Outgoing> Proxy::onResponse(const Message& m, const Peer& from) {
   (void)from;
   counters_.responsesReceived.fetch_add(1, std::memory_order_relaxed);
-  const Header* firstVia = m.find(HeaderId::kVia);
+  const Header* firstVia = m.firstVia();
   if (!firstVia) return drop();
-  auto [top, rest] = text::splitFirst(firstVia->value);
-  auto ours = parseVia(top);
+  std::string_view rest = m.topViaRest;
+  auto ours = parseVia(m.topVia);
   if (!ours || !isOurs(ours->host, ours->port) ||
       ours->branch().value_or("").substr(0, text::kBranchPrefix.size()) != text::kBranchPrefix) {
     return drop();  // not a request we forwarded
   }
-  std::string_view next = rest;
-  if (next.empty()) {
+  // The Via below ours: the next value on the same line, else the first of the next Via.
+  std::string_view next = splitFirstListElement(rest).first;
+  if (rest.empty()) {
     bool afterFirst = false;
     for (const Header& h : m.headers) {
       if (&h == firstVia) {
         afterFirst = true;
       } else if (afterFirst && h.id == HeaderId::kVia) {
-        next = text::splitFirst(h.value).first;
+        next = splitFirstListElement(h.value).first;
         break;
       }
     }
@@ -464,7 +475,7 @@ std::optional<Outgoing> Proxy::onResponse(const Message& m, const Peer& from) {
   // Our branch is a function of the Via below it: a response that does not answer a
   // request we forwarded (forged, or with its Vias altered) is not relayed anywhere.
   scratch_.clear();
-  text::appendBranch(scratch_, m, next);
+  text::appendBranch(scratch_, m, next, nv);
   if (ours->branch() != std::string_view(scratch_)) return drop();
 
   // RFC 3261 18.2.2 and RFC 3581: received (else the sent-by host), then the connection
@@ -482,10 +493,10 @@ std::optional<Outgoing> Proxy::onResponse(const Message& m, const Peer& from) {
   }
   uint16_t sentByPort = nv->port != 0 ? nv->port : kDefaultPort;
   std::optional<uint16_t> rport;
-  if (auto r = nv->rport()) rport = text::parsePort(*r);
+  if (auto r = nv->rport()) rport = parsePort(*r);
   std::optional<uint16_t> connectionPort;
   if (*transport == Transport::kTcp) {
-    if (auto p = findParam(ours->params, kSourcePortParam)) connectionPort = text::parsePort(*p);
+    if (auto p = findParam(ours->params, kSourcePortParam)) connectionPort = parsePort(*p);
   }
   o.to.port = connectionPort ? *connectionPort : rport ? *rport : sentByPort;
   if (connectionPort) o.reconnectPort = sentByPort;
@@ -516,36 +527,32 @@ std::optional<Outgoing> Proxy::onResponse(const Message& m, const Peer& from) {
   return o;
 }
 
-std::optional<Outgoing> Proxy::respond(const Message& m, const Peer& from, int status,
-                                       std::string_view reason, std::string_view extraHeaders) {
+std::optional<Outgoing> Proxy::respond(const Message& m, const Parsed& p, const Peer& from,
+                                       int status, std::string_view reason,
+                                       std::string_view extraHeaders) {
   if (m.method == Method::kAck) return std::nullopt;  // an ACK is never answered
   // The response carries the request's top Via with received/rport filled in, as the
-  // server side of RFC 3261 18.2.1 / RFC 3581 would have done on receipt.
-  Message copy = m;
+  // server side of RFC 3261 18.2.1 / RFC 3581 would have done on receipt; an unparseable
+  // one is echoed as sent.
+  ResponseEdits edits;
   scratch_.clear();
-  for (Header& h : copy.headers) {
-    if (h.id != HeaderId::kVia) continue;
-    auto [top, rest] = text::splitFirst(h.value);
-    scratch_ += h.name;
-    scratch_ += ": ";
-    size_t valueStart = scratch_.size();
-    if (!text::appendViaWithReceived(scratch_, top, from.address, from.port)) break;
-    size_t topEnd = scratch_.size();
-    if (!rest.empty()) {
+  if (p.topVia) {
+    text::appendViaWithReceived(scratch_, m.topVia, *p.topVia, from.address, from.port);
+    if (!m.topViaRest.empty()) {
       scratch_ += ", ";
-      scratch_ += rest;
+      scratch_ += m.topViaRest;
     }
-    h.line = scratch_;
-    h.value = h.line.substr(valueStart);
-    copy.topVia = h.line.substr(valueStart, topEnd - valueStart);
-    break;
+    edits.firstVia = scratch_;
   }
-  std::string tag;
-  const Header* to = m.find(HeaderId::kTo);
-  auto toAddr = to ? parseNameAddr(to->value) : std::nullopt;
-  if (!toAddr || !toAddr->tag()) text::appendLocalTag(tag, m.callId);
-  writeResponse(out_, copy, status, reason.empty() ? reasonPhrase(status) : reason, tag,
-                extraHeaders);
+  // A To without tag gets ours; an unparseable To is echoed as is: a tag appended to it
+  // could change its meaning.
+  tag_.clear();
+  if (p.to && !p.to->tag()) {
+    text::appendLocalTag(tag_, m.callId);
+    edits.toTag = tag_;
+  }
+  writeEditedResponse(out_, m, status, reason.empty() ? reasonPhrase(status) : reason, edits,
+                      extraHeaders);
   if (status >= 100 && status < 700) {
     counters_.responsesSentByStatus[static_cast<size_t>(status - 100)].fetch_add(
         1, std::memory_order_relaxed);

@@ -20,6 +20,7 @@
 #include "sip/directory.hpp"
 #include "sip/message.hpp"
 #include "sip/routing_table.hpp"
+#include "sip/uri.hpp"
 
 namespace gw::sip {
 
@@ -51,7 +52,8 @@ struct ProxyCounters {
   std::atomic<uint64_t> forwardedRequests{0};
   std::atomic<uint64_t> forwardedResponses{0};
   std::atomic<uint64_t> absorbedAcks{0};
-  std::atomic<uint64_t> dropped{0};  // no answer possible, not ours, nowhere to send
+  std::atomic<uint64_t> dropped{0};             // no answer possible, not ours, nowhere to send
+  std::atomic<uint64_t> outboundTcpRefused{0};  // at TcpOptions::maxOutboundConnections
 };
 
 // What to send. `bytes` points into the Proxy's buffer: valid until its next call.
@@ -92,21 +94,34 @@ class Proxy {
   // Via: the same for an INVITE, its retransmissions, its CANCEL and the ACK of a non-2xx
   // answer (RFC 3261 16.11). Empty when the request has no Via.
   static std::string branchFor(const Message& request);
+  // The routing key an INVITE's called number will be looked up with (for
+  // RoutingTable::prefetch ahead of onMessage); nullopt for other messages. A hint only.
+  static std::optional<uint64_t> routeKeyHint(const Message& m);
 
  private:
+  // What onRequest parses of a request, once, for every step after it.
+  struct Parsed {
+    std::optional<Via> topVia;  // parseVia(m.topVia)
+    std::optional<NameAddr> to;
+    std::optional<NameAddr> from;
+  };
+
   std::optional<Outgoing> onRequest(const Message& m, const Peer& from, const Directory& dir);
   std::optional<Outgoing> onResponse(const Message& m, const Peer& from);
-  std::optional<Outgoing> inDialog(const Message& m, const Peer& from, const Directory& dir);
-  std::optional<Outgoing> outOfDialog(const Message& m, const Peer& from, const Directory& dir);
+  std::optional<Outgoing> inDialog(const Message& m, const Parsed& p, const Peer& from,
+                                   const Directory& dir);
+  std::optional<Outgoing> outOfDialog(const Message& m, const Parsed& p, const Peer& from,
+                                      const Directory& dir);
 
-  std::optional<Outgoing> respond(const Message& m, const Peer& from, int status,
+  std::optional<Outgoing> respond(const Message& m, const Parsed& p, const Peer& from, int status,
                                   std::string_view reason, std::string_view extraHeaders = {});
-  std::optional<Outgoing> badExtension(const Message& m, const Peer& from,
+  std::optional<Outgoing> badExtension(const Message& m, const Parsed& p, const Peer& from,
                                        const Header& proxyRequire);
   std::optional<Outgoing> drop();
 
   struct ForwardPlan;
-  std::optional<Outgoing> forward(const Message& m, const Peer& from, const ForwardPlan& plan);
+  std::optional<Outgoing> forward(const Message& m, const Parsed& p, const Peer& from,
+                                  const ForwardPlan& plan);
 
   bool isOurs(std::string_view host, uint16_t port) const;
 
@@ -116,6 +131,8 @@ class Proxy {
   std::string sentBy_;       // host:port written in Via and Record-Route
   std::string out_;          // the message being sent
   std::string scratch_;      // rewritten header values
+  std::string extra_;        // extra header lines of a response the gateway writes
+  std::string tag_;          // the To tag of a response the gateway writes
   std::string uriScratch_;   // a Request-URI built for an outbound call
   std::string hostScratch_;  // Outgoing::resolveHost
 };

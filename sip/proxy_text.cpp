@@ -11,6 +11,8 @@
 namespace gw::sip::text {
 namespace {
 
+using sip::detail::trimLws;
+
 constexpr uint64_t kFnvPrime = 0x100000001b3ULL;
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kMagicCookie = "z9hG4bK";  // RFC 3261 branch prefix
@@ -27,12 +29,6 @@ const Seeds& seeds() {
     auto draw = [&rd] { return (uint64_t{rd()} << 32) ^ rd(); };
     return Seeds{draw(), draw(), draw()};
   }();
-  return s;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
@@ -101,32 +97,6 @@ void appendHostPort(std::string& out, std::string_view host, uint16_t port) {
   }
 }
 
-std::pair<std::string_view, std::string_view> splitFirst(std::string_view value) {
-  bool quoted = false;
-  int angle = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
-    char c = value[i];
-    if (quoted) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      ++angle;
-    } else if (c == '>') {
-      if (angle > 0) --angle;
-    } else if (c == ',' && angle == 0) {
-      return {trim(value.substr(0, i)), trim(value.substr(i + 1))};
-    }
-  }
-  return {trim(value), value.substr(value.size())};
-}
-
 boost::asio::ip::address unmapped(const boost::asio::ip::address& a) {
   if (a.is_v6() && a.to_v6().is_v4_mapped()) {
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, a.to_v6());
@@ -164,10 +134,10 @@ void appendParamsWithout(std::string& out, std::string_view params,
       continue;
     }
     size_t end = params.find(';');
-    std::string_view p = trim(params.substr(0, end));
+    std::string_view p = trimLws(params.substr(0, end));
     params = end == std::string_view::npos ? std::string_view{} : params.substr(end);
     if (p.empty()) continue;
-    std::string_view name = trim(p.substr(0, p.find('=')));
+    std::string_view name = trimLws(p.substr(0, p.find('=')));
     bool skip = false;
     for (std::string_view n : names) {
       if (equalsIgnoreCase(name, n)) skip = true;
@@ -178,15 +148,13 @@ void appendParamsWithout(std::string& out, std::string_view params,
   }
 }
 
-bool appendViaWithReceived(std::string& out, std::string_view via,
+void appendViaWithReceived(std::string& out, std::string_view via, const Via& parsed,
                            const boost::asio::ip::address& sourceAddress, uint16_t sourcePort) {
-  auto parsed = parseVia(via);
-  if (!parsed) return false;
   size_t semi = via.find(';');
-  std::string_view sentBy = trim(via.substr(0, semi));
+  std::string_view sentBy = trimLws(via.substr(0, semi));
   std::string_view params = semi == std::string_view::npos ? std::string_view{} : via.substr(semi);
-  bool rport = parsed->rport().has_value();
-  auto hostIp = parseIp(parsed->host);
+  bool rport = parsed.rport().has_value();
+  auto hostIp = parseIp(parsed.host);
   bool received = rport || !hostIp || *hostIp != unmapped(sourceAddress);
   out += sentBy;
   appendParamsWithout(out, params, {"received", "rport"});
@@ -198,18 +166,6 @@ bool appendViaWithReceived(std::string& out, std::string_view via,
     out += ";received=";
     appendAddress(out, unmapped(sourceAddress));
   }
-  return true;
-}
-
-std::optional<uint16_t> parsePort(std::string_view s) {
-  if (s.empty() || s.size() > 5) return std::nullopt;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (v == 0 || v > 65535) return std::nullopt;
-  return static_cast<uint16_t>(v);
 }
 
 void appendLocalTag(std::string& out, std::string_view callId) {
@@ -217,8 +173,8 @@ void appendLocalTag(std::string& out, std::string_view callId) {
   appendHex64(out, hash64(seeds().tag, {callId}));
 }
 
-void appendBranch(std::string& out, const Message& m, std::string_view viaValue) {
-  auto via = parseVia(viaValue);
+void appendBranch(std::string& out, const Message& m, std::string_view viaValue,
+                  const std::optional<Via>& via) {
   std::optional<std::string_view> branch = via ? via->branch() : std::nullopt;
   std::array<char, 24> portBuf;
   std::string_view host = via ? via->host : viaValue;

@@ -9,11 +9,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
 #include <boost/asio/ip/address.hpp>
 
 #include "common/uuid.hpp"
+#include "sip/uri.hpp"
 
 namespace gw::sip {
 struct Message;
@@ -31,9 +31,9 @@ void appendLocalTag(std::string& out, std::string_view callId);
 // from `viaValue`, the request's top Via, so retransmissions, the CANCEL and the ACK of a
 // non-2xx answer get the same one. A response carries that Via right below ours, so the
 // proxy recomputes the branch from it to check the response answers a request it sent.
-void appendBranch(std::string& out, const Message& m, std::string_view viaValue);
-// A port number 1..65535 in decimal.
-std::optional<uint16_t> parsePort(std::string_view s);
+// `via` is parseVia(viaValue), which the caller has already done.
+void appendBranch(std::string& out, const Message& m, std::string_view viaValue,
+                  const std::optional<Via>& via);
 
 // FNV-1a over the pieces, each followed by a 0 byte so ("ab","c") != ("a","bc").
 uint64_t hash64(uint64_t seed, std::initializer_list<std::string_view> pieces);
@@ -47,10 +47,6 @@ void appendAddress(std::string& out, const boost::asio::ip::address& a);  // no 
 // host[:port] for Via sent-by and URIs: IPv6 literals get brackets.
 void appendHostPort(std::string& out, std::string_view host, uint16_t port);
 
-// The first element of a comma-separated header value and what follows it (after the
-// comma, trimmed). Commas inside quotes or <> do not split. Both views point into `value`.
-std::pair<std::string_view, std::string_view> splitFirst(std::string_view value);
-
 // An IP literal (IPv6 with or without brackets); IPv4-mapped IPv6 becomes IPv4.
 std::optional<boost::asio::ip::address> parseIp(std::string_view host);
 boost::asio::ip::address unmapped(const boost::asio::ip::address& a);
@@ -58,9 +54,8 @@ boost::asio::ip::address unmapped(const boost::asio::ip::address& a);
 // Appends `via` (one Via value) with received/rport set as a server must on receipt of a
 // request from `source` (RFC 3261 18.2.1, RFC 3581 4): received when the sent-by host is
 // not the source address (or rport was requested), rport=<port> when rport was present.
-// Any received/rport the sender wrote itself is replaced. Returns false (nothing appended)
-// when `via` is not a Via value.
-bool appendViaWithReceived(std::string& out, std::string_view via,
+// Any received/rport the sender wrote itself is replaced. `parsed` is parseVia(via).
+void appendViaWithReceived(std::string& out, std::string_view via, const Via& parsed,
                            const boost::asio::ip::address& sourceAddress, uint16_t sourcePort);
 
 // A ";name=value" parameter list without the named parameters (case-insensitive).

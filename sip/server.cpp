@@ -129,6 +129,7 @@ ServerStats Server::stats() const {
     s.forwardedResponses += get(c.forwardedResponses);
     s.absorbedAcks += get(c.absorbedAcks);
     s.dropped += get(c.dropped);
+    s.outboundTcpRefused += get(c.outboundTcpRefused);
     s.tcpConnections += w->tcpConnections();
   }
   for (size_t i = 0; i < methods.size(); ++i) {

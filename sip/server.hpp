@@ -55,7 +55,8 @@ struct ServerStats {
   uint64_t forwardedResponses = 0;
   uint64_t absorbedAcks = 0;
   uint64_t dropped = 0;
-  uint64_t tcpConnections = 0;  // open now
+  uint64_t outboundTcpRefused = 0;  // TCP connections not opened: the per-worker cap
+  uint64_t tcpConnections = 0;      // open now
   size_t workers = 0;
 };
 

@@ -26,6 +26,11 @@ struct TcpOptions {
   std::chrono::milliseconds connectTimeout{5'000};
   size_t maxMessageBytes = kMaxHeaderBytes + kMaxBodyBytes;
   size_t maxPendingWriteBytes = 4 * 1024 * 1024;  // a peer that does not read is closed
+  // Connections a worker opens itself (to agents, to the Via of a TCP caller whose
+  // connection closed), per worker: what peers write decides where they go, so without a cap
+  // a flood of such requests could exhaust the file descriptors. Beyond it the message is
+  // dropped and counted (ProxyCounters::outboundTcpRefused).
+  size_t maxOutboundConnections = 1024;
 };
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {

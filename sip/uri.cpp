@@ -35,17 +35,6 @@ constexpr bool isForbiddenInUri(char c) {
   return u <= 0x20 || u == 0x7f || c == '<' || c == '>' || c == '"';
 }
 
-std::optional<uint16_t> parsePort(std::string_view s) {
-  if (s.empty() || s.size() > 5) return std::nullopt;
-  uint32_t v = 0;
-  for (char c : s) {
-    if (!isDigit(c)) return std::nullopt;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (v == 0 || v > 65535) return std::nullopt;
-  return static_cast<uint16_t>(v);
-}
-
 // Reads a host at the start of `s`: "[v6]" (returned without brackets) or a hostname /
 // IPv4. Advances `s` past it. nullopt if there is none.
 std::optional<std::string_view> takeHost(std::string_view& s) {
@@ -275,13 +264,41 @@ std::optional<Via> parseVia(std::string_view value) {
   return via;
 }
 
-std::string_view firstListElement(std::string_view value) {
-  std::string_view first;
-  forEachListElement(value, [&first](std::string_view e) {
-    first = e;
-    return false;
-  });
-  return first;
+std::optional<uint16_t> parsePort(std::string_view s) {
+  if (s.empty() || s.size() > 5) return std::nullopt;
+  uint32_t v = 0;
+  for (char c : s) {
+    if (!isDigit(c)) return std::nullopt;
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  if (v == 0 || v > 65535) return std::nullopt;
+  return static_cast<uint16_t>(v);
+}
+
+std::pair<std::string_view, std::string_view> splitFirstListElement(std::string_view value) {
+  bool quoted = false;
+  int angle = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const char c = value[i];
+    if (quoted) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      quoted = true;
+    } else if (c == '<') {
+      ++angle;
+    } else if (c == '>') {
+      if (angle > 0) --angle;
+    } else if (c == ',' && angle == 0) {
+      return {trimLws(value.substr(0, i)), trimLws(value.substr(i + 1))};
+    }
+  }
+  return {trimLws(value), value.substr(value.size())};
 }
 
 }  // namespace gw::sip

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 namespace gw::sip {
 
@@ -62,8 +63,14 @@ std::optional<Via> parseVia(std::string_view value);
 template <typename Fn>
 bool forEachListElement(std::string_view value, Fn&& fn);
 
-// The first element of a comma-separated list ("" for an empty value).
-std::string_view firstListElement(std::string_view value);
+// The first element of a comma-separated header value and what follows its comma, both
+// trimmed and pointing into `value`; commas inside quotes or <> do not split. An empty first
+// element (", b" or "") comes back empty: RFC 3261's lists (Via, Route...) have no empty
+// elements, so a caller treats it as a syntax error rather than skipping it.
+std::pair<std::string_view, std::string_view> splitFirstListElement(std::string_view value);
+
+// A port number 1..65535 in decimal (Via sent-by, URI, rport).
+std::optional<uint16_t> parsePort(std::string_view s);
 
 }  // namespace gw::sip
 

@@ -1,7 +1,13 @@
 #include "sip/worker.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
 #include <boost/asio/post.hpp>
 
@@ -20,6 +26,13 @@ namespace {
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 constexpr size_t kDatagramBytes = 65536;
+// Datagrams read per recvmmsg, and batches handled per wake-up before the socket goes back
+// to the reactor (so TCP connections and timers on this thread are not starved).
+constexpr size_t kBatch = 32;
+constexpr int kBatchesPerWake = 8;
+// Slots kDatagramBytes apart would all start in the same cache sets (a 64 KiB stride):
+// stagger them by a few lines, since the headers of a whole batch are read together.
+constexpr size_t kSlotBytes = kDatagramBytes + 256;
 // After an accept error such as EMFILE the pending connection stays in the backlog, so
 // accepting again at once would spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
@@ -30,14 +43,66 @@ constexpr size_t kMaxResolving = 64;
 // Host names come from what peers send (Via, Record-Route): bound the cache.
 constexpr size_t kMaxResolved = 4096;
 
-bool isKeepAlive(std::span<const char> d) {
-  for (char c : d) {
-    if (c != '\r' && c != '\n' && c != ' ' && c != '\t' && c != '\0') return false;
+asio::ip::address addressOf(const sockaddr_storage& sa) {
+  if (sa.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(sa);
+    asio::ip::address_v6::bytes_type b;
+    std::memcpy(b.data(), &in6.sin6_addr, b.size());
+    return text::unmapped(asio::ip::address_v6(b, in6.sin6_scope_id));
   }
-  return true;
+  const auto& in = reinterpret_cast<const sockaddr_in&>(sa);
+  return asio::ip::address_v4(ntohl(in.sin_addr.s_addr));
+}
+
+uint16_t portOf(const sockaddr_storage& sa) {
+  if (sa.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(sa).sin6_port);
+  return ntohs(reinterpret_cast<const sockaddr_in&>(sa).sin_port);
 }
 
 }  // namespace
+
+// What one recvmmsg fills and one sendmmsg sends. Datagrams are parsed in place, all of a
+// batch before any is decided on, so the routing table's lines for every INVITE in the
+// batch can be prefetched and their cache misses overlap.
+struct Worker::UdpBatch {
+  std::vector<char> in = std::vector<char>(kBatch * kSlotBytes);
+  std::array<mmsghdr, kBatch> inMsgs{};
+  std::array<iovec, kBatch> inIov{};
+  std::array<sockaddr_storage, kBatch> from{};
+  std::array<ParseOutcome, kBatch> parsed;
+  std::array<bool, kBatch> skip{};
+
+  // Queued answers: their bytes back to back in `out` (Outgoing::bytes only lives until
+  // the proxy's next call), where each goes in `to`.
+  struct Queued {
+    size_t offset, size;
+    sockaddr_storage to;
+    socklen_t toLen;
+  };
+  std::string out;
+  std::vector<Queued> queued;
+  std::array<mmsghdr, kBatch> outMsgs{};
+  std::array<iovec, kBatch> outIov{};
+
+  UdpBatch() {
+    for (size_t i = 0; i < kBatch; ++i) {
+      inIov[i] = {in.data() + i * kSlotBytes, kDatagramBytes};
+    }
+    out.reserve(kBatch * 2048);
+    queued.reserve(kBatch);
+  }
+  void armReceive() {
+    for (size_t i = 0; i < kBatch; ++i) {
+      msghdr& h = inMsgs[i].msg_hdr;
+      h = {};
+      h.msg_name = &from[i];
+      h.msg_namelen = sizeof from[i];
+      h.msg_iov = &inIov[i];
+      h.msg_iovlen = 1;
+      inMsgs[i].msg_len = 0;
+    }
+  }
+};
 
 Worker::Worker(WorkerShared& shared, ProxyOptions proxyOptions)
     : shared_(shared),
@@ -48,7 +113,7 @@ Worker::Worker(WorkerShared& shared, ProxyOptions proxyOptions)
       stopTimer_(io_),
       proxy_(shared.routes, std::move(proxyOptions)),
       directory_(shared.directory),
-      datagram_(kDatagramBytes) {}
+      batch_(std::make_unique<UdpBatch>()) {}
 
 Worker::~Worker() {
   // Connections hold a reference to this Host: close them (without callbacks into a
@@ -146,21 +211,96 @@ void Worker::shutdown() {
 }
 
 void Worker::receiveUdp() {
-  udp_.async_receive_from(asio::buffer(datagram_), sender_,
-                          [this](const error_code& ec, size_t n) { onUdp(ec, n); });
+  // Readiness only: the datagrams are read with recvmmsg. Asio re-arms the descriptor when
+  // this wait is queued (EPOLL_CTL_MOD), so a datagram that arrived since the last read
+  // completes it at once.
+  udp_.async_wait(udp::socket::wait_read, [this](const error_code& ec) { onUdpReadable(ec); });
 }
 
-void Worker::onUdp(const error_code& ec, size_t n) {
+void Worker::onUdpReadable(const error_code& ec) {
   if (stopping_ || ec == asio::error::operation_aborted) return;
-  // Other errors (ICMP port unreachable reported on the socket...) concern one peer only.
-  if (!ec && n > 0) {
-    std::span<char> d(datagram_.data(), n);
-    if (!isKeepAlive(d)) {
-      Peer from{text::unmapped(sender_.address()), sender_.port(), Transport::kUdp};
-      if (auto out = proxy_.onDatagram(d, from, directory_.get())) send(*out, nullptr);
+  const int fd = udp_.native_handle();
+  for (int round = 0; round < kBatchesPerWake && !stopping_; ++round) {
+    batch_->armReceive();
+    const int n = ::recvmmsg(fd, batch_->inMsgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      // ICMP port unreachable reported on the socket and the like concern one peer only;
+      // reading it cleared it.
+      log::debug("sip", "udp receive failed: ", std::strerror(errno));
+      continue;
+    }
+    handleUdpBatch(static_cast<size_t>(n));
+    // Read again even after a short batch: what arrived meanwhile is then read without a
+    // round trip through epoll (re-arming and waiting cost more than one empty read).
+  }
+  if (!stopping_) receiveUdp();
+}
+
+void Worker::handleUdpBatch(size_t n) {
+  UdpBatch& b = *batch_;
+  // Parse all, prefetch every INVITE's route, then decide on each in arrival order with
+  // the same calls, counters and answers as one datagram at a time.
+  for (size_t i = 0; i < n; ++i) {
+    std::span<char> d(static_cast<char*>(b.inIov[i].iov_base), b.inMsgs[i].msg_len);
+    b.skip[i] = d.empty() || isKeepAlive(std::string_view(d.data(), d.size()));
+    if (b.skip[i]) continue;
+    b.parsed[i] = parseDatagram(d);
+    if (!b.parsed[i].error) {
+      if (auto key = Proxy::routeKeyHint(b.parsed[i].message)) shared_.routes.prefetch(*key);
     }
   }
-  receiveUdp();
+  inBatch_ = true;
+  for (size_t i = 0; i < n; ++i) {
+    if (b.skip[i]) continue;
+    Peer from{addressOf(b.from[i]), portOf(b.from[i]), Transport::kUdp};
+    const ParseOutcome& p = b.parsed[i];
+    auto out = p.error ? proxy_.onParseError(p.message, *p.error, from)
+                       : proxy_.onMessage(p.message, from, directory_.get());
+    if (out) send(*out, nullptr);
+  }
+  inBatch_ = false;
+  flushUdp();
+}
+
+// One sendmmsg for the batch's answers. sendmmsg stops at the first datagram the kernel
+// refuses (it reports the ones before it, or -1 with that datagram's error when it is the
+// first): that one is dropped and counted as a single send_to of it would have been,
+// and the rest are sent with the next call. EAGAIN (a full send buffer: the socket is
+// non-blocking) is such a refusal: the datagram is lost, as on any UDP path, and the
+// endpoints' retransmissions (RFC 3261 17.1.1.2, 13.3.1.4) recover it; no state of the
+// gateway depends on it having left.
+void Worker::flushUdp() {
+  UdpBatch& b = *batch_;
+  const size_t count = b.queued.size();
+  for (size_t i = 0; i < count; ++i) {
+    UdpBatch::Queued& q = b.queued[i];
+    b.outIov[i] = {b.out.data() + q.offset, q.size};
+    msghdr& h = b.outMsgs[i].msg_hdr;
+    h = {};
+    h.msg_name = &q.to;
+    h.msg_namelen = q.toLen;
+    h.msg_iov = &b.outIov[i];
+    h.msg_iovlen = 1;
+  }
+  const int fd = udp_.native_handle();
+  size_t sent = 0;
+  while (sent < count) {
+    const int r =
+        ::sendmmsg(fd, b.outMsgs.data() + sent, static_cast<unsigned>(count - sent), MSG_DONTWAIT);
+    if (r > 0) {
+      sent += static_cast<size_t>(r);
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    dropped();
+    log::debug("sip", "udp send to ", addressOf(b.queued[sent].to).to_string(), ":",
+               portOf(b.queued[sent].to), " failed: ", std::strerror(errno));
+    ++sent;
+  }
+  b.queued.clear();
+  b.out.clear();
 }
 
 void Worker::accept() {
@@ -207,6 +347,9 @@ void Worker::onStreamError(TcpConnection& c, const Message& partial, ParseError 
 
 void Worker::onClosed(TcpConnection& c) {
   shared_.registry.remove(c.remote().address, c.remote().port, c.weak_from_this());
+  if (outbound_.erase(&c) != 0 && outbound_.size() < shared_.tcp.maxOutboundConnections) {
+    outboundCapLogged_ = false;
+  }
   auto it = connections_.find(&c);
   if (it == connections_.end()) return;
   // Released later: `c` may be running one of its own member functions right now.
@@ -233,6 +376,24 @@ void Worker::send(const Outgoing& o, TcpConnection* source) {
 }
 
 void Worker::sendUdp(const Peer& to, std::string_view bytes) {
+  UdpBatch& b = *batch_;
+  if (!inBatch_) {
+    sendUdpNow(to, bytes);
+    return;
+  }
+  if (b.queued.size() == kBatch) flushUdp();
+  asio::ip::address address = to.address;
+  if (udpV6_ && address.is_v4()) {
+    address = asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
+  }
+  udp::endpoint ep(address, to.port);
+  UdpBatch::Queued q{b.out.size(), bytes.size(), {}, static_cast<socklen_t>(ep.size())};
+  std::memcpy(&q.to, ep.data(), ep.size());
+  b.out += bytes;
+  b.queued.push_back(q);
+}
+
+void Worker::sendUdpNow(const Peer& to, std::string_view bytes) {
   asio::ip::address address = to.address;
   if (udpV6_ && address.is_v4()) {
     address = asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
@@ -270,7 +431,20 @@ void Worker::sendTcp(Peer to, std::string_view bytes, uint16_t reconnectPort) {
     dropped();
     return;
   }
+  if (outbound_.size() >= shared_.tcp.maxOutboundConnections) {
+    proxy_.counters().outboundTcpRefused.fetch_add(1, std::memory_order_relaxed);
+    dropped();
+    if (!outboundCapLogged_) {
+      outboundCapLogged_ = true;  // again once the count has gone below the cap
+      log::warn("sip", "this worker has ", outbound_.size(),
+                " outgoing TCP connections open, its cap: not connecting to ",
+                to.address.to_string(), ":", to.port,
+                "; messages that need a new connection are dropped (outboundTcpRefused)");
+    }
+    return;
+  }
   auto c = std::make_shared<TcpConnection>(io_, *this, shared_.tcp, to);
+  outbound_.insert(c.get());
   connections_.emplace(c.get(), c);
   connectionCount_.fetch_add(1, std::memory_order_relaxed);
   shared_.registry.add(to.address, to.port, ConnectionRef{&io_, c});
@@ -279,9 +453,8 @@ void Worker::sendTcp(Peer to, std::string_view bytes, uint16_t reconnectPort) {
 }
 
 void Worker::resolveThenSend(const Outgoing& o) {
-  std::string host(o.resolveHost);
   auto now = std::chrono::steady_clock::now();
-  if (auto it = resolved_.find(host); it != resolved_.end() && it->second.expires > now) {
+  if (auto it = resolved_.find(o.resolveHost); it != resolved_.end() && it->second.expires > now) {
     Outgoing copy = o;
     copy.resolveHost = {};
     copy.to.address = it->second.address;
@@ -293,6 +466,7 @@ void Worker::resolveThenSend(const Outgoing& o) {
     return;
   }
   ++resolving_;
+  std::string host(o.resolveHost);
   // Plain A/AAAA resolution of the host (no NAPTR/SRV, RFC 3263 is not implemented).
   resolver_.async_resolve(
       host, std::to_string(o.to.port),

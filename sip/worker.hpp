@@ -9,7 +9,9 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -64,15 +66,20 @@ class Worker final : public TcpConnection::Host {
   void onClosed(TcpConnection& c) override;
 
  private:
+  struct UdpBatch;
+
   void setUdpBuffers(size_t bytes);
   void receiveUdp();
-  void onUdp(const boost::system::error_code& ec, size_t n);
+  void onUdpReadable(const boost::system::error_code& ec);
+  void handleUdpBatch(size_t n);
+  void flushUdp();
   void accept();
   void onAccept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
   void shutdown();
 
   void send(const Outgoing& o, TcpConnection* source);
   void sendUdp(const Peer& to, std::string_view bytes);
+  void sendUdpNow(const Peer& to, std::string_view bytes);
   void sendTcp(Peer to, std::string_view bytes, uint16_t reconnectPort);
   void resolveThenSend(const Outgoing& o);
   void dropped() { proxy_.counters().dropped.fetch_add(1, std::memory_order_relaxed); }
@@ -80,6 +87,11 @@ class Worker final : public TcpConnection::Host {
   struct Resolved {
     boost::asio::ip::address address;
     std::chrono::steady_clock::time_point expires;
+  };
+  // Heterogeneous lookup: a cache hit needs no std::string of the host.
+  struct HostHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
 
   boost::asio::io_context io_{1};  // first: destroyed last, with the handlers it holds
@@ -91,11 +103,15 @@ class Worker final : public TcpConnection::Host {
   boost::asio::steady_timer stopTimer_;
   Proxy proxy_;
   DirectoryCache directory_;
-  std::vector<char> datagram_;
-  boost::asio::ip::udp::endpoint sender_;
+  std::unique_ptr<UdpBatch> batch_;  // recvmmsg/sendmmsg buffers
+  bool inBatch_ = false;             // UDP sends are queued for one sendmmsg
   std::unordered_map<TcpConnection*, std::shared_ptr<TcpConnection>> connections_;
   std::atomic<size_t> connectionCount_{0};
-  std::unordered_map<std::string, Resolved> resolved_;
+  // The connections this worker opened (to agents, to TCP Vias): capped at
+  // TcpOptions::maxOutboundConnections, because peers choose where they go.
+  std::unordered_set<TcpConnection*> outbound_;
+  bool outboundCapLogged_ = false;
+  std::unordered_map<std::string, Resolved, HostHash, std::equal_to<>> resolved_;
   size_t resolving_ = 0;
   bool udpV6_ = false;  // IPv4 destinations are then written as v4-mapped addresses
   bool stopping_ = false;

@@ -226,7 +226,19 @@ TEST(SipMessageTest, KeepsEveryViaInOrder) {
   ASSERT_FALSE(p.out.error);
   EXPECT_EQ(p.out.message.count(HeaderId::kVia), 2u);
   EXPECT_EQ(p.out.message.topVia, "SIP/2.0/UDP first;branch=z9hG4bK1");
+  EXPECT_EQ(p.out.message.topViaRest, "SIP/2.0/TCP second;branch=z9hG4bK2");
+  EXPECT_EQ(p.out.message.firstVia(), &p.out.message.headers[0]);
   EXPECT_EQ(p.out.message.headers[2].value, "SIP/2.0/UDP third;branch=z9hG4bK3");
+}
+
+TEST(SipMessageTest, ALeadingEmptyViaElementLeavesTheTopViaEmpty) {
+  auto p =
+      parse(crlf("OPTIONS sip:x@y SIP/2.0\nVia: , SIP/2.0/UDP a;branch=z9hG4bK1\n"
+                 "Via: SIP/2.0/UDP b;branch=z9hG4bK2\nCall-ID: v\nCSeq: 1 OPTIONS\n\n"));
+  ASSERT_FALSE(p.out.error);
+  EXPECT_EQ(p.out.message.topVia, "");  // not "a": the proxy answers 400
+  EXPECT_EQ(p.out.message.topViaRest, "SIP/2.0/UDP a;branch=z9hG4bK1");
+  EXPECT_EQ(p.out.message.topViaIndex, 0);
 }
 
 TEST(SipMessageTest, DatagramBodyWithoutContentLengthIsTheRest) {
@@ -253,6 +265,11 @@ TEST(SipMessageTest, RecognisesKeepAliveDatagrams) {
   EXPECT_TRUE(isKeepAlive("\r\n"));
   EXPECT_FALSE(isKeepAlive(""));
   EXPECT_FALSE(isKeepAlive("\r\nOPTIONS"));
+  // What NAT keep-alives send besides CRLF: a space, a NUL byte.
+  EXPECT_TRUE(isKeepAlive(" "));
+  EXPECT_TRUE(isKeepAlive(std::string_view("\0\0\0\0", 4)));
+  EXPECT_TRUE(isKeepAlive("\r\n \t"));
+  EXPECT_FALSE(isKeepAlive(" x"));
   auto p = parse("\r\n\r\n");
   EXPECT_EQ(p.out.error, ParseError::kBadStartLine);
 }

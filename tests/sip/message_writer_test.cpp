@@ -53,6 +53,37 @@ TEST(SipMessageWriterTest, CopiesViaFromToCallIdCSeqPerRfc3261) {
   EXPECT_EQ(parseNameAddr(back.out.message.find(HeaderId::kTo)->value)->tag(), "gw-tag-1");
 }
 
+// The proxy's way: the first Via line rewritten (received/rport) and the To tag it decided
+// on, without copying the request.
+TEST(SipMessageWriterTest, EditedResponseReplacesTheFirstViaLineOnly) {
+  auto req = parse(test::toCrlf(
+      "INVITE sip:x@y SIP/2.0\nVia: SIP/2.0/UDP a;branch=z9hG4bK1;rport, SIP/2.0/UDP b\n"
+      "Via: SIP/2.0/UDP c\nFrom: <sip:a@x>;tag=1\nTo: <sip:b@y>\nCall-ID: c1\n"
+      "CSeq: 1 INVITE\n\n"));
+  ASSERT_FALSE(req.out.error);
+  std::string out;
+  ResponseEdits edits;
+  edits.firstVia = "SIP/2.0/UDP a;branch=z9hG4bK1;rport=5062;received=10.0.0.1, SIP/2.0/UDP b";
+  edits.toTag = "gw1";
+  writeEditedResponse(out, req.out.message, 302, "Moved Temporarily", edits,
+                      "Contact: <sip:agent@10.0.0.7>\r\n");
+  EXPECT_EQ(out, test::toCrlf("SIP/2.0 302 Moved Temporarily\n"
+                              "Via: SIP/2.0/UDP a;branch=z9hG4bK1;rport=5062;received=10.0.0.1, "
+                              "SIP/2.0/UDP b\n"
+                              "Via: SIP/2.0/UDP c\n"
+                              "From: <sip:a@x>;tag=1\n"
+                              "To: <sip:b@y>;tag=gw1\n"
+                              "Call-ID: c1\n"
+                              "CSeq: 1 INVITE\n"
+                              "Contact: <sip:agent@10.0.0.7>\n"
+                              "Content-Length: 0\n\n"));
+  // Without edits: the same as writeResponse() without a tag.
+  std::string plain;
+  writeEditedResponse(out, req.out.message, 302, "", ResponseEdits{});
+  writeResponse(plain, req.out.message, 302, "");
+  EXPECT_EQ(out, plain);
+}
+
 TEST(SipMessageWriterTest, KeepsAnExistingToTag) {
   auto req = parse(test::toCrlf(
       "BYE sip:x@y SIP/2.0\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\nFrom: <sip:a@x>;tag=1\n"

@@ -604,6 +604,17 @@ TEST_F(ProxyTest, BadViaOrToIs400) {
   EXPECT_EQ(out().statusCode, 400);
 }
 
+// RFC 3261 20.42: Via = "Via" HCOLON via-parm *(COMMA via-parm). An empty element is a
+// syntax error, not something to skip: the response would otherwise go to the second Via.
+TEST_F(ProxyTest, LeadingEmptyViaElementIs400) {
+  Request r;
+  r.vias = {", SIP/2.0/UDP 203.0.113.9;branch=z9hG4bKa"};
+  ASSERT_TRUE(send(r.text()));
+  EXPECT_EQ(out().statusCode, 400);
+  EXPECT_EQ(out().reason, "Bad Via");
+  EXPECT_EQ(out_->all(HeaderId::kVia), std::vector<std::string>{r.vias[0]});  // echoed as sent
+}
+
 TEST_F(ProxyTest, MalformedAckIsNeverAnswered) {
   Request r;
   r.method = "ACK";

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -380,6 +382,54 @@ TEST_F(ServerTest, UdpCallerReachesATcpAgent) {
   m = agentConnection->receiveMessage();
   ASSERT_TRUE(m);
   EXPECT_EQ(Parsed(*m).message.method, Method::kCancel);
+}
+
+// More datagrams than one recvmmsg reads (32), sent before the server can answer any:
+// each is answered once, as when they come one at a time.
+TEST_F(ServerTest, EveryDatagramOfABurstIsAnswered) {
+  UdpPeer caller;
+  constexpr int kBurst = 50;  // with the keep-alives, 100 datagrams: within any receive buffer
+  for (int i = 0; i < kBurst; ++i) {
+    Request options = callerRequest("OPTIONS", caller);
+    options.callId = "burst-" + std::to_string(i);
+    caller.sendTo(server_->port(), "\r\n\r\n");  // keep-alives in between: no answer
+    caller.sendTo(server_->port(), options.text());
+  }
+  std::set<std::string> callIds;
+  for (int i = 0; i < kBurst; ++i) {
+    auto got = caller.receive();
+    ASSERT_TRUE(got) << "after " << i << " answers";
+    Parsed p(got->first);
+    EXPECT_EQ(p.message.statusCode, 200);
+    callIds.insert(std::string(p.message.callId));
+  }
+  EXPECT_EQ(callIds.size(), static_cast<size_t>(kBurst));
+  EXPECT_EQ(server_->stats().responsesSentByStatus[200], static_cast<uint64_t>(kBurst));
+  EXPECT_EQ(server_->stats().parseErrors, 0u);
+}
+
+// Where a worker opens TCP connections is chosen by what peers send: at the cap the message
+// is dropped and counted, and no connection is attempted.
+TEST_F(ServerTest, OutboundTcpConnectionsAreCapped) {
+  ServerOptions o;
+  o.listenPort = 0;
+  o.workers = 1;
+  o.tcp.maxOutboundConnections = 0;
+  Server capped(world_.routes, holder_, o);
+  ASSERT_FALSE(capped.start());
+  UdpPeer caller;
+  Request invite = callerRequest("INVITE", caller);
+  invite.uri = std::string("sip:") + test::kProxiedTcp + "@127.0.0.1";
+  caller.sendTo(capped.port(), invite.text());
+  auto deadline = Clock::now() + kWait;
+  while (capped.stats().outboundTcpRefused == 0 && Clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  ServerStats s = capped.stats();
+  EXPECT_EQ(s.outboundTcpRefused, 1u);
+  EXPECT_EQ(s.dropped, 1u);
+  EXPECT_EQ(s.forwardedRequests, 1u);  // written, then not sent
+  EXPECT_EQ(s.tcpConnections, 0u);
 }
 
 TEST_F(ServerTest, UntrustedSourcesAreRefused) {

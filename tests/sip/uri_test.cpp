@@ -273,9 +273,26 @@ TEST(SipListTest, StopsWhenTheCallbackReturnsFalse) {
   EXPECT_FALSE(forEachListElement("a, b, c", [&calls](std::string_view) { return ++calls < 2; }));
   EXPECT_EQ(calls, 2);
   EXPECT_TRUE(forEachListElement("a, b", [](std::string_view) { return true; }));
-  EXPECT_EQ(firstListElement(" a , b"), "a");
-  EXPECT_EQ(firstListElement(""), "");
-  EXPECT_EQ(firstListElement(", x"), "x");
+}
+
+TEST(SipListTest, SplitsTheFirstElementOffAndKeepsAnEmptyOne) {
+  using Split = std::pair<std::string_view, std::string_view>;
+  EXPECT_EQ(splitFirstListElement(" a , b"), Split("a", "b"));
+  EXPECT_EQ(splitFirstListElement("a, b, c"), Split("a", "b, c"));
+  EXPECT_EQ(splitFirstListElement("<sip:a,b>;x=\"1,2\", c"), Split("<sip:a,b>;x=\"1,2\"", "c"));
+  EXPECT_EQ(splitFirstListElement(""), Split("", ""));
+  // RFC 3261 lists have no empty element: it comes back empty for the caller to refuse,
+  // not skipped.
+  EXPECT_EQ(splitFirstListElement(", x"), Split("", "x"));
+}
+
+TEST(SipUriTest, ParsesPorts) {
+  EXPECT_EQ(parsePort("5060"), 5060);
+  EXPECT_EQ(parsePort("65535"), 65535);
+  EXPECT_EQ(parsePort("1"), 1);
+  for (std::string_view bad : {"", "0", "65536", "123456", "50a", "-1", " 5060"}) {
+    EXPECT_FALSE(parsePort(bad)) << bad;
+  }
 }
 
 }  // namespace
