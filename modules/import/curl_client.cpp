@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/log.hpp"
@@ -35,11 +38,17 @@ void initCurlOnce() {
   }
 }
 
+// Idle easy handles kept for the next transfers: curl_easy_init allocates and sets up a
+// large struct, and curl_easy_cleanup tears it down again, for every request otherwise.
+constexpr size_t kMaxIdleEasyHandles = 64;
+// Header sets seen so far (Twilio calls use two); more are built per transfer.
+constexpr size_t kMaxCachedHeaderLists = 16;
+
 // One transfer: the easy handle, what curl wrote, and the event its coroutine waits on.
 struct Transfer {
   explicit Transfer(const asio::any_io_executor& ex) : done(ex) {}
   ~Transfer() {
-    if (headers) curl_slist_free_all(headers);
+    if (ownedHeaders) curl_slist_free_all(ownedHeaders);
     if (easy) curl_easy_cleanup(easy);
   }
   Transfer(const Transfer&) = delete;
@@ -54,7 +63,7 @@ struct Transfer {
   }
 
   CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
+  curl_slist* ownedHeaders = nullptr;  // freed with the transfer (not in the cache)
   HttpRequest request;
   HttpResponse response;
   size_t maxBodyBytes = 0;
@@ -65,13 +74,16 @@ struct Transfer {
 };
 
 // A socket curl asked us to watch. The descriptor never owns the fd: curl opens and closes
-// its sockets. It is released (deregistered, fd left open) when curl says CURL_POLL_REMOVE
-// or when curl asks us to close the socket (onCloseSocket), whichever comes first, so the
-// reactor never holds an fd number that curl already closed and may reuse.
+// its sockets. A connection socket stays registered while it idles in curl's cache (curl
+// says CURL_POLL_REMOVE after every transfer and asks again for the next one: releasing
+// it each time costs an epoll_ctl pair and an ioctl per request) and is released when curl
+// asks us to close it (onCloseSocket). Any other socket (the resolver's, which curl closes
+// itself) is released on CURL_POLL_REMOVE. Either way the reactor never holds an fd number
+// that curl already closed and may reuse.
 struct WatchedSocket {
   WatchedSocket(asio::io_context& io, curl_socket_t fd) : descriptor(io, fd) {}
   asio::posix::stream_descriptor descriptor;
-  int what = 0;  // CURL_POLL_IN / OUT / INOUT
+  int what = 0;  // CURL_POLL_IN / OUT / INOUT; 0 while idle in curl's connection cache
   bool readArmed = false;
   bool writeArmed = false;
   bool removed = false;
@@ -80,6 +92,8 @@ struct WatchedSocket {
 }  // namespace
 
 class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
+  using Clock = asio::steady_timer::clock_type;
+
  public:
   Impl(asio::io_context& io, const CurlOptions& options) : io_(io), timer_(io), options_(options) {
     initCurlOnce();
@@ -109,6 +123,8 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
       s->removed = true;
       s->descriptor.release();  // curl's fd: never closed by Asio
     }
+    for (CURL* easy : idleEasy_) curl_easy_cleanup(easy);
+    for (auto& [key, list] : headerLists_) curl_slist_free_all(list);
   }
 
   Impl(const Impl&) = delete;
@@ -158,8 +174,60 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     }
   }
 
+  // A pooled handle was curl_easy_reset when it came back (no option, credential or
+  // header of its previous request survives); connections live in the multi handle.
+  CURL* takeEasy() {
+    if (idleEasy_.empty()) return curl_easy_init();
+    CURL* easy = idleEasy_.back();
+    idleEasy_.pop_back();
+    return easy;
+  }
+
+  void giveBack(Transfer& t) {
+    CURL* easy = std::exchange(t.easy, nullptr);
+    if (!easy) return;
+    if (idleEasy_.size() >= kMaxIdleEasyHandles) {
+      curl_easy_cleanup(easy);
+      return;
+    }
+    curl_easy_reset(easy);
+    idleEasy_.push_back(easy);
+  }
+
+  // The same few header sets come with every Twilio call: their lists are built once.
+  curl_slist* headerListFor(Transfer& t, bool& ok) {
+    const HttpRequest& r = t.request;
+    std::string key;
+    size_t size = 8;
+    for (const auto& [name, value] : r.headers) size += name.size() + value.size() + 3;
+    key.reserve(size);
+    for (const auto& [name, value] : r.headers) {
+      key.append(name).append(": ").append(value).push_back('\n');
+    }
+    if (auto it = headerLists_.find(key); it != headerLists_.end()) return it->second;
+    curl_slist* list = nullptr;
+    auto append = [&](const std::string& line) {
+      curl_slist* grown = curl_slist_append(list, line.c_str());
+      if (!grown) ok = false;
+      list = grown ? grown : list;
+    };
+    for (const auto& [name, value] : r.headers) append(name + ": " + value);
+    // curl adds "Expect: 100-continue" to larger POSTs; Twilio bodies are small.
+    append("Expect:");
+    if (!ok) {
+      curl_slist_free_all(list);
+      return nullptr;
+    }
+    if (headerLists_.size() < kMaxCachedHeaderLists) {
+      headerLists_.emplace(std::move(key), list);
+    } else {
+      t.ownedHeaders = list;
+    }
+    return list;
+  }
+
   bool setUp(Transfer& t) {
-    t.easy = curl_easy_init();
+    t.easy = takeEasy();
     if (!t.easy) {
       t.fail(CURLE_FAILED_INIT, "curl_easy_init failed");
       return false;
@@ -180,6 +248,8 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
     set(CURLOPT_HEADERDATA, &t);
     set(CURLOPT_CLOSESOCKETFUNCTION, &Impl::onCloseSocket);
     set(CURLOPT_CLOSESOCKETDATA, this);
+    set(CURLOPT_SOCKOPTFUNCTION, &Impl::onSocketOpened);
+    set(CURLOPT_SOCKOPTDATA, this);
     set(CURLOPT_TIMEOUT_MS, static_cast<long>(r.timeout.count()));
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connectTimeout.count()));
     set(CURLOPT_TCP_KEEPALIVE, 1L);
@@ -199,23 +269,14 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
       set(CURLOPT_USERNAME, r.basicUser.c_str());
       set(CURLOPT_PASSWORD, r.basicPassword.c_str());
     }
-    for (const auto& [name, value] : r.headers) {
-      if (!appendHeader(t, name + ": " + value)) rc = CURLE_OUT_OF_MEMORY;
-    }
-    // curl adds "Expect: 100-continue" to larger POSTs; Twilio bodies are small.
-    if (!appendHeader(t, "Expect:")) rc = CURLE_OUT_OF_MEMORY;
-    set(CURLOPT_HTTPHEADER, t.headers);
+    bool headersOk = true;
+    curl_slist* headers = headerListFor(t, headersOk);
+    if (!headersOk) rc = CURLE_OUT_OF_MEMORY;
+    set(CURLOPT_HTTPHEADER, headers);
     if (rc != CURLE_OK) {
       t.fail(rc, std::string("curl_easy_setopt: ") + curl_easy_strerror(rc));
       return false;
     }
-    return true;
-  }
-
-  static bool appendHeader(Transfer& t, const std::string& line) {
-    curl_slist* grown = curl_slist_append(t.headers, line.c_str());
-    if (!grown) return false;
-    t.headers = grown;
     return true;
   }
 
@@ -258,12 +319,23 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
              (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
         value.remove_suffix(1);
       }
+      if (name == "content-length") reserveBody(*t, value);
       t->response.headers.emplace_back(std::move(name), std::string(value));
     } catch (...) {
       t->callbackFailed = true;
       return 0;
     }
     return bytes;
+  }
+
+  // One allocation for the body instead of a doubling series (a list page is ~1.3 MB).
+  static void reserveBody(Transfer& t, std::string_view length) {
+    size_t n = 0;
+    for (char c : length) {
+      if (c < '0' || c > '9' || n > t.maxBodyBytes) return;
+      n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    if (n <= t.maxBodyBytes) t.response.body.reserve(n);
   }
 
   static int onSocket(CURL*, curl_socket_t fd, int what, void* userp, void*) noexcept {
@@ -279,35 +351,104 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   static int onCloseSocket(void* clientp, curl_socket_t fd) noexcept {
-    static_cast<Impl*>(clientp)->forget(fd);
+    auto* self = static_cast<Impl*>(clientp);
+    self->forget(fd);
+    self->connectionSockets_.erase(fd);
     return ::close(fd);
   }
 
+  // Called for every socket curl opens for a connection (closed through onCloseSocket).
+  static int onSocketOpened(void* clientp, curl_socket_t fd, curlsocktype purpose) noexcept {
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKOPT_OK;
+    try {
+      static_cast<Impl*>(clientp)->connectionSockets_.insert(fd);
+      return CURL_SOCKOPT_OK;
+    } catch (...) {
+      return CURL_SOCKOPT_ERROR;
+    }
+  }
+
+  // curl moves its deadline with almost every transfer (each one adds a 0 ms kick and
+  // its own timeout). Re-arming the Asio timer each time costs a timerfd_settime and a
+  // cancelled handler, so the timer is only moved when curl's deadline comes earlier than
+  // the armed one; an early expiry re-arms for the deadline curl still wants.
   static int onTimer(CURLM*, long timeoutMs, void* userp) noexcept {
     auto* self = static_cast<Impl*>(userp);
     try {
-      if (timeoutMs < 0) {
-        self->timer_.cancel();
-        return 0;
-      }
-      // Never drive curl from inside its own callback: even a 0 ms timeout goes through the
-      // timer, so curl_multi_socket_action only runs from the event loop.
-      self->timer_.expires_after(std::chrono::milliseconds(timeoutMs));
-      self->timer_.async_wait([weak = self->weak_from_this()](const boost::system::error_code& ec) {
-        if (ec) return;
-        if (auto s = weak.lock()) s->action(CURL_SOCKET_TIMEOUT, 0);
-      });
+      self->setDeadline(timeoutMs);
       return 0;
     } catch (...) {
       return -1;
     }
   }
 
+  void setDeadline(long timeoutMs) {
+    if (timeoutMs < 0) {
+      // No transfer left: a pending wait would keep the io_context busy (run() would not
+      // return) until it fired. Only an idle client gets here, so this is rare under load.
+      curlDeadline_.reset();
+      if (timerArmed_) {
+        timerArmed_ = false;
+        ++timerGeneration_;
+        timer_.cancel();
+      }
+      return;
+    }
+    if (timeoutMs == 0) {
+      // Never drive curl from inside its own callback: "now" is posted to the event loop,
+      // so curl_multi_socket_action only runs from there.
+      curlDeadline_.reset();
+      if (!kickPosted_) {
+        kickPosted_ = true;
+        asio::post(io_, [weak = weak_from_this()] {
+          if (auto s = weak.lock()) {
+            s->kickPosted_ = false;
+            s->action(CURL_SOCKET_TIMEOUT, 0);
+          }
+        });
+      }
+      return;
+    }
+    const auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+    curlDeadline_ = deadline;
+    if (timerArmed_ && armedAt_ <= deadline) return;
+    armTimer(deadline);
+  }
+
+  void armTimer(Clock::time_point at) {
+    timerArmed_ = true;
+    armedAt_ = at;
+    const uint64_t generation = ++timerGeneration_;
+    timer_.expires_at(at);
+    timer_.async_wait([weak = weak_from_this(), generation](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto s = weak.lock();
+      if (!s || generation != s->timerGeneration_) return;
+      s->onTimerExpired();
+    });
+  }
+
+  void onTimerExpired() {
+    timerArmed_ = false;
+    if (!curlDeadline_) return;
+    if (Clock::now() < *curlDeadline_) {
+      armTimer(*curlDeadline_);
+      return;
+    }
+    curlDeadline_.reset();  // curl names its next deadline from inside the action
+    action(CURL_SOCKET_TIMEOUT, 0);
+  }
+
   // --- curl -> Asio ---
 
   void watch(curl_socket_t fd, int what) {
     if (what == CURL_POLL_REMOVE) {
-      forget(fd);
+      auto it = sockets_.find(fd);
+      if (it != sockets_.end() && connectionSockets_.count(fd)) {
+        it->second->what = 0;  // idle: a wait still pending finds nothing to do
+      } else {
+        forget(fd);
+      }
       return;
     }
     auto it = sockets_.find(fd);
@@ -351,6 +492,7 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
                       curl_socket_t fd, int flags, const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (!self || s->removed || ec == asio::error::operation_aborted) return;
+    if (s->what == 0) return;  // idle connection (a peer close is curl's to find on reuse)
     // Any other error (the reactor could not watch the fd) is curl's to report.
     self->action(fd, ec ? CURL_CSELECT_ERR : flags);
     if (!s->removed && !ec) self->arm(s, fd);
@@ -378,6 +520,8 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
       CURLMcode mc = curl_multi_remove_handle(multi_, easy);
       if (mc != CURLM_OK) {
         log::warn(kComponent, "curl_multi_remove_handle: ", curl_multi_strerror(mc));
+      } else {
+        giveBack(*t);
       }
       t->done.set();
     }
@@ -426,12 +570,20 @@ class CurlClient::Impl : public std::enable_shared_from_this<Impl> {
 
   asio::io_context& io_;
   asio::steady_timer timer_;
+  bool timerArmed_ = false;
+  Clock::time_point armedAt_;
+  uint64_t timerGeneration_ = 0;
+  std::optional<Clock::time_point> curlDeadline_;  // what curl asked for last
+  bool kickPosted_ = false;
   CurlOptions options_;
   CURLM* multi_ = nullptr;
   bool stopped_ = false;
   CurlStats stats_;
+  std::vector<CURL*> idleEasy_;
+  std::unordered_map<std::string, curl_slist*> headerLists_;
   std::unordered_map<CURL*, std::shared_ptr<Transfer>> transfers_;
   std::unordered_map<curl_socket_t, std::shared_ptr<WatchedSocket>> sockets_;
+  std::unordered_set<curl_socket_t> connectionSockets_;  // opened for connections
 };
 
 CurlClient::CurlClient(asio::io_context& io, CurlOptions options)

@@ -7,6 +7,7 @@
 #include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
+#include "modules/import/async_queue.hpp"
 #include "modules/import/route_binding.hpp"
 #include "modules/import/task_group.hpp"
 #include "sip/routing_table.hpp"
@@ -118,23 +119,9 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
     pending.swap(next);
   }
 
-  // 3. Look the numbers up in the Twilio account; 4. attach them to the trunk.
-  if (!co_await lookUp(provider, pending, out)) co_return out;
-  {
-    // A number stored under another SID (released and bought again) is refused before it
-    // is attached, so a refusal leaves the customer's trunk as it was.
-    auto txn = ctx_.store.read();
-    std::vector<Slot*> next;
-    for (Slot* s : pending) {
-      if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
-        s->error = std::move(*conflict);
-      } else {
-        next.push_back(s);
-      }
-    }
-    pending.swap(next);
-  }
-  if (!co_await attach(provider, pending, out)) co_return out;
+  // 3. Look the numbers up in the Twilio account and 4. attach them to the trunk, the
+  // attachments starting while the lookup is still under way.
+  if (!co_await findAndAttach(provider, pending, out)) co_return out;
 
   // 5. One write transaction for the batch, then one routing-table update.
   std::vector<store::PhoneNumber> records;
@@ -186,119 +173,144 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   co_return out;
 }
 
-awaitable<bool> ImportService::lookUp(const store::Provider& provider, std::vector<Slot*>& pending,
-                                      ImportOutcome& out) {
-  twilio::Credentials creds{provider.accountSid, provider.authToken};
-  std::vector<Slot*> unresolved = pending;
+// Looks the SIDs up and attaches the numbers as they are found: when the account is
+// listed, the wanted numbers of each page are checked and attached while the next page is
+// on its way, so the listing hides behind the attachments; it stops as soon as every wanted
+// SID has been seen. SIDs missing from a complete listing are "Not found"; an incomplete
+// one (page budget spent, or a failed page) leaves the rest to single fetches.
+awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
+                                             std::vector<Slot*>& pending, ImportOutcome& out) {
+  const twilio::Credentials creds{provider.accountSid, provider.authToken};
+  const size_t width = ctx_.twilio.config().concurrency;
+  AsyncQueue<Slot*> toAttach(co_await boost::asio::this_coro::executor);
+  std::optional<twilio::TwilioError> authFailure;
 
-  if (pending.size() >= options_.listThreshold) {
-    // Listing costs one request per 1000 numbers in the account, fetching one per SID.
-    // The page budget keeps a huge account with few wanted numbers from costing more
-    // than a tenth of the per-SID price before falling back to single fetches.
-    size_t budget = (pending.size() + 9) / 10;
-    auto listing = co_await ctx_.twilio.listNumbers(creds, budget);
-    if (!listing) {
-      if (listing.error().isAuthFailure()) {
-        out.credentialsRejected = listing.error();
-        co_return false;
-      }
-      log::warn("import", "provider ", provider.id, ": listing the account failed (",
-                listing.error().describe(), "); looking numbers up one by one");
-    } else {
-      out.twilioLookups += listing->pages;
+  // A found number is refused, kept as it is (already on this provider's trunk: a re-run
+  // after a crash) or queued for attachment. A number stored under another SID (released
+  // and bought again) is refused before it is attached, so a refusal leaves the customer's
+  // trunk as it was.
+  auto admit = [&](const store::ReadTxn& txn, Slot* s) {
+    if (!isE164(s->number->phoneNumber)) {
+      s->error = "Twilio lookup failed: the number has no E.164 phone_number";
+    } else if (auto conflict =
+                   conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
+      s->error = std::move(*conflict);
+    } else if (s->number->trunkSid.empty()) {
+      toAttach.push(s);
+    } else if (s->number->trunkSid != provider.trunkSid) {
+      s->error = "Trunk attachment failed: attached to another trunk " + s->number->trunkSid;
+    }
+  };
+
+  auto find = [&]() -> awaitable<void> {
+    struct CloseOnExit {
+      AsyncQueue<Slot*>& queue;
+      ~CloseOnExit() { queue.close(); }
+    } closeOnExit{toAttach};
+
+    std::vector<Slot*> unresolved = pending;
+    if (pending.size() >= options_.listThreshold) {
       std::unordered_map<std::string_view, Slot*> wanted;
       wanted.reserve(pending.size());
       for (Slot* s : pending) wanted.emplace(s->sid, s);
-      for (auto& n : listing->numbers) {
-        auto it = wanted.find(n.sid);
-        if (it != wanted.end()) it->second->number = std::move(n);
+      twilio::NumberPageSink onPage = [&](std::vector<twilio::IncomingNumber>& page) {
+        std::vector<Slot*> found;
+        for (auto& n : page) {
+          auto it = wanted.find(n.sid);
+          if (it == wanted.end()) continue;
+          Slot* s = it->second;
+          wanted.erase(it);
+          s->number = std::move(n);
+          found.push_back(s);
+        }
+        if (!found.empty()) {
+          auto txn = ctx_.store.read();
+          for (Slot* s : found) admit(txn, s);
+        }
+        return !wanted.empty() && !authFailure;
+      };
+      // Listing costs one request per 1000 numbers in the account, fetching one per SID.
+      // The page budget keeps a huge account with few wanted numbers from costing more
+      // than a tenth of the per-SID price before falling back to single fetches.
+      const size_t budget = (pending.size() + 9) / 10;
+      auto listing = co_await ctx_.twilio.listNumberPages(creds, budget, onPage);
+      if (authFailure) co_return;
+      if (!listing) {
+        if (listing.error().isAuthFailure()) {
+          authFailure = listing.error();
+          co_return;
+        }
+        log::warn("import", "provider ", provider.id, ": listing the account failed (",
+                  listing.error().describe(), "); looking the rest up one by one");
+      } else {
+        out.twilioLookups += listing->pages;
       }
       unresolved.clear();
       for (Slot* s : pending) {
         if (s->number) continue;
-        if (listing->complete) {
+        if (listing && listing->complete) {
           s->error = "Not found";
         } else {
           unresolved.push_back(s);
         }
       }
     }
-  }
 
-  std::optional<twilio::TwilioError> authFailure;
-  co_await forEachConcurrently(
-      unresolved.size(), ctx_.twilio.config().concurrency,
-      [&](size_t i) -> awaitable<void> {
-        Slot* s = unresolved[i];
-        auto r = co_await ctx_.twilio.fetchNumber(creds, s->sid);
-        ++out.twilioLookups;
-        if (r) {
-          s->number = std::move(*r);
-        } else if (r.error().isAuthFailure()) {
-          authFailure = r.error();
-        } else if (r.error().isNotFound()) {
-          s->error = "Not found";
-        } else {
-          s->error = "Twilio lookup failed: " + r.error().describe();
-        }
-      },
-      [&] { return authFailure.has_value(); });
-  if (authFailure) {
-    out.credentialsRejected = authFailure;
-    co_return false;
-  }
+    co_await forEachConcurrently(
+        unresolved.size(), width,
+        [&](size_t i) -> awaitable<void> {
+          Slot* s = unresolved[i];
+          auto r = co_await ctx_.twilio.fetchNumber(creds, s->sid);
+          ++out.twilioLookups;
+          if (r) {
+            s->number = std::move(*r);
+            auto txn = ctx_.store.read();
+            admit(txn, s);
+          } else if (r.error().isAuthFailure()) {
+            authFailure = r.error();
+          } else if (r.error().isNotFound()) {
+            s->error = "Not found";
+          } else {
+            s->error = "Twilio lookup failed: " + r.error().describe();
+          }
+        },
+        [&] { return authFailure.has_value(); });
+  };
 
-  std::vector<Slot*> found;
-  for (Slot* s : pending) {
-    if (s->error) continue;
-    if (!s->number || !isE164(s->number->phoneNumber)) {
-      s->error = "Twilio lookup failed: the number has no E.164 phone_number";
-      continue;
+  auto attachFound = [&]() -> awaitable<void> {
+    while (auto next = co_await toAttach.pop()) {
+      if (authFailure) continue;  // drain: nothing more is sent
+      Slot* s = *next;
+      auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
+      if (r) continue;
+      if (r.error().isAuthFailure()) {
+        authFailure = r.error();
+      } else {
+        s->error = "Trunk attachment failed: " + r.error().describe();
+      }
     }
-    found.push_back(s);
-  }
-  pending.swap(found);
-  co_return true;
-}
+  };
 
-awaitable<bool> ImportService::attach(const store::Provider& provider, std::vector<Slot*>& found,
-                                      ImportOutcome& out) {
-  twilio::Credentials creds{provider.accountSid, provider.authToken};
-  std::vector<Slot*> toAttach;
-  for (Slot* s : found) {
-    const std::string& trunk = s->number->trunkSid;
-    if (trunk.empty()) {
-      toAttach.push_back(s);
-    } else if (trunk != provider.trunkSid) {
-      s->error = "Trunk attachment failed: attached to another trunk " + trunk;
-    }
-    // Already on this provider's trunk (a re-run after a crash): nothing to do.
-  }
-
-  std::optional<twilio::TwilioError> authFailure;
-  co_await forEachConcurrently(
-      toAttach.size(), ctx_.twilio.config().concurrency,
-      [&](size_t i) -> awaitable<void> {
-        Slot* s = toAttach[i];
-        auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
-        if (r) co_return;
-        if (r.error().isAuthFailure()) {
-          authFailure = r.error();
-        } else {
-          s->error = "Trunk attachment failed: " + r.error().describe();
-        }
-      },
-      [&] { return authFailure.has_value(); });
+  // One finder and `width` attachers; the account's semaphore in the Twilio client bounds
+  // the requests in flight whatever the number of coroutines.
+  co_await forEachConcurrently(width + 1, width + 1, [&](size_t i) -> awaitable<void> {
+    return i == 0 ? find() : attachFound();
+  });
   if (authFailure) {
     out.credentialsRejected = authFailure;
     co_return false;
   }
 
   std::vector<Slot*> attached;
-  for (Slot* s : found) {
-    if (!s->error) attached.push_back(s);
+  for (Slot* s : pending) {
+    if (s->error) continue;
+    if (!s->number) {  // cannot happen: every SID is found, refused or failed above
+      s->error = "Twilio lookup failed: the number was not looked up";
+      continue;
+    }
+    attached.push_back(s);
   }
-  found.swap(attached);
+  pending.swap(attached);
   co_return true;
 }
 

@@ -53,10 +53,10 @@ class ImportService {
   struct Slot;
   class Claims;
 
-  boost::asio::awaitable<bool> lookUp(const store::Provider& provider, std::vector<Slot*>& pending,
-                                      ImportOutcome& out);
-  boost::asio::awaitable<bool> attach(const store::Provider& provider, std::vector<Slot*>& found,
-                                      ImportOutcome& out);
+  // Leaves in `pending` the SIDs found in the account and on this provider's trunk;
+  // false when Twilio rejected the credentials.
+  boost::asio::awaitable<bool> findAndAttach(const store::Provider& provider,
+                                             std::vector<Slot*>& pending, ImportOutcome& out);
 
   ModuleContext& ctx_;
   ImportOptions options_;

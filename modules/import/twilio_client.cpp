@@ -288,6 +288,24 @@ awaitable<Outcome<IncomingNumber>> TwilioClient::fetchNumber(const Credentials& 
 }
 
 awaitable<Outcome<NumberListing>> TwilioClient::listNumbers(const Credentials& c, size_t maxPages) {
+  std::vector<IncomingNumber> numbers;
+  NumberPageSink collect = [&numbers](std::vector<IncomingNumber>& page) {
+    if (numbers.empty()) {
+      numbers = std::move(page);
+    } else {
+      numbers.insert(numbers.end(), std::make_move_iterator(page.begin()),
+                     std::make_move_iterator(page.end()));
+    }
+    return true;
+  };
+  auto listing = co_await listNumberPages(c, maxPages, collect);
+  if (listing) listing->numbers = std::move(numbers);
+  co_return listing;
+}
+
+awaitable<Outcome<NumberListing>> TwilioClient::listNumberPages(const Credentials& c,
+                                                                size_t maxPages,
+                                                                const NumberPageSink& sink) {
   NumberListing listing;
   std::string url = impl_->api(impl_->accountPath(c) + "/IncomingPhoneNumbers.json?PageSize=" +
                                std::to_string(impl_->config().pageSize));
@@ -299,18 +317,17 @@ awaitable<Outcome<NumberListing>> TwilioClient::listNumbers(const Credentials& c
       co_return malformed(r, "number page " + std::to_string(listing.pages) + ": " + page.error());
     ++listing.pages;
     NumberPage& p = page.value();
-    if (listing.numbers.empty()) {
-      listing.numbers = std::move(p.numbers);
-    } else {
-      listing.numbers.insert(listing.numbers.end(), std::make_move_iterator(p.numbers.begin()),
-                             std::make_move_iterator(p.numbers.end()));
+    // A page whose next_page_uri is not a path fails the listing before the sink sees it.
+    if (!p.nextPageUri.empty() && p.nextPageUri.front() != '/') {
+      co_return malformed(r, "next_page_uri is not a path");
     }
+    const bool more = sink(p.numbers);
     if (p.nextPageUri.empty()) {
       listing.complete = true;
       break;
     }
+    if (!more) break;
     // Relative to the API host; the page token is Twilio's, never built here.
-    if (p.nextPageUri.front() != '/') co_return malformed(r, "next_page_uri is not a path");
     url = impl_->api(p.nextPageUri);
   }
   co_return listing;

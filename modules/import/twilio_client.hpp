@@ -60,10 +60,14 @@ struct Trunk {
 };
 
 struct NumberListing {
-  std::vector<IncomingNumber> numbers;
-  bool complete = false;  // false when maxPages was reached before the last page
+  std::vector<IncomingNumber> numbers;  // empty when the pages went to a callback
+  bool complete = false;  // false when maxPages was reached (or the callback stopped) first
   size_t pages = 0;
 };
+
+// Takes one page of a listing as it arrives (its numbers may be moved from); returns
+// false to stop the listing there.
+using NumberPageSink = std::function<bool(std::vector<IncomingNumber>& page)>;
 
 struct TwilioConfig {
   std::string apiUrl = "https://api.twilio.com";
@@ -98,6 +102,11 @@ class TwilioClient {
                                                               std::string_view pnSid);
   // Follows next_page_uri until the end or maxPages pages.
   boost::asio::awaitable<Outcome<NumberListing>> listNumbers(const Credentials& c, size_t maxPages);
+  // The same, handing each page to `sink` as soon as it is parsed, so a caller can act on
+  // it while the next page is on its way; the returned listing holds no numbers.
+  boost::asio::awaitable<Outcome<NumberListing>> listNumberPages(const Credentials& c,
+                                                                 size_t maxPages,
+                                                                 const NumberPageSink& sink);
 
   boost::asio::awaitable<Outcome<Trunk>> createTrunk(const Credentials& c,
                                                      std::string_view friendlyName);

@@ -143,6 +143,91 @@ TEST_F(CurlClientTest, SendsBasicAuthorization) {
   EXPECT_EQ(*seen[0].header("authorization"), "Basic " + base64("AC0123:s3cret:with+chars"));
 }
 
+// Easy handles are pooled (curl_easy_reset on return): nothing of one request (method,
+// body, credentials, headers) may reach the next one, which may be for another account.
+TEST_F(CurlClientTest, PooledHandlesCarryNothingOverToTheNextRequest) {
+  server_.setHandler([](const testing::RecordedRequest&) {
+    return ScriptedResponse::json(200, R"({"ok":true})");
+  });
+  HttpRequest first = get("/first");
+  first.method = "POST";
+  first.body = "PhoneNumberSid=PN1";
+  first.basicUser = "ACone";
+  first.basicPassword = "secret-one";
+  first.headers.emplace_back("X-Account", "one");
+  first.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  HttpRequest second = get("/second");  // no credentials, no headers
+  HttpRequest third = get("/third");
+  third.method = "DELETE";
+  third.basicUser = "ACtwo";
+  third.basicPassword = "secret-two";
+  HttpRequest fourth = get("/fourth");
+  fourth.headers.emplace_back("X-Account", "four");
+  for (HttpRequest* r : {&first, &second, &third, &fourth}) EXPECT_EQ(send(*r).status, 200);
+
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].method, "POST");
+  ASSERT_NE(seen[0].header("authorization"), nullptr);
+  EXPECT_EQ(*seen[0].header("authorization"), "Basic " + base64("ACone:secret-one"));
+  ASSERT_NE(seen[0].header("x-account"), nullptr);
+  EXPECT_EQ(*seen[0].header("x-account"), "one");
+
+  EXPECT_EQ(seen[1].method, "GET");
+  EXPECT_TRUE(seen[1].body.empty());
+  EXPECT_EQ(seen[1].header("authorization"), nullptr);
+  EXPECT_EQ(seen[1].header("x-account"), nullptr);
+  EXPECT_EQ(seen[1].header("content-type"), nullptr);
+
+  EXPECT_EQ(seen[2].method, "DELETE");
+  ASSERT_NE(seen[2].header("authorization"), nullptr);
+  EXPECT_EQ(*seen[2].header("authorization"), "Basic " + base64("ACtwo:secret-two"));
+  EXPECT_EQ(seen[2].header("x-account"), nullptr);
+
+  EXPECT_EQ(seen[3].method, "GET");
+  EXPECT_EQ(seen[3].header("authorization"), nullptr);
+  ASSERT_NE(seen[3].header("x-account"), nullptr);
+  EXPECT_EQ(*seen[3].header("x-account"), "four");
+  EXPECT_EQ(server_.connectionCount(), 1u);  // the connection itself is still reused
+}
+
+// The curl timer is left armed while transfers come and go, but an idle client must leave
+// no pending wait behind: io_context::run() would not return until it expired.
+TEST_F(CurlClientTest, AnIdleClientLeavesNoPendingWork) {
+  server_.enqueue(ScriptedResponse::json(200, "{}"));
+  HttpRequest r = get("/once");
+  r.timeout = 1h;
+  EXPECT_EQ(send(r).status, 200);
+  io_.restart();
+  io_.poll();
+  EXPECT_TRUE(io_.stopped());  // poll() stops the context only when no work is left
+}
+
+// The curl timer is only re-armed when curl's deadline comes earlier; a request timeout that
+// lies behind an armed (later) deadline must still fire.
+TEST_F(CurlClientTest, ShortTimeoutFiresBehindALongerOne) {
+  server_.setHandler([](const testing::RecordedRequest& req) {
+    auto r = ScriptedResponse::json(200, "{}");
+    r.holdUntil = [] { return false; };  // never answered before the hold limit
+    r.holdLimit = req.target == "/long" ? 20s : 10s;
+    return r;
+  });
+  HttpRequest slow = get("/long");
+  slow.timeout = 15s;
+  HttpRequest quick = get("/short");
+  quick.timeout = 200ms;
+  std::vector<std::optional<HttpResponse>> results;
+  startAll({slow, quick}, results);
+  ASSERT_TRUE(testing::runUntil(
+      io_, [&] { return results[1].has_value(); }, 5s));
+  EXPECT_EQ(results[1]->status, 0);
+  EXPECT_EQ(results[1]->curlCode, 28);  // CURLE_OPERATION_TIMEDOUT
+  EXPECT_FALSE(results[0].has_value());
+  client_->shutdown();
+  ASSERT_TRUE(testing::runUntil(
+      io_, [&] { return allDone(results); }, 5s));
+}
+
 TEST_F(CurlClientTest, ReusesOneConnectionForSequentialRequests) {
   server_.setHandler([](const auto&) { return ScriptedResponse::json(200, "{}"); });
   for (int i = 0; i < 50; ++i) ASSERT_EQ(send(get("/seq")).status, 200);

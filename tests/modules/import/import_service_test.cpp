@@ -219,7 +219,22 @@ TEST_F(ImportServiceTest, LargeImportListsTheAccountInsteadOfFetchingEachNumber)
   sids.resize(2000);
   auto out = runImport(provider_, sids);
   EXPECT_EQ(out.successCount, 2000u);
-  EXPECT_EQ(out.twilioLookups, 3u);  // 2500 numbers, 1000 a page
+  // 2500 numbers, 1000 a page: the 2000 wanted are all on the first two, so the listing
+  // stops there.
+  EXPECT_EQ(out.twilioLookups, 2u);
+}
+
+TEST_F(ImportServiceTest, LargeImportWithAnUnknownSidListsTheWholeAccount) {
+  start(2500);
+  auto sids = harness_->numberSids();
+  sids.resize(1999);
+  sids.push_back(kUnknownSid);
+  auto out = runImport(provider_, sids);
+  EXPECT_EQ(out.successCount, 1999u);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].phoneNumberSid, kUnknownSid);
+  EXPECT_EQ(out.errors[0].errorMessage, "Not found");
+  EXPECT_EQ(out.twilioLookups, 3u);  // every page, and no single fetch
 }
 
 TEST_F(ImportServiceTest, SmallImportFetchesEachNumber) {

@@ -171,11 +171,23 @@ class ScriptedHttpServer::Connection : public std::enable_shared_from_this<Conne
     if (response_.delay.count() > 0) {
       timer_.expires_after(response_.delay);
       timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-        if (!ec) self->write();
+        if (!ec) self->hold(std::chrono::steady_clock::now() + self->response_.holdLimit);
       });
     } else {
-      write();
+      hold(std::chrono::steady_clock::now() + response_.holdLimit);
     }
+  }
+
+  void hold(std::chrono::steady_clock::time_point limit) {
+    if (!response_.holdUntil || response_.holdUntil() ||
+        std::chrono::steady_clock::now() >= limit) {
+      write();
+      return;
+    }
+    timer_.expires_after(std::chrono::milliseconds(1));
+    timer_.async_wait([self = shared_from_this(), limit](boost::system::error_code ec) {
+      if (!ec) self->hold(limit);
+    });
   }
 
   void write() {

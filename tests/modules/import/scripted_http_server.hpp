@@ -43,6 +43,11 @@ struct ScriptedResponse {
   std::string contentType = "application/json";
   std::chrono::milliseconds delay{0};  // before the response is written
   bool close = false;                  // close the connection after this response
+  // When set, the response (after `delay`) waits until this returns true, checked every
+  // millisecond on the server's thread, or until holdLimit has passed. Lets a test see what
+  // a client does while an answer is outstanding, without a fixed sleep.
+  std::function<bool()> holdUntil;
+  std::chrono::milliseconds holdLimit{10'000};
 
   static ScriptedResponse json(int status, std::string body);
   // A Twilio error body: {"code":..,"message":..,"more_info":..,"status":..}.

@@ -182,6 +182,27 @@ TEST_F(TwilioClientScriptedTest, ListStopsAtMaxPages) {
   EXPECT_EQ(server_.requestCount(), 2u);
 }
 
+TEST_F(TwilioClientScriptedTest, ListHandsEachPageOnAndStopsWhenTheSinkSaysSo) {
+  servePages(5, 2);
+  auto c = config();
+  c.pageSize = 2;
+  std::vector<std::string> seenSids;
+  size_t pagesSeen = 0;
+  NumberPageSink sink = [&](std::vector<IncomingNumber>& page) {
+    for (const auto& n : page) seenSids.push_back(n.sid);
+    // The next request has not been sent while the sink looks at a page.
+    EXPECT_EQ(server_.requestCount(), ++pagesSeen);
+    return pagesSeen < 2;
+  };
+  auto listing = run(client(c).listNumberPages(creds_, 10, sink));
+  ASSERT_TRUE(listing.ok()) << listing.error().describe();
+  EXPECT_FALSE(listing->complete);
+  EXPECT_EQ(listing->pages, 2u);
+  EXPECT_TRUE(listing->numbers.empty());
+  EXPECT_EQ(seenSids, (std::vector<std::string>{pnSid(0), pnSid(1), pnSid(2), pnSid(3)}));
+  EXPECT_EQ(server_.requestCount(), 2u);
+}
+
 TEST_F(TwilioClientScriptedTest, ListReadsPagesOfAThousand) {
   servePages(2, 1000);
   auto listing = run(client().listNumbers(creds_, 10));
