@@ -10,15 +10,13 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
-#include "modules/import/curl_client.hpp"
-#include "modules/import/directory_sync.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/import/twilio_client.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
 #include "tests/modules/import/io_runner.hpp"
 #include "tests/modules/import/scripted_http_server.hpp"
+#include "tests/modules/import/service_stack.hpp"
 
 namespace gw::import {
 namespace {
@@ -66,13 +64,7 @@ class ImportPipelineTest : public ::testing::Test {
     config.backoffBase = std::chrono::milliseconds(1);
     config.backoffCap = std::chrono::milliseconds(5);
     config.jitterSeed = 7;
-    curl_ = std::make_unique<twilio::CurlClient>(io_);
-    twilio_ = std::make_unique<twilio::TwilioClient>(io_, *curl_, config);
-    directorySync_ =
-        std::make_unique<DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    ctx_ = std::make_unique<ModuleContext>(
-        ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw", *directorySync_});
-    service_ = std::make_unique<ImportService>(*ctx_);
+    stack_ = std::make_unique<testing::ServiceStack>(io_, *store_, routes_, config);
 
     provider_.id = newUuid();
     provider_.orgId = "org-1";
@@ -84,11 +76,7 @@ class ImportPipelineTest : public ::testing::Test {
     txn.commit();
   }
   void TearDown() override {
-    service_.reset();
-    ctx_.reset();
-    directorySync_.reset();
-    twilio_.reset();
-    curl_.reset();
+    stack_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -128,7 +116,7 @@ class ImportPipelineTest : public ::testing::Test {
   }
 
   ImportOutcome runImport(const std::vector<std::string>& sids) {
-    return twilio::testing::runToCompletion(io_, service_->run(provider_, sids));
+    return twilio::testing::runToCompletion(io_, stack_->service.run(provider_, sids));
   }
 
   size_t count(bool (*what)(const RecordedRequest&)) const {
@@ -142,12 +130,7 @@ class ImportPipelineTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   sip::RoutingTable routes_{6};
-  std::unique_ptr<twilio::CurlClient> curl_;
-  std::unique_ptr<twilio::TwilioClient> twilio_;
-  sip::DirectoryHolder directory_;
-  std::unique_ptr<DirectorySync> directorySync_;
-  std::unique_ptr<ModuleContext> ctx_;
-  std::unique_ptr<ImportService> service_;
+  std::unique_ptr<testing::ServiceStack> stack_;
   store::Provider provider_;
 };
 

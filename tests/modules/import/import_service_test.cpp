@@ -12,13 +12,11 @@
 
 #include "common/e164.hpp"
 #include "common/uuid.hpp"
-#include "modules/import/curl_client.hpp"
-#include "modules/import/directory_sync.hpp"
 #include "modules/import/task_group.hpp"
-#include "modules/import/twilio_client.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
+#include "tests/modules/import/service_stack.hpp"
 #include "tests/tools/twilio_emulator/emulator_harness.hpp"
 
 namespace gw::import {
@@ -37,9 +35,7 @@ class ImportServiceTest : public ::testing::Test {
     store_ = store::Store::open(dir_, store::StoreOptions{size_t{256} << 20, false});
   }
   void TearDown() override {
-    service_.reset();
-    ctx_.reset();
-    directorySync_.reset();
+    stack_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -54,13 +50,7 @@ class ImportServiceTest : public ::testing::Test {
     config.backoffBase = std::chrono::milliseconds(1);
     config.backoffCap = std::chrono::milliseconds(5);
     config.maxAttempts = 10;
-    curl_ = std::make_unique<twilio::CurlClient>(io_);
-    twilio_ = std::make_unique<twilio::TwilioClient>(io_, *curl_, config);
-    directorySync_ =
-        std::make_unique<DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    ctx_ = std::make_unique<ModuleContext>(
-        ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw", *directorySync_});
-    service_ = std::make_unique<ImportService>(*ctx_);
+    stack_ = std::make_unique<testing::ServiceStack>(io_, *store_, routes_, config);
     provider_ = addProvider(harness_->createTrunk());
   }
 
@@ -82,7 +72,7 @@ class ImportServiceTest : public ::testing::Test {
     std::optional<ImportOutcome> out;
     std::exception_ptr error;
     asio::co_spawn(
-        io_, [&]() -> asio::awaitable<void> { out = co_await service_->run(p, sids); },
+        io_, [&]() -> asio::awaitable<void> { out = co_await stack_->service.run(p, sids); },
         [&](std::exception_ptr e) { error = e; });
     io_.restart();
     io_.run();
@@ -103,12 +93,7 @@ class ImportServiceTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   sip::RoutingTable routes_{6};
   std::unique_ptr<EmulatorHarness> harness_;
-  std::unique_ptr<twilio::CurlClient> curl_;
-  std::unique_ptr<twilio::TwilioClient> twilio_;
-  sip::DirectoryHolder directory_;
-  std::unique_ptr<DirectorySync> directorySync_;
-  std::unique_ptr<ModuleContext> ctx_;
-  std::unique_ptr<ImportService> service_;
+  std::unique_ptr<testing::ServiceStack> stack_;
   store::Provider provider_;
 };
 
@@ -265,10 +250,10 @@ TEST_F(ImportServiceTest, ConcurrentOverlappingImportsImportEachNumberOnce) {
   std::reverse(b.begin(), b.end());  // opposite order: claims must not deadlock
   std::optional<ImportOutcome> outA, outB;
   asio::co_spawn(
-      io_, [&]() -> asio::awaitable<void> { outA = co_await service_->run(provider_, a); },
+      io_, [&]() -> asio::awaitable<void> { outA = co_await stack_->service.run(provider_, a); },
       asio::detached);
   asio::co_spawn(
-      io_, [&]() -> asio::awaitable<void> { outB = co_await service_->run(provider_, b); },
+      io_, [&]() -> asio::awaitable<void> { outB = co_await stack_->service.run(provider_, b); },
       asio::detached);
   io_.run();
   ASSERT_TRUE(outA && outB);
@@ -285,7 +270,7 @@ TEST_F(ImportServiceTest, InjectedServerErrorsAreRetriedAway) {
   auto sids = harness_->numberSids();
   auto out = runImport(provider_, sids);
   EXPECT_EQ(out.successCount, 30u);
-  EXPECT_GT(twilio_->stats().retries, 0u);
+  EXPECT_GT(stack_->twilio.stats().retries, 0u);
 }
 
 }  // namespace

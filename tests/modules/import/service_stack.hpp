@@ -1,0 +1,39 @@
+#pragma once
+// The import service wired as gatewayd wires it (curl multi, Twilio client, directory
+// sync, module context) on a test's io_context, store and routing table, against the
+// Twilio at `config`'s URLs. Members go in reverse order: the service first.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "modules/import/curl_client.hpp"
+#include "modules/import/directory_sync.hpp"
+#include "modules/import/import_service.hpp"
+#include "modules/import/module_context.hpp"
+#include "modules/import/twilio_client.hpp"
+#include "sip/directory.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+
+namespace gw::import::testing {
+
+struct ServiceStack {
+  ServiceStack(boost::asio::io_context& io, store::Store& store, sip::RoutingTable& routes,
+               const twilio::TwilioConfig& config)
+      : curl(io),
+        twilio(io, curl, config),
+        directorySync(io, store, directory, std::vector<sip::Cidr>{}),
+        ctx{io, store, routes, twilio, "sip:gw", directorySync},
+        service(ctx) {}
+
+  twilio::CurlClient curl;
+  twilio::TwilioClient twilio;
+  sip::DirectoryHolder directory;
+  DirectorySync directorySync;
+  ModuleContext ctx;
+  ImportService service;
+};
+
+}  // namespace gw::import::testing
