@@ -119,9 +119,10 @@ class TwilioClient {
                                                                     std::string_view trunkSid,
                                                                     std::string_view sipUrl,
                                                                     std::string_view friendlyName);
-  boost::asio::awaitable<Outcome<IncomingNumber>> attachNumber(const Credentials& c,
-                                                               std::string_view trunkSid,
-                                                               std::string_view pnSid);
+  // POST /v1/Trunks/{TK}/PhoneNumbers; true once Twilio answered 200/201.
+  boost::asio::awaitable<Outcome<bool>> attachNumber(const Credentials& c,
+                                                     std::string_view trunkSid,
+                                                     std::string_view pnSid);
   // Detaching a number that is not on the trunk (404) counts as success.
   boost::asio::awaitable<Outcome<bool>> detachNumber(const Credentials& c,
                                                      std::string_view trunkSid,

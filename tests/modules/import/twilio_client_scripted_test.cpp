@@ -299,8 +299,6 @@ TEST_F(TwilioClientScriptedTest, AttachesANumberToATrunk) {
   server_.enqueue(ScriptedResponse::json(201, numberJson(kNumber, "+14155550100", kTrunk)));
   auto n = run(client().attachNumber(creds_, kTrunk, kNumber));
   ASSERT_TRUE(n.ok()) << n.error().describe();
-  EXPECT_EQ(n->sid, kNumber);
-  EXPECT_EQ(n->trunkSid, kTrunk);
   auto seen = server_.requests();
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].method, "POST");
