@@ -21,6 +21,7 @@ struct ImportService::Slot {
   std::string sid;
   std::optional<std::string> error;  // set once the SID has failed
   std::optional<twilio::IncomingNumber> number;
+  bool onTrunk = false;  // on this provider's trunk: attached now, or found there
 };
 
 // Claims the request's SIDs in inFlight_ for the duration of one import; released (and
@@ -199,6 +200,8 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
       toAttach.push(s);
     } else if (s->number->trunkSid != provider.trunkSid) {
       s->error = "Trunk attachment failed: attached to another trunk " + s->number->trunkSid;
+    } else {
+      s->onTrunk = true;
     }
   };
 
@@ -282,7 +285,10 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
       if (authFailure) continue;  // drain: nothing more is sent
       Slot* s = *next;
       auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
-      if (r) continue;
+      if (r) {
+        s->onTrunk = true;
+        continue;
+      }
       if (r.error().isAuthFailure()) {
         authFailure = r.error();
       } else {
@@ -297,14 +303,32 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
     return i == 0 ? find() : attachFound();
   });
   if (authFailure) {
-    out.credentialsRejected = authFailure;
-    co_return false;
+    // Attachments run while the lookup goes on, so credentials revoked during the import
+    // can be refused after some numbers are on the trunk already: those are imported (the
+    // customer's trunk and our store then agree), the rest fail with the reason. Only when
+    // nothing reached the trunk is the whole import refused.
+    size_t onTrunk = 0;
+    for (Slot* s : pending) onTrunk += !s->error && s->onTrunk;
+    if (onTrunk == 0) {
+      out.credentialsRejected = authFailure;
+      co_return false;
+    }
+    log::warn("import", "provider ", provider.id, ": Twilio rejected the credentials after ",
+              onTrunk, " numbers were on the trunk (", authFailure->describe(),
+              "); importing those");
+    for (Slot* s : pending) {
+      if (!s->error && !s->onTrunk) {
+        s->error = "Twilio rejected the provider's credentials during the import (" +
+                   authFailure->describe() +
+                   "): not imported. Update the provider's auth token and import it again.";
+      }
+    }
   }
 
   std::vector<Slot*> attached;
   for (Slot* s : pending) {
     if (s->error) continue;
-    if (!s->number) {  // cannot happen: every SID is found, refused or failed above
+    if (!s->number || !s->onTrunk) {  // cannot happen: each SID is found, refused or failed
       s->error = "Twilio lookup failed: the number was not looked up";
       continue;
     }

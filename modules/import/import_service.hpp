@@ -29,7 +29,8 @@ struct ImportFailure {
 struct ImportOutcome {
   size_t successCount = 0;
   std::vector<ImportFailure> errors;  // request order
-  // Set when Twilio rejected the provider's credentials: nothing was imported.
+  // Set when Twilio rejected the credentials before any number reached the trunk: nothing
+  // was imported. (A rejection after some did fails only the SIDs not on the trunk yet.)
   std::optional<twilio::TwilioError> credentialsRejected;
   std::vector<store::PhoneNumber> imported;
   size_t twilioLookups = 0;  // requests spent finding numbers (pages + single fetches)
@@ -54,7 +55,7 @@ class ImportService {
   class Claims;
 
   // Leaves in `pending` the SIDs found in the account and on this provider's trunk;
-  // false when Twilio rejected the credentials.
+  // false when Twilio rejected the credentials before any number was on the trunk.
   boost::asio::awaitable<bool> findAndAttach(const store::Provider& provider,
                                              std::vector<Slot*>& pending, ImportOutcome& out);
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
@@ -84,13 +85,19 @@ class ImportPipelineTest : public ::testing::Test {
   // An account of pages x perPage numbers (PN...0 upwards), linked by next_page_uri;
   // attachments succeed, single fetches of unknown SIDs are 404. `hold` (optional) lets a
   // test keep one page's answer back until a condition holds.
-  void serveAccount(int pages, int perPage, int heldPage = -1,
-                    std::function<bool()> holdUntil = {}) {
+  // `rejectedPage` (optional) answers 401/20003, as Twilio does for revoked credentials.
+  void serveAccount(int pages, int perPage, int heldPage = -1, std::function<bool()> holdUntil = {},
+                    int rejectedPage = -1) {
     server_.setHandler([=](const RecordedRequest& req) {
       if (isListing(req)) {
         int index = 0;
         if (auto at = req.target.find("&Page="); at != std::string::npos) {
           index = std::stoi(req.target.substr(at + 6));
+        }
+        if (index == rejectedPage) {
+          auto r = ScriptedResponse::twilioError(401, 20003, "Authenticate");
+          if (index == heldPage) r.holdUntil = holdUntil;
+          return r;
         }
         std::string items;
         for (int i = 0; i < perPage; ++i) {
@@ -187,13 +194,8 @@ TEST_F(ImportPipelineTest, ListsToTheEndWhenAWantedSidIsMissing) {
   EXPECT_EQ(count(isAttachment), 29u);
 }
 
-TEST_F(ImportPipelineTest, CredentialsRejectedDuringTheListingImportNothing) {
-  // Page 0 is answered, page 1 says the credentials are no longer valid.
-  serveAccount(3, 20);
-  server_.enqueue(ScriptedResponse::json(200, R"({"incoming_phone_numbers":[)" + numberJson(0) +
-                                                  R"(],"next_page_uri":")" + kListPath +
-                                                  R"(?PageSize=1000&Page=1&PageToken=PA1"})"));
-  server_.enqueue(ScriptedResponse::twilioError(401, 20003, "Authenticate"));
+TEST_F(ImportPipelineTest, CredentialsRejectedOnTheFirstPageImportNothing) {
+  serveAccount(3, 20, -1, {}, 0);
   std::vector<std::string> sids;
   for (int i = 0; i < 30; ++i) sids.push_back(pnSid(i));
   auto out = runImport(sids);
@@ -201,8 +203,34 @@ TEST_F(ImportPipelineTest, CredentialsRejectedDuringTheListingImportNothing) {
   ASSERT_TRUE(out.credentialsRejected.has_value());
   EXPECT_EQ(out.credentialsRejected->code, 20003);
   EXPECT_EQ(out.successCount, 0u);
+  EXPECT_EQ(count(isAttachment), 0u);
   EXPECT_EQ(routes_.size(), 0u);
-  EXPECT_FALSE(store_->findNumberBySid(store_->read(), pnSid(0)).has_value());
+}
+
+// Regression: attachments start while the account is still listed, so credentials revoked
+// during an import can be refused after numbers are on the trunk. Those numbers were
+// neither stored nor reported (502 "No number was imported") although Twilio had them on
+// our trunk. They are imported now; only the rest fail, with the reason.
+TEST_F(ImportPipelineTest, CredentialsRejectedAfterAttachmentsImportWhatIsOnTheTrunk) {
+  // Page 0 (20 wanted numbers) is answered; page 1 is refused once they were all attached.
+  serveAccount(
+      3, 20, 1, [this] { return count(isAttachment) >= 20; }, 1);
+  std::vector<std::string> sids;
+  for (int i = 0; i < 30; ++i) sids.push_back(pnSid(i));
+  auto out = runImport(sids);
+
+  EXPECT_FALSE(out.credentialsRejected.has_value());
+  EXPECT_EQ(out.successCount, 20u);
+  ASSERT_EQ(out.errors.size(), 10u);
+  for (size_t i = 0; i < out.errors.size(); ++i) {
+    EXPECT_EQ(out.errors[i].phoneNumberSid, pnSid(20 + static_cast<int>(i)));
+    EXPECT_THAT(out.errors[i].errorMessage,
+                ::testing::HasSubstr("Twilio rejected the provider's credentials"));
+  }
+  EXPECT_EQ(count(isAttachment), 20u);
+  EXPECT_EQ(routes_.size(), 20u);
+  EXPECT_TRUE(store_->findNumberBySid(store_->read(), pnSid(0)).has_value());
+  EXPECT_FALSE(store_->findNumberBySid(store_->read(), pnSid(20)).has_value());
 }
 
 }  // namespace
