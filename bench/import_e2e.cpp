@@ -36,7 +36,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 extern char** environ;
 
@@ -44,7 +44,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
-using gw::bench::TempDir;
+using gw::testsupport::TempDir;
 
 constexpr Millis kStartupTimeout{30'000};
 constexpr Millis kStopGrace{10'000};
@@ -80,8 +80,6 @@ std::string selfDir() {
   if (ec) throw BenchError("cannot read /proc/self/exe: " + ec.message());
   return exe.parent_path().string();
 }
-
-// A directory under /tmp, removed with its content when the object goes.
 
 // A child process whose stdout and stderr go to a log file. Stopped (SIGTERM, wait, then
 // SIGKILL) by stop() or the destructor; it also gets SIGTERM if this program dies.

@@ -20,14 +20,12 @@
 #include "modules/import/route_binding.hpp"
 #include "sample_data.hpp"
 #include "sip/routing_table.hpp"
-#include "temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::store {
 namespace {
 
-using bench::TempDir;
-
-// A directory under /tmp, removed with everything in it when the object goes.
+using testsupport::TempDir;
 
 // Numbers as an import stores them: random UUID ids, one provider and org, E.164 numbers
 // and SIDs derived from the index so batches never collide.

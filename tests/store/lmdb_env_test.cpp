@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "store/store.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::store::lmdb {
 namespace {
 
-using testing::TempDir;
+using testsupport::TempDir;
 
 constexpr Env::Options kOptions{size_t{1} << 20, 4, MDB_NOTLS};
 

@@ -4,13 +4,13 @@
 
 #include "store/store.hpp"
 #include "tests/store/sample_records.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::store::lmdb {
 namespace {
 
 using testing::sampleNumber;
-using testing::TempDir;
+using testsupport::TempDir;
 
 TEST(LmdbErrorTest, NamesOperationDatabaseAndLmdbText) {
   try {

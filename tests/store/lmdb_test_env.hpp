@@ -4,7 +4,7 @@
 
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_txn.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::store::testing {
 
@@ -13,7 +13,7 @@ class LmdbFixture : public ::testing::Test {
   lmdb::Txn write() { return lmdb::Txn(env_.get(), lmdb::Txn::Mode::kWrite); }
   lmdb::Txn read() { return lmdb::Txn(env_.get(), lmdb::Txn::Mode::kRead); }
 
-  TempDir dir_;
+  testsupport::TempDir dir_{"gw-store"};
   lmdb::Env env_{dir_.path(), {size_t{16} << 20, 4, MDB_NOTLS}};
 };
 

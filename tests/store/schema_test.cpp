@@ -9,7 +9,7 @@
 #include "store/lmdb_txn.hpp"
 #include "store/store.hpp"
 #include "tests/store/sample_records.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::store {
 namespace {
@@ -17,7 +17,7 @@ namespace {
 using lmdb::Dbi;
 using lmdb::Txn;
 using testing::sampleNumber;
-using testing::TempDir;
+using testsupport::TempDir;
 
 // The environment as any LMDB program sees it, without the Store's migrations.
 lmdb::Env rawEnv(const std::string& dir) {

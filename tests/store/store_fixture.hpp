@@ -12,7 +12,7 @@
 #include "store/schema.hpp"
 #include "store/store.hpp"
 #include "tests/store/sample_records.hpp"
-#include "tests/store/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::store::testing {
 
@@ -55,7 +55,7 @@ class StoreFixture : public ::testing::Test {
     store_ = Store::open(dir_.path(), options());
   }
 
-  TempDir dir_;
+  testsupport::TempDir dir_{"gw-store"};
   std::unique_ptr<Store> store_;
 };
 

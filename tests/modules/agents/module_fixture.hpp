@@ -3,11 +3,8 @@
 // driving the agents module's handlers without network: what each change does to the
 // routing table and the published directory by the time the handler returns, and what a
 // refused change leaves untouched.
-#include <unistd.h>
-
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +28,7 @@
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::agents::testing {
 
@@ -58,9 +56,7 @@ class ModuleFixture : public ::testing::Test {
   void SetUp() override {
     // Trusted: loopback, as the integration tests run gatewayd.
     trusted_.push_back(*sip::Cidr::parse("127.0.0.0/8"));
-    char tmpl[] = "/tmp/gw-agents-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = store::Store::open(dir_, store::StoreOptions{size_t{256} << 20, false});
+    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{256} << 20, false});
     twilio::TwilioConfig tc;
     // Nothing listens there: a test that reaches Twilio fails loudly instead of hanging.
     tc.apiUrl = tc.trunkingUrl = "http://127.0.0.1:9";
@@ -90,7 +86,6 @@ class ModuleFixture : public ::testing::Test {
     twilio_.reset();
     curl_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   store::Provider addProvider(const std::string& org) {
@@ -166,7 +161,7 @@ class ModuleFixture : public ::testing::Test {
   }
 
   std::vector<sip::Cidr> trusted_;
-  std::string dir_;
+  testsupport::TempDir dir_{"gw-agents"};  // removed after store_ closes
   asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   sip::RoutingTable routes_{4};

@@ -1,9 +1,5 @@
 #include "modules/import/directory_sync.hpp"
 
-#include <unistd.h>
-
-#include <filesystem>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +8,7 @@
 
 #include "common/uuid.hpp"
 #include "store/store.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::import {
 namespace {
@@ -21,16 +18,13 @@ namespace asio = boost::asio;
 class DirectorySyncTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gw-dirsync-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = store::Store::open(dir_, store::StoreOptions{size_t{64} << 20, false});
+    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     sync_ = std::make_unique<DirectorySync>(
         io_, *store_, holder_, std::vector<sip::Cidr>{*sip::Cidr::parse("10.0.0.0/8")});
   }
   void TearDown() override {
     sync_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   store::Agent putAgent(std::string sipUri, std::string mode = "proxy") {
@@ -46,7 +40,7 @@ class DirectorySyncTest : public ::testing::Test {
     return a;
   }
 
-  std::string dir_;
+  testsupport::TempDir dir_{"gw-dirsync"};  // removed after store_ closes
   asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   sip::DirectoryHolder holder_;

@@ -1,11 +1,8 @@
 // ImportService against a scripted Twilio: the order of the requests it sends while the
 // account is listed (attachments start before the listing ends; the listing stops once
 // every wanted SID was seen, and runs to its end when one is missing).
-#include <unistd.h>
-
 #include <atomic>
 #include <cstdio>
-#include <filesystem>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -18,6 +15,7 @@
 #include "tests/modules/import/io_runner.hpp"
 #include "tests/modules/import/scripted_http_server.hpp"
 #include "tests/modules/import/service_stack.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace gw::import {
 namespace {
@@ -57,9 +55,7 @@ bool isSingleFetch(const RecordedRequest& r) {
 class ImportPipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gw-import-pipeline-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = store::Store::open(dir_, store::StoreOptions{size_t{64} << 20, false});
+    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     twilio::TwilioConfig config;
     config.apiUrl = config.trunkingUrl = server_.url();
     config.backoffBase = std::chrono::milliseconds(1);
@@ -79,7 +75,6 @@ class ImportPipelineTest : public ::testing::Test {
   void TearDown() override {
     stack_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // An account of pages x perPage numbers (PN...0 upwards), linked by next_page_uri;
@@ -133,7 +128,7 @@ class ImportPipelineTest : public ::testing::Test {
   }
 
   ScriptedHttpServer server_;
-  std::string dir_;
+  testsupport::TempDir dir_{"gw-import-pipeline"};  // removed after store_ closes
   boost::asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   sip::RoutingTable routes_{6};

@@ -1,8 +1,5 @@
 #include "modules/import/import_service.hpp"
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <set>
 
 #include <boost/asio/co_spawn.hpp>
@@ -17,6 +14,7 @@
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
 #include "tests/modules/import/service_stack.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/tools/twilio_emulator/emulator_harness.hpp"
 
 namespace gw::import {
@@ -30,14 +28,11 @@ using emulator::testing::kTokenA;
 class ImportServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/gw-import-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    store_ = store::Store::open(dir_, store::StoreOptions{size_t{256} << 20, false});
+    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{256} << 20, false});
   }
   void TearDown() override {
     stack_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void start(uint64_t numbers, double errorRate = 0.0) {
@@ -88,7 +83,7 @@ class ImportServiceTest : public ::testing::Test {
     return d["trunk_sid"].IsString() ? d["trunk_sid"].GetString() : "";
   }
 
-  std::string dir_;
+  testsupport::TempDir dir_{"gw-import"};  // removed after store_ closes
   asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   sip::RoutingTable routes_{6};
