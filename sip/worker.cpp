@@ -151,8 +151,8 @@ void Worker::setUdpBuffers(size_t bytes) {
   asio::socket_base::receive_buffer_size granted;
   udp_.get_option(granted, ignored);
   static std::atomic<bool> warned{false};
-  // Linux reports twice the size it was asked for (its bookkeeping share included).
-  if (granted.value() < wanted && !warned.exchange(true)) {
+  // Linux reports twice the size it granted (its bookkeeping share included).
+  if (granted.value() / 2 < wanted && !warned.exchange(true)) {
     gw::log::warn("sip", "UDP receive buffer is ", granted.value() / 2, " bytes, not the ", wanted,
                   " asked for: raise net.core.rmem_max (and wmem_max) so bursts of "
                   "datagrams are not dropped");
@@ -266,11 +266,11 @@ void Worker::handleUdpBatch(size_t n) {
 
 // One sendmmsg for the batch's answers. sendmmsg stops at the first datagram the kernel
 // refuses (it reports the ones before it, or -1 with that datagram's error when it is the
-// first): that one is dropped and counted as a single send_to of it would have been,
-// and the rest are sent with the next call. EAGAIN (a full send buffer: the socket is
-// non-blocking) is such a refusal: the datagram is lost, as on any UDP path, and the
-// endpoints' retransmissions (RFC 3261 17.1.1.2, 13.3.1.4) recover it; no state of the
-// gateway depends on it having left.
+// first): an error of that destination drops and counts that datagram, as a single
+// send_to of it would have, and the rest are sent with the next call. A full send buffer
+// (EAGAIN: the socket is non-blocking) drops and counts the rest of the batch at once. A
+// datagram lost so is lost as on any UDP path: the endpoints' retransmissions (RFC 3261
+// 17.1.1.2, 13.3.1.4) recover it, and no state of the gateway depends on it having left.
 void Worker::flushUdp() {
   UdpBatch& b = *batch_;
   const size_t count = b.queued.size();
@@ -294,7 +294,12 @@ void Worker::flushUdp() {
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
-    dropped();
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+      // The send buffer is full: the rest would fail the same way, one system call each.
+      for (; sent < count; ++sent) dropped();
+      break;
+    }
+    dropped();  // this destination only (unreachable, refused...): the rest still go
     log::debug("sip", "udp send to ", addressOf(b.queued[sent].to).to_string(), ":",
                portOf(b.queued[sent].to), " failed: ", std::strerror(errno));
     ++sent;
@@ -347,9 +352,8 @@ void Worker::onStreamError(TcpConnection& c, const Message& partial, ParseError 
 
 void Worker::onClosed(TcpConnection& c) {
   shared_.registry.remove(c.remote().address, c.remote().port, c.weak_from_this());
-  if (outbound_.erase(&c) != 0 && outbound_.size() < shared_.tcp.maxOutboundConnections) {
-    outboundCapLogged_ = false;
-  }
+  // Below the cap again: reaching it is worth another warning.
+  if (outbound_.erase(&c) != 0) outboundCapLogged_ = false;
   auto it = connections_.find(&c);
   if (it == connections_.end()) return;
   // Released later: `c` may be running one of its own member functions right now.
