@@ -29,6 +29,18 @@ constexpr size_t utf8Length(std::string_view s) {
   return n;
 }
 
+// The longest prefix of `s` of at most `maxChars` code points: cuts between characters,
+// never inside one.
+constexpr std::string_view utf8Prefix(std::string_view s, size_t maxChars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars++ == maxChars) {
+      return s.substr(0, i);
+    }
+  }
+  return s;
+}
+
 constexpr bool isBlank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }

@@ -215,18 +215,18 @@ awaitable<Response> AgentApi::remove(Request& req) {
   auto forced = import::forceParam(req);
   if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
   const bool force = std::get<bool>(forced);
-  auto found = findOwnAgent(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const store::Agent agent = std::get<store::Agent>(found);
-
   std::vector<sip::Route> reroute;
+  std::string agentId;
   {
     auto txn = ctx_.store.write();
-    auto linked = ctx_.store.numbersLinkedToAgent(txn, agent.id);
+    auto found = findOwnAgent(ctx_, req, req.param("id"), txn);
+    if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+    agentId = std::get<store::Agent>(found).id;
+    auto linked = ctx_.store.numbersLinkedToAgent(txn, agentId);
     if (!linked.empty() && !force) {
       co_return import::problemWithMembers(
           409,
-          "Agent " + agent.id + " is linked to " + std::to_string(linked.size()) +
+          "Agent " + agentId + " is linked to " + std::to_string(linked.size()) +
               " phone number(s). Unlink them (DELETE /api/v1/sip-phone-numbers/{id}/agent-link) "
               "or delete the agent with ?force=true to unlink them.",
           req.path, [&](JsonWriter& w) {
@@ -247,12 +247,12 @@ awaitable<Response> AgentApi::remove(Request& req) {
       ctx_.store.updateNumber(txn, *n);
       if (auto r = import::routeOf(*n)) reroute.push_back(*r);
     }
-    ctx_.store.deleteAgent(txn, agent.id);
+    ctx_.store.deleteAgent(txn, agentId);
     txn.commit();
   }
   ctx_.routes.apply(reroute, {});
   ctx_.directory.publish();
-  log::info("agents", "deleted agent ", agent.id, "; numbers unlinked: ", reroute.size());
+  log::info("agents", "deleted agent ", agentId, "; numbers unlinked: ", reroute.size());
   co_return Response::noContent();
 }
 

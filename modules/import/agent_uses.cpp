@@ -23,22 +23,9 @@ std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTx
   return agentUsesOf(store.agentsUsingNumber(txn, number), number);
 }
 
-std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::WriteTxn& txn,
-                                  const store::PhoneNumber& number) {
-  return agentUsesOf(store.agentsUsingNumber(txn, number), number);
-}
-
 size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::PhoneNumber& number,
                       int64_t nowMs) {
-  size_t changed = 0;
-  for (auto a : store.agentsUsingNumber(txn, number)) {
-    if (a.outboundPhoneNumberId != number.id) continue;
-    a.outboundPhoneNumberId.clear();
-    a.updatedMs = nowMs;
-    store.putAgent(txn, a);
-    ++changed;
-  }
-  return changed;
+  return clearCallerIds(store, txn, number.orgId, {number.id}, nowMs);
 }
 
 size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, std::string_view orgId,

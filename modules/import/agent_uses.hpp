@@ -31,8 +31,6 @@ struct AgentUse {
 // agent doing both is listed twice, once per usage.
 std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTxn& txn,
                                   const store::PhoneNumber& number);
-std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::WriteTxn& txn,
-                                  const store::PhoneNumber& number);
 
 // The same, given the agents of the number's org already read (one read for many numbers).
 std::vector<AgentUse> agentUsesOf(const std::vector<store::Agent>& orgAgents,

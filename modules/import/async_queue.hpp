@@ -32,9 +32,6 @@ class AsyncQueue {
     wakeup_.cancel();
   }
 
-  bool closed() const { return closed_; }
-  size_t size() const { return items_.size(); }
-
   boost::asio::awaitable<std::optional<T>> pop() {
     for (;;) {
       if (!items_.empty()) {

@@ -189,7 +189,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
   p.id = newUuid();
   p.orgId = req.orgId;
   p.name = name.present ? name.value : account->friendlyName;
-  if (p.name.size() > kMaxNameLength) p.name.resize(kMaxNameLength);
+  p.name = std::string(utf8Prefix(p.name, kMaxNameLength));
   p.accountSid = accountSid.value;
   p.authToken = authToken.value;
   p.region = region.value;
@@ -213,7 +213,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
     p.trunkCreatedByGateway = false;
   } else {
     std::string friendly = "gateway " + p.name;
-    if (friendly.size() > kTwilioFriendlyNameMax) friendly.resize(kTwilioFriendlyNameMax);
+    friendly = std::string(utf8Prefix(friendly, kTwilioFriendlyNameMax));
     auto trunk = co_await ctx_.twilio.createTrunk(creds, friendly);
     if (!trunk) co_return twilioFailure(trunk.error(), "creating the SIP trunk", req.path);
     auto ou =
