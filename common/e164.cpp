@@ -10,22 +10,28 @@ bool isE164(std::string_view t) {
   return true;
 }
 
-std::optional<std::string> normalizeE164(std::string_view t) {
-  std::string out = "+";
-  size_t i = 0;
-  if (!t.empty() && t[0] == '+') i = 1;
+std::optional<uint64_t> normalizedE164Key(std::string_view t) {
+  size_t i = !t.empty() && t[0] == '+' ? 1 : 0;
+  uint64_t key = 0;
+  int digits = 0;
   for (; i < t.size(); ++i) {
-    char c = t[i];
+    const char c = t[i];
     if (c >= '0' && c <= '9') {
-      out += c;
-    } else if (c == ' ' || c == '.' || c == '-' || c == '(' || c == ')' || c == '/') {
-      continue;
-    } else {
+      if (digits == 0 && c == '0') return std::nullopt;  // E.164 never starts with 0
+      if (++digits > 15) return std::nullopt;
+      key = key * 10 + static_cast<uint64_t>(c - '0');
+    } else if (c != ' ' && c != '.' && c != '-' && c != '(' && c != ')' && c != '/') {
       return std::nullopt;
     }
   }
-  if (!isE164(out)) return std::nullopt;
-  return out;
+  if (digits == 0) return std::nullopt;
+  return key;
+}
+
+std::optional<std::string> normalizeE164(std::string_view t) {
+  auto key = normalizedE164Key(t);
+  if (!key) return std::nullopt;
+  return e164FromKey(*key);
 }
 
 std::optional<uint64_t> e164Key(std::string_view t) {

@@ -14,6 +14,8 @@ bool isE164(std::string_view text);
 // Lenient normalisation of what dial plans and SIP peers send: drops visual separators
 // (space . - ( ) /), accepts a missing "+", refuses anything else.
 std::optional<std::string> normalizeE164(std::string_view text);
+// The routing key of normalizeE164(text), without building the string (the SIP hot path).
+std::optional<uint64_t> normalizedE164Key(std::string_view text);
 
 // Routing key of a strict E.164 number; nullopt when it is not one.
 std::optional<uint64_t> e164Key(std::string_view text);

@@ -55,35 +55,17 @@ void answer(Decision& d, Action action, int status, std::string_view reason) {
 
 }  // namespace
 
-std::optional<uint64_t> e164KeyHint(std::string_view user) {
-  // What calledNumber() + e164Key() compute, without the std::string in between.
-  user = user.substr(0, user.find(';'));
-  size_t i = !user.empty() && user[0] == '+' ? 1 : 0;
-  uint64_t key = 0;
-  int digits = 0;
-  for (; i < user.size(); ++i) {
-    const char c = user[i];
-    if (c >= '0' && c <= '9') {
-      if (digits == 0 && c == '0') return std::nullopt;  // E.164 never starts with 0
-      if (++digits > 15) return std::nullopt;
-      key = key * 10 + static_cast<uint64_t>(c - '0');
-    } else if (c != ' ' && c != '.' && c != '-' && c != '(' && c != ')' && c != '/') {
-      return std::nullopt;
-    }
-  }
-  if (digits == 0) return std::nullopt;
-  return key;
+std::optional<uint64_t> calledKey(std::string_view user) {
+  return normalizedE164Key(user.substr(0, user.find(';')));
 }
 
 Decision decideInbound(const RoutingTable& table, const Directory& dir, std::string_view calledUser,
                        const asio::ip::address& source, Detail detail) {
   const bool text = detail == Detail::kText;
   Decision d;
-  std::optional<uint64_t> key;
-  if (auto n = calledNumber(calledUser)) {
-    d.normalizedNumber = *n;
-    key = e164Key(*n);
-  }
+  // The key without the E.164 text: the text is only for explanations.
+  const std::optional<uint64_t> key = calledKey(calledUser);
+  if (key && text) d.normalizedNumber = e164FromKey(*key);
   if (key) d.route = table.lookup(*key);
   if (d.route) d.provider = dir.provider(d.route->providerId);
 
@@ -159,8 +141,7 @@ Decision decideOutbound(const RoutingTable& table, const Directory& dir, const A
     return d;
   }
   d.normalizedNumber = *called;
-  auto callerId = calledNumber(fromUser);
-  std::optional<uint64_t> callerKey = callerId ? e164Key(*callerId) : std::nullopt;
+  std::optional<uint64_t> callerKey = calledKey(fromUser);
   if (callerKey) d.route = table.lookup(*callerKey);
   if (d.route) d.provider = dir.provider(d.route->providerId);
   bool usable =
@@ -183,7 +164,7 @@ Decision decideOutbound(const RoutingTable& table, const Directory& dir, const A
   answer(d, Action::kTerminate, 100, {});
   if (text)
     d.detail = "sent to sip:" + *called + "@" + d.provider->terminationUri + " with caller ID " +
-               *callerId;
+               e164FromKey(*callerKey);
   return d;
 }
 

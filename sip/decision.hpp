@@ -34,7 +34,8 @@ enum class Action : uint8_t {
 std::string_view actionName(Action a);  // "reject", "redirect", "proxy", "terminate"
 
 struct Decision {
-  std::string normalizedNumber;  // the called number in E.164, empty if it is not one
+  // The called number in E.164, empty if it is not one. Inbound: only with Detail::kText.
+  std::string normalizedNumber;
   AclResult acl = AclResult::kDenied;
   const Cidr* aclMatch = nullptr;  // the CIDR that matched (in the directory passed in)
   std::optional<Route> route;
@@ -47,11 +48,11 @@ struct Decision {
   std::string detail;       // why, in words: only filled with Detail::kText
 };
 
-// The routing key decideInbound() will look `calledUser` up with, computed without
-// allocating, so a worker can prefetch it for a batch of datagrams (RoutingTable::prefetch)
-// before deciding on each. Agrees with decideInbound's normalisation; nullopt when it is not
-// a number.
-std::optional<uint64_t> e164KeyHint(std::string_view calledUser);
+// The routing key of a Request-URI or From user part ("+1 (415) 555-0100;phone-context=x"):
+// normalizedE164Key() of what comes before any ';', without allocating. decideInbound()
+// looks the called number up with it, and a worker prefetches it for a batch of datagrams
+// (RoutingTable::prefetch) before deciding on each. nullopt when it is not a number.
+std::optional<uint64_t> calledKey(std::string_view user);
 
 // An INVITE arriving from `source` for Request-URI user part `calledUser` (may be
 // "+1 (415) 555-0100", "14155550100", "tel"-style with separators).

@@ -97,7 +97,7 @@ std::optional<uint64_t> Proxy::routeKeyHint(const Message& m) {
   if (!m.isRequest || m.method != Method::kInvite) return std::nullopt;
   auto uri = parseUri(m.requestUri);
   if (!uri) return std::nullopt;
-  return e164KeyHint(uri->user);
+  return calledKey(uri->user);
 }
 
 bool Proxy::isOurs(std::string_view host, uint16_t port) const {

@@ -45,5 +45,15 @@ TEST(E164Test, KeyRoundTrips) {
   EXPECT_EQ(e164Key("14155550100"), std::nullopt);
 }
 
+TEST(E164Test, NormalizedKeyIsTheKeyOfTheNormalizedNumber) {
+  for (std::string_view text :
+       {"+14155550100", "14155550100", "+1 (415) 555-0100", "+1.415.555.0100", "+1/415", "0155",
+        "+0155", "+", "", "abc", "+1415555010012345", "+141555501001234", "+1-415-55x", "++1415"}) {
+    auto n = normalizeE164(text);
+    EXPECT_EQ(normalizedE164Key(text), n ? e164Key(*n) : std::nullopt) << text;
+  }
+  EXPECT_EQ(normalizedE164Key("+1 (415) 555-0100").value(), 14155550100ULL);
+}
+
 }  // namespace
 }  // namespace gw

@@ -179,13 +179,13 @@ TEST_F(DecisionTest, OutboundToSomethingNotANumberIs484) {
 }  // namespace
 // The worker prefetches with this key before deciding: it must be what decideInbound
 // looks up, for every form of a number it accepts.
-TEST(DecisionKeyHintTest, AgreesWithTheNormalisedNumber) {
+TEST(DecisionCalledKeyTest, AgreesWithTheNormalisedNumber) {
   for (std::string_view user :
        {"+14155550100", "14155550100", "+1 (415) 555-0100", "+1.415.555.0100;phone-context=x",
         "+1/415", "0155", "+", "", "abc", "+1415555010012345", "+141555501001234", "+1-415-55x"}) {
     auto n = normalizeE164(user.substr(0, user.find(';')));
     std::optional<uint64_t> want = n ? e164Key(*n) : std::nullopt;
-    EXPECT_EQ(e164KeyHint(user), want) << user;
+    EXPECT_EQ(calledKey(user), want) << user;
   }
 }
 
