@@ -113,11 +113,15 @@ std::optional<Outgoing> Proxy::drop() {
   return std::nullopt;
 }
 
-std::optional<Outgoing> Proxy::onDatagram(std::span<char> datagram, const Peer& from,
-                                          const Directory& dir) {
-  ParseOutcome parsed = parseDatagram(datagram);
+std::optional<Outgoing> Proxy::onParsed(const ParseOutcome& parsed, const Peer& from,
+                                        const Directory& dir) {
   if (parsed.error) return onParseError(parsed.message, *parsed.error, from);
   return onMessage(parsed.message, from, dir);
+}
+
+std::optional<Outgoing> Proxy::onDatagram(std::span<char> datagram, const Peer& from,
+                                          const Directory& dir) {
+  return onParsed(parseDatagram(datagram), from, dir);
 }
 
 std::optional<Outgoing> Proxy::onParseError(const Message& partial, ParseError error,

@@ -79,7 +79,10 @@ class Proxy {
   std::optional<Outgoing> onMessage(const Message& m, const Peer& from, const Directory& dir);
   // A message that failed to parse (`partial` holds what was read): 400 when possible.
   std::optional<Outgoing> onParseError(const Message& partial, ParseError error, const Peer& from);
-  // Convenience for datagrams: parses (in place) and dispatches to one of the above.
+  // A parsed datagram: dispatches to one of the above.
+  std::optional<Outgoing> onParsed(const ParseOutcome& parsed, const Peer& from,
+                                   const Directory& dir);
+  // Parses a datagram (in place), then onParsed().
   std::optional<Outgoing> onDatagram(std::span<char> datagram, const Peer& from,
                                      const Directory& dir);
 

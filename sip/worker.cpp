@@ -255,10 +255,7 @@ void Worker::handleUdpBatch(size_t n) {
   for (size_t i = 0; i < n; ++i) {
     if (b.skip[i]) continue;
     Peer from{addressOf(b.from[i]), portOf(b.from[i]), Transport::kUdp};
-    const ParseOutcome& p = b.parsed[i];
-    auto out = p.error ? proxy_.onParseError(p.message, *p.error, from)
-                       : proxy_.onMessage(p.message, from, directory_.get());
-    if (out) send(*out, nullptr);
+    if (auto out = proxy_.onParsed(b.parsed[i], from, directory_.get())) send(*out, nullptr);
   }
   inBatch_ = false;
   flushUdp();
@@ -386,27 +383,27 @@ void Worker::sendUdp(const Peer& to, std::string_view bytes) {
     return;
   }
   if (b.queued.size() == kBatch) flushUdp();
-  asio::ip::address address = to.address;
-  if (udpV6_ && address.is_v4()) {
-    address = asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
-  }
-  udp::endpoint ep(address, to.port);
+  const udp::endpoint ep = udpEndpoint(to);
   UdpBatch::Queued q{b.out.size(), bytes.size(), {}, static_cast<socklen_t>(ep.size())};
   std::memcpy(&q.to, ep.data(), ep.size());
   b.out += bytes;
   b.queued.push_back(q);
 }
 
-void Worker::sendUdpNow(const Peer& to, std::string_view bytes) {
-  asio::ip::address address = to.address;
-  if (udpV6_ && address.is_v4()) {
-    address = asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4());
+udp::endpoint Worker::udpEndpoint(const Peer& to) const {
+  if (udpV6_ && to.address.is_v4()) {
+    return {asio::ip::make_address_v6(asio::ip::v4_mapped, to.address.to_v4()), to.port};
   }
+  return {to.address, to.port};
+}
+
+void Worker::sendUdpNow(const Peer& to, std::string_view bytes) {
   error_code ec;
-  udp_.send_to(asio::buffer(bytes.data(), bytes.size()), udp::endpoint(address, to.port), 0, ec);
+  udp_.send_to(asio::buffer(bytes.data(), bytes.size()), udpEndpoint(to), 0, ec);
   if (ec) {
     dropped();
-    log::debug("sip", "udp send to ", address.to_string(), ":", to.port, " failed: ", ec.message());
+    log::debug("sip", "udp send to ", to.address.to_string(), ":", to.port,
+               " failed: ", ec.message());
   }
 }
 

@@ -80,6 +80,8 @@ class Worker final : public TcpConnection::Host {
   void send(const Outgoing& o, TcpConnection* source);
   void sendUdp(const Peer& to, std::string_view bytes);
   void sendUdpNow(const Peer& to, std::string_view bytes);
+  // Where a UDP datagram for `to` goes from this socket (v4-mapped on an IPv6 socket).
+  boost::asio::ip::udp::endpoint udpEndpoint(const Peer& to) const;
   void sendTcp(Peer to, std::string_view bytes, uint16_t reconnectPort);
   void resolveThenSend(const Outgoing& o);
   void dropped() { proxy_.counters().dropped.fetch_add(1, std::memory_order_relaxed); }
