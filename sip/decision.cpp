@@ -63,9 +63,10 @@ Decision decideInbound(const RoutingTable& table, const Directory& dir, std::str
                        const asio::ip::address& source, Detail detail) {
   const bool text = detail == Detail::kText;
   Decision d;
-  // The key without the E.164 text: the text is only for explanations.
+  // The key straight from the user part; its E.164 text (at most 16 characters, so
+  // usually in the string's own buffer) for the decision's readers.
   const std::optional<uint64_t> key = calledKey(calledUser);
-  if (key && text) d.normalizedNumber = e164FromKey(*key);
+  if (key) d.normalizedNumber = e164FromKey(*key);
   if (key) d.route = table.lookup(*key);
   if (d.route) d.provider = dir.provider(d.route->providerId);
 

@@ -34,8 +34,7 @@ enum class Action : uint8_t {
 std::string_view actionName(Action a);  // "reject", "redirect", "proxy", "terminate"
 
 struct Decision {
-  // The called number in E.164, empty if it is not one. Inbound: only with Detail::kText.
-  std::string normalizedNumber;
+  std::string normalizedNumber;  // the called number in E.164, empty if it is not one
   AclResult acl = AclResult::kDenied;
   const Cidr* aclMatch = nullptr;  // the CIDR that matched (in the directory passed in)
   std::optional<Route> route;
