@@ -29,6 +29,10 @@ namespace {
 
 constexpr std::string_view kComponent = "twilio";
 
+// Iterative parsing: a body nested deeper than the stack (any body up to
+// CurlOptions::maxResponseBytes is read) must not crash the gateway.
+constexpr unsigned kJsonFlags = rapidjson::kParseIterativeFlag;
+
 bool unreserved(unsigned char c) {  // ASCII only, whatever the locale
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_' || c == '.' || c == '~';
@@ -100,7 +104,7 @@ TwilioError errorOf(const HttpResponse& r) {
     return e;
   }
   rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
+  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
   if (!d.HasParseError() && d.IsObject()) {
     if (auto it = d.FindMember("code"); it != d.MemberEnd() && it->value.IsInt()) {
       e.code = it->value.GetInt();
@@ -237,7 +241,7 @@ namespace {
 
 Outcome<Trunk> trunkFrom(const HttpResponse& r) {
   rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
+  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
   if (d.HasParseError() || !d.IsObject()) return malformed(r, "the trunk is not a JSON object");
   Trunk t{str(d, "sid"), str(d, "friendly_name"), str(d, "domain_name")};
   if (t.sid.empty()) return malformed(r, "the trunk has no sid");
@@ -271,7 +275,7 @@ awaitable<Outcome<Account>> TwilioClient::fetchAccount(const Credentials& c) {
   auto r = co_await impl_->call(c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
+  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
   if (d.HasParseError() || !d.IsObject()) co_return malformed(r, "the account is not JSON");
   Account a{str(d, "sid"), str(d, "friendly_name"), str(d, "status")};
   if (a.sid.empty()) co_return malformed(r, "the account has no sid");
@@ -372,7 +376,7 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
   auto r = co_await impl_->call(c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
-  d.Parse(r.body.data(), r.body.size());
+  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
   std::string sid = d.HasParseError() ? std::string() : str(d, "sid");
   if (sid.empty()) co_return malformed(r, "the origination URL has no sid");
   co_return sid;

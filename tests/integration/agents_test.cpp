@@ -414,8 +414,9 @@ TEST_F(AgentsTest, ProviderCreateTakesAllowedAddressesAndDefaultsToTwilios) {
   EXPECT_THAT(validationErrorKeys(bad.body), ElementsAre("allowedAddresses[0]"));
   ASSERT_EQ(custom.status, 201) << custom.describe();
   std::vector<std::string> cidrs;
-  for (const auto& v : parseJson(custom.body)["allowedAddresses"].GetArray())
-    cidrs.push_back(v.GetString());
+  // The document must outlive the loop: a temporary's array would dangle (ASan saw it).
+  const auto customBody = parseJson(custom.body);
+  for (const auto& v : customBody["allowedAddresses"].GetArray()) cidrs.push_back(v.GetString());
   EXPECT_THAT(cidrs, ElementsAre("203.0.113.7/32", "2001:db8::/32"));
   auto d = getProvider(gw, defaulted);
   ASSERT_TRUE(d["allowedAddresses"].IsArray());

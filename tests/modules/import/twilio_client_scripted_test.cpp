@@ -346,6 +346,32 @@ TEST_F(TwilioClientScriptedTest, NonJsonErrorBodiesStillDescribeTheStatus) {
   EXPECT_EQ(r.error().describe(), "502 0 HTTP 502");
 }
 
+// Root cause: error, trunk, account and origination URL bodies were read with RapidJSON's
+// recursive DOM parse, and any body up to CurlOptions::maxResponseBytes is read, so arrays
+// nested a few hundred thousand deep overflowed the stack: a faulty or hostile endpoint
+// could crash the gateway. These bodies are now parsed iteratively.
+TEST_F(TwilioClientScriptedTest, DeeplyNestedBodiesAreMalformedNotACrash) {
+  const std::string deep(500'000, '[');
+  server_.enqueue(ScriptedResponse::json(400, deep));
+  server_.enqueue(ScriptedResponse::json(200, deep));
+  server_.enqueue(ScriptedResponse::json(200, deep));
+  server_.enqueue(ScriptedResponse::json(201, deep));
+  auto& c = client();
+  auto failed = run(c.createTrunk(creds_, "x"));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().describe(), "400 0 HTTP 400");
+  auto trunk = run(c.fetchTrunk(creds_, kTrunk));
+  ASSERT_FALSE(trunk.ok());
+  EXPECT_EQ(trunk.error().message,
+            "unexpected response from Twilio: the trunk is not a JSON object");
+  auto account = run(c.fetchAccount(creds_));
+  ASSERT_FALSE(account.ok());
+  EXPECT_EQ(account.error().message, "unexpected response from Twilio: the account is not JSON");
+  auto ou = run(c.createOriginationUrl(creds_, kTrunk, "sip:gw@gw.example.com", "gateway"));
+  ASSERT_FALSE(ou.ok());
+  EXPECT_EQ(ou.error().message, "unexpected response from Twilio: the origination URL has no sid");
+}
+
 TEST_F(TwilioClientScriptedTest, NotFoundIsNotRetried) {
   server_.setHandler([](const auto&) {
     return ScriptedResponse::twilioError(404, 20404, "The requested resource was not found");
