@@ -13,8 +13,10 @@
 
 #include "common/log.hpp"
 #include "gateway/auth.hpp"
+#include "gateway/data_dir_lock.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/sip_listener.hpp"
+#include "gateway/store_errors.hpp"
 #include "modules/agents/agents_module.hpp"
 #include "modules/import/curl_client.hpp"
 #include "modules/import/directory_sync.hpp"
@@ -38,7 +40,8 @@ log::Level levelOf(const std::string& name) {
   return log::Level::kInfo;
 }
 
-bool setUpAuth(const Config& config, TokenAuth& auth) {
+// The configured tokens: checked before anything is written, so a bad one is exit 2.
+bool loadTokens(const Config& config, TokenAuth& auth) {
   if (!config.tokensFile.empty()) {
     if (auto r = auth.loadFile(config.tokensFile); !r) {
       log::error("gatewayd", r.error().message);
@@ -46,7 +49,17 @@ bool setUpAuth(const Config& config, TokenAuth& auth) {
     }
     log::info("gatewayd", "loaded ", auth.size(), " admin tokens from ", config.tokensFile);
   }
-  if (!config.adminToken.empty()) auth.add(config.adminToken, "default");
+  if (!config.adminToken.empty()) {
+    if (auto r = auth.addDistinct(config.adminToken, "default", "GATEWAY_ADMIN_TOKEN"); !r) {
+      log::error("gatewayd", r.error().message);
+      return false;
+    }
+  }
+  return true;
+}
+
+// With no token configured, the one in <data-dir>/admin-token (created on first start).
+bool setUpAuth(const Config& config, TokenAuth& auth) {
   if (auth.size() == 0) {
     auto r = loadOrCreateTokenFile(config.dataDir);
     if (!r) {
@@ -72,27 +85,36 @@ int runGateway(const Config& config) {
   auto sipOptions = sipServerOptions(config);
   if (!sipOptions) {
     log::error("gatewayd", sipOptions.error().message);
-    return 1;
+    return kExitBadSetting;
   }
   boost::system::error_code ec;
   auto address = asio::ip::make_address(config.adminListen.host, ec);
   if (ec) {
     log::error("gatewayd", "admin listen address '", config.adminListen.host,
                "' is not an IP address");
-    return 1;
+    return kExitBadSetting;
   }
 
   TokenAuth auth;
-  if (!setUpAuth(config, auth)) return 1;
+  if (!loadTokens(config, auth)) return kExitBadSetting;
+  // Before the store is opened or a token file written: a second gatewayd on the same
+  // directory would keep its own routing table and diverge from the first.
+  auto dataDirLock = DataDirLock::acquire(config.dataDir);
+  if (!dataDirLock) {
+    log::error("gatewayd", dataDirLock.error().message);
+    return kExitDataDir;
+  }
+  if (!setUpAuth(config, auth)) return kExitDataDir;
 
   std::unique_ptr<store::Store> db;
   try {
     store::StoreOptions so;
     so.syncOnCommit = config.storeSync;
+    so.mapSizeBytes = config.storeMapSizeBytes;
     db = store::Store::open(config.dataDir, so);
   } catch (const std::exception& e) {
     log::error("gatewayd", "cannot open the store in ", config.dataDir, ": ", e.what());
-    return 1;
+    return kExitDataDir;
   }
 
   sip::RoutingTable routes;
@@ -117,6 +139,7 @@ int runGateway(const Config& config) {
   asio::co_spawn(io, directorySync.refreshEvery(std::chrono::minutes(5)), asio::detached);
 
   http::Router router;
+  router.setErrorMapper(storeErrorResponse);
   router.add("GET", "/healthz", [](http::Request&) -> asio::awaitable<http::Response> {
     co_return http::Response::json(200, R"({"status":"ok"})");
   });
@@ -139,7 +162,7 @@ int runGateway(const Config& config) {
   ec = server.listen({address, config.adminListen.port});
   if (ec) {
     log::error("gatewayd", "cannot listen on ", config.adminListen.text(), ": ", ec.message());
-    return 1;
+    return kExitCannotListen;
   }
   auto bound = server.localEndpoint();
   log::info("gatewayd", "admin listening on http://", bound.address().to_string(), ":",
@@ -149,7 +172,7 @@ int runGateway(const Config& config) {
   if (auto sipEc = sipServer->start()) {
     log::error("gatewayd", "cannot listen for SIP on ", config.sipListen.text(), ": ",
                sipEc.message());
-    return 1;
+    return kExitCannotListen;
   }
   std::string sipHost = sipServer->address().to_string();
   log::info("gatewayd", "sip listening on udp://", sipHost, ":", sipServer->port(), " and tcp://",
@@ -171,7 +194,7 @@ int runGateway(const Config& config) {
 
   io.run();
   log::info("gatewayd", "stopped");
-  return 0;
+  return kExitStopped;
 }
 
 }  // namespace gw::gateway

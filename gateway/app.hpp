@@ -6,6 +6,12 @@
 
 namespace gw::gateway {
 
+// gatewayd's exit codes (docs/operations.md lists them for operators and supervisors).
+inline constexpr int kExitStopped = 0;       // SIGTERM or SIGINT: a clean stop
+inline constexpr int kExitBadSetting = 2;    // a flag, variable, token or tokens file
+inline constexpr int kExitDataDir = 3;       // the data directory or store cannot be used
+inline constexpr int kExitCannotListen = 4;  // an admin or SIP address cannot be bound
+
 // Runs until SIGTERM/SIGINT; returns the process exit code.
 int runGateway(const Config& config);
 

@@ -1,6 +1,7 @@
 #include "gateway/auth.hpp"
 
 #include "common/text.hpp"
+#include "gateway/config.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -29,7 +30,23 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 void TokenAuth::add(std::string token, std::string orgId) {
-  entries_.push_back({std::move(token), std::move(orgId)});
+  entries_.push_back({std::move(token), std::move(orgId), {}});
+}
+
+Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::string source) {
+  if (token.size() < kMinAdminTokenLength) {
+    return Error{0, source + ": token shorter than " + std::to_string(kMinAdminTokenLength) +
+                        " characters; use a random one of 32 or more (openssl rand -hex 32)"};
+  }
+  for (const Entry& e : entries_) {
+    if (constantTimeEquals(e.token, token)) {
+      return Error{0, source + ": the same token as " +
+                          (e.source.empty() ? std::string("another one") : e.source) + " (org '" +
+                          e.orgId + "'); give every org a token of its own"};
+    }
+  }
+  entries_.push_back({std::move(token), std::move(orgId), std::move(source)});
+  return {};
 }
 
 Result<void> TokenAuth::loadFile(const std::string& path) {
@@ -48,12 +65,12 @@ Result<void> TokenAuth::loadFile(const std::string& path) {
       return Error{0, "tokens file " + path + " line " + std::to_string(lineNo) +
                           ": expected '<token> <orgId>'"};
     }
-    if (token.size() < 16) {
+    auto added = addDistinct(std::move(token), std::move(org),
+                             "tokens file " + path + " line " + std::to_string(lineNo));
+    if (!added) {
       entries_.resize(before);
-      return Error{0, "tokens file " + path + " line " + std::to_string(lineNo) +
-                          ": token shorter than 16 characters"};
+      return added.error();
     }
-    add(std::move(token), std::move(org));
   }
   return {};
 }

@@ -14,9 +14,14 @@ namespace gw::gateway {
 class TokenAuth {
  public:
   void add(std::string token, std::string orgId);
+  // Adds a token of 16 characters or more that is not known yet. `source` says where it
+  // came from ("GATEWAY_ADMIN_TOKEN", "tokens file F line 3"); an error names the sources,
+  // never the token: one token for two orgs would let each act as the other.
+  Result<void> addDistinct(std::string token, std::string orgId, std::string source);
   size_t size() const { return entries_.size(); }
 
-  // Lines of "<token> <orgId>"; blank lines and lines starting with '#' are skipped.
+  // Lines of "<token> <orgId>"; blank lines and lines starting with '#' are skipped. Refuses
+  // the whole file (adding nothing) for a malformed line, a short or repeated token.
   Result<void> loadFile(const std::string& path);
 
   // The org of this token, or nullopt. Time does not depend on where a mismatch is.
@@ -30,6 +35,7 @@ class TokenAuth {
   struct Entry {
     std::string token;
     std::string orgId;
+    std::string source;
   };
   std::vector<Entry> entries_;
 };

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <functional>
+#include <limits>
 #include <string_view>
 #include <thread>
 
@@ -50,6 +51,32 @@ Result<void> needUrl(const std::string& v) {
     return Error{0, "expected an http:// or https:// URL, got '" + v + "'"};
   }
   return {};
+}
+
+// Bytes, or a whole number with a binary suffix: 64MiB, 16GiB (K, M, G, T and KiB... all
+// mean powers of 1024).
+Result<size_t> parseSize(const std::string& text, size_t min, size_t max) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string suffix = text.substr(digits);
+  if (suffix.size() == 3 && suffix.substr(1) == "iB") suffix.resize(1);
+  unsigned shift = 0;
+  if (suffix == "K") shift = 10;
+  if (suffix == "M") shift = 20;
+  if (suffix == "G") shift = 30;
+  if (suffix == "T") shift = 40;
+  unsigned long long n = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + digits, n);
+  bool ok = digits > 0 && ec == std::errc() && (suffix.empty() || shift != 0) &&
+            n <= (std::numeric_limits<size_t>::max() >> shift);
+  size_t bytes = ok ? static_cast<size_t>(n) << shift : 0;
+  if (!ok || bytes < min || bytes > max) {
+    const std::string range =
+        std::to_string(min >> 20) + "MiB to " + std::to_string(max >> 40) + "TiB";
+    return Error{0, "expected a size from " + range +
+                        " such as 16GiB (bytes, or a K, M, G or T suffix), got '" + text + "'"};
+  }
+  return bytes;
 }
 
 std::string stripSlash(std::string v) {
@@ -178,6 +205,15 @@ const std::vector<Option>& options() {
          c.storeSync = v == "true";
          return {};
        }},
+      {"--store-map-size", "GATEWAY_STORE_MAP_SIZE",
+       "largest size of the LMDB store, e.g. 16GiB (default 16GiB, room for about 10\n"
+       "      million numbers); writes beyond it are refused with 507",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseSize(v, size_t{1} << 20, size_t{1} << 46);
+         if (!n) return n.error();
+         c.storeMapSizeBytes = *n;
+         return {};
+       }},
       {"--log-level", "GATEWAY_LOG_LEVEL", "debug, info, warn or error (default info)",
        [](Config& c, const std::string& v) -> Result<void> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {
@@ -224,7 +260,14 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
       return Error{2, std::string("environment variable ") + o.env + ": " + r.error().message};
     }
   }
-  if (auto it = env.find("GATEWAY_ADMIN_TOKEN"); it != env.end()) c.adminToken = it->second;
+  if (auto it = env.find("GATEWAY_ADMIN_TOKEN"); it != env.end()) {
+    if (!it->second.empty() && it->second.size() < kMinAdminTokenLength) {
+      return Error{2, "environment variable GATEWAY_ADMIN_TOKEN: the token is shorter than " +
+                          std::to_string(kMinAdminTokenLength) +
+                          " characters; use a random one of 32 or more (openssl rand -hex 32)"};
+    }
+    c.adminToken = it->second;
+  }
 
   bool trustedFromFlags = false;  // the first --sip-trusted-cidr replaces the variable's list
   for (size_t i = 0; i < args.size(); ++i) {

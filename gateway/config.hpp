@@ -9,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "sip/cidr.hpp"
+#include "store/store.hpp"
 
 namespace gw::gateway {
 
@@ -38,6 +39,7 @@ struct Config {
   int twilioMaxAttempts = 4;
   int twilioTimeoutMs = 15'000;
   bool storeSync = true;
+  size_t storeMapSizeBytes = store::kDefaultMapSizeBytes;
   std::string logLevel = "info";
   bool help = false;
 
@@ -46,7 +48,11 @@ struct Config {
   }
 };
 
-// Parses argv and the environment. The error says which flag or variable was wrong and why.
+// Admin tokens shorter than this are refused, wherever they come from.
+inline constexpr size_t kMinAdminTokenLength = 16;
+
+// Parses argv and the environment. The error says which flag or variable was wrong and why
+// (never a token's value).
 Result<Config> parseConfig(const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env);
 Result<HostPort> parseHostPort(const std::string& text);

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   auto config = gw::gateway::parseConfig(args, env);
   if (!config) {
     std::fprintf(stderr, "gatewayd: %s\n", config.error().message.c_str());
-    return 2;
+    return gw::gateway::kExitBadSetting;
   }
   if (config->help) {
     std::fputs(gw::gateway::helpText().c_str(), stdout);

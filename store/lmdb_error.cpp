@@ -1,5 +1,6 @@
 #include "store/lmdb_error.hpp"
 
+#include <cerrno>
 #include <string>
 
 #include "store/store.hpp"
@@ -16,8 +17,14 @@ std::string hintFor(int rc, MDB_env* env) {
       if (env && mdb_env_info(env, &info) == MDB_SUCCESS) {
         hint += " of " + std::to_string(info.me_mapsize >> 20) + " MiB";
       }
-      return hint + " is used up; reopen it with a larger map size (StoreOptions::mapSizeBytes)";
+      return hint +
+             " is used up; restart gatewayd with a larger --store-map-size, or delete "
+             "data it no longer needs";
     }
+    case ENOSPC:
+    case EDQUOT:
+      return "the store is full: the disk holding the data directory has no room left; free "
+             "disk space or move the data directory";
     case MDB_READERS_FULL:
       return "too many read transactions are open at once";
     case MDB_INVALID:
@@ -35,6 +42,10 @@ std::string hintFor(int rc, MDB_env* env) {
 
 }  // namespace
 
+bool isStoreFull(int rc) {
+  return rc == MDB_MAP_FULL || rc == ENOSPC || rc == EDQUOT;
+}
+
 void fail(int rc, std::string_view op, std::string_view db, MDB_env* env) {
   std::string msg = "store: LMDB ";
   msg += op;
@@ -49,6 +60,7 @@ void fail(int rc, std::string_view op, std::string_view db, MDB_env* env) {
     msg += hint;
     msg += ")";
   }
+  if (isStoreFull(rc)) throw StoreFullError(msg);
   throw StoreError(msg);
 }
 

@@ -8,6 +8,9 @@
 
 namespace gw::store::lmdb {
 
+// MDB_MAP_FULL, ENOSPC or EDQUOT: fail() throws StoreFullError for these.
+bool isStoreFull(int rc);
+
 // `env`, when known, lets an MDB_MAP_FULL message say how large the map is.
 [[noreturn]] void fail(int rc, std::string_view op, std::string_view db = {},
                        MDB_env* env = nullptr);

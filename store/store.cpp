@@ -1,11 +1,14 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "common/log.hpp"
 #include "store/agent_table.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
 #include "store/number_table.hpp"
 #include "store/provider_table.hpp"
@@ -34,6 +37,7 @@ struct WriteTxn::Impl {
 
   lmdb::Txn txn;
   std::atomic<std::thread::id>* writer;
+  std::optional<bool> full;  // whether the data had reached the limit when this began
 };
 
 ReadTxn::ReadTxn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -63,17 +67,43 @@ MDB_txn* raw(const std::unique_ptr<TxnImpl>& impl) {
   return impl->txn.get();
 }
 
+// LMDB copies pages even to delete, so a map filled to the last page could not even free
+// space. The map is therefore larger than the data limit by this reserve, which only
+// writes that shrink or keep the data (deletes, unlinks) reach: see Store::requireRoom.
+size_t reserveFor(size_t limitBytes) {
+  return std::max(limitBytes / 8, size_t{2} << 20);
+}
+
 lmdb::Env::Options envOptions(const StoreOptions& o) {
   // MDB_NOTLS: a read transaction is an object, not a thread's state, so it may be created
   // and finished on any thread.
   unsigned flags = MDB_NOTLS | (o.syncOnCommit ? 0u : unsigned{MDB_NOSYNC});
-  return {o.mapSizeBytes, kMaxDbs, flags};
+  return {o.mapSizeBytes + reserveFor(o.mapSizeBytes), kMaxDbs, flags};
+}
+
+// Pages on LMDB's free list as last committed (each record is a list of page numbers whose
+// first element is its length): space below the high-water mark that writes reuse. LMDB
+// lets only a read transaction open the free list.
+uint64_t freePages(MDB_env* env) {
+  lmdb::Txn txn(env, lmdb::Txn::Mode::kRead);
+  MDB_cursor* cursor = nullptr;
+  lmdb::check(mdb_cursor_open(txn.get(), 0, &cursor), "open of a cursor", "the free list");
+  uint64_t pages = 0;
+  MDB_val key, value;
+  int rc = MDB_SUCCESS;
+  while ((rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)) == MDB_SUCCESS) {
+    if (value.mv_size >= sizeof(size_t)) pages += *static_cast<const size_t*>(value.mv_data);
+  }
+  mdb_cursor_close(cursor);
+  if (rc != MDB_NOTFOUND) lmdb::fail(rc, "read", "the free list");
+  return pages;
 }
 
 }  // namespace
 
 struct Store::Impl {
-  Impl(const std::string& dir, const StoreOptions& options) : env(dir, envOptions(options)) {
+  Impl(const std::string& dir, const StoreOptions& options)
+      : env(dir, envOptions(options)), limitBytes(options.mapSizeBytes) {
     if (int dead = env.clearStaleReaders()) {
       log::info("store", "freed ", dead, " reader slots left by exited processes in ", dir);
     }
@@ -89,7 +119,19 @@ struct Store::Impl {
     }
   }
 
+  // Whether the data stored (pages in use, free ones not counted) exceeds the limit.
+  bool overLimit() const {
+    MDB_envinfo info{};
+    MDB_stat stat{};
+    lmdb::check(mdb_env_info(env.get(), &info), "env info");
+    lmdb::check(mdb_env_stat(env.get(), &stat), "env stat");
+    const uint64_t highWater = uint64_t{info.me_last_pgno} + 1;
+    if (highWater * stat.ms_psize <= limitBytes) return false;  // the common, cheap case
+    return (highWater - freePages(env.get())) * stat.ms_psize > limitBytes;
+  }
+
   lmdb::Env env;
+  size_t limitBytes;  // StoreOptions::mapSizeBytes
   ProviderTable providers;
   NumberTable numbers;
   AgentTable agents;
@@ -147,6 +189,7 @@ uint64_t Store::countNumbersOfProvider(const WriteTxn& t, std::string_view provi
   return impl_->numbers.countOfProvider(raw(t.impl_), providerId);
 }
 void Store::putProvider(WriteTxn& t, const Provider& provider) {
+  requireRoom(t);
   impl_->providers.put(raw(t.impl_), provider);
 }
 std::vector<Provider> Store::listAllProviders(const ReadTxn& t) const {
@@ -205,6 +248,7 @@ void Store::forEachNumber(const WriteTxn& t,
 }
 
 void Store::insertNumber(WriteTxn& t, const PhoneNumber& number) {
+  requireRoom(t);
   impl_->numbers.insert(raw(t.impl_), number);
 }
 void Store::updateNumber(WriteTxn& t, const PhoneNumber& number) {
@@ -256,6 +300,7 @@ std::vector<Agent> Store::agentsUsingNumber(const WriteTxn& t, const PhoneNumber
 }
 
 void Store::putAgent(WriteTxn& t, const Agent& agent) {
+  requireRoom(t);
   impl_->agents.put(raw(t.impl_), agent);
 }
 bool Store::deleteAgent(WriteTxn& t, std::string_view id) {
@@ -266,6 +311,17 @@ bool Store::deleteAgent(WriteTxn& t, std::string_view id) {
                      " linked phone number(s); unlink them before deleting the agent");
   }
   return impl_->agents.remove(txn, id);
+}
+
+void Store::requireRoom(WriteTxn& t) const {
+  (void)raw(t.impl_);  // throws for a finished transaction
+  if (!t.impl_->full) t.impl_->full = impl_->overLimit();
+  if (*t.impl_->full) {
+    throw StoreFullError("store: the stored data has reached the limit of " +
+                         std::to_string(impl_->limitBytes >> 20) +
+                         " MiB (the store is full); delete data that is no longer needed, or "
+                         "restart gatewayd with a larger --store-map-size");
+  }
 }
 
 }  // namespace gw::store

@@ -24,8 +24,23 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The write did not fit: the LMDB map is used up (MDB_MAP_FULL) or the disk is full
+// (ENOSPC, EDQUOT). The transaction is aborted and nothing of it is stored; the store stays
+// usable, and writes succeed again once space is freed or the map is made larger.
+class StoreFullError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+// Room for 10 million numbers with their indexes and agents besides (about 1 KiB per
+// number; docs/operations.md says how that was measured). Only address space is reserved:
+// data.mdb grows with what is stored.
+inline constexpr size_t kDefaultMapSizeBytes = size_t{16} << 30;
+
 struct StoreOptions {
-  size_t mapSizeBytes = size_t{8} << 30;  // virtual reservation, grows the file lazily
+  // The data's limit: inserts and puts beyond it throw StoreFullError. LMDB's map is this
+  // plus a reserve (1/8, at least 2 MiB) that keeps deletes possible in a full store.
+  size_t mapSizeBytes = kDefaultMapSizeBytes;
   bool syncOnCommit = true;               // fsync at every commit (MDB_NOSYNC when false)
 };
 
@@ -165,6 +180,11 @@ class Store {
   std::vector<Provider> listAllProviders(const WriteTxn& txn) const;
 
  private:
+  // Before a write that can grow the data (insert, put): throws StoreFullError, changing
+  // nothing, when the data had reached StoreOptions::mapSizeBytes as `t` began. Deletes and
+  // unlinks skip it and use the map's reserve, so a full store can still be emptied.
+  void requireRoom(WriteTxn& t) const;
+
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

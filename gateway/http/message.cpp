@@ -5,6 +5,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include "common/text.hpp"
+#include "common/utf8.hpp"
 
 namespace gw::http {
 
@@ -28,8 +29,15 @@ bool isUnreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
+// Problem details echo what a peer sent (a path, a header, a value): bytes that are not
+// UTF-8 are replaced so that the document stays valid JSON.
 void writeString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  if (isValidUtf8(s)) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  } else {
+    std::string repaired = toValidUtf8(s);
+    w.String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()));
+  }
 }
 
 // The members every problem document starts with; the caller closes the object.
@@ -258,6 +266,8 @@ std::string_view reasonPhrase(int status) {
       return "Gateway Timeout";
     case 505:
       return "HTTP Version Not Supported";
+    case 507:
+      return "Insufficient Storage";
     default:
       return "Unknown";
   }

@@ -1,7 +1,11 @@
 #include "gateway/http/router.hpp"
 
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
 #include <optional>
 #include <stdexcept>
+
+#include "common/utf8.hpp"
 
 namespace gw::http {
 
@@ -46,6 +50,43 @@ int rank(bool param, const std::string& suffix) {
   return suffix.empty() ? 0 : 1;
 }
 
+// 400 when a path or query parameter, once decoded, is not UTF-8: handlers store and echo
+// these, and JSON cannot carry them.
+std::optional<Response> refuseInvalidText(const Request& req) {
+  for (const auto& [name, value] : req.params) {
+    if (!isValidUtf8(value)) {
+      return Response::problem(
+          400, "The path segment '" + name + "' is not valid UTF-8; percent-encode UTF-8 text.",
+          req.path);
+    }
+  }
+  auto pairs = parseForm(req.query);
+  if (!pairs) return std::nullopt;  // malformed escapes: the handler says which parameter
+  for (const auto& [name, value] : *pairs) {
+    if (!isValidUtf8(name) || !isValidUtf8(value)) {
+      return Response::problem(
+          400, "The query parameter '" + name + "' is not valid UTF-8; percent-encode UTF-8 text.",
+          req.path);
+    }
+  }
+  return std::nullopt;
+}
+
+Handler guarded(Handler handler, std::shared_ptr<ErrorMapper> mapper) {
+  return [handler = std::move(handler),
+          mapper = std::move(mapper)](Request& req) -> boost::asio::awaitable<Response> {
+    if (auto refused = refuseInvalidText(req)) co_return std::move(*refused);
+    std::optional<Response> mapped;
+    try {
+      co_return co_await handler(req);
+    } catch (const std::exception& e) {
+      if (*mapper) mapped = (*mapper)(e, req);
+      if (!mapped) throw;
+    }
+    co_return std::move(*mapped);
+  };
+}
+
 }  // namespace
 
 void Router::add(std::string_view method, std::string_view pattern, Handler handler) {
@@ -55,7 +96,7 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   }
   Route route;
   route.method = std::string(method);
-  route.handler = std::move(handler);
+  route.handler = guarded(std::move(handler), mapper_);
   for (std::string_view s : splitPath(pattern)) {
     Segment seg;
     if (!s.empty() && s.front() == '{') {
@@ -112,6 +153,7 @@ Router::Match Router::match(Request& req) const {
   };
 
   const Route* best = nullptr;
+  const Route* getForHead = nullptr;  // HEAD is GET without the body (RFC 9110, 9.3.2)
   std::vector<std::string_view> methods;
   for (const Route& route : routes_) {
     if (!pathMatches(route)) continue;
@@ -120,8 +162,13 @@ Router::Match Router::match(Request& req) const {
     for (std::string_view m : methods) listed = listed || m == route.method;
     if (!listed) methods.push_back(route.method);
     if (route.method == req.method && (!best || moreSpecific(route, *best))) best = &route;
+    if (req.method == "HEAD" && route.method == "GET" &&
+        (!getForHead || moreSpecific(route, *getForHead))) {
+      getForHead = &route;
+    }
   }
 
+  if (!best) best = getForHead;
   if (best) {
     req.params.clear();
     for (size_t i = 0; i < best->segments.size(); ++i) {
@@ -134,9 +181,12 @@ Router::Match Router::match(Request& req) const {
     result.handler = &best->handler;
     return result;
   }
+  bool hasHead = false;
+  for (std::string_view m : methods) hasHead = hasHead || m == "HEAD";
   for (std::string_view m : methods) {
     if (!result.allow.empty()) result.allow += ", ";
     result.allow += m;
+    if (m == "GET" && !hasHead) result.allow += ", HEAD";
   }
   return result;
 }

@@ -2,8 +2,7 @@
 
 #include <cctype>
 
-#include <rapidjson/error/en.h>
-
+#include "common/json.hpp"
 #include "common/text.hpp"
 
 namespace gw::import {
@@ -29,13 +28,12 @@ std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http
         req.path);
   }
   rapidjson::Document doc;
-  doc.Parse(req.body.data(), req.body.size());
-  if (doc.HasParseError()) {
-    return http::Response::problem(400,
-                                   std::string("The body is not valid JSON: ") +
-                                       rapidjson::GetParseError_En(doc.GetParseError()) +
-                                       " (at byte " + std::to_string(doc.GetErrorOffset()) + ").",
-                                   req.path);
+  if (auto err = json::parse(doc, req.body)) {
+    const char* what = err->kind == json::ParseError::Kind::kTooDeep ? "; send a flatter document."
+                       : err->kind == json::ParseError::Kind::kInvalidUtf8
+                           ? "; encode every string as UTF-8."
+                           : ".";
+    return http::Response::problem(400, "The body " + err->message + what, req.path);
   }
   if (!doc.IsObject()) {
     return http::Response::problem(400, "The body must be a JSON object.", req.path);

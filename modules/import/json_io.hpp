@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/utf8.hpp"
 #include "gateway/http/message.hpp"
 
 namespace gw::import {
@@ -20,9 +21,20 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // 400 when the body is not a JSON object (the detail says where parsing stopped).
 std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http::Request& req);
 
+// Writes `value` as a JSON string. Bodies and Twilio's answers are checked to be UTF-8
+// before anything is stored; text that still is not (written by an older version) is
+// repaired with U+FFFD so that the response stays valid JSON.
+inline void writeText(JsonWriter& w, std::string_view value) {
+  if (isValidUtf8(value)) {
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  } else {
+    std::string repaired = toValidUtf8(value);
+    w.String(repaired.data(), static_cast<rapidjson::SizeType>(repaired.size()));
+  }
+}
 inline void writeString(JsonWriter& w, std::string_view key, std::string_view value) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  writeText(w, value);
 }
 // Writes null for an empty value.
 inline void writeStringOrNull(JsonWriter& w, std::string_view key, std::string_view value) {
@@ -30,7 +42,7 @@ inline void writeStringOrNull(JsonWriter& w, std::string_view key, std::string_v
   if (value.empty()) {
     w.Null();
   } else {
-    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    writeText(w, value);
   }
 }
 inline void writeKey(JsonWriter& w, std::string_view key) {

@@ -4,6 +4,8 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include "common/utf8.hpp"
+
 namespace gw::twilio {
 namespace {
 
@@ -30,7 +32,11 @@ class Handler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> 
   // Scalars: null, booleans, numbers and strings all arrive here.
   bool Default() { return scalar(false, {}, false); }
   bool Null() { return scalar(false, {}, true); }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(true, {s, n}, false); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    // A lone "\uDC00" escape decodes to bytes that are not UTF-8: never store them.
+    if (!isValidUtf8({s, n})) return fail("a string is not valid UTF-8");
+    return scalar(true, {s, n}, false);
+  }
 
   bool StartObject() {
     switch (state_) {

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/json.hpp"
 #include "common/log.hpp"
 #include "modules/import/async_semaphore.hpp"
 #include "modules/import/number_parser.hpp"
@@ -28,10 +29,6 @@ std::string TwilioError::describe() const {
 namespace {
 
 constexpr std::string_view kComponent = "twilio";
-
-// Iterative parsing: a body nested deeper than the stack (any body up to
-// CurlOptions::maxResponseBytes is read) must not crash the gateway.
-constexpr unsigned kJsonFlags = rapidjson::kParseIterativeFlag;
 
 bool unreserved(unsigned char c) {  // ASCII only, whatever the locale
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -104,8 +101,7 @@ TwilioError errorOf(const HttpResponse& r) {
     return e;
   }
   rapidjson::Document d;
-  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
-  if (!d.HasParseError() && d.IsObject()) {
+  if (!json::parse(d, r.body) && d.IsObject()) {
     if (auto it = d.FindMember("code"); it != d.MemberEnd() && it->value.IsInt()) {
       e.code = it->value.GetInt();
     }
@@ -241,8 +237,8 @@ namespace {
 
 Outcome<Trunk> trunkFrom(const HttpResponse& r) {
   rapidjson::Document d;
-  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) return malformed(r, "the trunk is not a JSON object");
+  if (json::parse(d, r.body) || !d.IsObject())
+    return malformed(r, "the trunk is not a JSON object");
   Trunk t{str(d, "sid"), str(d, "friendly_name"), str(d, "domain_name")};
   if (t.sid.empty()) return malformed(r, "the trunk has no sid");
   return t;
@@ -275,8 +271,7 @@ awaitable<Outcome<Account>> TwilioClient::fetchAccount(const Credentials& c) {
   auto r = co_await impl_->call(c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
-  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
-  if (d.HasParseError() || !d.IsObject()) co_return malformed(r, "the account is not JSON");
+  if (json::parse(d, r.body) || !d.IsObject()) co_return malformed(r, "the account is not JSON");
   Account a{str(d, "sid"), str(d, "friendly_name"), str(d, "status")};
   if (a.sid.empty()) co_return malformed(r, "the account has no sid");
   co_return a;
@@ -376,8 +371,7 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
   auto r = co_await impl_->call(c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
-  d.Parse<kJsonFlags>(r.body.data(), r.body.size());
-  std::string sid = d.HasParseError() ? std::string() : str(d, "sid");
+  std::string sid = json::parse(d, r.body) ? std::string() : str(d, "sid");
   if (sid.empty()) co_return malformed(r, "the origination URL has no sid");
   co_return sid;
 }

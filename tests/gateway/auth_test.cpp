@@ -88,6 +88,40 @@ TEST(AuthTest, RejectsMalformedTokensFileWithLineNumber) {
   EXPECT_FALSE(auth.loadFile(dir.path() + "/missing").ok());
 }
 
+// One token for two orgs used to load silently: the first org in the file won, so the
+// second org's holder acted as the first.
+TEST(AuthTest, RejectsTheSameTokenTwiceWithoutNamingIt) {
+  TempDir dir;
+  std::string path = dir.path() + "/tokens";
+  std::ofstream(path) << "token-aaaaaaaaaaaaaaaa org-a\ntoken-bbbbbbbbbbbbbbbb org-b\n"
+                         "token-aaaaaaaaaaaaaaaa org-c\n";
+  TokenAuth auth;
+  auto r = auth.loadFile(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("line 3: the same token as tokens file " + path + " line 1"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().message.find("token-aaaa"), std::string::npos) << r.error().message;
+  EXPECT_EQ(auth.size(), 0u);
+}
+
+TEST(AuthTest, RejectsAnEnvironmentTokenThatIsAlsoInTheFile) {
+  TempDir dir;
+  std::string path = dir.path() + "/tokens";
+  std::ofstream(path) << "token-aaaaaaaaaaaaaaaa org-a\n";
+  TokenAuth auth;
+  ASSERT_TRUE(auth.loadFile(path).ok());
+  auto r = auth.addDistinct("token-aaaaaaaaaaaaaaaa", "default", "GATEWAY_ADMIN_TOKEN");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("GATEWAY_ADMIN_TOKEN: the same token as tokens file"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().message.find("token-aaaa"), std::string::npos);
+  EXPECT_EQ(auth.orgOf("token-aaaaaaaaaaaaaaaa"), "org-a");
+  EXPECT_FALSE(auth.addDistinct("short-token", "default", "GATEWAY_ADMIN_TOKEN").ok());
+  EXPECT_TRUE(auth.addDistinct("token-dddddddddddddddd", "default", "GATEWAY_ADMIN_TOKEN").ok());
+}
+
 TEST(AuthTest, GeneratedTokenFileIsPrivateAndReused) {
   TempDir dir;
   auto first = loadOrCreateTokenFile(dir.path() + "/data");

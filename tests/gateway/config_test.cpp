@@ -25,6 +25,31 @@ TEST(ConfigTest, DefaultsMatchTheDocumentation) {
   EXPECT_TRUE(c.storeSync);
 }
 
+// A short GATEWAY_ADMIN_TOKEN used to be accepted although the tokens file refuses one.
+TEST(ConfigTest, RefusesShortAdminTokenWithoutShowingIt) {
+  auto r = parseConfig({}, {{"GATEWAY_ADMIN_TOKEN", "abc123secret"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, 2);
+  EXPECT_NE(r.error().message.find("GATEWAY_ADMIN_TOKEN"), std::string::npos);
+  EXPECT_NE(r.error().message.find("shorter than 16 characters"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("abc123secret"), std::string::npos);
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_ADMIN_TOKEN", "0123456789abcdef"}}).adminToken,
+            "0123456789abcdef");
+}
+
+TEST(ConfigTest, StoreMapSize) {
+  EXPECT_EQ(parseOk({}).storeMapSizeBytes, size_t{16} << 30);
+  EXPECT_EQ(parseOk({"--store-map-size", "64MiB"}).storeMapSizeBytes, size_t{64} << 20);
+  EXPECT_EQ(parseOk({"--store-map-size", "2G"}).storeMapSizeBytes, size_t{2} << 30);
+  EXPECT_EQ(parseOk({"--store-map-size", "1048576"}).storeMapSizeBytes, size_t{1} << 20);
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_STORE_MAP_SIZE", "1T"}}).storeMapSizeBytes, size_t{1} << 40);
+  for (const char* bad : {"1000", "0", "12XB", "MiB", "-5G", "99999999999999999999", "65T"}) {
+    auto r = parseConfig({"--store-map-size", bad}, {});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--store-map-size"), std::string::npos);
+  }
+}
+
 TEST(ConfigTest, FlagWinsOverEnvironment) {
   Config c = parseOk({"--data-dir", "/flag"}, {{"GATEWAY_DATA_DIR", "/env"}});
   EXPECT_EQ(c.dataDir, "/flag");

@@ -6,6 +6,9 @@
 #include <stdexcept>
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 namespace gw::http {
 namespace {
@@ -22,6 +25,14 @@ Request request(std::string method, std::string target) {
   req.method = std::move(method);
   req.target = std::move(target);
   return req;
+}
+
+// Runs the matched handler to completion, as the server does.
+Response run(const Handler& handler, Request& req) {
+  boost::asio::io_context io;
+  auto done = boost::asio::co_spawn(io, handler(req), boost::asio::use_future);
+  io.run();
+  return done.get();
 }
 
 TEST(RouterTest, MatchesLiteralAndParameterSegments) {
@@ -77,12 +88,13 @@ TEST(RouterTest, KnownPathWithOtherMethodListsAllowedMethods) {
   Router::Match m = router.match(req);
   EXPECT_EQ(m.handler, nullptr);
   EXPECT_TRUE(m.pathMatched);
-  EXPECT_EQ(m.allow, "GET, DELETE");
+  EXPECT_EQ(m.allow, "GET, HEAD, DELETE");
 
   Request head = request("HEAD", "/items/special");
   Router::Match h = router.match(head);
-  EXPECT_EQ(h.handler, nullptr);
-  EXPECT_EQ(h.allow, "GET, DELETE");
+  ASSERT_NE(h.handler, nullptr);
+  run(*h.handler, head);
+  EXPECT_EQ(calls, std::vector<int>{3});
 }
 
 TEST(RouterTest, PrefersLiteralOverParameter) {
@@ -147,6 +159,72 @@ TEST(RouterTest, RejectsMalformedPatterns) {
   EXPECT_THROW(router.add("GET", "/a/{}", named(1, &calls)), std::invalid_argument);
   EXPECT_THROW(router.add("GET", "/a/{x}{y}", named(1, &calls)), std::invalid_argument);
   EXPECT_THROW(router.add("GET", "/a/pre{x}", named(1, &calls)), std::invalid_argument);
+}
+
+// HEAD used to be 405 where GET exists (RFC 9110 requires it wherever GET is).
+TEST(RouterTest, AnswersHeadWithTheGetHandler) {
+  Router router;
+  std::vector<int> calls;
+  router.add("GET", "/a/{id}", named(1, &calls));
+  router.add("DELETE", "/a/{id}", named(2, &calls));
+  Request head = request("HEAD", "/a/7");
+  Router::Match m = router.match(head);
+  ASSERT_NE(m.handler, nullptr);
+  EXPECT_EQ(head.param("id"), "7");
+  run(*m.handler, head);
+  EXPECT_EQ(calls, std::vector<int>{1});
+
+  Request post = request("POST", "/a/7");
+  m = router.match(post);
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(m.allow, "GET, HEAD, DELETE");
+  Router postOnly;
+  postOnly.add("POST", "/b", named(3, &calls));
+  Request headB = request("HEAD", "/b");
+  m = postOnly.match(headB);
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(m.allow, "POST");
+}
+
+TEST(RouterTest, RefusesParametersThatAreNotUtf8) {
+  Router router;
+  std::vector<int> calls;
+  router.add("GET", "/a/{id}", named(1, &calls));
+  for (const char* target : {"/a/x%FF", "/a/1?name=%C0%AF", "/a/1?n%ED%A0%80=1"}) {
+    Request req = request("GET", target);
+    req.query = std::string(target).find('?') == std::string::npos
+                    ? ""
+                    : std::string(target).substr(std::string(target).find('?') + 1);
+    Router::Match m = router.match(req);
+    ASSERT_NE(m.handler, nullptr) << target;
+    Response r = run(*m.handler, req);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_NE(r.body.find("not valid UTF-8"), std::string::npos) << r.body;
+  }
+  EXPECT_TRUE(calls.empty());
+  Request ok = request("GET", "/a/caf%C3%A9?name=%C3%BC");
+  ok.query = "name=%C3%BC";
+  EXPECT_EQ(run(*router.match(ok).handler, ok).status, 200);
+}
+
+TEST(RouterTest, ErrorMapperAnswersForExceptionsItKnows) {
+  Router router;
+  router.add("GET", "/full", [](Request&) -> boost::asio::awaitable<Response> {
+    throw std::length_error("full");
+    co_return Response{};
+  });
+  router.add("GET", "/other", [](Request&) -> boost::asio::awaitable<Response> {
+    throw std::runtime_error("other");
+    co_return Response{};
+  });
+  router.setErrorMapper([](const std::exception& e, const Request& req) -> std::optional<Response> {
+    if (dynamic_cast<const std::length_error*>(&e)) return Response::problem(507, "full", req.path);
+    return std::nullopt;
+  });
+  Request full = request("GET", "/full");
+  EXPECT_EQ(run(*router.match(full).handler, full).status, 507);
+  Request other = request("GET", "/other");
+  EXPECT_THROW(run(*router.match(other).handler, other), std::runtime_error);
 }
 
 }  // namespace

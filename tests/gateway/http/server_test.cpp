@@ -212,7 +212,7 @@ TEST_F(HttpServerTest, AnswersOtherMethodWith405AndAllow) {
   auto r = client.readResponse();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 405);
-  EXPECT_EQ(r->header("Allow"), "GET, DELETE");
+  EXPECT_EQ(r->header("Allow"), "GET, HEAD, DELETE");
 }
 
 TEST_F(HttpServerTest, WritesNoBodyFor204) {

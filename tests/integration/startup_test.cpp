@@ -1,0 +1,157 @@
+// gatewayd's refusals at start, through the real process: each failure has the exit code
+// docs/operations.md gives it and a message saying what to do, and no token appears in the
+// output. A second gatewayd on a data directory in use is refused (two once ran side by
+// side and diverged: one deleted an agent the other still routed to).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/gateway_fixture.hpp"
+
+namespace gw::integration {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int kBadSetting = 2;
+constexpr int kDataDir = 3;
+constexpr int kCannotListen = 4;
+
+class StartupTest : public GatewayTest {
+ protected:
+  GatewayOptions offline() {
+    GatewayOptions go;
+    go.twilioUrl = "http://127.0.0.1:9";
+    go.dataDir = makeTempDir() + "/data";
+    go.adminToken = adminToken();
+    return go;
+  }
+  // Starts gatewayd expecting it to refuse; returns its exit status, its output kept.
+  ExitStatus refused(GatewayOptions go, std::string* output) {
+    GatewayProcess gw(std::string(GW_BIN_DIR) + "/gatewayd", std::move(go));
+    ExitStatus status = gw.startExpectingExit();
+    *output = gw.output();
+    EXPECT_THAT(*output, Not(HasSubstr("listening on")));
+    EXPECT_FALSE(containsSecret(*output)) << "a token reached the log: " << redact(*output);
+    return status;
+  }
+  void expectExit(const ExitStatus& status, int code) {
+    EXPECT_TRUE(status.exited) << status.describe();
+    EXPECT_EQ(status.code, code) << status.describe();
+  }
+};
+
+TEST_F(StartupTest, BadFlagIsExit2) {
+  auto go = offline();
+  go.extraArgs = {"--store-map-size", "lots"};
+  std::string out;
+  expectExit(refused(go, &out), kBadSetting);
+  EXPECT_THAT(out, HasSubstr("option --store-map-size: expected a size"));
+}
+
+TEST_F(StartupTest, ShortAdminTokenIsExit2WithoutShowingIt) {
+  auto go = offline();
+  go.adminToken = "short-secret";
+  registerSecret("short-secret");
+  std::string out;
+  expectExit(refused(go, &out), kBadSetting);
+  EXPECT_THAT(out, HasSubstr("GATEWAY_ADMIN_TOKEN: the token is shorter than 16 characters"));
+  EXPECT_FALSE(std::filesystem::exists(go.dataDir)) << "nothing may be created";
+}
+
+TEST_F(StartupTest, SameTokenForTwoOrgsInTokensFileIsExit2) {
+  std::string shared = randomAdminToken();
+  auto go = offline();
+  go.adminToken = "";
+  go.tokensFile = writeTokensFile({{shared, "org-a"}, {randomAdminToken(), "org-b"}, {shared, "org-c"}});
+  std::string out;
+  expectExit(refused(go, &out), kBadSetting);
+  EXPECT_THAT(out, HasSubstr("the same token as tokens file"));
+  EXPECT_THAT(out, HasSubstr("(org 'org-a'); give every org a token of its own"));
+  EXPECT_FALSE(std::filesystem::exists(go.dataDir)) << "nothing may be created";
+}
+
+TEST_F(StartupTest, AdminTokenAlsoInTokensFileIsExit2) {
+  auto go = offline();
+  go.tokensFile = writeTokensFile({{adminToken(), "org-a"}});
+  std::string out;
+  expectExit(refused(go, &out), kBadSetting);
+  EXPECT_THAT(out, HasSubstr("GATEWAY_ADMIN_TOKEN: the same token as tokens file"));
+}
+
+TEST_F(StartupTest, BadSipSettingIsExit2) {
+  auto go = offline();
+  go.extraArgs = {"--sip-listen", "localhost:5060"};
+  std::string out;
+  expectExit(refused(go, &out), kBadSetting);
+}
+
+TEST_F(StartupTest, StoreThatCannotOpenIsExit3) {
+  auto go = offline();
+  std::filesystem::create_directories(go.dataDir);
+  std::ofstream(go.dataDir + "/data.mdb") << std::string(8192, 'x');  // not LMDB
+  std::string out;
+  expectExit(refused(go, &out), kDataDir);
+  EXPECT_THAT(out, HasSubstr("cannot open the store in " + go.dataDir));
+}
+
+TEST_F(StartupTest, DataDirThatIsAFileIsExit3) {
+  auto go = offline();
+  std::filesystem::create_directories(std::filesystem::path(go.dataDir).parent_path());
+  std::ofstream(go.dataDir) << "not a directory";
+  std::string out;
+  expectExit(refused(go, &out), kDataDir);
+  EXPECT_THAT(out, HasSubstr(go.dataDir));
+}
+
+TEST_F(StartupTest, AdminPortInUseIsExit4) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  auto go = offline();
+  go.extraArgs = {"--admin-listen", "127.0.0.1:" + std::to_string(ntohs(addr.sin_port))};
+  std::string out;
+  ExitStatus status = refused(go, &out);
+  ::close(fd);
+  expectExit(status, kCannotListen);
+  EXPECT_THAT(out, HasSubstr("cannot listen on 127.0.0.1:"));
+}
+
+TEST_F(StartupTest, SecondGatewayOnTheSameDataDirIsRefused) {
+  auto go = offline();
+  auto& first = startGateway(go);
+  ASSERT_EQ(call(first, "POST", "/api/v1/agents",
+                 objectBody({{"name", "Desk"}, {"sipUri", "sip:desk@10.0.0.5"}}))
+                .status,
+            201);
+
+  std::string out;
+  ExitStatus status = refused(go, &out);
+
+  expectExit(status, kDataDir);
+  EXPECT_THAT(out, HasSubstr("the data directory " + go.dataDir +
+                             " is in use by another gatewayd"));
+  EXPECT_THAT(out, HasSubstr("give this one its own --data-dir"));
+  EXPECT_TRUE(first.running());
+  EXPECT_EQ(call(first, "GET", "/healthz", std::nullopt, "").status, 200);
+  // Once the first has stopped, the directory is free again.
+  ASSERT_TRUE(first.stop().value_or(ExitStatus{}).clean());
+  first.start();
+  EXPECT_EQ(intMember(parseJson(call(first, "GET", "/api/v1/agents").body), "totalCount"), 1);
+}
+
+}  // namespace
+}  // namespace gw::integration
