@@ -13,6 +13,7 @@
 
 #include "common/log.hpp"
 #include "gateway/auth.hpp"
+#include "gateway/fd_budget.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/sip_listener.hpp"
 #include "modules/agents/agents_module.hpp"
@@ -82,6 +83,12 @@ int runGateway(const Config& config) {
     return 1;
   }
 
+  // Before any descriptor is taken for a connection; the caps follow from the limit.
+  const DescriptorBudget fdBudget = budgetFor(raiseDescriptorLimit(), config);
+  log::info("gatewayd", describe(fdBudget));
+  http::ServerOptions adminOptions;
+  apply(fdBudget, adminOptions, *sipOptions);
+
   TokenAuth auth;
   if (!setUpAuth(config, auth)) return 1;
 
@@ -133,7 +140,7 @@ int runGateway(const Config& config) {
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
 
-  http::Server server(io, router);
+  http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });
 
   ec = server.listen({address, config.adminListen.port});
