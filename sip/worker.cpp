@@ -335,7 +335,8 @@ void Worker::onAccept(const error_code& ec, tcp::socket socket) {
   // slot and no timer. Whether a message is allowed is still decided per message.
   if (!directory_.get().mayConnect(peer.address)) {
     refusals_.acl.fetch_add(1, std::memory_order_relaxed);
-    logRefusal(peer, "not in --sip-trusted-cidr, any provider's allowedAddresses or an agent's address");
+    logRefusal(peer,
+               "not in --sip-trusted-cidr, any provider's allowedAddresses or an agent's address");
     accept();
     return;  // `socket` closes here
   }

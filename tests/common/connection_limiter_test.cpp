@@ -21,7 +21,8 @@ ConnectionLimiter::Id id(size_t n) {
 
 TEST(ConnectionLimiterTest, RefusesASourceAtItsCapButAdmitsAnother) {
   ConnectionLimiter limiter({10, 3});
-  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(limiter.admit(kFlooder, id(i)).verdict, Verdict::kAdmitted);
+  for (size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(limiter.admit(kFlooder, id(i)).verdict, Verdict::kAdmitted);
   EXPECT_EQ(limiter.admit(kFlooder, id(3)).verdict, Verdict::kSourceFull);
   EXPECT_EQ(limiter.admit(kOther, id(4)).verdict, Verdict::kAdmitted);
   EXPECT_EQ(limiter.countFrom(kFlooder), 3u);
@@ -31,7 +32,8 @@ TEST(ConnectionLimiterTest, RefusesASourceAtItsCapButAdmitsAnother) {
 
 TEST(ConnectionLimiterTest, FullListenerEvictsTheOldestOfTheHeaviestSource) {
   ConnectionLimiter limiter({4, 0});
-  for (size_t i = 0; i < 4; ++i) ASSERT_EQ(limiter.admit(kFlooder, id(i)).verdict, Verdict::kAdmitted);
+  for (size_t i = 0; i < 4; ++i)
+    ASSERT_EQ(limiter.admit(kFlooder, id(i)).verdict, Verdict::kAdmitted);
   // The flooder itself gets no more...
   EXPECT_EQ(limiter.admit(kFlooder, id(9)).verdict, Verdict::kListenerFull);
   // ...but another address takes the flooder's oldest slot.
@@ -56,7 +58,8 @@ TEST(ConnectionLimiterTest, EqualSourcesDoNotEvictEachOther) {
 
 TEST(ConnectionLimiterTest, NoCapsAdmitsEverything) {
   ConnectionLimiter limiter;
-  for (size_t i = 0; i < 1000; ++i) ASSERT_EQ(limiter.admit(kFlooder, id(i)).verdict, Verdict::kAdmitted);
+  for (size_t i = 0; i < 1000; ++i)
+    ASSERT_EQ(limiter.admit(kFlooder, id(i)).verdict, Verdict::kAdmitted);
   for (size_t i = 0; i < 1000; ++i) limiter.release(id(i));
   EXPECT_EQ(limiter.size(), 0u);
 }

@@ -32,10 +32,10 @@ TEST(FdBudgetTest, SmallLimitStillLeavesRoomForEverything) {
 }
 
 TEST(FdBudgetTest, ExplicitCapsWin) {
-  auto c = parseConfig({"--admin-max-connections", "100", "--admin-max-connections-per-source",
-                        "7", "--sip-tcp-max-connections", "300",
-                        "--sip-tcp-max-connections-per-source", "9"},
-                       {});
+  auto c =
+      parseConfig({"--admin-max-connections", "100", "--admin-max-connections-per-source", "7",
+                   "--sip-tcp-max-connections", "300", "--sip-tcp-max-connections-per-source", "9"},
+                  {});
   ASSERT_TRUE(c.ok());
   const DescriptorBudget b = budgetFor(20000, *c);
   EXPECT_EQ(b.adminConnections, 100u);
@@ -66,8 +66,8 @@ TEST(FdBudgetTest, RaisesTheSoftLimitToTheHardLimit) {
   rlimit low = saved;
   low.rlim_cur = std::min<rlim_t>(saved.rlim_max, 256);
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
-  EXPECT_EQ(raiseDescriptorLimit(), saved.rlim_max == RLIM_INFINITY ? uint64_t{1} << 20
-                                                                     : saved.rlim_max);
+  EXPECT_EQ(raiseDescriptorLimit(),
+            saved.rlim_max == RLIM_INFINITY ? uint64_t{1} << 20 : saved.rlim_max);
   rlimit now{};
   ::getrlimit(RLIMIT_NOFILE, &now);
   EXPECT_EQ(now.rlim_cur, saved.rlim_max);

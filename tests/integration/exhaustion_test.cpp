@@ -9,14 +9,14 @@
 // messages, so untrusted peers could pin a 64 KiB buffer per connection; the admin idle
 // timer was reset by bytes between requests.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <fcntl.h>
 #include <sys/prctl.h>
-#include <sys/wait.h>
-#include <csignal>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <algorithm>
 #include <cerrno>
@@ -137,7 +137,8 @@ class Flood {
 std::string readUntil(int fd, const std::string& needle, Clock::time_point deadline) {
   std::string got;
   while (got.find(needle) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) break;
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(left.count())) != 1) break;
@@ -182,7 +183,8 @@ std::string optionsOverUdpFromOther(uint16_t port, Clock::time_point deadline) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&from), &len);
   const std::string request = sipOptions("UDP", ntohs(from.sin_port));
   const sockaddr_in to = loopback("127.0.0.1", port);
-  ::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+  ::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<const sockaddr*>(&to),
+           sizeof to);
   std::string got;
   pollfd p{fd, POLLIN, 0};
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -221,7 +223,8 @@ TEST_F(ExhaustionTest, OneAddressHolding22000ConnectionsDoesNotStopAnother) {
       "INVITE sip:+14155550100@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP 127.0.0.1:5099;"
       "branch=z9hG4bKhold\r\nMax-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=1\r\n"
       "To: <sip:b@127.0.0.1>\r\nCall-ID: hold\r\nCSeq: 1 INVITE\r\n"
-      "Content-Length: 65536\r\n\r\n" + std::string(65535, 'v');
+      "Content-Length: 65536\r\n\r\n" +
+      std::string(65535, 'v');
   Flood sip(sipPort, kFloodPerListener, halfInvite, 3);
   const std::string halfRequest = "GET /healthz HTTP/1.1\r\nHost: flood\r\n";  // never ends
   Flood admin(adminPort, kFloodPerListener, halfRequest, 2);
@@ -232,21 +235,21 @@ TEST_F(ExhaustionTest, OneAddressHolding22000ConnectionsDoesNotStopAnother) {
   // Another address is served at once, every way it can ask.
   auto deadline = Clock::now() + kAnswerWithin;
   const std::string health = exchangeFromOther(
-      adminPort, "GET /healthz HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n",
-      "\r\n\r\n", deadline);
+      adminPort, "GET /healthz HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n", "\r\n\r\n",
+      deadline);
   EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << "/healthz from 127.0.0.2: '" << health << "'";
   deadline = Clock::now() + kAnswerWithin;
   const std::string udp = optionsOverUdpFromOther(sipPort, deadline);
   EXPECT_EQ(udp.rfind("SIP/2.0 200", 0), 0u) << "OPTIONS over UDP: '" << udp << "'";
   deadline = Clock::now() + kAnswerWithin;
-  const std::string tcp =
-      exchangeFromOther(sipPort, sipOptions("TCP", 5099), "\r\n\r\n", deadline);
+  const std::string tcp = exchangeFromOther(sipPort, sipOptions("TCP", 5099), "\r\n\r\n", deadline);
   EXPECT_EQ(tcp.rfind("SIP/2.0 200", 0), 0u) << "OPTIONS over TCP: '" << tcp << "'";
 
   // The flood is refused, counted and holds no memory worth the name.
-  const std::string statsRequest = "GET /api/v1/sip/stats HTTP/1.1\r\nHost: probe\r\n"
-                                   "Authorization: Bearer " + adminToken() +
-                                   "\r\nConnection: close\r\n\r\n";
+  const std::string statsRequest =
+      "GET /api/v1/sip/stats HTTP/1.1\r\nHost: probe\r\n"
+      "Authorization: Bearer " +
+      adminToken() + "\r\nConnection: close\r\n\r\n";
   std::string stats;
   const auto settle = Clock::now() + 30s;
   do {

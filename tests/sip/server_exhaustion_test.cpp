@@ -54,7 +54,8 @@ class Client {
   bool closed(std::chrono::milliseconds wait = 5000ms) {
     const auto deadline = Clock::now() + wait;
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) != 1) return false;
@@ -69,7 +70,8 @@ class Client {
     const std::string line = "SIP/2.0 " + std::to_string(status) + " ";
     const auto deadline = Clock::now() + wait;
     while (received_.find(line) == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return false;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, static_cast<int>(left.count())) != 1) return false;
