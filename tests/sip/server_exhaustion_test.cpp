@@ -10,10 +10,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -34,11 +37,15 @@ using namespace std::chrono_literals;
 // A TCP connection to the gateway from a chosen loopback address.
 class Client {
  public:
+  // Port 0: bound, not connected yet (connectTo()).
   Client(const char* source, uint16_t port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     sockaddr_in from{};
     from.sin_family = AF_INET;
     ::inet_pton(AF_INET, source, &from.sin_addr);
     EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from), 0);
+    if (port != 0) connectTo(port);
+  }
+  void connectTo(uint16_t port) {
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(port);
@@ -200,6 +207,28 @@ TEST_F(SipExhaustionTest, IdleConnectionHoldsNoReceiveBuffer) {
   peer.send(options("i1"));
   ASSERT_TRUE(peer.answered(200));
   EXPECT_TRUE(waitFor([this] { return server_->stats().tcpBufferBytes == 0; }));
+}
+
+TEST_F(SipExhaustionTest, OutOfDescriptorsClosesPendingConnectionsInsteadOfLeavingThemWaiting) {
+  start({});
+  Client pending("127.0.0.2", 0);  // its descriptor exists before there are none left
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 4096);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::vector<int> hog;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;) hog.push_back(fd);
+  pending.connectTo(server_->port());  // the kernel takes it; the worker cannot
+  // Past the worker's grace for a brief shortage (1 s), it is closed, not left waiting.
+  const bool closed = pending.closed(4000ms);
+  for (int fd : hog) ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_TRUE(closed) << "the connection waits in the backlog";
+  EXPECT_GE(refused("acceptErrors"), 1u);
+  Client later("127.0.0.2", server_->port());  // descriptors are back: served again
+  later.send(options("l1"));
+  EXPECT_TRUE(later.answered(200));
 }
 
 }  // namespace
