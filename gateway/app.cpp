@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/data_dir_lock.hpp"
+#include "gateway/fd_budget.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
@@ -95,6 +96,12 @@ int runGateway(const Config& config) {
     return kExitBadSetting;
   }
 
+  // Before any descriptor is taken for a connection; the caps follow from the limit.
+  const DescriptorBudget fdBudget = budgetFor(raiseDescriptorLimit(), config);
+  log::info("gatewayd", describe(fdBudget));
+  http::ServerOptions adminOptions;
+  apply(fdBudget, adminOptions, *sipOptions);
+
   TokenAuth auth;
   if (!loadTokens(config, auth)) return kExitBadSetting;
   // Before the store is opened or a token file written: a second gatewayd on the same
@@ -156,7 +163,7 @@ int runGateway(const Config& config) {
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
 
-  http::Server server(io, router);
+  http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });
 
   ec = server.listen({address, config.adminListen.port});

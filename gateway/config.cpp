@@ -84,6 +84,16 @@ std::string stripSlash(std::string v) {
   return v;
 }
 
+// A connection cap: a whole number from 1 up; "0" is refused (the default is derived).
+std::function<Result<void>(Config&, const std::string&)> sizeOption(size_t Config::*field) {
+  return [field](Config& c, const std::string& v) -> Result<void> {
+    auto n = parseInt(v, 1, 10'000'000);
+    if (!n) return n.error();
+    c.*field = static_cast<size_t>(*n);
+    return {};
+  };
+}
+
 const std::vector<Option>& options() {
   static const std::vector<Option> kOptions = {
       {"--data-dir", "GATEWAY_DATA_DIR", "directory of the LMDB environment (default ./data)",
@@ -214,6 +224,24 @@ const std::vector<Option>& options() {
          c.storeMapSizeBytes = *n;
          return {};
        }},
+      {"--admin-max-connections", "GATEWAY_ADMIN_MAX_CONNECTIONS",
+       "admin API connections open at once; when full, a connection from another address\n"
+       "      closes the oldest of the address with the most (default: a quarter of the\n"
+       "      file descriptor limit less 512 reserved)",
+       sizeOption(&Config::adminMaxConnections)},
+      {"--admin-max-connections-per-source", "GATEWAY_ADMIN_MAX_CONNECTIONS_PER_SOURCE",
+       "admin API connections open at once from one client address; more are closed at\n"
+       "      once (default: an eighth of --admin-max-connections)",
+       sizeOption(&Config::adminMaxConnectionsPerSource)},
+      {"--sip-tcp-max-connections", "GATEWAY_SIP_TCP_MAX_CONNECTIONS",
+       "SIP TCP connections accepted and open at once, shared among the workers; when\n"
+       "      full, as for the admin API (default: half of the file descriptor limit less\n"
+       "      512 reserved)",
+       sizeOption(&Config::sipTcpMaxConnections)},
+      {"--sip-tcp-max-connections-per-source", "GATEWAY_SIP_TCP_MAX_CONNECTIONS_PER_SOURCE",
+       "SIP TCP connections open at once from one address (default: an eighth of\n"
+       "      --sip-tcp-max-connections)",
+       sizeOption(&Config::sipTcpMaxConnectionsPerSource)},
       {"--log-level", "GATEWAY_LOG_LEVEL", "debug, info, warn or error (default info)",
        [](Config& c, const std::string& v) -> Result<void> {
          if (v != "debug" && v != "info" && v != "warn" && v != "error") {

@@ -41,6 +41,11 @@ struct Config {
   bool storeSync = true;
   size_t storeMapSizeBytes = store::kDefaultMapSizeBytes;
   std::string logLevel = "info";
+  // Connection caps; 0: derived from the file descriptor limit (gateway/fd_budget.hpp).
+  size_t adminMaxConnections = 0;
+  size_t adminMaxConnectionsPerSource = 0;
+  size_t sipTcpMaxConnections = 0;
+  size_t sipTcpMaxConnectionsPerSource = 0;
   bool help = false;
 
   std::string effectivePublicSipUri() const {

@@ -83,6 +83,14 @@ std::string sipStatsJson(const sip::ServerStats& s) {
   field("dropped", s.dropped);
   field("outboundTcpRefused", s.outboundTcpRefused);
   field("tcpConnections", s.tcpConnections);
+  field("tcpBufferBytes", s.tcpBufferBytes);
+  w.Key("tcpRefused");
+  w.StartObject();
+  for (const auto& [reason, n] : s.tcpRefused) {
+    w.Key(reason.c_str());
+    w.Uint64(n);
+  }
+  w.EndObject();
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

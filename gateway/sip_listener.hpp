@@ -15,7 +15,8 @@ Result<sip::ServerOptions> sipServerOptions(const Config& config);
 
 // {"workers":N,"requestsByMethod":{"INVITE":n...},"responsesSentByStatus":{"404":n...},
 //  "aclDenials":n,"parseErrors":n,"forwardedRequests":n,"forwardedResponses":n,...,
-//  "outboundTcpRefused":n,"tcpConnections":n}
+//  "outboundTcpRefused":n,"tcpConnections":n,"tcpBufferBytes":n,
+//  "tcpRefused":{"acl":n,"sourceFull":n,...}}
 std::string sipStatsJson(const sip::ServerStats& stats);
 
 }  // namespace gw::gateway

@@ -70,6 +70,11 @@ const AgentTarget* Directory::agentAt(const asio::ip::address& source, uint16_t 
   return nullptr;
 }
 
+bool Directory::mayConnect(const asio::ip::address& source) const {
+  return trustedGlobally(source) != nullptr || anyProviderAllowing(source) != nullptr ||
+         agentsByAddress_.contains(addressKey(source));
+}
+
 const Cidr* Directory::trustedGlobally(const asio::ip::address& source) const {
   for (const auto& c : trusted_) {
     if (c.contains(source)) return &c;

@@ -72,6 +72,10 @@ class Directory {
   // not know), or nullptr. One scan of the distinct ranges of all providers (most share
   // Twilio's eight), not of every provider.
   const Cidr* anyProviderAllowing(const boost::asio::ip::address& source) const;
+  // Whether anything `source` sends could ever be accepted: it is trusted, allowed by a
+  // provider, or an agent's address. TCP connections from anywhere else are closed at
+  // accept, before they can hold a buffer.
+  bool mayConnect(const boost::asio::ip::address& source) const;
 
   const std::vector<AgentTarget>& agents() const { return agents_; }
   const std::vector<ProviderTarget>& providers() const { return providers_; }

@@ -19,6 +19,16 @@ namespace {
 // Port 0: the UDP port the kernel picked may be taken for TCP; try a few others.
 constexpr int kFreePortAttempts = 8;
 
+// The kernel spreads connections over the workers' acceptors (SO_REUSEPORT), so each gets
+// an equal share of the caps and the budget (rounded up; a set cap stays at least 1).
+TcpOptions perWorker(TcpOptions o, size_t workers) {
+  auto share = [workers](size_t v) { return v == 0 ? 0 : (v + workers - 1) / workers; };
+  o.maxInboundConnections = share(o.maxInboundConnections);
+  o.maxInboundPerSource = share(o.maxInboundPerSource);
+  o.bufferBudgetBytes = share(o.bufferBudgetBytes);
+  return o;
+}
+
 }  // namespace
 
 Server::Server(const RoutingTable& routes, const DirectoryHolder& directory, ServerOptions options)
@@ -80,8 +90,8 @@ error_code Server::bindAll(uint16_t port) {
               " without --public-sip-uri: Via and Record-Route will carry an address peers "
               "cannot reach");
   }
-  shared_ =
-      std::make_unique<WorkerShared>(WorkerShared{routes_, directory_, registry_, options_.tcp});
+  shared_ = std::make_unique<WorkerShared>(
+      WorkerShared{routes_, directory_, registry_, perWorker(options_.tcp, options_.workers)});
   bool reusePort = options_.workers > 1;
   for (size_t i = 0; i < options_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(*shared_, proxyOptions_));
@@ -131,6 +141,15 @@ ServerStats Server::stats() const {
     s.dropped += get(c.dropped);
     s.outboundTcpRefused += get(c.outboundTcpRefused);
     s.tcpConnections += w->tcpConnections();
+    const Worker::TcpRefusals& r = w->tcpRefusals();
+    s.tcpRefused["acl"] += get(r.acl);
+    s.tcpRefused["sourceFull"] += get(r.sourceFull);
+    s.tcpRefused["listenerFull"] += get(r.listenerFull);
+    s.tcpRefused["evicted"] += get(r.evicted);
+    s.tcpRefused["messageTimeout"] += get(r.messageTimeout);
+    s.tcpRefused["bufferBudget"] += get(r.bufferBudget);
+    s.tcpRefused["acceptErrors"] += get(r.acceptErrors);
+    s.tcpBufferBytes += w->tcpBufferBytes();
   }
   for (size_t i = 0; i < methods.size(); ++i) {
     if (methods[i] == 0) continue;

@@ -38,6 +38,7 @@ struct ServerOptions {
   std::string advertisedHost;
   uint16_t advertisedPort = 0;
   std::optional<Peer> outboundProxy;
+  // Its connection caps and buffer budget are the whole server's: each worker gets its share.
   TcpOptions tcp;
   // SO_RCVBUF / SO_SNDBUF of each worker's UDP socket (--sip-udp-buffer-bytes); 0 keeps
   // the kernel's default.
@@ -57,6 +58,10 @@ struct ServerStats {
   uint64_t dropped = 0;
   uint64_t outboundTcpRefused = 0;  // TCP connections not opened: the per-worker cap
   uint64_t tcpConnections = 0;      // open now
+  // Accepted TCP connections the gateway closed: "acl", "sourceFull", "listenerFull",
+  // "evicted", "messageTimeout", "bufferBudget", "acceptErrors" (always all present).
+  std::map<std::string, uint64_t> tcpRefused;
+  uint64_t tcpBufferBytes = 0;  // receive buffers of all TCP connections now
   size_t workers = 0;
 };
 

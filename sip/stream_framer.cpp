@@ -19,6 +19,13 @@ void StreamFramer::release() {
   if (begin_ == end_) begin_ = end_ = scanned_ = 0;
 }
 
+void StreamFramer::shrink() {
+  release();
+  if (begin_ != end_ || headLen_ != 0) return;
+  std::string().swap(buf_);
+  begin_ = end_ = scanned_ = 0;
+}
+
 void StreamFramer::compact() {
   release();
   if (begin_ == 0) return;

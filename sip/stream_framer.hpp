@@ -42,6 +42,10 @@ class StreamFramer {
   // Meaningful after kError (kIncomplete otherwise).
   ParseError error() const { return outcome_.error.value_or(ParseError::kIncomplete); }
   size_t buffered() const;  // bytes received and not yet consumed
+  size_t capacity() const { return buf_.size(); }  // memory the buffer holds
+  // Gives the buffer's memory back when nothing is buffered, so an idle connection holds
+  // none (a peer's one large message does not stay pinned). No-op otherwise.
+  void shrink();
 
   // Moves the unconsumed bytes to the front of the buffer (prepare() does it when useful).
   void compact();

@@ -1,5 +1,7 @@
 #include "sip/tcp_connection.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/write.hpp>
 
 namespace gw::sip {
@@ -32,6 +34,7 @@ TcpConnection::TcpConnection(asio::io_context& io, Host& host, const TcpOptions&
 void TcpConnection::start() {
   error_code ignored;
   socket_.set_option(tcp::no_delay(true), ignored);
+  socket_.non_blocking(true, ignored);  // reads after readiness must never wait
   touch();
   armTimer(lastActivity_ + options_.idleTimeout);
   read();
@@ -51,6 +54,7 @@ void TcpConnection::connect() {
     self->connecting_ = false;
     error_code ignored;
     self->socket_.set_option(tcp::no_delay(true), ignored);
+    self->socket_.non_blocking(true, ignored);
     self->touch();
     self->armTimer(self->lastActivity_ + self->options_.idleTimeout);
     self->read();
@@ -106,31 +110,57 @@ void TcpConnection::close() {
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   timer_.cancel();
+  if (charged_ != 0) host_.onBufferResized(*this, -static_cast<long>(charged_));
+  charged_ = 0;
   host_.onClosed(*this);
 }
 
+// Waits for bytes before taking a buffer: an idle connection holds no receive memory.
 void TcpConnection::read() {
-  std::span<char> buf = framer_.prepare(kReadChunk);
-  socket_.async_read_some(
-      asio::buffer(buf.data(), buf.size()),
-      [self = shared_from_this()](const error_code& ec, size_t n) { self->onRead(ec, n); });
+  socket_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const error_code& ec) { self->onReadable(ec); });
 }
 
-void TcpConnection::onRead(const error_code& ec, size_t n) {
+void TcpConnection::onReadable(const error_code& ec) {
   if (closed_ || closing_) return;
   if (ec) {
+    close();
+    return;
+  }
+  std::span<char> buf = framer_.prepare(kReadChunk);
+  error_code readEc;
+  const size_t n = socket_.read_some(asio::buffer(buf.data(), buf.size()), readEc);
+  if (readEc == asio::error::would_block || readEc == asio::error::try_again) {
+    framer_.shrink();
+    if (accountBuffer()) read();
+    return;
+  }
+  if (readEc) {
     close();  // EOF or reset: anything half-received is lost, as it would be anyway
     return;
   }
   framer_.commit(n);
   touch();
+  if (!deliver()) return;
+  if (framer_.buffered() == 0) {
+    framer_.shrink();
+    messageStarted_.reset();
+  } else if (!messageStarted_) {
+    messageStarted_ = lastActivity_;
+    armTimer(deadline());
+  }
+  if (accountBuffer()) read();
+}
+
+// Hands every complete message to the host. False when the connection is closing.
+bool TcpConnection::deliver() {
   // `this` may be closed by the host while handling a message (e.g. stop()).
   while (!closed_ && !closing_) {
     switch (framer_.next()) {
       case StreamFramer::Status::kNeedMore:
-        read();
-        return;
+        return true;
       case StreamFramer::Status::kMessage:
+        messageStarted_.reset();  // the next one, if started, counts from now
         host_.onStreamMessage(*this, framer_.message());
         break;
       case StreamFramer::Status::kPing:
@@ -140,9 +170,28 @@ void TcpConnection::onRead(const error_code& ec, size_t n) {
         // The framing is lost: nothing after this point can be trusted.
         host_.onStreamError(*this, framer_.message(), framer_.error());
         closeAfterWrites();
-        return;
+        return false;
     }
   }
+  return false;
+}
+
+// Reports the buffer's growth to the host; false (and closed) when over the budget.
+bool TcpConnection::accountBuffer() {
+  const size_t now = framer_.capacity();
+  const long delta = static_cast<long>(now) - static_cast<long>(charged_);
+  if (delta == 0) return true;
+  charged_ = now;
+  if (host_.onBufferResized(*this, delta)) return true;
+  closeReason_ = CloseReason::kBufferBudget;
+  close();
+  return false;
+}
+
+std::chrono::steady_clock::time_point TcpConnection::deadline() const {
+  auto at = lastActivity_ + options_.idleTimeout;
+  if (messageStarted_) at = std::min(at, *messageStarted_ + options_.messageTimeout);
+  return at;
 }
 
 void TcpConnection::armTimer(std::chrono::steady_clock::time_point deadline) {
@@ -159,12 +208,17 @@ void TcpConnection::onTimer() {
     close();  // connect timeout
     return;
   }
-  auto deadline = lastActivity_ + options_.idleTimeout;
-  if (now >= deadline) {
+  if (messageStarted_ && now >= *messageStarted_ + options_.messageTimeout) {
+    closeReason_ = CloseReason::kMessageTimeout;
     close();
     return;
   }
-  armTimer(deadline);  // activity since the timer was armed: wait for the rest
+  const auto at = deadline();
+  if (now >= at) {
+    close();
+    return;
+  }
+  armTimer(at);  // activity since the timer was armed: wait for the rest
 }
 
 }  // namespace gw::sip

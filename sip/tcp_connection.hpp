@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,7 +32,24 @@ struct TcpOptions {
   // a flood of such requests could exhaust the file descriptors. Beyond it the message is
   // dropped and counted (ProxyCounters::outboundTcpRefused).
   size_t maxOutboundConnections = 1024;
+  // Accepted connections, per worker (the Server divides its own figures among them):
+  // open at once and open per source address (common/connection_limiter.hpp); 0: no cap.
+  size_t maxInboundConnections = 0;
+  size_t maxInboundPerSource = 0;
+  // A message that has started must be complete this soon: a peer dripping bytes cannot
+  // pin a connection and its buffer for the whole idle timeout.
+  std::chrono::milliseconds messageTimeout{10'000};
+  // Receive buffers of all connections of a worker together. A buffer may always grow to
+  // kFreeBufferBytes (an ordinary message fits); beyond that only within this budget, else
+  // the connection is closed.
+  size_t bufferBudgetBytes = size_t{64} << 20;
 };
+
+// What any connection may buffer regardless of the budget (see TcpOptions).
+inline constexpr size_t kFreeBufferBytes = 16 * 1024;
+
+// Why a connection was closed, when the gateway closed it for its resources.
+enum class CloseReason : uint8_t { kOther, kMessageTimeout, kBufferBudget };
 
 class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
  public:
@@ -41,6 +59,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
     virtual void onStreamError(TcpConnection& c, const Message& partial, ParseError e) = 0;
     // Called once, when the connection is closed for whatever reason.
     virtual void onClosed(TcpConnection& c) = 0;
+    // The receive buffer now holds `delta` more bytes of memory (negative: fewer). False:
+    // over the budget; the connection closes (CloseReason::kBufferBudget).
+    virtual bool onBufferResized(TcpConnection& c, long delta) = 0;
 
    protected:
     ~Host() = default;
@@ -64,10 +85,15 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
 
   const Peer& remote() const { return remote_; }
   bool closed() const { return closed_; }
+  CloseReason closeReason() const { return closeReason_; }
+  size_t bufferBytes() const { return framer_.capacity(); }
 
  private:
   void read();
-  void onRead(const boost::system::error_code& ec, size_t n);
+  void onReadable(const boost::system::error_code& ec);
+  bool deliver();
+  bool accountBuffer();
+  std::chrono::steady_clock::time_point deadline() const;
   void flush();
   void armTimer(std::chrono::steady_clock::time_point deadline);
   void onTimer();
@@ -82,6 +108,9 @@ class TcpConnection : public std::enable_shared_from_this<TcpConnection> {
   std::string pending_;  // queued, not yet handed to the socket
   std::string writing_;  // being written
   std::chrono::steady_clock::time_point lastActivity_;
+  std::optional<std::chrono::steady_clock::time_point> messageStarted_;
+  size_t charged_ = 0;  // buffer bytes reported through onBufferResized
+  CloseReason closeReason_ = CloseReason::kOther;
   bool connecting_ = false;
   bool writeInFlight_ = false;
   bool closing_ = false;  // close once writes are done

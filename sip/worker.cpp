@@ -36,6 +36,9 @@ constexpr size_t kSlotBytes = kDatagramBytes + 256;
 // After an accept error such as EMFILE the pending connection stays in the backlog, so
 // accepting again at once would spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
+// Out of descriptors for this long: pending connections are closed (spare descriptor)
+// rather than left waiting in the backlog.
+constexpr std::chrono::milliseconds kShedAfter{1000};
 // How long stop() lets queued TCP writes drain.
 constexpr std::chrono::milliseconds kStopGrace{500};
 constexpr std::chrono::seconds kResolveTtl{60};
@@ -113,7 +116,8 @@ Worker::Worker(WorkerShared& shared, ProxyOptions proxyOptions)
       stopTimer_(io_),
       proxy_(shared.routes, std::move(proxyOptions)),
       directory_(shared.directory),
-      batch_(std::make_unique<UdpBatch>()) {}
+      batch_(std::make_unique<UdpBatch>()),
+      limiter_({shared.tcp.maxInboundConnections, shared.tcp.maxInboundPerSource}) {}
 
 Worker::~Worker() {
   // Connections hold a reference to this Host: close them (without callbacks into a
@@ -313,16 +317,12 @@ void Worker::accept() {
 void Worker::onAccept(const error_code& ec, tcp::socket socket) {
   if (stopping_ || ec == asio::error::operation_aborted) return;
   if (ec) {
-    if (ec == asio::error::connection_aborted) {
-      accept();
-      return;
-    }
-    log::warn("sip", "accept failed: ", ec.message());
-    acceptRetry_.expires_after(kAcceptRetryDelay);
-    acceptRetry_.async_wait([this](const error_code& waitEc) {
-      if (!waitEc && !stopping_) accept();
-    });
+    onAcceptError(ec);
     return;
+  }
+  if (acceptFailing_) {
+    log::info("sip", "accepting TCP connections again");
+    acceptFailing_ = false;
   }
   error_code epEc;
   tcp::endpoint remote = socket.remote_endpoint(epEc);
@@ -331,12 +331,100 @@ void Worker::onAccept(const error_code& ec, tcp::socket socket) {
     return;
   }
   Peer peer{text::unmapped(remote.address()), remote.port(), Transport::kTcp};
+  // The ACL at accept: a source nothing could ever be accepted from gets no buffer, no
+  // slot and no timer. Whether a message is allowed is still decided per message.
+  if (!directory_.get().mayConnect(peer.address)) {
+    refusals_.acl.fetch_add(1, std::memory_order_relaxed);
+    logRefusal(peer,
+               "not in --sip-trusted-cidr, any provider's allowedAddresses or an agent's address");
+    accept();
+    return;  // `socket` closes here
+  }
   auto c = std::make_shared<TcpConnection>(std::move(socket), *this, shared_.tcp, peer);
+  if (!admit(*c)) {
+    c->close();
+    accept();
+    return;
+  }
   connections_.emplace(c.get(), c);
   connectionCount_.fetch_add(1, std::memory_order_relaxed);
   shared_.registry.add(peer.address, peer.port, ConnectionRef{&io_, c});
   c->start();
   accept();
+}
+
+bool Worker::admit(TcpConnection& c) {
+  using Verdict = gw::net::ConnectionLimiter::Verdict;
+  const auto a = limiter_.admit(c.remote().address, &c);
+  if (a.verdict == Verdict::kAdmitted) {
+    if (a.evict != nullptr) evict(a.evict);
+    return true;
+  }
+  if (a.verdict == Verdict::kSourceFull) {
+    refusals_.sourceFull.fetch_add(1, std::memory_order_relaxed);
+    logRefusal(c.remote(), "that address has its cap of connections open on this worker");
+  } else {
+    refusals_.listenerFull.fetch_add(1, std::memory_order_relaxed);
+    logRefusal(c.remote(), "this worker has its cap of TCP connections open");
+  }
+  return false;
+}
+
+// The listener is full: the oldest connection of the address with the most gives way.
+void Worker::evict(gw::net::ConnectionLimiter::Id id) {
+  refusals_.evicted.fetch_add(1, std::memory_order_relaxed);
+  auto it = connections_.find(static_cast<TcpConnection*>(const_cast<void*>(id)));
+  if (it == connections_.end()) return;
+  logRefusal(it->second->remote(), "closed: the listener is full and that address has the most");
+  std::shared_ptr<TcpConnection> victim = it->second;
+  victim->close();
+}
+
+// At most one line every few seconds: a flood of connections must not flood the log.
+void Worker::logRefusal(const Peer& peer, std::string_view why) {
+  uint64_t skipped = 0;
+  if (!refusalLog_.allow(skipped)) return;
+  log::warn("sip", "TCP connection from ", peer.address.to_string(), ":", peer.port,
+            " refused: ", why, " (", skipped,
+            " more refusals since the last line; see tcpRefused in /api/v1/sip/stats)");
+}
+
+// EMFILE/ENFILE leave the connection in the backlog. Retry a little later; once the
+// shortage has lasted kShedAfter, shed pending connections with the spare descriptor.
+void Worker::onAcceptError(const error_code& ec) {
+  if (ec == asio::error::connection_aborted) {
+    accept();
+    return;
+  }
+  refusals_.acceptErrors.fetch_add(1, std::memory_order_relaxed);
+  const auto now = std::chrono::steady_clock::now();
+  if (!acceptFailing_) acceptFailingSince_ = now;
+  acceptFailing_ = true;
+  uint64_t skipped = 0;
+  if (acceptLog_.allow(skipped)) {
+    log::warn("sip", "accept failed: ", ec.message(), " (", skipped,
+              " more since the last line); pending connections are closed until "
+              "descriptors are free");
+  }
+  const bool outOfDescriptors = ec.value() == EMFILE || ec.value() == ENFILE;
+  if (outOfDescriptors && now - acceptFailingSince_ >= kShedAfter &&
+      spare_.shed(acceptor_.native_handle())) {
+    accept();
+    return;
+  }
+  acceptRetry_.expires_after(kAcceptRetryDelay);
+  acceptRetry_.async_wait([this](const error_code& waitEc) {
+    if (!waitEc && !stopping_) accept();
+  });
+}
+
+bool Worker::onBufferResized(TcpConnection& c, long delta) {
+  const size_t before = bufferBytes_.load(std::memory_order_relaxed);
+  const size_t after = delta < 0 ? before - std::min(before, static_cast<size_t>(-delta))
+                                 : before + static_cast<size_t>(delta);
+  bufferBytes_.store(after, std::memory_order_relaxed);
+  return delta <= 0 || c.bufferBytes() <= kFreeBufferBytes ||
+         after <= shared_.tcp.bufferBudgetBytes;
 }
 
 void Worker::onStreamMessage(TcpConnection& c, const Message& m) {
@@ -348,6 +436,14 @@ void Worker::onStreamError(TcpConnection& c, const Message& partial, ParseError 
 }
 
 void Worker::onClosed(TcpConnection& c) {
+  limiter_.release(&c);
+  if (c.closeReason() == CloseReason::kMessageTimeout) {
+    refusals_.messageTimeout.fetch_add(1, std::memory_order_relaxed);
+    logRefusal(c.remote(), "closed: a message was not complete within the message timeout");
+  } else if (c.closeReason() == CloseReason::kBufferBudget) {
+    refusals_.bufferBudget.fetch_add(1, std::memory_order_relaxed);
+    logRefusal(c.remote(), "closed: the TCP receive buffers are over their budget");
+  }
   shared_.registry.remove(c.remote().address, c.remote().port, c.weak_from_this());
   // Below the cap again: reaching it is worth another warning.
   if (outbound_.erase(&c) != 0) outboundCapLogged_ = false;

@@ -19,6 +19,9 @@
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "common/connection_limiter.hpp"
+#include "common/log_throttle.hpp"
+#include "common/spare_descriptor.hpp"
 #include "sip/connection_registry.hpp"
 #include "sip/directory.hpp"
 #include "sip/proxy.hpp"
@@ -58,12 +61,25 @@ class Worker final : public TcpConnection::Host {
   void stop();
 
   const ProxyCounters& counters() const { return proxy_.counters(); }
+  // Accepted TCP connections closed by the gateway, by reason; any thread.
+  struct TcpRefusals {
+    std::atomic<uint64_t> acl{0};           // the source may never connect (Directory::mayConnect)
+    std::atomic<uint64_t> sourceFull{0};    // maxInboundPerSource open from that address
+    std::atomic<uint64_t> listenerFull{0};  // maxInboundConnections open, none to give way
+    std::atomic<uint64_t> evicted{0};       // closed to make room for another address
+    std::atomic<uint64_t> messageTimeout{0};
+    std::atomic<uint64_t> bufferBudget{0};
+    std::atomic<uint64_t> acceptErrors{0};
+  };
+  const TcpRefusals& tcpRefusals() const { return refusals_; }
+  size_t tcpBufferBytes() const { return bufferBytes_.load(std::memory_order_relaxed); }
   size_t tcpConnections() const { return connectionCount_.load(std::memory_order_relaxed); }
 
   // TcpConnection::Host
   void onStreamMessage(TcpConnection& c, const Message& m) override;
   void onStreamError(TcpConnection& c, const Message& partial, ParseError e) override;
   void onClosed(TcpConnection& c) override;
+  bool onBufferResized(TcpConnection& c, long delta) override;
 
  private:
   struct UdpBatch;
@@ -75,6 +91,10 @@ class Worker final : public TcpConnection::Host {
   void flushUdp();
   void accept();
   void onAccept(const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket);
+  void onAcceptError(const boost::system::error_code& ec);
+  bool admit(TcpConnection& c);
+  void evict(gw::net::ConnectionLimiter::Id id);
+  void logRefusal(const Peer& peer, std::string_view why);
   void shutdown();
 
   void send(const Outgoing& o, TcpConnection* source);
@@ -113,6 +133,14 @@ class Worker final : public TcpConnection::Host {
   // TcpOptions::maxOutboundConnections, because peers choose where they go.
   std::unordered_set<TcpConnection*> outbound_;
   bool outboundCapLogged_ = false;
+  gw::net::ConnectionLimiter limiter_;  // accepted connections only
+  gw::net::SpareDescriptor spare_;
+  gw::log::Throttle refusalLog_;
+  gw::log::Throttle acceptLog_;
+  TcpRefusals refusals_;
+  std::atomic<size_t> bufferBytes_{0};  // receive buffers of this worker's connections
+  std::chrono::steady_clock::time_point acceptFailingSince_;
+  bool acceptFailing_ = false;
   std::unordered_map<std::string, Resolved, HostHash, std::equal_to<>> resolved_;
   size_t resolving_ = 0;
   bool udpV6_ = false;  // IPv4 destinations are then written as v4-mapped addresses

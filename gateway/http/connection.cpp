@@ -54,6 +54,7 @@ void Connection::start() {
   }
   remoteAddress_ = formatEndpoint(remote);
   lastActivity_ = Clock::now();
+  idleSince_ = lastActivity_;
   advance();
 }
 
@@ -355,6 +356,7 @@ void Connection::onWrite(const error_code& ec) {
     current_.reset();
     handling_ = false;
     lastActivity_ = Clock::now();  // the idle timeout counts from the last response
+    idleSince_ = lastActivity_;
     // Also when the peer half-closed while this response was on its way: no request
     // can follow, and nothing else would ever end the connection.
     if (done.closeAfter || stopping_ || (inputClosed_ && queue_.empty() && output_.empty())) {
@@ -408,7 +410,7 @@ std::optional<Connection::Deadline> Connection::deadline() const {
         consider(lastActivity_ + o.idleTimeout, TimerAction::kRequestTimeout);
       }
     } else if (!handling_ && queue_.empty() && output_.empty()) {
-      consider(lastActivity_ + o.idleTimeout, TimerAction::kClose);
+      consider(idleSince_ + o.idleTimeout, TimerAction::kClose);
     }
   }
   return best;

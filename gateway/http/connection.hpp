@@ -108,7 +108,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::unique_ptr<Entry> current_;  // being answered; a running handler refers into it
   std::deque<Output> output_;       // front() is being written
 
-  Clock::time_point lastActivity_;
+  Clock::time_point lastActivity_;  // last byte received or response written
+  // Start of the current wait for a request: bytes between requests (bare CRLFs, which
+  // the parser skips) do not move it, or a client could hold an idle connection forever.
+  Clock::time_point idleSince_;
   Clock::time_point requestStarted_;
   Clock::time_point writeStarted_;
   Clock::time_point lingerUntil_;

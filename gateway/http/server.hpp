@@ -26,7 +26,20 @@ struct ServerOptions {
   std::chrono::milliseconds headerTimeout{10'000};  // to receive a full header block
   std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection with no request
   size_t maxPipelined = 64;                         // parsed requests waiting for their turn
+  // Open connections (0: no cap) and open connections per client address (0: no cap). At
+  // the cap a lighter address takes the slot of the heaviest one's oldest connection
+  // (common/connection_limiter.hpp), so one address cannot keep others out.
+  size_t maxConnections = 0;
+  size_t maxConnectionsPerSource = 0;
   std::string serverName = "gatewayd";
+};
+
+// Connections closed at accept, by reason, since the server started.
+struct ConnectionRefusals {
+  uint64_t sourceFull = 0;    // the client address had maxConnectionsPerSource open
+  uint64_t listenerFull = 0;  // maxConnections open, none of a heavier address to close
+  uint64_t evicted = 0;       // closed to make room for a connection of another address
+  uint64_t acceptErrors = 0;  // accept() failed (EMFILE, ENFILE, ENOBUFS...)
 };
 
 // Runs before routing. Returning a response answers the request without routing it (auth).
@@ -54,6 +67,7 @@ class Server {
 
   // Open connections; safe to read from any thread.
   size_t connectionCount() const;
+  ConnectionRefusals refusals() const;  // any thread
 
  private:
   class Impl;

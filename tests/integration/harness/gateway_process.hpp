@@ -47,6 +47,8 @@ class GatewayProcess {
   // SIGKILL: a crash, as far as the data directory can tell.
   ExitStatus kill();
   bool running() const { return process_ && process_->running(); }
+  // The running process's id (/proc/<pid>/...), or -1.
+  pid_t pid() const { return process_ ? process_->pid() : -1; }
   // Set when the current run ended without stop() or kill(): a crash or a refusal to run.
   std::optional<ExitStatus> unexpectedExit() const;
 
