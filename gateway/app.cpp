@@ -145,6 +145,15 @@ int runGateway(const Config& config) {
   log::info("gatewayd", "admin listening on http://", bound.address().to_string(), ":",
             bound.port());
 
+  auto routeKey = loadOrCreateRouteKey(config.dataDir);
+  if (!routeKey) {
+    log::error("gatewayd", routeKey.error().message);
+    return 1;
+  }
+  sipOptions->routeKey = routeKey->first;
+  if (routeKey->second) {
+    log::info("gatewayd", "generated the Record-Route key in ", config.dataDir, "/sip-route-key");
+  }
   sipServer = std::make_unique<sip::Server>(routes, directory, *sipOptions);
   if (auto sipEc = sipServer->start()) {
     log::error("gatewayd", "cannot listen for SIP on ", config.sipListen.text(), ": ",

@@ -75,6 +75,9 @@ error_code Server::bindAll(uint16_t port) {
                                                        : options_.advertisedHost;
   proxyOptions_.port = options_.advertisedPort != 0 ? options_.advertisedPort : port;
   proxyOptions_.outboundProxy = options_.outboundProxy;
+  proxyOptions_.listenAddress = options_.listenAddress;
+  proxyOptions_.listenPort = port;
+  proxyOptions_.routeKey = options_.routeKey;
   if (options_.advertisedHost.empty() && options_.listenAddress.is_unspecified()) {
     log::warn("sip", "listening on ", options_.listenAddress.to_string(),
               " without --public-sip-uri: Via and Record-Route will carry an address peers "
@@ -130,6 +133,8 @@ ServerStats Server::stats() const {
     s.absorbedAcks += get(c.absorbedAcks);
     s.dropped += get(c.dropped);
     s.outboundTcpRefused += get(c.outboundTcpRefused);
+    s.routeDenials += get(c.routeDenials);
+    s.loopsDetected += get(c.loopsDetected);
     s.tcpConnections += w->tcpConnections();
   }
   for (size_t i = 0; i < methods.size(); ++i) {
