@@ -126,8 +126,9 @@ int runGateway(const Config& config) {
                if (!sipServer) co_return http::Response::problem(503, "SIP is not running");
                co_return http::Response::json(200, sipStatsJson(sipServer->stats()));
              });
+  sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const import::ModuleContext moduleContext{
-      io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync};
+      io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync, &sipSelf};
   import::ImportModule importModule(moduleContext);
   importModule.registerRoutes(router);
   agents::AgentsModule agentsModule(moduleContext);
@@ -160,6 +161,7 @@ int runGateway(const Config& config) {
                sipEc.message());
     return 1;
   }
+  sipSelf = sipServer->proxyOptions();
   std::string sipHost = sipServer->address().to_string();
   log::info("gatewayd", "sip listening on udp://", sipHost, ":", sipServer->port(), " and tcp://",
             sipHost, ":", sipServer->port());
