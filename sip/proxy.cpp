@@ -331,8 +331,8 @@ std::optional<Outgoing> Proxy::forward(const Message& m, const Parsed& p, const 
   // call of its own passes it twice: a request that already did is a loop. So is a next hop
   // that is the gateway itself (a proxy agent pointing back at it), caught here before the
   // first lap.
-  if (looped(m) || (plan.resolveHost.empty() && pointsAtGateway(options_, plan.to.address,
-                                                                plan.to.port))) {
+  if (looped(m) ||
+      (plan.resolveHost.empty() && pointsAtGateway(options_, plan.to.address, plan.to.port))) {
     counters_.loopsDetected.fetch_add(1, std::memory_order_relaxed);
     return respond(m, p, from, 482, "Loop Detected");
   }

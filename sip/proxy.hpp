@@ -106,7 +106,6 @@ std::optional<UriTarget> targetOf(const Uri& uri);
 // allowedAddresses, or --sip-outbound-proxy).
 inline constexpr std::string_view kRouteTokenParam = "x-gw-dlg";
 
-
 class Proxy {
  public:
   Proxy(const RoutingTable& routes, ProxyOptions options);

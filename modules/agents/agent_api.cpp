@@ -222,7 +222,8 @@ awaitable<Response> AgentApi::patch(Request& req) {
       const char* field = changes.mode && !changes.sipUri ? "mode" : "sipUri";
       co_return Response::validationProblem({{field, *problem}}, req.path);
     }
-    if (changes.sipUri && loops) co_return Response::validationProblem({{"sipUri", *loops}}, req.path);
+    if (changes.sipUri && loops)
+      co_return Response::validationProblem({{"sipUri", *loops}}, req.path);
     count = ctx_.store.countNumbersLinkedToAgent(txn, id);
     if (!changes.empty()) {
       a.updatedMs = nowUnixMillis();

@@ -124,9 +124,7 @@ std::optional<std::string> selfTargetProblem(std::string_view sipUri,
                                              const sip::ProxyOptions* self) {
   auto uri = sip::parseUri(sipUri);
   if (self == nullptr || !uri) return std::nullopt;
-  uint16_t port = uri->port != 0               ? uri->port
-                  : equalsIgnoreCase(uri->scheme, "sips") ? 5061
-                                                          : 5060;
+  uint16_t port = uri->port != 0 ? uri->port : equalsIgnoreCase(uri->scheme, "sips") ? 5061 : 5060;
   std::string_view host = uri->host;
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   bool looping = equalsIgnoreCase(host, self->host) && port == self->port;

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/ip/address.hpp>
 #include <rapidjson/document.h>
+#include <boost/asio/ip/address.hpp>
 
 #include "gateway/http/message.hpp"
 #include "modules/import/validation.hpp"

@@ -195,12 +195,13 @@ TEST_F(AgentsTest, RefusesAgentUriPointingAtTheGatewaysOwnListener) {
   go.publicSipUri.reset();  // advertised = bound: 127.0.0.1 and the port it picked
   auto s = startWithProvider(1, go);
   const std::string port = std::to_string(s.gateway->sipAddress().port);
-  const std::vector<std::string> selves = {
-      "sip:agent@127.0.0.1:" + port, "sip:+14155550100@127.0.0.1:" + port + ";transport=tcp",
-      "sip:agent@localhost:" + port + ";transport=tcp"};
+  const std::vector<std::string> selves = {"sip:agent@127.0.0.1:" + port,
+                                           "sip:+14155550100@127.0.0.1:" + port + ";transport=tcp",
+                                           "sip:agent@localhost:" + port + ";transport=tcp"};
   for (const auto& uri : selves) {
     for (const char* mode : {"proxy", "redirect"}) {
-      auto resp = postAgent(*s.gateway, objectBody({{"name", "A"}, {"sipUri", uri}, {"mode", mode}}));
+      auto resp =
+          postAgent(*s.gateway, objectBody({{"name", "A"}, {"sipUri", uri}, {"mode", mode}}));
       EXPECT_EQ(resp.status, 400) << uri << " " << mode << ": " << resp.describe();
       if (resp.status != 400) continue;
       EXPECT_THAT(validationErrorKeys(resp.body), ElementsAre("sipUri")) << uri;

@@ -207,7 +207,8 @@ class ExplainOtherOrgTest : public GatewayTest {
                      std::nullopt, otherToken_);
     if (resp.status != 200) throw std::runtime_error("explain: " + resp.describe());
     std::string body = resp.body;
-    for (size_t at; (at = body.find(e164)) != std::string::npos;) body.replace(at, e164.size(), "N");
+    for (size_t at; (at = body.find(e164)) != std::string::npos;)
+      body.replace(at, e164.size(), "N");
     return body;
   }
 

@@ -134,8 +134,8 @@ TEST_F(DialogTest, DoubleRecordRoutesAreBothStripped) {
   EXPECT_EQ(sent_->to, (Peer{ip("203.0.113.9"), 5062, Transport::kUdp}));
   EXPECT_TRUE(out_->all(HeaderId::kRoute).empty());
   // And the caller's way: its route set is the Record-Route reversed.
-  ASSERT_TRUE(send(inDialog(r, "BYE", "sip:tcp@10.0.0.7:5080;transport=tcp", {rr[1], rr[0]})
-                       .text()));
+  ASSERT_TRUE(
+      send(inDialog(r, "BYE", "sip:tcp@10.0.0.7:5080;transport=tcp", {rr[1], rr[0]}).text()));
   ASSERT_TRUE(out().isRequest) << bytes_;
   EXPECT_EQ(sent_->to, (Peer{ip("10.0.0.7"), 5080, Transport::kTcp}));
 }
@@ -292,7 +292,8 @@ TEST_F(DialogTest, TargetOnTheBoundListenerIsTheGateway) {
   EXPECT_FALSE(pointsAtGateway(o, ip("127.0.0.1"), 5071));
   o.listenAddress = ip("127.0.0.1");
   EXPECT_FALSE(pointsAtGateway(o, ip("127.0.0.2"), 5070));  // another loopback address
-  o.host = "192.0.2.1";  // --public-sip-uri
+  // --public-sip-uri
+  o.host = "192.0.2.1";
   EXPECT_TRUE(pointsAtGateway(o, ip("192.0.2.1"), 5060));
 }
 

@@ -18,7 +18,8 @@ using test::Parsed;
 using test::Request;
 
 inline const Peer kCaller{ip("203.0.113.9"), 5060, Transport::kUdp};
-inline const Peer kCarrier{ip("198.51.100.20"), 5060, Transport::kUdp};  // provider allowedAddresses
+// In the provider's allowedAddresses.
+inline const Peer kCarrier{ip("198.51.100.20"), 5060, Transport::kUdp};
 inline const Peer kStranger{ip("192.0.2.66"), 5060, Transport::kUdp};
 inline const Peer kAgent{ip("10.0.0.5"), 5070, Transport::kUdp};
 

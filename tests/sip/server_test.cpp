@@ -275,8 +275,8 @@ TEST_F(ServerTest, TcpMessageSplitAcrossSegmentsIsReassembled) {
 // number as its user part) made the INVITE come back and be forwarded again, 59 times until
 // the header limit, with no final answer for the caller. Now the caller gets 482 at once.
 TEST_F(ServerTest, TcpAgentPointingAtTheGatewayGets482) {
-  world_.tcpAgent.sipUri = std::string("sip:") + test::kProxiedTcp + "@127.0.0.1:" +
-                           std::to_string(server_->port()) + ";transport=tcp";
+  world_.tcpAgent.sipUri = std::string("sip:") + test::kProxiedTcp +
+                           "@127.0.0.1:" + std::to_string(server_->port()) + ";transport=tcp";
   world_.tcpAgent.port = server_->port();
   world_.rebuild();
   holder_.publish(std::make_shared<const Directory>(world_.directory));
@@ -314,8 +314,7 @@ TEST_F(ServerTest, ProxiedCallOverUdpReachesTheAgentAndBack) {
   ASSERT_EQ(forwarded.all(HeaderId::kVia).size(), 2u);
   ASSERT_TRUE(forwarded.named("X-Gateway-Phone-Number-Id"));
   auto recordRoute = forwarded.value(HeaderId::kRecordRoute);
-  EXPECT_EQ(recordRoute.rfind("<sip:127.0.0.1:" + std::to_string(server_->port()) + ";lr;", 0),
-            0u)
+  EXPECT_EQ(recordRoute.rfind("<sip:127.0.0.1:" + std::to_string(server_->port()) + ";lr;", 0), 0u)
       << recordRoute;
 
   std::string contact = "Contact: <sip:support@127.0.0.1:" + std::to_string(agent_.port()) +
