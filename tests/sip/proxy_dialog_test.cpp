@@ -227,6 +227,32 @@ TEST_F(DialogTest, TamperedRecordRouteIsRefused) {
   EXPECT_TRUE(refused()) << tampered << "\n" << bytes_;
 }
 
+// Calls outlive restarts: a gateway started again with the same key (the data directory's
+// sip-route-key) follows the record-routes issued before; one with another key does not.
+TEST_F(DialogTest, RecordRouteOutlivesARestartWithTheSameKey) {
+  ProxyOptions o = options();
+  o.routeKey[0] = 0x42;
+  Request r = invite();
+  std::string text = r.text();
+  Proxy before(world_.routes, o);
+  auto sent =
+      before.onDatagram(std::span<char>(text.data(), text.size()), kCaller, world_.directory);
+  ASSERT_TRUE(sent);
+  Parsed forwarded(sent->bytes);
+  auto rr = forwarded.all(HeaderId::kRecordRoute);
+
+  auto byeAfterRestart = [&](const ProxyOptions& restarted) {
+    Proxy after(world_.routes, restarted);
+    std::string bye = fromAgent(r, "BYE", kCallerContact, rr).text();
+    auto out = after.onDatagram(std::span<char>(bye.data(), bye.size()), kAgent, world_.directory);
+    return out ? Parsed(out->bytes).message.isRequest : false;
+  };
+  EXPECT_TRUE(byeAfterRestart(o));
+  ProxyOptions otherKey = o;
+  otherKey.routeKey[0] = 0x43;
+  EXPECT_FALSE(byeAfterRestart(otherKey));
+}
+
 TEST_F(DialogTest, InDialogRequestWithoutOurRouteIs403) {
   Request bye = inDialog(invite(), "BYE", "sip:victim@203.0.113.77", {});
   ASSERT_TRUE(send(bye.text()));
