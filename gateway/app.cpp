@@ -156,8 +156,9 @@ int runGateway(const Config& config) {
                if (!sipServer) co_return http::Response::problem(503, "SIP is not running");
                co_return http::Response::json(200, sipStatsJson(sipServer->stats()));
              });
+  sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const import::ModuleContext moduleContext{
-      io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync};
+      io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync, &sipSelf};
   import::ImportModule importModule(moduleContext);
   importModule.registerRoutes(router);
   agents::AgentsModule agentsModule(moduleContext);
@@ -175,12 +176,22 @@ int runGateway(const Config& config) {
   log::info("gatewayd", "admin listening on http://", bound.address().to_string(), ":",
             bound.port());
 
+  auto routeKey = loadOrCreateRouteKey(config.dataDir);
+  if (!routeKey) {
+    log::error("gatewayd", routeKey.error().message);
+    return 1;
+  }
+  sipOptions->routeKey = routeKey->first;
+  if (routeKey->second) {
+    log::info("gatewayd", "generated the Record-Route key in ", config.dataDir, "/sip-route-key");
+  }
   sipServer = std::make_unique<sip::Server>(routes, directory, *sipOptions);
   if (auto sipEc = sipServer->start()) {
     log::error("gatewayd", "cannot listen for SIP on ", config.sipListen.text(), ": ",
                sipEc.message());
     return kExitCannotListen;
   }
+  sipSelf = sipServer->proxyOptions();
   std::string sipHost = sipServer->address().to_string();
   log::info("gatewayd", "sip listening on udp://", sipHost, ":", sipServer->port(), " and tcp://",
             sipHost, ":", sipServer->port());

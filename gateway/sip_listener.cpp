@@ -1,5 +1,15 @@
 #include "gateway/sip_listener.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <boost/asio/io_context.hpp>
@@ -82,6 +92,8 @@ std::string sipStatsJson(const sip::ServerStats& s) {
   field("absorbedAcks", s.absorbedAcks);
   field("dropped", s.dropped);
   field("outboundTcpRefused", s.outboundTcpRefused);
+  field("routeDenials", s.routeDenials);
+  field("loopsDetected", s.loopsDetected);
   field("tcpConnections", s.tcpConnections);
   field("tcpBufferBytes", s.tcpBufferBytes);
   w.Key("tcpRefused");
@@ -93,6 +105,47 @@ std::string sipStatsJson(const sip::ServerStats& s) {
   w.EndObject();
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+Result<std::pair<sip::RouteKey, bool>> loadOrCreateRouteKey(const std::string& dataDir) {
+  std::string path = dataDir + "/sip-route-key";
+  std::error_code ec;
+  std::filesystem::create_directories(dataDir, ec);
+  if (ec) return Error{1, "cannot create data directory " + dataDir + ": " + ec.message()};
+  if (std::filesystem::exists(path, ec)) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return Error{1, "cannot read " + path + ": " + std::strerror(errno)};
+    auto key = sip::parseRouteKey(text.str());
+    if (!key) {
+      return Error{1, path +
+                          " is not 32 hex digits: restore it, or delete it to have a new key "
+                          "generated (calls in progress then lose their in-dialog requests)"};
+    }
+    return std::make_pair(*key, false);
+  }
+  sip::RouteKey key;
+  std::random_device rd;
+  for (auto& b : key) b = static_cast<uint8_t>(rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string content;
+  for (uint8_t b : key) {
+    content += kHex[b >> 4];
+    content += kHex[b & 0xf];
+  }
+  content += '\n';
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Error{1, "cannot create " + path + ": " + std::strerror(errno)};
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ::close(fd);
+  if (!ok) {
+    std::string why = std::strerror(errno);
+    ::unlink(path.c_str());  // a partial key would stop the next start
+    return Error{1, "cannot write " + path + ": " + why};
+  }
+  return std::make_pair(key, true);
 }
 
 }  // namespace gw::gateway

@@ -24,31 +24,6 @@ std::optional<Transport> transportOf(std::string_view viaTransport) {
   return std::nullopt;
 }
 
-// Where a SIP URI says to send: its host (IP literal, else to be resolved), port and
-// transport. nullopt for what the gateway cannot reach (sips/TLS, tel:, other transports).
-struct UriTarget {
-  Peer peer;
-  std::string_view host;  // non-empty: a name to resolve
-};
-std::optional<UriTarget> targetOf(const Uri& uri) {
-  if (!equalsIgnoreCase(uri.scheme, "sip") || uri.host.empty()) return std::nullopt;
-  UriTarget t;
-  if (auto tp = uri.param("transport")) {
-    if (equalsIgnoreCase(*tp, "tcp")) {
-      t.peer.transport = Transport::kTcp;
-    } else if (!equalsIgnoreCase(*tp, "udp")) {
-      return std::nullopt;
-    }
-  }
-  t.peer.port = uri.port != 0 ? uri.port : kDefaultPort;
-  if (auto ip = text::parseIp(uri.host)) {
-    t.peer.address = *ip;
-  } else {
-    t.host = uri.host;
-  }
-  return t;
-}
-
 bool knownSource(const Directory& dir, const Peer& from) {
   return dir.trustedGlobally(from.address) != nullptr ||
          dir.anyProviderAllowing(from.address) != nullptr ||
@@ -72,6 +47,8 @@ Proxy::Proxy(const RoutingTable& routes, ProxyOptions options)
     : routes_(routes), options_(std::move(options)) {
   out_.reserve(kOutReserve);
   scratch_.reserve(1024);
+  rrToken_.reserve(128);
+  farScratch_.reserve(kMaxHeaderBytes);
   if (options_.host.size() > 2 && options_.host.front() == '[') {
     options_.host = options_.host.substr(1, options_.host.size() - 2);
   }
@@ -245,6 +222,7 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Parsed& p, co
       plan.requestUri = d.agent->sipUri;
       plan.to = Peer{d.agent->addresses.front(), d.agent->port, d.agent->transport};
       plan.recordRoute = m.method == Method::kInvite;
+      if (plan.recordRoute) makeRouteToken(m, 'i', plan.to.address);
       if (m.method == Method::kInvite && d.route) plan.route = &*d.route;
       return forward(m, p, from, plan);
     }
@@ -270,6 +248,7 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Parsed& p, co
         plan.resolveHost = hostScratch_;
       }
       plan.recordRoute = m.method == Method::kInvite;
+      if (plan.recordRoute) makeRouteToken(m, 'o', from.address);
       return forward(m, p, from, plan);
     }
   }
@@ -331,6 +310,13 @@ std::optional<Outgoing> Proxy::inDialog(const Message& m, const Parsed& p, const
   if (!next) return respond(m, p, from, 400, "Bad Route");
   auto target = targetOf(*next);
   if (!target) return respond(m, p, from, 503, "Unsupported Transport");
+  if (!dialogAllows(m, routeValues[0], *target, dir)) {
+    // Not a record-route the gateway issued for this call, or not towards its other side:
+    // following it would make the gateway a relay to wherever the sender points.
+    counters_.routeDenials.fetch_add(1, std::memory_order_relaxed);
+    if (m.method == Method::kAck) return std::nullopt;
+    return respond(m, p, from, 403, "Forbidden");
+  }
   ForwardPlan plan;
   plan.to = target->peer;
   hostScratch_ = target->host;
@@ -341,6 +327,15 @@ std::optional<Outgoing> Proxy::inDialog(const Message& m, const Parsed& p, const
 
 std::optional<Outgoing> Proxy::forward(const Message& m, const Parsed& p, const Peer& from,
                                        const ForwardPlan& plan) {
+  // RFC 3261 16.3 step 4. The gateway keeps no state to tell a spiral from a loop, and no
+  // call of its own passes it twice: a request that already did is a loop. So is a next hop
+  // that is the gateway itself (a proxy agent pointing back at it), caught here before the
+  // first lap.
+  if (looped(m) ||
+      (plan.resolveHost.empty() && pointsAtGateway(options_, plan.to.address, plan.to.port))) {
+    counters_.loopsDetected.fetch_add(1, std::memory_order_relaxed);
+    return respond(m, p, from, 482, "Loop Detected");
+  }
   const Header* firstVia = m.firstVia();
   std::string_view rest = m.topViaRest;
   scratch_.clear();
@@ -369,7 +364,11 @@ std::optional<Outgoing> Proxy::forward(const Message& m, const Parsed& p, const 
       out_ += "Record-Route: <sip:";
       out_ += sentBy_;
       if (t == Transport::kTcp) out_ += ";transport=tcp";
-      out_ += ";lr>\r\n";
+      out_ += ";lr;";
+      out_ += kRouteTokenParam;
+      out_ += '=';
+      out_ += rrToken_;
+      out_ += ">\r\n";
     };
     appendRecordRoute(plan.to.transport);
     if (from.transport != plan.to.transport) appendRecordRoute(from.transport);

@@ -19,6 +19,7 @@
 
 #include "sip/directory.hpp"
 #include "sip/message.hpp"
+#include "sip/route_mac.hpp"
 #include "sip/routing_table.hpp"
 #include "sip/uri.hpp"
 
@@ -39,7 +40,20 @@ struct ProxyOptions {
   // --sip-outbound-proxy: where outbound (termination) INVITEs go instead of the DNS
   // address of the provider's termination URI.
   std::optional<Peer> outboundProxy;
+  // The bound listener (--sip-listen; port 0 until bound): a next hop equal to it, or to
+  // host:port above, is the gateway itself, and forwarding there would loop.
+  boost::asio::ip::address listenAddress;
+  uint16_t listenPort = 0;
+  // The key of the MAC in the gateway's Record-Route URIs (sip/route_mac.hpp): the same in
+  // every worker and across restarts, so any worker checks what another one issued.
+  RouteKey routeKey{};
 };
+
+// Whether `address`:`port` is the gateway's own SIP listener: the advertised host:port when
+// the host is an IP literal, or the bound address and port (with an unspecified bound
+// address, any loopback or unspecified address on that port). UDP and TCP share the port.
+bool pointsAtGateway(const ProxyOptions& options, const boost::asio::ip::address& address,
+                     uint16_t port);
 
 // Relaxed atomics: written by one worker, summed by Server::stats() from any thread.
 struct ProxyCounters {
@@ -54,6 +68,10 @@ struct ProxyCounters {
   std::atomic<uint64_t> absorbedAcks{0};
   std::atomic<uint64_t> dropped{0};             // no answer possible, not ours, nowhere to send
   std::atomic<uint64_t> outboundTcpRefused{0};  // at TcpOptions::maxOutboundConnections
+  // In-dialog requests refused because their Route is not one the gateway issued for this
+  // dialog, or their next hop is not one of the dialog's two sides (answered 403; ACK dropped).
+  std::atomic<uint64_t> routeDenials{0};
+  std::atomic<uint64_t> loopsDetected{0};  // answered 482 (RFC 3261 16.3 step 4)
 };
 
 // What to send. `bytes` points into the Proxy's buffer: valid until its next call.
@@ -70,6 +88,23 @@ struct Outgoing {
   // has closed, connect to `to.address` on this port instead (RFC 3261 18.2.2).
   uint16_t reconnectPort = 0;
 };
+
+// Where a SIP URI says to send: its host (IP literal, else to be resolved), port and
+// transport.
+struct UriTarget {
+  Peer peer;
+  std::string_view host;  // non-empty: a name to resolve
+};
+// nullopt for what the gateway cannot reach (sips/TLS, tel:, other transports).
+std::optional<UriTarget> targetOf(const Uri& uri);
+
+// The Record-Route URI parameter whose value lets the in-dialog requests of one call
+// through the gateway: "<kind>~<agent address>~<MAC of the agent side><MAC of both sides>".
+// kind 'i': a call to an agent, whose far side is the caller's next hop (its Contact, or
+// the Record-Route of the proxy before the gateway); 'o': an agent's outbound call, whose
+// far side is the provider (an address of --sip-trusted-cidr or of a provider's
+// allowedAddresses, or --sip-outbound-proxy).
+inline constexpr std::string_view kRouteTokenParam = "x-gw-dlg";
 
 class Proxy {
  public:
@@ -127,6 +162,16 @@ class Proxy {
                                   const ForwardPlan& plan);
 
   bool isOurs(std::string_view host, uint16_t port) const;
+  // RFC 3261 16.3 step 4: a Via of ours already in the request.
+  bool looped(const Message& m) const;
+  // Writes into rrToken_ the value of the Record-Route parameter that lets in-dialog
+  // requests of this call through: the agent-side address and the far side, MAC'd with
+  // the Call-ID (kRouteTokenParam says which far side each kind has).
+  void makeRouteToken(const Message& m, char kind, const boost::asio::ip::address& agent);
+  // Whether `route` (our top Route value) carries a token issued for this Call-ID and
+  // `next` is one of that dialog's two sides.
+  bool dialogAllows(const Message& m, std::string_view route, const UriTarget& next,
+                    const Directory& dir);
 
   const RoutingTable& routes_;
   ProxyOptions options_;
@@ -138,6 +183,8 @@ class Proxy {
   std::string tag_;          // the To tag of a response the gateway writes
   std::string uriScratch_;   // a Request-URI built for an outbound call
   std::string hostScratch_;  // Outgoing::resolveHost
+  std::string rrToken_;      // the Record-Route MAC parameter of the INVITE being forwarded
+  std::string farScratch_;   // a dialog side's target key
 };
 
 }  // namespace gw::sip

@@ -85,6 +85,9 @@ error_code Server::bindAll(uint16_t port) {
                                                        : options_.advertisedHost;
   proxyOptions_.port = options_.advertisedPort != 0 ? options_.advertisedPort : port;
   proxyOptions_.outboundProxy = options_.outboundProxy;
+  proxyOptions_.listenAddress = options_.listenAddress;
+  proxyOptions_.listenPort = port;
+  proxyOptions_.routeKey = options_.routeKey;
   if (options_.advertisedHost.empty() && options_.listenAddress.is_unspecified()) {
     log::warn("sip", "listening on ", options_.listenAddress.to_string(),
               " without --public-sip-uri: Via and Record-Route will carry an address peers "
@@ -140,6 +143,8 @@ ServerStats Server::stats() const {
     s.absorbedAcks += get(c.absorbedAcks);
     s.dropped += get(c.dropped);
     s.outboundTcpRefused += get(c.outboundTcpRefused);
+    s.routeDenials += get(c.routeDenials);
+    s.loopsDetected += get(c.loopsDetected);
     s.tcpConnections += w->tcpConnections();
     const Worker::TcpRefusals& r = w->tcpRefusals();
     s.tcpRefused["acl"] += get(r.acl);

@@ -43,6 +43,8 @@ struct ServerOptions {
   // SO_RCVBUF / SO_SNDBUF of each worker's UDP socket (--sip-udp-buffer-bytes); 0 keeps
   // the kernel's default.
   size_t udpBufferBytes = size_t{4} << 20;
+  // The key of the MAC in the gateway's Record-Route URIs (<data dir>/sip-route-key).
+  RouteKey routeKey{};
 };
 
 // A snapshot of the counters of every worker, summed.
@@ -57,6 +59,8 @@ struct ServerStats {
   uint64_t absorbedAcks = 0;
   uint64_t dropped = 0;
   uint64_t outboundTcpRefused = 0;  // TCP connections not opened: the per-worker cap
+  uint64_t routeDenials = 0;        // in-dialog requests refused by the Record-Route check
+  uint64_t loopsDetected = 0;       // requests answered 482
   uint64_t tcpConnections = 0;      // open now
   // Accepted TCP connections the gateway closed: "acl", "sourceFull", "listenerFull",
   // "evicted", "messageTimeout", "bufferBudget", "acceptErrors" (always all present).

@@ -60,6 +60,19 @@ std::variant<store::Agent, Response> findOwnAgentIn(const import::ModuleContext&
   return std::move(*a);
 }
 
+// The sipUri a PATCH body asks for, when it has a valid one (parseAgentBody reports
+// everything else).
+std::optional<std::string> requestedSipUri(const Request& req) {
+  auto parsed = import::parseJsonObjectBody(req);
+  const auto* body = std::get_if<rapidjson::Document>(&parsed);
+  if (body == nullptr) return std::nullopt;
+  auto it = body->FindMember("sipUri");
+  if (it == body->MemberEnd() || !it->value.IsString()) return std::nullopt;
+  std::string uri(it->value.GetString(), it->value.GetStringLength());
+  if (sipUriProblem(uri)) return std::nullopt;
+  return uri;
+}
+
 }  // namespace
 
 std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
@@ -97,6 +110,14 @@ awaitable<void> AgentApi::publish(const store::Agent& agent) {
   co_await ctx_.directory.resolveAndPublish(std::move(host));
 }
 
+awaitable<std::optional<std::string>> AgentApi::selfProblem(std::string sipUri) {
+  if (ctx_.sipSelf == nullptr) co_return std::nullopt;
+  // A named local: GCC 12 destroys a temporary inside a co_await expression twice.
+  std::string host = sipUriHost(sipUri);
+  auto addresses = co_await ctx_.directory.addressesOf(std::move(host));
+  co_return selfTargetProblem(sipUri, addresses, ctx_.sipSelf);
+}
+
 awaitable<Response> AgentApi::create(Request& req) {
   auto parsed = import::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
@@ -107,6 +128,8 @@ awaitable<Response> AgentApi::create(Request& req) {
   if (errors.empty()) {
     if (auto problem = sipUriModeProblem(*changes.sipUri, *changes.mode)) {
       errors.emplace_back("sipUri", *problem);
+    } else if (auto self = co_await selfProblem(*changes.sipUri)) {
+      errors.emplace_back("sipUri", *self);
     }
   }
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
@@ -172,6 +195,8 @@ awaitable<Response> AgentApi::patch(Request& req) {
   store::Agent a;
   uint64_t count = 0;
   AgentChanges changes;
+  std::optional<std::string> loops;  // the new sipUri points back at the gateway
+  if (auto uri = requestedSipUri(req)) loops = co_await selfProblem(std::move(*uri));
   {
     // One read of the agent, in the transaction that writes it; nothing awaits inside.
     auto txn = ctx_.store.write();
@@ -197,6 +222,8 @@ awaitable<Response> AgentApi::patch(Request& req) {
       const char* field = changes.mode && !changes.sipUri ? "mode" : "sipUri";
       co_return Response::validationProblem({{field, *problem}}, req.path);
     }
+    if (changes.sipUri && loops)
+      co_return Response::validationProblem({{"sipUri", *loops}}, req.path);
     count = ctx_.store.countNumbersLinkedToAgent(txn, id);
     if (!changes.empty()) {
       a.updatedMs = nowUnixMillis();

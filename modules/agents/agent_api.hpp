@@ -5,6 +5,7 @@
 // response is written.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -37,6 +38,9 @@ class AgentApi {
   // Publishes the directory after a change of `agent`, resolving its host first when it is
   // a name that has not been resolved yet.
   boost::asio::awaitable<void> publish(const store::Agent& agent);
+  // selfTargetProblem() of `sipUri`, its host resolved first (before any transaction opens:
+  // nothing awaits inside one).
+  boost::asio::awaitable<std::optional<std::string>> selfProblem(std::string sipUri);
 
   import::ModuleContext& ctx_;
 };

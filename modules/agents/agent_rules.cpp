@@ -119,6 +119,23 @@ std::string sipUriHost(std::string_view text) {
   return uri ? std::string(uri->host) : std::string();
 }
 
+std::optional<std::string> selfTargetProblem(std::string_view sipUri,
+                                             const std::vector<boost::asio::ip::address>& addresses,
+                                             const sip::ProxyOptions* self) {
+  auto uri = sip::parseUri(sipUri);
+  if (self == nullptr || !uri) return std::nullopt;
+  uint16_t port = uri->port != 0 ? uri->port : equalsIgnoreCase(uri->scheme, "sips") ? 5061 : 5060;
+  std::string_view host = uri->host;
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  bool looping = equalsIgnoreCase(host, self->host) && port == self->port;
+  for (const auto& a : addresses) looping = looping || sip::pointsAtGateway(*self, a, port);
+  if (!looping) return std::nullopt;
+  std::string listener = self->host + ":" + std::to_string(self->port);
+  return "sipUri points at this gateway's own SIP listener (" + listener +
+         "): calls sent there would come back to the gateway in a loop. Use the address "
+         "where the agent itself listens.";
+}
+
 AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
                             import::FieldErrors& errors) {
   AgentChanges c;

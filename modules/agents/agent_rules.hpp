@@ -5,11 +5,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
+#include <boost/asio/ip/address.hpp>
 
 #include "gateway/http/message.hpp"
 #include "modules/import/validation.hpp"
+#include "sip/proxy.hpp"
 
 namespace gw::agents {
 
@@ -28,6 +31,14 @@ std::optional<std::string> sipUriModeProblem(std::string_view sipUri, std::strin
 
 // The host of a URI that passed sipUriProblem() (without brackets for IPv6).
 std::string sipUriHost(std::string_view text);
+
+// nullopt unless `sipUri` (one that passed sipUriProblem()) names the gateway's own SIP
+// listener `self`: by its advertised host and port, or by one of `addresses` (the URI's
+// host resolved) and the port. Calls sent there would come back to the gateway (a loop),
+// whatever the mode. `self` null (SIP not running): no check.
+std::optional<std::string> selfTargetProblem(std::string_view sipUri,
+                                             const std::vector<boost::asio::ip::address>& addresses,
+                                             const sip::ProxyOptions* self);
 
 // What a create or PATCH body asks for. For PATCH an absent field keeps its value.
 struct AgentChanges {

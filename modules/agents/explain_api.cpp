@@ -38,6 +38,18 @@ std::string_view modeName(sip::AgentMode m) {
   return m == sip::AgentMode::kRedirect ? "redirect" : "proxy";
 }
 
+// Whether `range` is in the allowedAddresses of one of `orgId`'s providers.
+bool ownRange(const sip::Directory& dir, const std::string& orgId, const sip::Cidr& range) {
+  std::string text = range.text();
+  for (const auto& p : dir.providers()) {
+    if (p.orgId != orgId) continue;
+    for (const auto& c : p.allowedAddresses) {
+      if (&c == &range || c.text() == text) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::optional<std::string> calledUserOf(std::string_view to) {
@@ -50,7 +62,7 @@ std::optional<std::string> calledUserOf(std::string_view to) {
   return std::string(to);
 }
 
-std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool ownNumber) {
+std::string explainJson(const ExplainInput& in, const sip::Decision& d) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -71,7 +83,7 @@ std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool own
   w.EndObject();
 
   writeKey(w, "phoneNumber");
-  if (d.route && ownNumber) {
+  if (d.route) {
     w.StartObject();
     writeString(w, "id", formatUuid(d.route->phoneNumberId));
     writeString(w, "phoneNumber", d.normalizedNumber);
@@ -84,7 +96,7 @@ std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool own
   }
 
   writeKey(w, "agent");
-  if (d.agent && ownNumber) {
+  if (d.agent) {
     w.StartObject();
     writeString(w, "id", d.agent->idText);
     writeString(w, "name", d.agent->name);
@@ -107,14 +119,7 @@ std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool own
     writeString(w, "contact", "<" + d.agent->sipUri + ">");
   }
   w.EndObject();
-  if (d.route && !ownNumber) {
-    writeString(w, "detail",
-                d.detail +
-                    " The number belongs to another organization; its "
-                    "record and agent are not shown.");
-  } else {
-    writeString(w, "detail", d.detail);
-  }
+  writeString(w, "detail", d.detail);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
 }
@@ -166,9 +171,19 @@ awaitable<Response> ExplainApi::explain(Request& req) {
     auto n = ctx_.store.getNumber(txn, formatUuid(d.route->phoneNumberId));
     ownNumber = n && n->orgId == req.orgId;
   }
+  if (!ownNumber) {
+    // Another org's number is explained as a number that is not imported: its provider's
+    // ranges, its agent and its answer would each tell something about it.
+    d = sip::decideInbound(notImported_, *dir, *calledUser, address, sip::Detail::kText);
+  }
+  // A range of another org's provider that let the source in stays unnamed.
+  if (d.acl == sip::AclResult::kProviderSource && d.aclMatch &&
+      !ownRange(*dir, req.orgId, *d.aclMatch)) {
+    d.aclMatch = nullptr;
+  }
   ExplainInput in{*to, from ? std::optional<std::string_view>(*from) : std::nullopt,
                   address.to_string()};
-  co_return Response::json(200, explainJson(in, d, ownNumber));
+  co_return Response::json(200, explainJson(in, d));
 }
 
 }  // namespace gw::agents

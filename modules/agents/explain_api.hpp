@@ -25,19 +25,21 @@ class ExplainApi {
 
  private:
   import::ModuleContext& ctx_;
+  // Always empty: another org's number is decided as if it were not imported.
+  sip::RoutingTable notImported_{0};
 };
 
 // The user part the SIP workers would route on: `to` itself for a number, the user part of
 // a sip:/sips:/tel: URI. nullopt when `to` looks like a URI but is not a valid one.
 std::optional<std::string> calledUserOf(std::string_view to);
 
-// The JSON answer. `ownNumber` is false when the route belongs to another org: then the
-// record and the agent are left out (null) and the detail says so.
+// The JSON answer. The handler has already decided another org's number as a number that
+// is not imported, and dropped an acl.match that is not the caller's.
 struct ExplainInput {
   std::string_view to;
   std::optional<std::string_view> from;
   std::string source;  // the address as the gateway prints it
 };
-std::string explainJson(const ExplainInput& in, const sip::Decision& d, bool ownNumber);
+std::string explainJson(const ExplainInput& in, const sip::Decision& d);
 
 }  // namespace gw::agents

@@ -146,6 +146,14 @@ asio::awaitable<std::vector<asio::ip::address>> DirectorySync::resolve(std::stri
   co_return addresses;
 }
 
+asio::awaitable<std::vector<asio::ip::address>> DirectorySync::addressesOf(std::string host) {
+  if (auto addr = literal(host)) co_return std::vector<asio::ip::address>{*addr};
+  if (auto it = resolved_.find(host); it != resolved_.end()) co_return it->second;
+  auto addresses = co_await resolve(host);
+  resolved_[host] = addresses;
+  co_return addresses;
+}
+
 asio::awaitable<void> DirectorySync::resolveAndPublish(std::string host) {
   if (!literal(host) && !resolved_.contains(host)) {
     auto addresses = co_await resolve(host);

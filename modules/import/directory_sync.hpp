@@ -37,6 +37,10 @@ class DirectorySync {
   void publish() noexcept;
   // Resolves `host` (if it is not an IP literal and not cached yet) then publishes.
   boost::asio::awaitable<void> resolveAndPublish(std::string host);
+  // The addresses of `host`: itself if an IP literal, else the cached or a new resolution
+  // (cached, so the resolveAndPublish() that follows a commit does not ask again). Empty
+  // when it does not resolve.
+  boost::asio::awaitable<std::vector<boost::asio::ip::address>> addressesOf(std::string host);
   // Re-resolves every agent host, then publishes (start-up and periodic refresh). Never
   // throws: a failure is logged and the previous directory stays.
   boost::asio::awaitable<void> refresh();

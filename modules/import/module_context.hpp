@@ -9,6 +9,7 @@ class Store;
 }
 namespace gw::sip {
 class RoutingTable;
+struct ProxyOptions;
 }
 namespace gw::twilio {
 class TwilioClient;
@@ -28,6 +29,9 @@ struct ModuleContext {
   // Publishes agents and providers to the SIP workers; call after committing a change of
   // either (providers' allowedAddresses and termination URIs, agents).
   DirectorySync& directory;
+  // The SIP listener as the proxy sees it (filled once it is bound, before any request is
+  // served): agent URIs that point back at it are refused. Null: no check.
+  const sip::ProxyOptions* sipSelf = nullptr;
 };
 
 }  // namespace gw::import

@@ -187,6 +187,40 @@ TEST_F(AgentsTest, RejectsEachInvalidFieldAndChangesNothing) {
   EXPECT_EQ(call(*s.gateway, "GET", agentPath("agent-1")).status, 400);
 }
 
+// Root cause: an agent sipUri naming the gateway's own SIP listener was accepted, and the
+// proxy then sent every INVITE for the agent's numbers back to itself (over TCP, 59 times,
+// until the header limit). Refused on create and PATCH, in both modes, by address or name.
+TEST_F(AgentsTest, RefusesAgentUriPointingAtTheGatewaysOwnListener) {
+  GatewayOptions go;
+  go.publicSipUri.reset();  // advertised = bound: 127.0.0.1 and the port it picked
+  auto s = startWithProvider(1, go);
+  const std::string port = std::to_string(s.gateway->sipAddress().port);
+  const std::vector<std::string> selves = {"sip:agent@127.0.0.1:" + port,
+                                           "sip:+14155550100@127.0.0.1:" + port + ";transport=tcp",
+                                           "sip:agent@localhost:" + port + ";transport=tcp"};
+  for (const auto& uri : selves) {
+    for (const char* mode : {"proxy", "redirect"}) {
+      auto resp =
+          postAgent(*s.gateway, objectBody({{"name", "A"}, {"sipUri", uri}, {"mode", mode}}));
+      EXPECT_EQ(resp.status, 400) << uri << " " << mode << ": " << resp.describe();
+      if (resp.status != 400) continue;
+      EXPECT_THAT(validationErrorKeys(resp.body), ElementsAre("sipUri")) << uri;
+      EXPECT_THAT(resp.body, HasSubstr("own SIP listener")) << uri;
+    }
+  }
+  EXPECT_EQ(intMember(parseJson(call(*s.gateway, "GET", "/api/v1/agents").body), "totalCount"), 0);
+
+  // Another loopback address on the same port is another host.
+  std::string id = createAgent(*s.gateway, "A", "sip:agent@127.0.0.2:" + port);
+  auto before = call(*s.gateway, "GET", agentPath(id)).body;
+  for (const auto& uri : selves) {
+    auto resp = call(*s.gateway, "PATCH", agentPath(id), objectBody({{"sipUri", uri}}));
+    EXPECT_EQ(resp.status, 400) << uri << ": " << resp.describe();
+    EXPECT_THAT(validationErrorKeys(resp.body), ElementsAre("sipUri")) << uri;
+  }
+  EXPECT_EQ(call(*s.gateway, "GET", agentPath(id)).body, before);
+}
+
 TEST_F(AgentsTest, AnotherOrgsAgentAnswers404) {
   std::string otherToken = randomAdminToken();
   GatewayOptions go;

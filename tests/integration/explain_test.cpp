@@ -170,5 +170,71 @@ TEST_F(ExplainTest, RefusesMissingOrMalformedParameters) {
             401);
 }
 
+// Root cause: for another org's number the record and agent were null, but `detail` named
+// the agent and its SIP URI, `sip.contact` showed a redirect agent's URI and `acl.match`
+// the number's provider's own allowedAddresses. Another org now gets exactly the answer it
+// gets for a number that is not imported at all.
+class ExplainOtherOrgTest : public GatewayTest {
+ protected:
+  void SetUp() override {
+    otherToken_ = randomAdminToken();
+    GatewayOptions go;
+    go.tokensFile = writeTokensFile({{otherToken_, "org-b"}});
+    go.extraArgs = {"--sip-trusted-cidr", "10.99.0.0/16"};
+    s_ = startWithProvider(2, go);
+    if (importNumbers(*s_.gateway, s_.providerId, {s_.numbers[0].sid}).successCount != 1)
+      throw std::runtime_error("import failed");
+    auto put = call(*s_.gateway, "PUT", "/api/v1/providers/twilio/" + s_.providerId,
+                    R"({"allowedAddresses":["203.0.113.0/24"]})");
+    if (put.status != 200) throw std::runtime_error("allowedAddresses: " + put.describe());
+    auto agent = call(*s_.gateway, "POST", "/api/v1/agents",
+                      objectBody({{"name", "Secret desk"},
+                                  {"sipUri", "sip:secret-desk@10.1.2.3:5070"},
+                                  {"mode", "redirect"}}));
+    if (agent.status != 201) throw std::runtime_error("agent: " + agent.describe());
+    auto agentId = stringMember(parseJson(agent.body), "id").value_or("");
+    auto number = allNumbers(*s_.gateway).at(0).id;
+    auto linked = call(*s_.gateway, "PUT",
+                       "/api/v1/sip-phone-numbers/" + number + "/agent-link?agentId=" + agentId);
+    if (linked.status != 200) throw std::runtime_error("link: " + linked.describe());
+  }
+
+  // Org B's explanation of `e164` from `source`, with the number's text replaced so that
+  // the answers for two numbers can be compared.
+  std::string explainAsOtherOrg(const std::string& e164, const std::string& source) {
+    auto resp = call(*s_.gateway, "GET",
+                     "/api/v1/routes/explain?to=" + urlEncode(e164) + "&source=" + source,
+                     std::nullopt, otherToken_);
+    if (resp.status != 200) throw std::runtime_error("explain: " + resp.describe());
+    std::string body = resp.body;
+    for (size_t at; (at = body.find(e164)) != std::string::npos;)
+      body.replace(at, e164.size(), "N");
+    return body;
+  }
+
+  Setup s_;
+  std::string otherToken_;
+};
+
+TEST_F(ExplainOtherOrgTest, AnotherOrgsNumberLooksLikeANumberNotImported) {
+  const std::string theirs = s_.numbers[0].phoneNumber;
+  const std::string nowhere = s_.numbers[1].phoneNumber;  // in the account, never imported
+  // Org A's own range, a trusted source, Twilio's range (no longer org A's), a stranger.
+  for (const char* source : {"203.0.113.7", "10.99.1.2", "54.172.60.1", "192.0.2.10"}) {
+    std::string answer = explainAsOtherOrg(theirs, source);
+    EXPECT_EQ(answer, explainAsOtherOrg(nowhere, source)) << "from " << source;
+    for (const char* secret : {"secret-desk", "Secret desk", "10.1.2.3", "203.0.113.0/24"}) {
+      EXPECT_THAT(answer, ::testing::Not(HasSubstr(secret))) << "from " << source;
+    }
+  }
+  // Org A itself still sees everything.
+  auto ownResp = call(*s_.gateway, "GET",
+                      "/api/v1/routes/explain?to=" + urlEncode(theirs) + "&source=203.0.113.7");
+  ASSERT_EQ(ownResp.status, 200) << ownResp.describe();
+  auto own = parseJson(ownResp.body);
+  EXPECT_EQ(stringMember(own["acl"], "match"), "203.0.113.0/24");
+  EXPECT_EQ(stringMember(own["sip"], "contact"), "<sip:secret-desk@10.1.2.3:5070>");
+}
+
 }  // namespace
 }  // namespace gw::integration

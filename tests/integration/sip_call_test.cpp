@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -284,6 +285,31 @@ TEST_F(SipCallTest, ForbidsInviteFromUntrustedSource) {
   EXPECT_EQ(stringMember(doc["acl"], "decision"), "denied") << explain.describe();
   ASSERT_TRUE(doc.HasMember("sip") && doc["sip"].IsObject()) << explain.describe();
   EXPECT_EQ(intMember(doc["sip"], "status"), 403) << explain.describe();
+}
+
+// Root cause: an agent of any org (no number needed) sent a request with a To tag and
+// `Route: <sip:GATEWAY;lr>`, and the gateway relayed it to the host and port its
+// Request-URI named, over UDP or TCP. Only the gateway's own MAC'd Record-Routes are
+// followed now, and only to the dialog's other side.
+TEST_F(SipCallTest, AgentCannotUseTheGatewayAsARelay) {
+  startSip(2, "192.0.2.0/24");  // the agent's address is known only as an agent's
+  uint16_t agentPort = freeSipPort(kAgentIp);
+  createAgent("sip:agent@" + std::string(kAgentIp) + ":" + std::to_string(agentPort), "proxy");
+  const std::string victim = "127.0.0.4:" + std::to_string(freeSipPort("127.0.0.4"));
+
+  for (const std::string& target : {victim, victim + ";transport=tcp"}) {
+    SippOptions o;
+    o.scenario = "uac_relay.xml";
+    o.remote = sip_;
+    o.localIp = kAgentIp;
+    o.localPort = agentPort;
+    o.timeout = std::chrono::seconds(5);
+    o.keys = {{"target", target}};
+    auto r = runSipp(o);
+    EXPECT_TRUE(r.ok()) << "to " << target << ": " << r.describe();
+  }
+  EXPECT_EQ(sipCounter("forwardedRequests"), 0u);
+  EXPECT_EQ(sipCounter("routeDenials"), 2u);
 }
 
 // An agent calling out: a sipp UAC on the agent's own address and port. The gateway knows

@@ -150,5 +150,24 @@ TEST(AgentSipUriTest, SipsIsOnlyForRedirectMode) {
   EXPECT_EQ(sipUriModeProblem("sip:a@example.com;transport=tcp", "proxy"), std::nullopt);
 }
 
+TEST(AgentSipUriTest, UriOfTheGatewaysOwnListenerIsALoop) {
+  sip::ProxyOptions self;
+  self.host = "gw.example.com";  // --public-sip-uri
+  self.port = 5060;
+  self.listenAddress = boost::asio::ip::make_address("0.0.0.0");
+  self.listenPort = 5070;
+  auto at = [](const char* a) {
+    return std::vector<boost::asio::ip::address>{boost::asio::ip::make_address(a)};
+  };
+  EXPECT_THAT(selfTargetProblem("sip:a@GW.example.com", {}, &self).value_or(""),
+              HasSubstr("own SIP listener (gw.example.com:5060)"));
+  EXPECT_TRUE(selfTargetProblem("sip:a@127.0.0.1:5070;transport=tcp", at("127.0.0.1"), &self));
+  EXPECT_TRUE(selfTargetProblem("sip:a@localhost:5070", at("::1"), &self));
+  EXPECT_FALSE(selfTargetProblem("sip:a@gw.example.com:5061", {}, &self));
+  EXPECT_FALSE(selfTargetProblem("sip:a@127.0.0.1:5071", at("127.0.0.1"), &self));
+  EXPECT_FALSE(selfTargetProblem("sip:a@10.0.0.5:5070", at("10.0.0.5"), &self));
+  EXPECT_FALSE(selfTargetProblem("sip:a@gw.example.com", {}, nullptr));  // SIP not running
+}
+
 }  // namespace
 }  // namespace gw::agents

@@ -119,13 +119,14 @@ TEST_F(ExplainApiTest, ProxyAgentIsForwardedAndFollowsUnlinking) {
   EXPECT_EQ(unlinked["sip"]["status"].GetInt(), 480);
 }
 
-TEST_F(ExplainApiTest, HidesTheRecordOfAnotherOrgsNumber) {
+TEST_F(ExplainApiTest, AnotherOrgsNumberIsExplainedAsNotImported) {
   auto d = explain("to=%2B14155550101&source=127.0.0.1", 200, "org-2");
 
   EXPECT_EQ(str(d, "normalizedNumber"), kNumber1);
   EXPECT_TRUE(d["phoneNumber"].IsNull());
   EXPECT_TRUE(d["agent"].IsNull());
-  EXPECT_THAT(str(d, "detail"), HasSubstr("another organization"));
+  EXPECT_EQ(d["sip"]["status"].GetInt(), 404);
+  EXPECT_THAT(str(d, "detail"), HasSubstr("not an imported number"));
 }
 
 TEST_F(ExplainApiTest, RefusesMissingOrMalformedParameters) {
