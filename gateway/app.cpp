@@ -128,7 +128,9 @@ int runGateway(const Config& config) {
              });
   const import::ModuleContext moduleContext{
       io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync};
-  import::ImportModule importModule(moduleContext);
+  import::ImportOptions importOptions;
+  importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
+  import::ImportModule importModule(moduleContext, importOptions);
   importModule.registerRoutes(router);
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);

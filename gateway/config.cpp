@@ -170,6 +170,16 @@ const std::vector<Option>& options() {
          c.twilioTimeoutMs = static_cast<int>(*n);
          return {};
        }},
+      {"--import-deadline-ms", "GATEWAY_IMPORT_DEADLINE_MS",
+       "how long one import may take, waits for Twilio and for other imports of the\n"
+       "      same numbers included; what is not on the trunk by then fails with the\n"
+       "      reason (default 1800000: 30 minutes)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 100, 24L * 3600 * 1000);
+         if (!n) return n.error();
+         c.importDeadlineMs = *n;
+         return {};
+       }},
       {"--store-sync", "GATEWAY_STORE_SYNC",
        "'true' (default) fsyncs every LMDB commit; 'false' trades durability for speed",
        [](Config& c, const std::string& v) -> Result<void> {

@@ -37,6 +37,7 @@ struct Config {
   size_t twilioConcurrency = 16;
   int twilioMaxAttempts = 4;
   int twilioTimeoutMs = 15'000;
+  int64_t importDeadlineMs = 30 * 60'000;
   bool storeSync = true;
   std::string logLevel = "info";
   bool help = false;
