@@ -14,6 +14,7 @@
 #include "common/log.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/master_key.hpp"
 #include "gateway/sip_listener.hpp"
 #include "modules/agents/agents_module.hpp"
 #include "modules/import/curl_client.hpp"
@@ -85,11 +86,21 @@ int runGateway(const Config& config) {
   TokenAuth auth;
   if (!setUpAuth(config, auth)) return 1;
 
+  auto masterKey = loadMasterKey(config);
+  if (!masterKey) {
+    log::error("gatewayd", masterKey.error().message);
+    return kExitMasterKey;
+  }
   std::unique_ptr<store::Store> db;
   try {
     store::StoreOptions so;
     so.syncOnCommit = config.storeSync;
+    so.secrets = *masterKey;
     db = store::Store::open(config.dataDir, so);
+  } catch (const store::SecretError& e) {
+    log::error("gatewayd", e.what(), ". Is ", masterKeyPath(config),
+               " the master key file this data directory was written with?");
+    return kExitMasterKey;
   } catch (const std::exception& e) {
     log::error("gatewayd", "cannot open the store in ", config.dataDir, ": ", e.what());
     return 1;

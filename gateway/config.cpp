@@ -146,6 +146,14 @@ const std::vector<Option>& options() {
          c.tokensFile = v;
          return {};
        }},
+      {"--master-key-file", "GATEWAY_MASTER_KEY_FILE",
+       "key file that encrypts the stored Twilio auth tokens (default\n"
+       "      <data-dir>/master-key, generated 0600 on first start; a file named here must\n"
+       "      exist)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         c.masterKeyFile = v;
+         return {};
+       }},
       {"--twilio-concurrency", "GATEWAY_TWILIO_CONCURRENCY",
        "Twilio requests in flight per account (default 16)",
        [](Config& c, const std::string& v) -> Result<void> {
@@ -273,7 +281,9 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
 
 std::string helpText() {
   std::string out =
-      "Usage: gatewayd [options]\n\n"
+      "Usage: gatewayd [options]\n"
+      "       gatewayd rotate-key [options]   (re-encrypts the stored auth tokens under a\n"
+      "                                        new master key; stop gatewayd first)\n\n"
       "Telephony gateway: SIP listener plus the admin HTTP API that imports Twilio numbers.\n"
       "Every option can also be set through the environment variable shown.\n\n";
   for (const Option& o : options()) {

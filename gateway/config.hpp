@@ -33,6 +33,7 @@ struct Config {
   std::string twilioApiUrl = "https://api.twilio.com";
   std::string twilioTrunkingUrl = "https://trunking.twilio.com";
   std::string tokensFile;
+  std::string masterKeyFile;  // empty: <dataDir>/master-key, generated on first start
   std::string adminToken;  // from GATEWAY_ADMIN_TOKEN only (never a flag: argv is visible)
   size_t twilioConcurrency = 16;
   int twilioMaxAttempts = 4;

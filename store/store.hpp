@@ -24,9 +24,22 @@ class StoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A stored secret could not be decrypted: the master key is missing, wrong or the record
+// was altered.
+class SecretError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+class SecretBox;
+
 struct StoreOptions {
   size_t mapSizeBytes = size_t{8} << 30;  // virtual reservation, grows the file lazily
   bool syncOnCommit = true;               // fsync at every commit (MDB_NOSYNC when false)
+  // Seals the providers' auth tokens (secret_box.hpp). With a box, open() encrypts the
+  // tokens still stored in clear text and checks that every stored token decrypts, so a
+  // wrong or missing key fails at open. Null (tests, tools): tokens are stored in clear.
+  std::shared_ptr<const SecretBox> secrets;
 };
 
 class Store;
@@ -87,6 +100,14 @@ class Store {
   uint64_t countNumbersOfProvider(const ReadTxn& txn, std::string_view providerId) const;
   void putProvider(WriteTxn& txn, const Provider& provider);  // insert or replace
   void deleteProvider(WriteTxn& txn, std::string_view id);    // numbers are deleted separately
+  // Re-encrypts every provider's auth token under the current key of the store's box (key
+  // rotation), in `txn`; returns how many. Throws StoreError without a box.
+  size_t resealProviderTokens(WriteTxn& txn);
+  // Rewrites data.mdb with only its live pages (a synced copy renamed over it), so that
+  // the old bytes of replaced records (clear-text or old-key tokens) are not left in pages
+  // LMDB freed. No transaction may be open, and no other process may have the directory
+  // open. open() does this itself after sealing clear-text tokens.
+  void compact();
 
   // Phone numbers
   std::optional<PhoneNumber> getNumber(const ReadTxn& txn, std::string_view id) const;
