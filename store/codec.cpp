@@ -176,13 +176,13 @@ Provider decodeProvider(std::string_view bytes, const SecretBox* box) {
   if (r.format() >= kSealedProviderFormat) {
     if (!box) {
       throw SecretError("store: provider " + p.id +
-                       " has an encrypted auth token and the store was opened without a "
-                       "master key");
+                        " has an encrypted auth token and the store was opened without a "
+                        "master key");
     }
     auto token = box->open(p.authToken, tokenAad(p.id));
     if (!token) {
       throw SecretError("store: cannot decrypt the auth token of provider " + p.id + ": " +
-                       token.error().message);
+                        token.error().message);
     }
     p.authToken = std::move(*token);
   }

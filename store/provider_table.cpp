@@ -28,7 +28,8 @@ std::vector<Provider> ProviderTable::listAll(MDB_txn* txn) const {
   std::vector<Provider> out;
   out.reserve(records_.entries(txn));
   lmdb::Cursor c(txn, records_);
-  for (bool ok = c.first(); ok; ok = c.next()) out.push_back(codec::decodeProvider(c.value(), box_));
+  for (bool ok = c.first(); ok; ok = c.next())
+    out.push_back(codec::decodeProvider(c.value(), box_));
   return out;
 }
 

@@ -111,11 +111,11 @@ std::string SecretBox::seal(std::string_view plaintext, std::string_view aad) co
 
   auto ctx = newCtx();
   int len = 0;
-  bool ok = EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key),
-                               bytes(std::string_view(out).substr(kIdBytes))) == 1 &&
-            EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad),
-                              static_cast<int>(aad.size())) == 1;
+  bool ok =
+      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key),
+                         bytes(std::string_view(out).substr(kIdBytes))) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes(aad), static_cast<int>(aad.size())) == 1;
   const size_t head = out.size();
   out.resize(head + plaintext.size() + kTagBytes);
   unsigned char* cipher = bytes(out) + head;
@@ -123,8 +123,8 @@ std::string SecretBox::seal(std::string_view plaintext, std::string_view aad) co
                                static_cast<int>(plaintext.size())) == 1;
   int tail = 0;
   ok = ok && EVP_EncryptFinal_ex(ctx.get(), cipher + len, &tail) == 1 &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes,
-                           cipher + plaintext.size()) == 1;
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, cipher + plaintext.size()) ==
+           1;
   if (!ok) throw std::runtime_error("OpenSSL: AES-256-GCM encryption failed");
   return out;
 }
@@ -145,14 +145,13 @@ Result<std::string> SecretBox::open(std::string_view sealed, std::string_view aa
   auto ctx = newCtx();
   std::string out(cipher.size(), '\0');
   int len = 0;
-  bool ok = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key->second), bytes(nonce)) ==
-                1 &&
-            EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(aad),
-                              static_cast<int>(aad.size())) == 1 &&
-            EVP_DecryptUpdate(ctx.get(), bytes(out), &len, bytes(cipher),
-                              static_cast<int>(cipher.size())) == 1 &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1;
+  bool ok =
+      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key->second), bytes(nonce)) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_DecryptUpdate(ctx.get(), bytes(out), &len, bytes(cipher),
+                        static_cast<int>(cipher.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTagBytes, tag.data()) == 1;
   int tail = 0;
   // The tag check: a changed byte, another key or another record's identity all fail here.
   ok = ok && EVP_DecryptFinal_ex(ctx.get(), bytes(out) + len, &tail) == 1;
@@ -186,8 +185,8 @@ Result<std::map<uint32_t, SecretBox::Key>> loadKeyFile(const std::string& path, 
     if (idOk) id = static_cast<uint32_t>(std::stoul(idText));
     auto raw = rawOfHex(hex);
     if (!idOk || id == 0 || !raw || raw->size() != SecretBox::kKeyBytes || !extra.empty()) {
-      return fileError(path, "line " + std::to_string(n) +
-                                 " is not '<key id from 1> <64 hex digits>'");
+      return fileError(path,
+                       "line " + std::to_string(n) + " is not '<key id from 1> <64 hex digits>'");
     }
     if (!keys.emplace(id, std::move(*raw)).second) {
       return fileError(path, "key id " + std::to_string(id) + " appears twice");

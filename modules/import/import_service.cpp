@@ -123,9 +123,9 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
       std::vector<Slot*> claimed;
       for (Slot* s : pending) {
         if (unclaimed.count(s->sid)) {
-          s->error = "Another import of this number was still running when this import's "
-                     "deadline (" + spanText(options_.deadline) + ") passed: not imported. Import it again once the other import has "
-                     "answered.";
+          s->error = "Another import of this number was still running when this import's deadline (" +
+                     spanText(options_.deadline) +
+                     ") passed: not imported. Import it again once the other import has answered.";
         } else {
           claimed.push_back(s);
         }
@@ -392,7 +392,8 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
 std::string ImportService::haltMessage(const store::Provider& provider,
                                        const twilio::TwilioError& why) const {
   if (why.deadlinePassed) {
-    return "The import's deadline (" + spanText(options_.deadline) + ") passed before this number was on the trunk, because Twilio answered too "
+    return "The import's deadline (" + spanText(options_.deadline) +
+           ") passed before this number was on the trunk, because Twilio answered too "
            "slowly: not imported. Import it again later; numbers imported by now are "
            "reported as already imported.";
   }

@@ -26,8 +26,7 @@ class ImportDeadlineTest : public GatewayTest {
  protected:
   // Every SID is reported once; the successes are exactly the stored numbers, each on the
   // provider's trunk at Twilio when `twilioSide` is given.
-  void expectConsistent(const Setup& s, const std::vector<std::string>& sids,
-                        const ImportResult& r,
+  void expectConsistent(const Setup& s, const std::vector<std::string>& sids, const ImportResult& r,
                         const std::optional<std::vector<EmulatorNumber>>& twilioSide) {
     EXPECT_EQ(r.successCount + r.failedCount, static_cast<int64_t>(sids.size()));
     EXPECT_EQ(r.failedCount, static_cast<int64_t>(r.errors.size()));
@@ -110,14 +109,14 @@ TEST_F(ImportDeadlineTest, AnswersPromptlyWhenTwilioDiesMidImport) {
   s.emulator->kill();
   auto killedAt = Clock::now();
 
-  ASSERT_EQ(answer.wait_for(10s), std::future_status::ready)
-      << "no answer 10 s after Twilio died";
+  ASSERT_EQ(answer.wait_for(10s), std::future_status::ready) << "no answer 10 s after Twilio died";
   auto resp = answer.get();
   auto took = Clock::now() - killedAt;
   ASSERT_EQ(resp.status, 200) << resp.describe();
   auto r = parseImportResult(resp.body);
-  RecordProperty("answeredAfterKillMs",
-                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  RecordProperty(
+      "answeredAfterKillMs",
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
 
   size_t halted = 0;
   for (const auto& e : r.errors) {

@@ -29,7 +29,8 @@ const std::string kToken = "0123456789abcdef0123456789abcdef";
 const std::string kSchemaV2Token = "00000000000000000000000000000002";
 
 std::shared_ptr<SecretBox> box(uint32_t id = 1) {
-  return std::make_shared<SecretBox>(std::map<uint32_t, SecretBox::Key>{{id, SecretBox::generateKey()}});
+  return std::make_shared<SecretBox>(
+      std::map<uint32_t, SecretBox::Key>{{id, SecretBox::generateKey()}});
 }
 
 std::string readFile(const std::string& path) {

@@ -41,7 +41,8 @@ TEST(EventTest, WaitUntilReturnsWhenSetBeforeTheDeadline) {
       io, [&]() -> asio::awaitable<void> { second = co_await event.waitUntil(Clock::now() + 1h); },
       asio::detached);
   asio::co_spawn(
-      io, [&]() -> asio::awaitable<void> {
+      io,
+      [&]() -> asio::awaitable<void> {
         event.set();
         co_return;
       },
