@@ -120,12 +120,14 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
       log::warn("import", "provider ", provider.id, ": ", unclaimed.size(),
                 " numbers were still being imported by another import at this import's "
                 "deadline");
+      const std::string busy =
+          "Another import of this number was still running when this import's deadline (" +
+          spanText(options_.deadline) +
+          ") passed: not imported. Import it again once the other import has answered.";
       std::vector<Slot*> claimed;
       for (Slot* s : pending) {
         if (unclaimed.count(s->sid)) {
-          s->error = "Another import of this number was still running when this import's deadline (" +
-                     spanText(options_.deadline) +
-                     ") passed: not imported. Import it again once the other import has answered.";
+          s->error = busy;
         } else {
           claimed.push_back(s);
         }
