@@ -472,8 +472,7 @@ TEST_F(TwilioClientScriptedTest, AnOpenBreakerFailsTheAccountsRequestsWithoutSen
   auto second = run(client_->fetchAccount(creds_));
   ASSERT_FALSE(second.ok());
   EXPECT_TRUE(second.error().circuitOpen);
-  EXPECT_EQ(second.error().describe().rfind("Twilio is unreachable for account " + kAccount, 0),
-            0u)
+  EXPECT_EQ(second.error().describe().rfind("Twilio is unreachable for account " + kAccount, 0), 0u)
       << second.error().describe();
   EXPECT_EQ(second.error().describe().find(kToken), std::string::npos);
   EXPECT_EQ(client_->stats().requests, 3u);
