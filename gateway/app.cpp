@@ -16,6 +16,7 @@
 #include "gateway/data_dir_lock.hpp"
 #include "gateway/fd_budget.hpp"
 #include "gateway/http/server.hpp"
+#include "gateway/master_key.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
 #include "modules/agents/agents_module.hpp"
@@ -113,12 +114,22 @@ int runGateway(const Config& config) {
   }
   if (!setUpAuth(config, auth)) return kExitDataDir;
 
+  auto masterKey = loadMasterKey(config);
+  if (!masterKey) {
+    log::error("gatewayd", masterKey.error().message);
+    return kExitMasterKey;
+  }
   std::unique_ptr<store::Store> db;
   try {
     store::StoreOptions so;
     so.syncOnCommit = config.storeSync;
     so.mapSizeBytes = config.storeMapSizeBytes;
+    so.secrets = *masterKey;
     db = store::Store::open(config.dataDir, so);
+  } catch (const store::SecretError& e) {
+    log::error("gatewayd", e.what(), ". Is ", masterKeyPath(config),
+               " the master key file this data directory was written with?");
+    return kExitMasterKey;
   } catch (const std::exception& e) {
     log::error("gatewayd", "cannot open the store in ", config.dataDir, ": ", e.what());
     return kExitDataDir;
@@ -159,7 +170,9 @@ int runGateway(const Config& config) {
   sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const import::ModuleContext moduleContext{
       io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync, &sipSelf};
-  import::ImportModule importModule(moduleContext);
+  import::ImportOptions importOptions;
+  importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
+  import::ImportModule importModule(moduleContext, importOptions);
   importModule.registerRoutes(router);
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);

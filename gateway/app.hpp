@@ -11,6 +11,8 @@ inline constexpr int kExitStopped = 0;       // SIGTERM or SIGINT: a clean stop
 inline constexpr int kExitBadSetting = 2;    // a flag, variable, token or tokens file
 inline constexpr int kExitDataDir = 3;       // the data directory or store cannot be used
 inline constexpr int kExitCannotListen = 4;  // an admin or SIP address cannot be bound
+// The master key file is missing, unreadable or malformed, or does not decrypt the store.
+inline constexpr int kExitMasterKey = 5;
 
 // Runs until SIGTERM/SIGINT; returns the process exit code.
 int runGateway(const Config& config);

@@ -183,6 +183,14 @@ const std::vector<Option>& options() {
          c.tokensFile = v;
          return {};
        }},
+      {"--master-key-file", "GATEWAY_MASTER_KEY_FILE",
+       "key file that encrypts the stored Twilio auth tokens (default\n"
+       "      <data-dir>/master-key, generated 0600 on first start; a file named here must\n"
+       "      exist)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         c.masterKeyFile = v;
+         return {};
+       }},
       {"--twilio-concurrency", "GATEWAY_TWILIO_CONCURRENCY",
        "Twilio requests in flight per account (default 16)",
        [](Config& c, const std::string& v) -> Result<void> {
@@ -205,6 +213,16 @@ const std::vector<Option>& options() {
          auto n = parseInt(v, 100, 600'000);
          if (!n) return n.error();
          c.twilioTimeoutMs = static_cast<int>(*n);
+         return {};
+       }},
+      {"--import-deadline-ms", "GATEWAY_IMPORT_DEADLINE_MS",
+       "how long one import may take, waits for Twilio and for other imports of the\n"
+       "      same numbers included; what is not on the trunk by then fails with the\n"
+       "      reason (default 1800000: 30 minutes)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 100, 24L * 3600 * 1000);
+         if (!n) return n.error();
+         c.importDeadlineMs = *n;
          return {};
        }},
       {"--store-sync", "GATEWAY_STORE_SYNC",
@@ -334,7 +352,9 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
 
 std::string helpText() {
   std::string out =
-      "Usage: gatewayd [options]\n\n"
+      "Usage: gatewayd [options]\n"
+      "       gatewayd rotate-key [options]   (re-encrypts the stored auth tokens under a\n"
+      "                                        new master key; stop gatewayd first)\n\n"
       "Telephony gateway: SIP listener plus the admin HTTP API that imports Twilio numbers.\n"
       "Every option can also be set through the environment variable shown.\n\n";
   for (const Option& o : options()) {

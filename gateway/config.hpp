@@ -34,10 +34,12 @@ struct Config {
   std::string twilioApiUrl = "https://api.twilio.com";
   std::string twilioTrunkingUrl = "https://trunking.twilio.com";
   std::string tokensFile;
+  std::string masterKeyFile;  // empty: <dataDir>/master-key, generated on first start
   std::string adminToken;  // from GATEWAY_ADMIN_TOKEN only (never a flag: argv is visible)
   size_t twilioConcurrency = 16;
   int twilioMaxAttempts = 4;
   int twilioTimeoutMs = 15'000;
+  int64_t importDeadlineMs = 30 * 60'000;
   bool storeSync = true;
   size_t storeMapSizeBytes = store::kDefaultMapSizeBytes;
   std::string logLevel = "info";

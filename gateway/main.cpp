@@ -5,11 +5,14 @@
 
 #include "gateway/app.hpp"
 #include "gateway/config.hpp"
+#include "gateway/master_key.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  const bool rotateKey = !args.empty() && args.front() == "rotate-key";
+  if (rotateKey) args.erase(args.begin());
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string kv = *e;
@@ -25,5 +28,6 @@ int main(int argc, char** argv) {
     std::fputs(gw::gateway::helpText().c_str(), stdout);
     return 0;
   }
+  if (rotateKey) return gw::gateway::rotateMasterKey(*config);
   return gw::gateway::runGateway(*config);
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "store/secret_box.hpp"
 #include "store/store.hpp"
 
 namespace gw::store::codec {
@@ -13,8 +14,11 @@ namespace {
 // Provider format 2 (schema 3) appends allowedAddresses to format 1; format 1 records,
 // written before schema 3, still decode (with the default ranges) so that migration 2 -> 3
 // can read them.
+// Format 3 is format 2 with the auth token sealed (secret_box.hpp); clear-text records of
+// formats 1 and 2 are sealed when a store opens with a key.
 constexpr uint8_t kProviderFormat = 2;
 constexpr uint8_t kOldestProviderFormat = 1;
+constexpr uint8_t kNewestProviderFormat = kSealedProviderFormat;
 constexpr uint8_t kNumberFormat = 1;
 constexpr uint8_t kAgentFormat = 1;
 
@@ -121,14 +125,23 @@ class Reader {
 
 }  // namespace
 
-std::string encode(const Provider& p) {
-  return Writer(kProviderFormat)
+namespace {
+// Ties a sealed token to its record: copied into another provider's record it no longer
+// authenticates.
+std::string tokenAad(std::string_view providerId) {
+  return "gatewayd provider auth token\n" + std::string(providerId);
+}
+}  // namespace
+
+std::string encode(const Provider& p, const SecretBox* box) {
+  const std::string token = box ? box->seal(p.authToken, tokenAad(p.id)) : p.authToken;
+  return Writer(box ? kSealedProviderFormat : kProviderFormat)
       .str(p.id)
       .str(p.orgId)
       .str(p.name)
       .str(p.providerType)
       .str(p.accountSid)
-      .str(p.authToken)
+      .str(token)
       .str(p.region)
       .flag(p.supportsCallTransfer)
       .str(p.trunkSid)
@@ -143,8 +156,16 @@ std::string encode(const Provider& p) {
       .take();
 }
 
-Provider decodeProvider(std::string_view bytes) {
-  Reader r(bytes, kOldestProviderFormat, kProviderFormat, "provider");
+std::string encode(const Provider& p) {
+  return encode(p, nullptr);
+}
+
+uint8_t providerFormat(std::string_view bytes) {
+  return bytes.empty() ? 0 : static_cast<uint8_t>(bytes[0]);
+}
+
+Provider decodeProvider(std::string_view bytes, const SecretBox* box) {
+  Reader r(bytes, kOldestProviderFormat, kNewestProviderFormat, "provider");
   Provider p;
   p.id = r.str();
   p.orgId = r.str();
@@ -152,6 +173,19 @@ Provider decodeProvider(std::string_view bytes) {
   p.providerType = r.str();
   p.accountSid = r.str();
   p.authToken = r.str();
+  if (r.format() >= kSealedProviderFormat) {
+    if (!box) {
+      throw SecretError("store: provider " + p.id +
+                        " has an encrypted auth token and the store was opened without a "
+                        "master key");
+    }
+    auto token = box->open(p.authToken, tokenAad(p.id));
+    if (!token) {
+      throw SecretError("store: cannot decrypt the auth token of provider " + p.id + ": " +
+                        token.error().message);
+    }
+    p.authToken = std::move(*token);
+  }
   p.region = r.str();
   p.supportsCallTransfer = r.flag();
   p.trunkSid = r.str();
@@ -169,6 +203,10 @@ Provider decodeProvider(std::string_view bytes) {
   }
   r.end();
   return p;
+}
+
+Provider decodeProvider(std::string_view bytes) {
+  return decodeProvider(bytes, nullptr);
 }
 
 std::string encode(const PhoneNumber& n) {

@@ -8,7 +8,22 @@
 
 #include "store/records.hpp"
 
+namespace gw::store {
+class SecretBox;
+}
+
 namespace gw::store::codec {
+
+// Provider records of format 3 hold the auth token sealed by `box` (AES-256-GCM, the
+// provider id as associated data). Without a box (stores opened by tests and tools that
+// hold no key) format 2 is written, the token in clear text; gatewayd always has a box.
+std::string encode(const Provider& p, const SecretBox* box);
+// Throws StoreError when a sealed token cannot be opened (no box, unknown key, altered or
+// moved record); the message names the provider, never the token.
+Provider decodeProvider(std::string_view bytes, const SecretBox* box);
+// The format byte of a provider record (0 when empty).
+uint8_t providerFormat(std::string_view bytes);
+inline constexpr uint8_t kSealedProviderFormat = 3;
 
 std::string encode(const Provider& p);
 std::string encode(const PhoneNumber& n);

@@ -10,7 +10,7 @@ namespace gw::store {
 std::optional<Provider> ProviderTable::get(MDB_txn* txn, std::string_view id) const {
   auto v = records_.get(txn, id);
   if (!v) return std::nullopt;
-  return codec::decodeProvider(*v);
+  return codec::decodeProvider(*v, box_);
 }
 
 std::vector<Provider> ProviderTable::listOfOrg(MDB_txn* txn, std::string_view orgId) const {
@@ -28,7 +28,8 @@ std::vector<Provider> ProviderTable::listAll(MDB_txn* txn) const {
   std::vector<Provider> out;
   out.reserve(records_.entries(txn));
   lmdb::Cursor c(txn, records_);
-  for (bool ok = c.first(); ok; ok = c.next()) out.push_back(codec::decodeProvider(c.value()));
+  for (bool ok = c.first(); ok; ok = c.next())
+    out.push_back(codec::decodeProvider(c.value(), box_));
   return out;
 }
 
@@ -38,7 +39,7 @@ void ProviderTable::put(MDB_txn* txn, const Provider& p) {
   if (auto old = get(txn, p.id); old && (old->orgId != p.orgId || old->createdMs != p.createdMs)) {
     byOrg_.delPair(txn, old->orgId, keys::providerEntry(old->createdMs, old->id));
   }
-  records_.put(txn, p.id, codec::encode(p));
+  records_.put(txn, p.id, codec::encode(p, box_));
   byOrg_.put(txn, p.orgId, entry);
 }
 
@@ -48,6 +49,23 @@ bool ProviderTable::remove(MDB_txn* txn, std::string_view id) {
   records_.del(txn, id);
   byOrg_.delPair(txn, old->orgId, keys::providerEntry(old->createdMs, old->id));
   return true;
+}
+
+size_t ProviderTable::reseal(MDB_txn* txn, bool all) {
+  if (!box_) throw StoreError("store: no master key to encrypt the auth tokens with");
+  // Decoded first, written after: a put while a cursor walks the same database could move
+  // the cursor.
+  std::vector<Provider> stale;
+  {
+    lmdb::Cursor c(txn, records_);
+    for (bool ok = c.first(); ok; ok = c.next()) {
+      if (all || codec::providerFormat(c.value()) < codec::kSealedProviderFormat) {
+        stale.push_back(codec::decodeProvider(c.value(), box_));
+      }
+    }
+  }
+  for (const auto& p : stale) records_.put(txn, p.id, codec::encode(p, box_));
+  return stale.size();
 }
 
 }  // namespace gw::store

@@ -1,7 +1,12 @@
 #include "store/store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <thread>
 
@@ -13,6 +18,7 @@
 #include "store/number_table.hpp"
 #include "store/provider_table.hpp"
 #include "store/schema.hpp"
+#include "store/secret_box.hpp"
 
 namespace gw::store {
 
@@ -103,20 +109,25 @@ uint64_t freePages(MDB_env* env) {
 
 struct Store::Impl {
   Impl(const std::string& dir, const StoreOptions& options)
-      : env(dir, envOptions(options)), limitBytes(options.mapSizeBytes) {
+      : dir(dir),
+        options(options),
+        env(dir, envOptions(options)),
+        limitBytes(options.mapSizeBytes),
+        secrets(options.secrets) {
     if (int dead = env.clearStaleReaders()) {
       log::info("store", "freed ", dead, " reader slots left by exited processes in ", dir);
     }
     lmdb::Txn txn(env.get(), lmdb::Txn::Mode::kWrite);
     Schema schema = openSchema(txn.get(), dir);
     txn.commit();
-    providers = ProviderTable(schema);
+    providers = ProviderTable(schema, secrets.get());
     numbers = NumberTable(schema);
     agents = AgentTable(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
     }
+    if (secrets) sealTokens(dir);
   }
 
   // Whether the data stored (pages in use, free ones not counted) exceeds the limit.
@@ -130,8 +141,44 @@ struct Store::Impl {
     return (highWater - freePages(env.get())) * stat.ms_psize > limitBytes;
   }
 
+  // Encrypts the tokens of records written in clear text (by a version before format 3),
+  // then reads every provider back: a wrong or missing key fails here, at start, rather
+  // than at the first import.
+  void sealTokens(const std::string& dir) {
+    lmdb::Txn w(env.get(), lmdb::Txn::Mode::kWrite);
+    if (size_t sealed = providers.reseal(w.get(), false)) {
+      w.commit();
+      log::info("store", "encrypted the auth tokens of ", sealed, " providers in ", dir);
+      needsCompaction = true;
+    } else {
+      w.abort();
+    }
+    lmdb::Txn r(env.get(), lmdb::Txn::Mode::kRead);
+    providers.listAll(r.get());
+  }
+
+  // Writes a copy of the environment holding only its live pages to `path`, synced.
+  void writeCompactCopy(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) throw StoreError("store: cannot create " + path + ": " + std::strerror(errno));
+    int rc = mdb_env_copyfd2(env.get(), fd, MDB_CP_COMPACT);
+    bool synced = rc == 0 && ::fsync(fd) == 0;
+    ::close(fd);
+    if (rc != 0 || !synced) {
+      ::unlink(path.c_str());
+      throw StoreError("store: cannot write the compacted copy " + path + ": " +
+                       (rc ? mdb_strerror(rc) : std::strerror(errno)));
+    }
+  }
+
+  std::string dir;
+  StoreOptions options;
   lmdb::Env env;
   size_t limitBytes;  // StoreOptions::mapSizeBytes
+  std::shared_ptr<const SecretBox> secrets;
+  // Records were replaced (clear-text tokens sealed): their old bytes are still in pages
+  // LMDB freed but has not reused yet.
+  bool needsCompaction = false;
   ProviderTable providers;
   NumberTable numbers;
   AgentTable agents;
@@ -144,7 +191,28 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 std::unique_ptr<Store> Store::open(const std::string& dir, StoreOptions options) {
-  return std::unique_ptr<Store>(new Store(std::make_unique<Impl>(dir, options)));
+  auto store = std::unique_ptr<Store>(new Store(std::make_unique<Impl>(dir, options)));
+  if (store->impl_->needsCompaction) store->compact();
+  return store;
+}
+
+void Store::compact() {
+  const std::string dir = impl_->dir;
+  const StoreOptions options = impl_->options;
+  const std::string copy = dir + "/data.mdb.compact";
+  impl_->writeCompactCopy(copy);
+  impl_.reset();  // closes the environment before its file is replaced
+  if (::rename(copy.c_str(), (dir + "/data.mdb").c_str()) != 0) {
+    std::string why = std::strerror(errno);
+    ::unlink(copy.c_str());
+    impl_ = std::make_unique<Impl>(dir, options);
+    throw StoreError("store: cannot replace " + dir + "/data.mdb with its compacted copy: " + why);
+  }
+  if (int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  impl_ = std::make_unique<Impl>(dir, options);
 }
 
 uint32_t Store::schemaVersion() const {
@@ -169,6 +237,10 @@ WriteTxn Store::write() {
 }
 
 // --- providers ---
+
+size_t Store::resealProviderTokens(WriteTxn& t) {
+  return impl_->providers.reseal(raw(t.impl_), true);
+}
 
 std::optional<Provider> Store::getProvider(const ReadTxn& t, std::string_view id) const {
   return impl_->providers.get(raw(t.impl_), id);

@@ -32,16 +32,29 @@ class StoreFullError : public StoreError {
   using StoreError::StoreError;
 };
 
+// A stored secret could not be decrypted: the master key is missing, wrong or the record
+// was altered.
+class SecretError : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
 // Room for 10 million numbers with their indexes and agents besides (about 1 KiB per
 // number; docs/operations.md says how that was measured). Only address space is reserved:
 // data.mdb grows with what is stored.
 inline constexpr size_t kDefaultMapSizeBytes = size_t{16} << 30;
+
+class SecretBox;
 
 struct StoreOptions {
   // The data's limit: inserts and puts beyond it throw StoreFullError. LMDB's map is this
   // plus a reserve (1/8, at least 2 MiB) that keeps deletes possible in a full store.
   size_t mapSizeBytes = kDefaultMapSizeBytes;
   bool syncOnCommit = true;               // fsync at every commit (MDB_NOSYNC when false)
+  // Seals the providers' auth tokens (secret_box.hpp). With a box, open() encrypts the
+  // tokens still stored in clear text and checks that every stored token decrypts, so a
+  // wrong or missing key fails at open. Null (tests, tools): tokens are stored in clear.
+  std::shared_ptr<const SecretBox> secrets;
 };
 
 class Store;
@@ -102,6 +115,14 @@ class Store {
   uint64_t countNumbersOfProvider(const ReadTxn& txn, std::string_view providerId) const;
   void putProvider(WriteTxn& txn, const Provider& provider);  // insert or replace
   void deleteProvider(WriteTxn& txn, std::string_view id);    // numbers are deleted separately
+  // Re-encrypts every provider's auth token under the current key of the store's box (key
+  // rotation), in `txn`; returns how many. Throws StoreError without a box.
+  size_t resealProviderTokens(WriteTxn& txn);
+  // Rewrites data.mdb with only its live pages (a synced copy renamed over it), so that
+  // the old bytes of replaced records (clear-text or old-key tokens) are not left in pages
+  // LMDB freed. No transaction may be open, and no other process may have the directory
+  // open. open() does this itself after sealing clear-text tokens.
+  void compact();
 
   // Phone numbers
   std::optional<PhoneNumber> getNumber(const ReadTxn& txn, std::string_view id) const;

@@ -37,16 +37,18 @@ class ImportService::Claims {
       svc_.inFlight_.erase(it);
     }
   }
-  awaitable<void> acquire(const std::string& sid) {
+  // False when another import still held the SID at `deadline`.
+  awaitable<bool> acquire(const std::string& sid, std::chrono::steady_clock::time_point deadline) {
     auto ex = co_await boost::asio::this_coro::executor;
     for (;;) {
       auto it = svc_.inFlight_.find(sid);
       if (it == svc_.inFlight_.end()) break;
       auto event = it->second;  // keep it alive while waiting
-      co_await event->wait();
+      if (!co_await event->waitUntil(deadline)) co_return false;
     }
     svc_.inFlight_.emplace(sid, std::make_shared<Event>(ex));
     held_.push_back(sid);
+    co_return true;
   }
 
  private:
@@ -55,6 +57,12 @@ class ImportService::Claims {
 };
 
 namespace {
+
+// "30 s", or "1500 ms" when not whole seconds.
+std::string spanText(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
 
 // Why `sid` (or, when given, its E.164 number) cannot be imported for `provider` because
 // of what is stored; nullopt when nothing stands in the way.
@@ -81,6 +89,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   ImportOutcome out;
   std::vector<Slot> slots(sids.size());
   Claims claims(*this);
+  const auto deadline = std::chrono::steady_clock::now() + options_.deadline;
 
   // 1. Repeats within the request.
   std::vector<Slot*> pending;
@@ -103,7 +112,28 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
     for (Slot* s : pending) order.push_back(&s->sid);
     std::sort(order.begin(), order.end(),
               [](const std::string* a, const std::string* b) { return *a < *b; });
-    for (const std::string* sid : order) co_await claims.acquire(*sid);
+    std::unordered_set<std::string_view> unclaimed;
+    for (const std::string* sid : order) {
+      if (!unclaimed.empty() || !co_await claims.acquire(*sid, deadline)) unclaimed.insert(*sid);
+    }
+    if (!unclaimed.empty()) {
+      log::warn("import", "provider ", provider.id, ": ", unclaimed.size(),
+                " numbers were still being imported by another import at this import's "
+                "deadline");
+      const std::string busy =
+          "Another import of this number was still running when this import's deadline (" +
+          spanText(options_.deadline) +
+          ") passed: not imported. Import it again once the other import has answered.";
+      std::vector<Slot*> claimed;
+      for (Slot* s : pending) {
+        if (unclaimed.count(s->sid)) {
+          s->error = busy;
+        } else {
+          claimed.push_back(s);
+        }
+      }
+      pending.swap(claimed);
+    }
   }
 
   // 2. Already imported, by this provider or another one.
@@ -122,7 +152,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
 
   // 3. Look the numbers up in the Twilio account and 4. attach them to the trunk, the
   // attachments starting while the lookup is still under way.
-  if (!co_await findAndAttach(provider, pending, out)) co_return out;
+  if (!co_await findAndAttach(provider, deadline, pending, out)) co_return out;
 
   // 5. One write transaction for the batch, then one routing-table update.
   std::vector<store::PhoneNumber> records;
@@ -180,11 +210,26 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
 // SID has been seen. SIDs missing from a complete listing are "Not found"; an incomplete
 // one (page budget spent, or a failed page) leaves the rest to single fetches.
 awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
+                                             std::chrono::steady_clock::time_point deadline,
                                              std::vector<Slot*>& pending, ImportOutcome& out) {
-  const twilio::Credentials creds{provider.accountSid, provider.authToken};
+  const twilio::Credentials creds{provider.accountSid, provider.authToken, deadline};
   const size_t width = ctx_.twilio.config().concurrency;
   AsyncQueue<Slot*> toAttach(co_await boost::asio::this_coro::executor);
   std::optional<twilio::TwilioError> authFailure;
+  // The deadline passed or the account's circuit breaker opened: nothing more is sent.
+  std::optional<twilio::TwilioError> halt;
+  auto stopped = [&] { return authFailure.has_value() || halt.has_value(); };
+  // Auth failures and halts end the whole import; true when `e` was one.
+  auto stopsAll = [&](const twilio::TwilioError& e) {
+    if (e.isAuthFailure()) {
+      if (!authFailure) authFailure = e;
+    } else if (e.circuitOpen || e.deadlinePassed) {
+      if (!halt) halt = e;
+    } else {
+      return false;
+    }
+    return true;
+  };
 
   // A found number is refused, kept as it is (already on this provider's trunk: a re-run
   // after a crash) or queued for attachment. A number stored under another SID (released
@@ -230,19 +275,16 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
           auto txn = ctx_.store.read();
           for (Slot* s : found) admit(txn, s);
         }
-        return !wanted.empty() && !authFailure;
+        return !wanted.empty() && !stopped();
       };
       // Listing costs one request per 1000 numbers in the account, fetching one per SID.
       // The page budget keeps a huge account with few wanted numbers from costing more
       // than a tenth of the per-SID price before falling back to single fetches.
       const size_t budget = (pending.size() + 9) / 10;
       auto listing = co_await ctx_.twilio.listNumberPages(creds, budget, onPage);
-      if (authFailure) co_return;
+      if (stopped()) co_return;
       if (!listing) {
-        if (listing.error().isAuthFailure()) {
-          authFailure = listing.error();
-          co_return;
-        }
+        if (stopsAll(listing.error())) co_return;
         log::warn("import", "provider ", provider.id, ": listing the account failed (",
                   listing.error().describe(), "); looking the rest up one by one");
       } else {
@@ -269,31 +311,27 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
             s->number = std::move(*r);
             auto txn = ctx_.store.read();
             admit(txn, s);
-          } else if (r.error().isAuthFailure()) {
-            authFailure = r.error();
+          } else if (stopsAll(r.error())) {
+            // reported below, with the other SIDs not on the trunk
           } else if (r.error().isNotFound()) {
             s->error = "Not found";
           } else {
             s->error = "Twilio lookup failed: " + r.error().describe();
           }
         },
-        [&] { return authFailure.has_value(); });
+        stopped);
   };
 
   auto attachFound = [&]() -> awaitable<void> {
     while (auto next = co_await toAttach.pop()) {
-      if (authFailure) continue;  // drain: nothing more is sent
+      if (stopped()) continue;  // drain: nothing more is sent
       Slot* s = *next;
       auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
       if (r) {
         s->onTrunk = true;
         continue;
       }
-      if (r.error().isAuthFailure()) {
-        authFailure = r.error();
-      } else {
-        s->error = "Trunk attachment failed: " + r.error().describe();
-      }
+      if (!stopsAll(r.error())) s->error = "Trunk attachment failed: " + r.error().describe();
     }
   };
 
@@ -325,6 +363,21 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
     }
   }
 
+  if (halt && !authFailure) {
+    // As with credentials revoked mid-import, what is on the trunk is imported; everything
+    // else fails with the reason, and nothing waits on Twilio any longer.
+    const std::string message = haltMessage(provider, *halt);
+    size_t failed = 0;
+    for (Slot* s : pending) {
+      if (!s->error && !s->onTrunk) {
+        s->error = message;
+        ++failed;
+      }
+    }
+    log::warn("import", "provider ", provider.id, ": stopped early (", halt->describe(), "); ",
+              failed, " numbers not imported");
+  }
+
   std::vector<Slot*> attached;
   for (Slot* s : pending) {
     if (s->error) continue;
@@ -336,6 +389,19 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
   }
   pending.swap(attached);
   co_return true;
+}
+
+std::string ImportService::haltMessage(const store::Provider& provider,
+                                       const twilio::TwilioError& why) const {
+  if (why.deadlinePassed) {
+    return "The import's deadline (" + spanText(options_.deadline) +
+           ") passed before this number was on the trunk, because Twilio answered too "
+           "slowly: not imported. Import it again later; numbers imported by now are "
+           "reported as already imported.";
+  }
+  return "Twilio did not respond for account " + provider.accountSid + " (" + why.describe() +
+         "): not imported. Check the network to Twilio and Twilio's status, then import it "
+         "again.";
 }
 
 }  // namespace gw::import

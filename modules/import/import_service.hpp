@@ -5,6 +5,7 @@
 // update, before the caller answers.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,10 @@ struct ImportOptions {
   // From this many SIDs to look up on, the account is listed (1000 numbers a request)
   // instead of fetching each SID; see lookUp() for the page budget.
   size_t listThreshold = 20;
+  // An import answers by then whatever Twilio does: lookups and attachments still pending
+  // fail with the reason, what is on the trunk is imported, and the claims are released.
+  // 10,000 SIDs at Twilio's usual latency take a few minutes; this leaves ample room.
+  std::chrono::milliseconds deadline{std::chrono::minutes(30)};
 };
 
 class ImportService {
@@ -57,7 +62,11 @@ class ImportService {
   // Leaves in `pending` the SIDs found in the account and on this provider's trunk;
   // false when Twilio rejected the credentials before any number was on the trunk.
   boost::asio::awaitable<bool> findAndAttach(const store::Provider& provider,
+                                             std::chrono::steady_clock::time_point deadline,
                                              std::vector<Slot*>& pending, ImportOutcome& out);
+  // What a SID not yet on the trunk says when Twilio stopped the import (`why` is neither
+  // an auth failure nor a per-request error).
+  std::string haltMessage(const store::Provider& provider, const twilio::TwilioError& why) const;
 
   ModuleContext& ctx_;
   ImportOptions options_;

@@ -3,11 +3,13 @@
 // i in [0, count) with at most `width` coroutines at a time, and wait for all of them.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -26,6 +28,7 @@ class Event {
   void set() {
     set_ = true;
     timer_.cancel();
+    for (auto* t : deadlines_) t->cancel();
   }
   bool isSet() const { return set_; }
   boost::asio::awaitable<void> wait() {
@@ -34,10 +37,24 @@ class Event {
       co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
     }
   }
+  // The same, giving up at `deadline`: true when set.
+  boost::asio::awaitable<bool> waitUntil(std::chrono::steady_clock::time_point deadline) {
+    // The shared timer never expires, so a waiter with a deadline waits on a timer of its
+    // own, which set() cancels too.
+    boost::asio::steady_timer mine(co_await boost::asio::this_coro::executor, deadline);
+    deadlines_.push_back(&mine);
+    while (!set_ && std::chrono::steady_clock::now() < deadline) {
+      boost::system::error_code ec;
+      co_await mine.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+    }
+    deadlines_.erase(std::find(deadlines_.begin(), deadlines_.end(), &mine));
+    co_return set_;
+  }
 
  private:
   boost::asio::steady_timer timer_;
   bool set_ = false;
+  std::vector<boost::asio::steady_timer*> deadlines_;  // of the waiters in waitUntil()
 };
 
 // Runs fn(0..count-1) with `width` workers pulling the next index. `stop` (optional) is

@@ -22,6 +22,7 @@ namespace asio = boost::asio;
 using asio::awaitable;
 
 std::string TwilioError::describe() const {
+  if (circuitOpen || deadlinePassed) return message;
   if (httpStatus == 0) return "no response from Twilio (" + message + ")";
   return std::to_string(httpStatus) + " " + std::to_string(code) + " " + message;
 }
@@ -29,6 +30,43 @@ std::string TwilioError::describe() const {
 namespace {
 
 constexpr std::string_view kComponent = "twilio";
+
+// HttpResponse::curlCode of requests this client did not send (no CURLcode is negative).
+constexpr int kCircuitOpen = -1;
+constexpr int kDeadlinePassed = -2;
+
+using Clock = std::chrono::steady_clock;
+
+// A transfer that ended without an HTTP answer for a reason that says Twilio may be
+// unreachable (as opposed to this client aborting it, or a malformed request).
+bool networkFailure(const HttpResponse& r) {
+  if (r.status != 0) return false;
+  switch (r.curlCode) {
+    case CURLE_ABORTED_BY_CALLBACK:
+    case CURLE_FAILED_INIT:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_OUT_OF_MEMORY:
+    case kCircuitOpen:
+    case kDeadlinePassed:
+      return false;
+    default:
+      return true;
+  }
+}
+
+HttpResponse notSent(int why, std::string message) {
+  HttpResponse r;
+  r.curlCode = why;
+  r.networkError = std::move(message);
+  return r;
+}
+
+// "12 s", or "450 ms" below a second.
+std::string spanText(std::chrono::milliseconds d) {
+  if (d.count() >= 1000) return std::to_string((d.count() + 500) / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
 
 bool unreserved(unsigned char c) {  // ASCII only, whatever the locale
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -77,18 +115,7 @@ std::string str(const rapidjson::Value& obj, const char* name) {
 // server (5xx) or in the network. A transfer this client aborted itself (shutdown) or
 // could not even start is final.
 bool retryable(const HttpResponse& r) {
-  if (r.status == 0) {
-    switch (r.curlCode) {
-      case CURLE_ABORTED_BY_CALLBACK:
-      case CURLE_FAILED_INIT:
-      case CURLE_URL_MALFORMAT:
-      case CURLE_UNSUPPORTED_PROTOCOL:
-      case CURLE_OUT_OF_MEMORY:
-        return false;
-      default:
-        return true;
-    }
-  }
+  if (r.status == 0) return networkFailure(r);
   return r.status == 429 || r.status >= 500;
 }
 
@@ -98,6 +125,8 @@ TwilioError errorOf(const HttpResponse& r) {
   e.httpStatus = r.status;
   if (r.status == 0) {
     e.message = r.networkError;
+    e.circuitOpen = r.curlCode == kCircuitOpen;
+    e.deadlinePassed = r.curlCode == kDeadlinePassed;
     return e;
   }
   rapidjson::Document d;
@@ -149,31 +178,41 @@ class TwilioClient::Impl {
   awaitable<HttpResponse> call(const Credentials& c, std::string_view method,
                                const std::string& url, std::string_view body = {}) {
     AsyncSemaphore& slots = slotsOf(c.accountSid);
+    CircuitBreaker& breaker = breakerOf(c.accountSid);
     HttpResponse last;
     const int attempts = std::max(config_.maxAttempts, 1);
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) {
         ++stats_.retries;
-        asio::steady_timer timer(io_, backoff(attempt, last));
+        auto delay = backoff(attempt, last);
+        if (Clock::now() + delay >= c.deadline) co_return deadlinePassed(last);
+        asio::steady_timer timer(io_, delay);
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      HttpRequest req;
-      req.method = std::string(method);
-      req.url = url;
-      req.body = std::string(body);
-      req.basicUser = c.accountSid;
-      req.basicPassword = c.authToken;
-      req.timeout = config_.requestTimeout;
-      req.headers.emplace_back("Accept", "application/json");
-      if (method == "POST") {
-        req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-      }
       co_await slots.acquire();
-      {
-        SemaphorePermit permit(slots);
-        ++stats_.requests;
-        last = co_await http_.send(std::move(req));
+      SemaphorePermit permit(slots);
+      const auto now = Clock::now();
+      if (now >= c.deadline) co_return deadlinePassed(last);
+      if (!breaker.allow(now)) {
+        ++stats_.failedFast;
+        co_return circuitOpen(c, breaker, now);
+      }
+      HttpRequest req = request(c, method, url, body);
+      const bool cutShort = c.deadline - now < req.timeout;
+      if (cutShort) {
+        req.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(c.deadline - now);
+        req.timeout = std::max(req.timeout, std::chrono::milliseconds(1));
+      }
+      ++stats_.requests;
+      last = co_await http_.send(std::move(req));
+      if (last.status != 0) {
+        breaker.recordAnswer();
+      } else if (cutShort && last.curlCode == CURLE_OPERATION_TIMEDOUT) {
+        breaker.recordAbandoned();  // the deadline, not Twilio, ended it
+        co_return deadlinePassed(last);
+      } else if (networkFailure(last)) {
+        breaker.recordNetworkFailure(Clock::now());
       }
       if (last.status == 429) ++stats_.throttled;
       if (!retryable(last)) break;
@@ -195,11 +234,56 @@ class TwilioClient::Impl {
   TwilioStats stats() const { return stats_; }
 
  private:
+  HttpRequest request(const Credentials& c, std::string_view method, const std::string& url,
+                      std::string_view body) const {
+    HttpRequest req;
+    req.method = std::string(method);
+    req.url = url;
+    req.body = std::string(body);
+    req.basicUser = c.accountSid;
+    req.basicPassword = c.authToken;
+    req.timeout = config_.requestTimeout;
+    req.headers.emplace_back("Accept", "application/json");
+    if (method == "POST") {
+      req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+    }
+    return req;
+  }
+
+  HttpResponse circuitOpen(const Credentials& c, const CircuitBreaker& breaker,
+                           Clock::time_point now) const {
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(breaker.retryAt() - now);
+    return notSent(kCircuitOpen,
+                   "Twilio is unreachable for account " + c.accountSid + ": " +
+                       std::to_string(breaker.consecutiveFailures()) +
+                       " requests in a row got no response, so requests fail at once for " +
+                       spanText(std::max(wait, std::chrono::milliseconds(0))) +
+                       " before one tries again");
+  }
+
+  // The last answer's reason stays in the message: a deadline spent on retries says what
+  // the retries were about.
+  static HttpResponse deadlinePassed(const HttpResponse& last) {
+    std::string why = "the deadline passed before Twilio answered";
+    if (last.status != 0) {
+      why += " (last answer: HTTP " + std::to_string(last.status) + ")";
+    } else if (!last.networkError.empty()) {
+      why += " (last attempt: " + last.networkError + ")";
+    }
+    return notSent(kDeadlinePassed, std::move(why));
+  }
+
   AsyncSemaphore& slotsOf(const std::string& accountSid) {
     auto it = slots_.find(accountSid);
     if (it == slots_.end()) {
       it = slots_.try_emplace(accountSid, config_.concurrency).first;
     }
+    return it->second;
+  }
+
+  CircuitBreaker& breakerOf(const std::string& accountSid) {
+    auto it = breakers_.find(accountSid);
+    if (it == breakers_.end()) it = breakers_.try_emplace(accountSid, config_.breaker).first;
     return it->second;
   }
 
@@ -231,6 +315,7 @@ class TwilioClient::Impl {
   std::mt19937_64 rng_;
   TwilioStats stats_;
   std::unordered_map<std::string, AsyncSemaphore> slots_;
+  std::unordered_map<std::string, CircuitBreaker> breakers_;
 };
 
 namespace {

@@ -1,7 +1,9 @@
 #pragma once
 // Typed calls to Twilio's 2010-04-01 API and Trunking v1 API with a concurrency bound per
 // account, timeouts, and retries of 429/5xx/network failures with full-jitter exponential
-// backoff that honours Retry-After. Runs on the control io_context.
+// backoff that honours Retry-After, a circuit breaker per account that fails requests fast
+// while Twilio is unreachable, and a caller's deadline that no attempt, backoff or timeout
+// goes past. Runs on the control io_context.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/result.hpp"
+#include "modules/import/circuit_breaker.hpp"
 #include "modules/import/curl_client.hpp"
 
 namespace gw::twilio {
@@ -23,6 +26,10 @@ namespace gw::twilio {
 struct Credentials {
   std::string accountSid;
   std::string authToken;  // secret
+  // Until when the caller waits for an answer (an import's overall deadline): a request is
+  // cut short, or not sent, so that it ends by then. Travels with the account because every
+  // call already takes it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 struct TwilioError {
@@ -30,6 +37,8 @@ struct TwilioError {
   int code = 0;          // Twilio error code from the body, 0 when absent
   std::string message;   // Twilio's message, or the network error
   std::string moreInfo;  // Twilio's more_info link, empty when absent
+  bool circuitOpen = false;     // not sent: the account's breaker is open (Twilio unreachable)
+  bool deadlinePassed = false;  // not sent or cut short: the caller's deadline passed
 
   bool isAuthFailure() const { return httpStatus == 401 || code == 20003; }
   bool isNotFound() const { return httpStatus == 404; }
@@ -81,12 +90,14 @@ struct TwilioConfig {
   // A Retry-After longer than this is shortened to it.
   std::chrono::milliseconds retryAfterCap{30'000};
   uint64_t jitterSeed = 0;  // 0: seeded from std::random_device
+  BreakerOptions breaker;   // per account
 };
 
 struct TwilioStats {
   uint64_t requests = 0;  // HTTP attempts, retries included
   uint64_t retries = 0;
   uint64_t throttled = 0;  // 429 answers
+  uint64_t failedFast = 0;  // requests refused by an open circuit breaker
 };
 
 class TwilioClient {

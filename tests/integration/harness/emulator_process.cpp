@@ -139,6 +139,12 @@ std::optional<ExitStatus> EmulatorProcess::stop() {
   return process_->terminate(kStopTimeout);
 }
 
+ExitStatus EmulatorProcess::kill() {
+  if (!process_) return {};
+  stopRequested_ = true;
+  return process_->kill();
+}
+
 std::optional<ExitStatus> EmulatorProcess::unexpectedExit() const {
   if (!process_ || stopRequested_ || process_->running()) return std::nullopt;
   return process_->exitStatus();

@@ -53,6 +53,8 @@ class EmulatorProcess {
   // Starts it and waits for its "listening on" line. Throws on failure.
   void start();
   std::optional<ExitStatus> stop();
+  // SIGKILL: Twilio vanishes mid-request, its connections reset.
+  ExitStatus kill();
   bool running() const { return process_ && process_->running(); }
   // Set when the current run ended without stop().
   std::optional<ExitStatus> unexpectedExit() const;

@@ -59,6 +59,7 @@ std::unique_ptr<ChildProcess> GatewayProcess::spawn() {
   if (options_.adminToken && !options_.adminToken->empty()) {
     spec.env.emplace_back("GATEWAY_ADMIN_TOKEN", *options_.adminToken);
   }
+  spec.env.insert(spec.env.end(), options_.env.begin(), options_.env.end());
   return std::make_unique<ChildProcess>(spec);
 }
 

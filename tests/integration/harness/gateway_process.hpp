@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/child_process.hpp"
@@ -24,6 +25,8 @@ struct GatewayOptions {
   // address it bound (what a test that routes SIP through it needs).
   std::optional<std::string> publicSipUri = "sip:127.0.0.1:5060";
   std::vector<std::string> extraArgs;
+  // Environment variables set for gatewayd (after GATEWAY_* and TWILIO_* were removed).
+  std::vector<std::pair<std::string, std::string>> env;
 };
 
 // Where the SIP listener of a running gatewayd is (UDP and TCP share the port).

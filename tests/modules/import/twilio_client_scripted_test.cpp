@@ -485,6 +485,50 @@ TEST_F(TwilioClientScriptedTest, TimesOutSlowAnswersAndRetries) {
   EXPECT_TRUE(server_.waitForRequests(2, 5s));
 }
 
+TEST_F(TwilioClientScriptedTest, AnOpenBreakerFailsTheAccountsRequestsWithoutSendingThem) {
+  auto c = config();
+  c.apiUrl = "http://127.0.0.1:" + std::to_string(testing::closedLoopbackPort());
+  c.maxAttempts = 4;
+  c.breaker = BreakerOptions{3, std::chrono::hours(1)};
+  auto first = run(client(c).fetchAccount(creds_));
+  ASSERT_FALSE(first.ok());
+  EXPECT_TRUE(first.error().circuitOpen) << first.error().describe();  // 4th attempt refused
+  EXPECT_EQ(client_->stats().requests, 3u);
+
+  auto second = run(client_->fetchAccount(creds_));
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.error().circuitOpen);
+  EXPECT_EQ(second.error().describe().rfind("Twilio is unreachable for account " + kAccount, 0), 0u)
+      << second.error().describe();
+  EXPECT_EQ(second.error().describe().find(kToken), std::string::npos);
+  EXPECT_EQ(client_->stats().requests, 3u);
+  EXPECT_EQ(client_->stats().failedFast, 2u);
+
+  // Another account has its own breaker.
+  Credentials other{kOtherAccount, kToken};
+  auto third = run(client_->fetchAccount(other));
+  ASSERT_FALSE(third.ok());
+  EXPECT_GT(client_->stats().requests, 3u);
+}
+
+TEST_F(TwilioClientScriptedTest, CutsARequestShortAtTheCallersDeadline) {
+  server_.setHandler([](const auto&) {
+    auto r = ScriptedResponse::json(200, "{}");
+    r.delay = 30s;
+    return r;
+  });
+  auto c = config();
+  c.requestTimeout = 10s;
+  c.maxAttempts = 4;
+  Credentials creds = creds_;
+  creds.deadline = std::chrono::steady_clock::now() + 200ms;
+  auto r = run(client(c).fetchAccount(creds));
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().deadlinePassed) << r.error().describe();
+  EXPECT_LT(std::chrono::steady_clock::now(), creds.deadline + 5s);  // not the 10 s timeout
+  EXPECT_EQ(client_->stats().requests, 1u);
+}
+
 TEST_F(TwilioClientScriptedTest, StopsRetryingOnceTheHttpClientIsShutDown) {
   curl_.shutdown();
   auto r = run(client().fetchAccount(creds_));
