@@ -130,6 +130,8 @@ int runGateway(const Config& config) {
       io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync};
   import::ImportModule importModule(moduleContext);
   importModule.registerRoutes(router);
+  // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
+  importModule.startJournalSweep();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
 

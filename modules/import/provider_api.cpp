@@ -345,8 +345,14 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   const auto p = std::get<store::Provider>(found);
   auto creds = credentialsOf(p);
 
+  // No import of the provider attaches anything from here on: running ones detach what
+  // they attached and finish before this goes on, so nothing of ours is left on the trunk
+  // once the delete answers.
+  auto stopped = co_await imports_.stopImports(p.id);
+
   std::vector<store::PhoneNumber> numbers;
   std::vector<AgentUse> uses;
+  std::vector<std::string> toDetach;  // stored numbers, then journaled attachments
   {
     auto txn = ctx_.store.read();
     numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
@@ -354,6 +360,11 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     for (const auto& n : numbers) {
       auto more = agentUsesOf(agents, n);
       uses.insert(uses.end(), more.begin(), more.end());
+      toDetach.push_back(n.phoneNumberSid);
+    }
+    // Attached by an import a crash or an unreachable Twilio interrupted, not stored.
+    for (auto& sid : ctx_.store.journaledAttachments(txn, p.id)) {
+      if (!ctx_.store.findNumberBySid(txn, sid)) toDetach.push_back(std::move(sid));
     }
   }
   // Before Twilio is touched: a refused delete changes nothing anywhere.
@@ -380,9 +391,9 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   } else {
     std::optional<twilio::TwilioError> failure;
     co_await forEachConcurrently(
-        numbers.size(), ctx_.twilio.config().concurrency,
+        toDetach.size(), ctx_.twilio.config().concurrency,
         [&](size_t i) -> awaitable<void> {
-          auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, numbers[i].phoneNumberSid);
+          auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, toDetach[i]);
           if (!r && !failure) failure = r.error();
         },
         [&] { return failure.has_value(); });
@@ -415,6 +426,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
       if (auto key = e164Key(n.phoneNumber)) unroute.push_back(*key);
     }
     ctx_.store.deleteProvider(txn, p.id);
+    ctx_.store.clearJournalOfProvider(txn, p.id);  // detached above, or gone with the trunk
     txn.commit();
   }
   ctx_.routes.apply({}, unroute);
