@@ -24,6 +24,9 @@ struct GatewayOptions {
   // address it bound (what a test that routes SIP through it needs).
   std::optional<std::string> publicSipUri = "sip:127.0.0.1:5060";
   std::vector<std::string> extraArgs;
+  // Files gatewayd writes cannot grow past this size (a full disk, as LMDB sees it); 0: no
+  // limit.
+  uint64_t fileSizeLimitBytes = 0;
 };
 
 // Where the SIP listener of a running gatewayd is (UDP and TCP share the port).
