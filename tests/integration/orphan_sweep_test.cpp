@@ -150,5 +150,33 @@ TEST_F(OrphanTest, FailedCommitDetachesWhatTheImportAttached) {
   EXPECT_EQ(call(*a.gateway, "GET", "/healthz", std::nullopt, "").status, 200);
 }
 
+// A store that cannot even record the journal batch attaches nothing: the journal entry
+// must exist before the attach request goes out.
+TEST_F(OrphanTest, JournalWriteFailureAttachesNothing) {
+  auto a = startWithAdoptedTrunk(2000);
+  const std::vector<std::string> customers(a.sids.begin(), a.sids.begin() + 2);
+  for (const auto& sid : customers) a.emulator->attachNumber(a.account, a.trunk, sid);
+  ASSERT_TRUE(a.gateway->stop().value_or(ExitStatus{}).clean());
+  const auto dataFile = std::filesystem::path(a.gateway->options().dataDir) / "data.mdb";
+  a.gateway->options().fileSizeLimitBytes = std::filesystem::file_size(dataFile);
+  a.gateway->start();
+  a.emulator->resetStats();
+
+  auto answer = postImport(*a.gateway, a.providerId, a.sids);
+
+  ASSERT_EQ(answer.status, 200) << answer.describe();
+  auto result = parseImportResult(answer.body);
+  EXPECT_EQ(result.successCount, 0);
+  EXPECT_EQ(result.failedCount, 2000);
+  size_t notAttached = 0;
+  for (const auto& e : result.errors) {
+    notAttached += e.errorMessage.rfind("Not attached: the gateway could not record", 0) == 0;
+  }
+  EXPECT_EQ(notAttached, 1998u) << "every number not on the trunk yet";
+  EXPECT_EQ(a.emulator->stats().requestsTo("POST", "/PhoneNumbers"), 0u);
+  EXPECT_EQ(onTrunk(a), sorted(customers));
+  EXPECT_EQ(listNumbers(*a.gateway).totalCount, 0);
+}
+
 }  // namespace
 }  // namespace gw::integration
