@@ -174,6 +174,8 @@ int runGateway(const Config& config) {
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
   import::ImportModule importModule(moduleContext, importOptions);
   importModule.registerRoutes(router);
+  // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
+  importModule.startJournalSweep();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
 

@@ -72,7 +72,13 @@ void addAgents(MDB_txn* txn) {
   for (const auto& p : providers) providerDb.put(txn, p.id, codec::encode(p));
 }
 
-constexpr std::array<Step, 3> kSteps = {createVersion1, addOwnerIndexes, addAgents};
+// 3 -> 4: the attachment journal, empty (no import was journaled before).
+void addAttachJournal(MDB_txn* txn) {
+  lmdb::Dbi::open(txn, kAttachJournalDb, MDB_CREATE | MDB_DUPSORT);
+}
+
+constexpr std::array<Step, 4> kSteps = {createVersion1, addOwnerIndexes, addAgents,
+                                        addAttachJournal};
 static_assert(kSteps.size() == Store::kSchemaVersion, "one migration step per schema version");
 
 }  // namespace

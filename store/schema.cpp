@@ -37,6 +37,7 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.numbersByAgent = lmdb::Dbi::open(txn, kNumbersByAgentDb, MDB_DUPSORT);
   s.agents = lmdb::Dbi::open(txn, kAgentsDb, 0);
   s.agentsByOrg = lmdb::Dbi::open(txn, kAgentsByOrgDb, MDB_DUPSORT);
+  s.attachJournal = lmdb::Dbi::open(txn, kAttachJournalDb, MDB_DUPSORT);
   return s;
 }
 

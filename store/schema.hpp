@@ -1,5 +1,5 @@
 #pragma once
-// The on-disk layout, schema version 3. Records are encoded by codec.hpp, index entries by
+// The on-disk layout, schema version 4. Records are encoded by codec.hpp, index entries by
 // keys.hpp.
 //
 //   database             flags     key              value
@@ -14,6 +14,7 @@
 //   numbers_by_agent     DUPSORT   agent id         number id
 //   agents                         agent id         agent record
 //   agents_by_org        DUPSORT   org id           createdMs (8 bytes, ordered) + agent id
+//   attach_journal       DUPSORT   provider id      PN... SID
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's
@@ -22,6 +23,10 @@
 // numbers_by_agent holds one entry per number whose incomingCallsAgentId is set; it follows
 // the number records, not the agents: an agent's deletion leaves it alone (see
 // Store::deleteAgent).
+//
+// attach_journal holds the SIDs an import attaches to the provider's trunk until they are
+// stored or confirmed detached (see attach_journal.hpp); it is empty when nothing is in
+// flight. Schema version 3 had no attach_journal.
 //
 // Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
 // records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
@@ -47,6 +52,7 @@ inline constexpr char kNumbersByOrgDb[] = "numbers_by_org";
 inline constexpr char kNumbersByAgentDb[] = "numbers_by_agent";
 inline constexpr char kAgentsDb[] = "agents";
 inline constexpr char kAgentsByOrgDb[] = "agents_by_org";
+inline constexpr char kAttachJournalDb[] = "attach_journal";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 16;
 
@@ -62,6 +68,7 @@ struct Schema {
   lmdb::Dbi numbersByAgent;
   lmdb::Dbi agents;
   lmdb::Dbi agentsByOrg;
+  lmdb::Dbi attachJournal;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

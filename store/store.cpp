@@ -12,6 +12,7 @@
 
 #include "common/log.hpp"
 #include "store/agent_table.hpp"
+#include "store/attach_journal.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
@@ -123,6 +124,7 @@ struct Store::Impl {
     providers = ProviderTable(schema, secrets.get());
     numbers = NumberTable(schema);
     agents = AgentTable(schema);
+    journal = AttachJournal(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -182,6 +184,7 @@ struct Store::Impl {
   ProviderTable providers;
   NumberTable numbers;
   AgentTable agents;
+  AttachJournal journal;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -272,6 +275,30 @@ std::vector<Provider> Store::listAllProviders(const WriteTxn& t) const {
 }
 void Store::deleteProvider(WriteTxn& t, std::string_view id) {
   impl_->providers.remove(raw(t.impl_), id);
+}
+
+// --- attachment journal ---
+
+void Store::journalAttachments(WriteTxn& t, std::string_view providerId,
+                               const std::vector<std::string>& sids) {
+  for (const auto& sid : sids) impl_->journal.add(raw(t.impl_), providerId, sid);
+}
+bool Store::unjournalAttachment(WriteTxn& t, std::string_view providerId, std::string_view sid) {
+  return impl_->journal.remove(raw(t.impl_), providerId, sid);
+}
+size_t Store::clearJournalOfProvider(WriteTxn& t, std::string_view providerId) {
+  return impl_->journal.clear(raw(t.impl_), providerId);
+}
+std::vector<std::string> Store::journaledAttachments(const ReadTxn& t,
+                                                     std::string_view providerId) const {
+  return impl_->journal.sidsOf(raw(t.impl_), providerId);
+}
+std::vector<std::string> Store::journaledAttachments(const WriteTxn& t,
+                                                     std::string_view providerId) const {
+  return impl_->journal.sidsOf(raw(t.impl_), providerId);
+}
+std::vector<std::string> Store::providersWithJournal(const ReadTxn& t) const {
+  return impl_->journal.providers(raw(t.impl_));
 }
 
 // --- phone numbers ---

@@ -97,7 +97,7 @@ class Store {
 
   // The on-disk layout of each version is in store/schema.hpp, the steps between them in
   // store/migrations.cpp.
-  static constexpr uint32_t kSchemaVersion = 3;
+  static constexpr uint32_t kSchemaVersion = 4;
   uint32_t schemaVersion() const;
 
   ReadTxn read() const;
@@ -178,6 +178,22 @@ class Store {
   // incomingCallsAgentId (inbound calls) and those whose outboundPhoneNumberId is its id
   // (caller ID), each once, by createdMs then id. Reads the org's agents.
   std::vector<Agent> agentsUsingNumber(const ReadTxn& txn, const PhoneNumber& number) const;
+
+  // Attachment journal (store/attach_journal.hpp): SIDs attached, or about to be attached,
+  // to a provider's trunk by an import and not stored yet. journalAttachments adds a batch
+  // in the caller's transaction (one per batch, committed before the attach requests go
+  // out); unjournalAttachment belongs in the transaction that stores the number, or after
+  // the number is confirmed detached.
+  void journalAttachments(WriteTxn& txn, std::string_view providerId,
+                          const std::vector<std::string>& sids);
+  bool unjournalAttachment(WriteTxn& txn, std::string_view providerId, std::string_view sid);
+  size_t clearJournalOfProvider(WriteTxn& txn, std::string_view providerId);
+  std::vector<std::string> journaledAttachments(const ReadTxn& txn,
+                                                std::string_view providerId) const;
+  std::vector<std::string> journaledAttachments(const WriteTxn& txn,
+                                                std::string_view providerId) const;
+  // The providers with journal entries, in id order.
+  std::vector<std::string> providersWithJournal(const ReadTxn& txn) const;
 
   // The same read operations are available inside a write transaction.
   std::optional<Provider> getProvider(const WriteTxn& txn, std::string_view id) const;

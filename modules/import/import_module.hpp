@@ -17,7 +17,7 @@ class ImportModule {
   explicit ImportModule(ModuleContext ctx, ImportOptions options = {})
       : ctx_(ctx),
         service_(ctx_, options),
-        providers_(ctx_),
+        providers_(ctx_, service_),
         imports_(ctx_, service_),
         numbers_(ctx_) {}
 
@@ -26,6 +26,10 @@ class ImportModule {
     imports_.registerRoutes(router);
     numbers_.registerRoutes(router);
   }
+
+  // Sweeps, in the background, what interrupted imports left in the attachment journal;
+  // call once the control io_context is about to run.
+  void startJournalSweep() { service_.startSweeper(); }
 
  private:
   ModuleContext ctx_;

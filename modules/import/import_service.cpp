@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/async_queue.hpp"
+#include "modules/import/import_claims.hpp"
 #include "modules/import/route_binding.hpp"
 #include "modules/import/task_group.hpp"
 #include "sip/routing_table.hpp"
@@ -21,40 +22,18 @@ struct ImportService::Slot {
   std::string sid;
   std::optional<std::string> error;  // set once the SID has failed
   std::optional<twilio::IncomingNumber> number;
-  bool onTrunk = false;  // on this provider's trunk: attached now, or found there
+  bool onTrunk = false;     // on this provider's trunk: attached now, or found there
+  bool journaled = false;   // in the attachment journal: this import attaches it
+  bool attachSent = false;  // its attach request went out (it may be on the trunk)
+  bool stored = false;
 };
 
-// Claims the request's SIDs in inFlight_ for the duration of one import; released (and
-// waiters woken) on every exit path, exceptions included.
-class ImportService::Claims {
- public:
-  explicit Claims(ImportService& svc) : svc_(svc) {}
-  ~Claims() {
-    for (const auto& sid : held_) {
-      auto it = svc_.inFlight_.find(sid);
-      if (it == svc_.inFlight_.end()) continue;
-      it->second->set();
-      svc_.inFlight_.erase(it);
-    }
-  }
-  // False when another import still held the SID at `deadline`.
-  awaitable<bool> acquire(const std::string& sid, std::chrono::steady_clock::time_point deadline) {
-    auto ex = co_await boost::asio::this_coro::executor;
-    for (;;) {
-      auto it = svc_.inFlight_.find(sid);
-      if (it == svc_.inFlight_.end()) break;
-      auto event = it->second;  // keep it alive while waiting
-      if (!co_await event->waitUntil(deadline)) co_return false;
-    }
-    svc_.inFlight_.emplace(sid, std::make_shared<Event>(ex));
-    held_.push_back(sid);
-    co_return true;
-  }
-
- private:
-  ImportService& svc_;
-  std::vector<std::string> held_;
-};
+namespace {
+constexpr char kProviderDeleted[] = "Provider was deleted during the import";
+// Found numbers are looked up one by one in batches of this many, each batch journaled in
+// one write transaction before its attach requests go out.
+constexpr size_t kFetchBatch = 100;
+}  // namespace
 
 namespace {
 
@@ -88,6 +67,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
                                             const std::vector<std::string>& sids) {
   ImportOutcome out;
   std::vector<Slot> slots(sids.size());
+  Running running(*this, provider.id);
   Claims claims(*this);
   const auto deadline = std::chrono::steady_clock::now() + options_.deadline;
 
@@ -136,7 +116,12 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
     }
   }
 
-  // 2. Already imported, by this provider or another one.
+  // 2. Already imported, by this provider or another one (or nothing, when the provider is
+  // being deleted).
+  if (stopping(provider.id)) {
+    for (Slot* s : pending) s->error = kProviderDeleted;
+    pending.clear();
+  }
   {
     auto txn = ctx_.store.read();
     std::vector<Slot*> next;
@@ -152,16 +137,44 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
 
   // 3. Look the numbers up in the Twilio account and 4. attach them to the trunk, the
   // attachments starting while the lookup is still under way.
-  if (!co_await findAndAttach(provider, deadline, pending, out)) co_return out;
+  const bool proceed = co_await findAndAttach(provider, deadline, pending, out);
 
-  // 5. One write transaction for the batch, then one routing-table update.
+  // 5. One write transaction for the batch, then one routing-table update; what this
+  // import attached and did not store is detached again before it answers.
+  std::vector<store::PhoneNumber> records;
+  if (proceed) records = storeAttached(provider, pending);
+  co_await undoUnstored(provider, slots);
+  if (!proceed) co_return out;
+  std::vector<sip::Route> routes;
+  routes.reserve(records.size());
+  for (const auto& n : records) {
+    if (auto r = routeOf(n)) routes.push_back(*r);
+  }
+  if (!routes.empty()) ctx_.routes.apply(routes, {});
+
+  for (const Slot& s : slots) {
+    if (s.error) {
+      out.errors.push_back({s.sid, *s.error});
+    } else {
+      ++out.successCount;
+    }
+  }
+  out.imported = std::move(records);
+  log::info("import", "provider ", provider.id, ": imported ", out.successCount, " of ",
+            sids.size(), " numbers, ", out.errors.size(), " failed, ", out.twilioLookups,
+            " Twilio lookup requests");
+  co_return out;
+}
+
+std::vector<store::PhoneNumber> ImportService::storeAttached(const store::Provider& provider,
+                                                             std::vector<Slot*>& pending) {
   std::vector<store::PhoneNumber> records;
   records.reserve(pending.size());
-  int64_t now = nowUnixMillis();
-  {
+  const int64_t now = nowUnixMillis();
+  try {
     auto txn = ctx_.store.write();
-    if (!ctx_.store.getProvider(txn, provider.id)) {
-      for (Slot* s : pending) s->error = "Provider was deleted during the import";
+    if (stopping(provider.id) || !ctx_.store.getProvider(txn, provider.id)) {
+      for (Slot* s : pending) s->error = kProviderDeleted;
       pending.clear();
     }
     for (Slot* s : pending) {
@@ -179,29 +192,52 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
       n.displayName = s->number->friendlyName;
       n.createdMs = n.updatedMs = now;
       ctx_.store.insertNumber(txn, n);
+      // Stored: the sweep has nothing to do for it (and a number found on the trunk may
+      // carry the entry of an import a crash interrupted).
+      ctx_.store.unjournalAttachment(txn, provider.id, s->sid);
       records.push_back(std::move(n));
     }
     txn.commit();
-  }
-  std::vector<sip::Route> routes;
-  routes.reserve(records.size());
-  for (const auto& n : records) {
-    if (auto r = routeOf(n)) routes.push_back(*r);
-  }
-  ctx_.routes.apply(routes, {});
-
-  for (const Slot& s : slots) {
-    if (s.error) {
-      out.errors.push_back({s.sid, *s.error});
-    } else {
-      ++out.successCount;
+  } catch (const std::exception& e) {
+    // Disk or map full, or anything else the store refuses: nothing of the batch is stored,
+    // and undoUnstored() takes the numbers this import attached off the trunk again.
+    log::error("import", "provider ", provider.id, ": storing ", pending.size(),
+               " numbers failed: ", e.what());
+    for (Slot* s : pending) {
+      if (s->error) continue;
+      s->error = std::string("The gateway could not store the number (") + e.what() +
+                 "): not imported. Free space for the gateway's data directory, then import "
+                 "it again.";
     }
+    records.clear();
   }
-  out.imported = std::move(records);
-  log::info("import", "provider ", provider.id, ": imported ", out.successCount, " of ",
-            sids.size(), " numbers, ", out.errors.size(), " failed, ", out.twilioLookups,
-            " Twilio lookup requests");
-  co_return out;
+  for (Slot* s : pending) s->stored = !s->error;
+  return records;
+}
+
+awaitable<void> ImportService::undoUnstored(const store::Provider& provider,
+                                            std::vector<Slot>& slots) {
+  std::vector<std::string> attached;  // may be on the trunk: detach, then forget
+  std::vector<std::string> unsent;    // journaled but never sent: just forget
+  for (const Slot& s : slots) {
+    if (!s.journaled || s.stored) continue;
+    (s.attachSent ? attached : unsent).push_back(s.sid);
+  }
+  if (attached.empty() && unsent.empty()) co_return;
+  std::optional<twilio::TwilioError> failure;
+  auto detached = co_await detachAll(provider, attached, failure);
+  const size_t confirmed = detached.size();
+  detached.insert(detached.end(), unsent.begin(), unsent.end());
+  const bool forgotten = unjournal(provider.id, detached);
+  log::info("import", "provider ", provider.id, ": detached ", confirmed, " of ", attached.size(),
+            " numbers this import attached and did not store");
+  if (confirmed < attached.size() || !forgotten) {
+    log::warn("import", "provider ", provider.id, ": ", attached.size() - confirmed,
+              " numbers could not be detached yet",
+              failure ? " (" + failure->describe() + ")" : std::string(),
+              "; the journal keeps them and the sweep retries");
+    startSweeper();
+  }
 }
 
 // Looks the SIDs up and attaches the numbers as they are found: when the account is
@@ -232,21 +268,52 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
   };
 
   // A found number is refused, kept as it is (already on this provider's trunk: a re-run
-  // after a crash) or queued for attachment. A number stored under another SID (released
-  // and bought again) is refused before it is attached, so a refusal leaves the customer's
-  // trunk as it was.
-  auto admit = [&](const store::ReadTxn& txn, Slot* s) {
+  // after a crash) or added to `batch` for attachment. A number stored under another SID
+  // (released and bought again) is refused before it is attached, so a refusal leaves the
+  // customer's trunk as it was.
+  auto admit = [&](const store::ReadTxn& txn, Slot* s, std::vector<Slot*>& batch) {
     if (!isE164(s->number->phoneNumber)) {
       s->error = "Twilio lookup failed: the number has no E.164 phone_number";
     } else if (auto conflict =
                    conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
       s->error = std::move(*conflict);
     } else if (s->number->trunkSid.empty()) {
-      toAttach.push(s);
+      batch.push_back(s);
     } else if (s->number->trunkSid != provider.trunkSid) {
       s->error = "Trunk attachment failed: attached to another trunk " + s->number->trunkSid;
     } else {
       s->onTrunk = true;
+    }
+  };
+
+  // The batch goes into the journal in one write transaction, then to the attachers; a
+  // batch the store refuses is not attached at all.
+  auto journalAndQueue = [&](const std::vector<Slot*>& batch) {
+    if (batch.empty()) return;
+    if (stopping(provider.id)) {
+      for (Slot* s : batch) s->error = kProviderDeleted;
+      return;
+    }
+    std::vector<std::string> sids;
+    sids.reserve(batch.size());
+    for (Slot* s : batch) sids.push_back(s->sid);
+    try {
+      auto txn = ctx_.store.write();
+      ctx_.store.journalAttachments(txn, provider.id, sids);
+      txn.commit();
+    } catch (const std::exception& e) {
+      log::error("import", "provider ", provider.id, ": journaling ", batch.size(),
+                 " attachments failed: ", e.what());
+      for (Slot* s : batch) {
+        s->error = std::string("Not attached: the gateway could not record the attachment (") +
+                   e.what() +
+                   "). Free space for the gateway's data directory, then import it again.";
+      }
+      return;
+    }
+    for (Slot* s : batch) {
+      s->journaled = true;
+      toAttach.push(s);
     }
   };
 
@@ -271,11 +338,13 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
           s->number = std::move(n);
           found.push_back(s);
         }
+        std::vector<Slot*> batch;
         if (!found.empty()) {
           auto txn = ctx_.store.read();
-          for (Slot* s : found) admit(txn, s);
+          for (Slot* s : found) admit(txn, s, batch);
         }
-        return !wanted.empty() && !stopped();
+        journalAndQueue(batch);
+        return !wanted.empty() && !stopped() && !stopping(provider.id);
       };
       // Listing costs one request per 1000 numbers in the account, fetching one per SID.
       // The page budget keeps a huge account with few wanted numbers from costing more
@@ -301,37 +370,52 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
       }
     }
 
-    co_await forEachConcurrently(
-        unresolved.size(), width,
-        [&](size_t i) -> awaitable<void> {
-          Slot* s = unresolved[i];
-          auto r = co_await ctx_.twilio.fetchNumber(creds, s->sid);
-          ++out.twilioLookups;
-          if (r) {
-            s->number = std::move(*r);
-            auto txn = ctx_.store.read();
-            admit(txn, s);
-          } else if (stopsAll(r.error())) {
-            // reported below, with the other SIDs not on the trunk
-          } else if (r.error().isNotFound()) {
-            s->error = "Not found";
-          } else {
-            s->error = "Twilio lookup failed: " + r.error().describe();
-          }
-        },
-        stopped);
+    for (size_t from = 0; from < unresolved.size() && !stopped(); from += kFetchBatch) {
+      std::vector<Slot*> batch;
+      co_await forEachConcurrently(
+          std::min(kFetchBatch, unresolved.size() - from), width,
+          [&](size_t i) -> awaitable<void> {
+            Slot* s = unresolved[from + i];
+            auto r = co_await ctx_.twilio.fetchNumber(creds, s->sid);
+            ++out.twilioLookups;
+            if (r) {
+              s->number = std::move(*r);
+              auto txn = ctx_.store.read();
+              admit(txn, s, batch);
+            } else if (stopsAll(r.error())) {
+              // reported below, with the other SIDs not on the trunk
+            } else if (r.error().isNotFound()) {
+              s->error = "Not found";
+            } else {
+              s->error = "Twilio lookup failed: " + r.error().describe();
+            }
+          },
+          stopped);
+      journalAndQueue(batch);
+    }
   };
 
   auto attachFound = [&]() -> awaitable<void> {
     while (auto next = co_await toAttach.pop()) {
-      if (stopped()) continue;  // drain: nothing more is sent
       Slot* s = *next;
+      if (stopped()) continue;  // drain: nothing more is sent
+      if (stopping(provider.id)) {
+        s->error = kProviderDeleted;
+        continue;
+      }
+      s->attachSent = true;
       auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
       if (r) {
         s->onTrunk = true;
         continue;
       }
-      if (!stopsAll(r.error())) s->error = "Trunk attachment failed: " + r.error().describe();
+      if (stopsAll(r.error())) {
+        // Refused before Twilio saw it (credentials, an open breaker): not on the trunk. A
+        // deadline may have cut short a request Twilio carried out: undone as sent.
+        if (!r.error().deadlinePassed) s->attachSent = false;
+      } else {
+        s->error = "Trunk attachment failed: " + r.error().describe();
+      }
     }
   };
 

@@ -3,6 +3,14 @@
 // duplicates in the request, already imported, lookup in the Twilio account, trunk
 // attachment, then one LMDB write transaction for the whole batch and one routing-table
 // update, before the caller answers.
+//
+// Every number the import attaches is first written to the attachment journal (one write
+// transaction per batch of found numbers, before their attach requests go out) and leaves
+// it in the transaction that stores it. What an import attached and could not store (a
+// failed commit, its provider being deleted) is detached again before it answers; what a
+// crash or an unreachable Twilio leaves in the journal is swept by sweepJournal() at
+// start-up and retried with back-off until the trunk and the store agree. Everything runs
+// on the control thread.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <chrono>
@@ -47,6 +55,32 @@ struct ImportOptions {
   std::chrono::milliseconds deadline{std::chrono::minutes(30)};
 };
 
+class ImportService;
+
+// Held by a provider delete: while it lives, that provider's running imports stop attaching,
+// detach what they attached and finish, and new imports of it import nothing.
+class ImportsStopped {
+ public:
+  ImportsStopped(ImportsStopped&& other) noexcept;
+  ImportsStopped& operator=(ImportsStopped&&) = delete;
+  ~ImportsStopped();
+
+ private:
+  friend class ImportService;
+  ImportsStopped(ImportService* svc, std::string providerId)
+      : svc_(svc), providerId_(std::move(providerId)) {}
+  ImportService* svc_;
+  std::string providerId_;
+};
+
+// What one sweep of a provider's journal did.
+struct SweepOutcome {
+  size_t detached = 0;  // confirmed off the trunk (a 404 counts), entry removed
+  size_t stored = 0;    // stored after all, entry removed
+  size_t left = 0;      // Twilio could not confirm: the entry stays for the next sweep
+  std::optional<twilio::TwilioError> failure;  // the first failure, when left > 0
+};
+
 class ImportService {
  public:
   explicit ImportService(ModuleContext& ctx, ImportOptions options = {});
@@ -55,9 +89,48 @@ class ImportService {
   boost::asio::awaitable<ImportOutcome> run(const store::Provider& provider,
                                             const std::vector<std::string>& sids);
 
+  // Completes once no import of the provider runs any more (each running one notices,
+  // stops attaching and detaches what it attached); see ImportsStopped.
+  boost::asio::awaitable<ImportsStopped> stopImports(const std::string& providerId);
+
+  // Detaches from the provider's trunk every journaled SID that is not stored, and removes
+  // the entries of those confirmed detached or stored. Waits for any import working on the
+  // same SIDs first.
+  boost::asio::awaitable<SweepOutcome> sweepJournal(const store::Provider& provider);
+  // Starts, unless one is running, a background sweep of every provider's journal that
+  // repeats with back-off (1 s doubling to 5 min) until the journal is empty. Called at
+  // start-up and whenever an import leaves entries behind.
+  void startSweeper();
+
  private:
+  friend class ImportsStopped;
   struct Slot;
   class Claims;
+  class Running;
+  struct Activity {
+    size_t running = 0;           // imports of the provider under way
+    size_t stoppers = 0;          // ImportsStopped alive for it
+    std::shared_ptr<Event> idle;  // set when `running` drops to 0
+  };
+
+  bool stopping(const std::string& providerId) const;
+  void releaseActivity(const std::string& providerId);
+  // The commit of step 5: the stored numbers; on a store failure none, and every SID of
+  // `pending` carries the reason.
+  std::vector<store::PhoneNumber> storeAttached(const store::Provider& provider,
+                                                std::vector<Slot*>& pending);
+  // Detaches the journaled slots that were not stored and removes their entries once
+  // Twilio confirmed; what it could not confirm stays for the sweeper.
+  boost::asio::awaitable<void> undoUnstored(const store::Provider& provider,
+                                            std::vector<Slot>& slots);
+  // Detaches `sids` (a 404 counts as detached); the SIDs confirmed off the trunk.
+  boost::asio::awaitable<std::vector<std::string>> detachAll(
+      const store::Provider& provider, const std::vector<std::string>& sids,
+      std::optional<twilio::TwilioError>& firstFailure);
+  // Removes the provider's entries for `sids` in one write transaction; false (logged) when
+  // the store refused, which leaves them for the next sweep.
+  bool unjournal(const std::string& providerId, const std::vector<std::string>& sids);
+  boost::asio::awaitable<void> sweepUntilClean();
 
   // Leaves in `pending` the SIDs found in the account and on this provider's trunk;
   // false when Twilio rejected the credentials before any number was on the trunk.
@@ -73,6 +146,8 @@ class ImportService {
   // SIDs some running import is working on: a second import of the same SID waits for the
   // first to finish and then sees it as already imported (or tries itself if it failed).
   std::unordered_map<std::string, std::shared_ptr<Event>> inFlight_;
+  std::unordered_map<std::string, Activity> activity_;  // by provider id
+  bool sweeping_ = false;
 };
 
 }  // namespace gw::import

@@ -347,24 +347,43 @@ awaitable<Response> ProviderApi::remove(Request& req) {
 
   std::vector<store::PhoneNumber> numbers;
   std::vector<AgentUse> uses;
-  {
+  std::vector<std::string> toDetach;  // stored numbers, then journaled attachments
+  auto readNumbers = [&] {
+    numbers.clear();
+    uses.clear();
+    toDetach.clear();
     auto txn = ctx_.store.read();
     numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
     const auto agents = ctx_.store.listAgents(txn, p.orgId);
     for (const auto& n : numbers) {
       auto more = agentUsesOf(agents, n);
       uses.insert(uses.end(), more.begin(), more.end());
+      toDetach.push_back(n.phoneNumberSid);
     }
-  }
-  // Before Twilio is touched: a refused delete changes nothing anywhere.
-  if (!uses.empty() && !force) {
-    co_return agentsInUseProblem(
+    // Attached by an import a crash or an unreachable Twilio interrupted, not stored.
+    for (auto& sid : ctx_.store.journaledAttachments(txn, p.id)) {
+      if (!ctx_.store.findNumberBySid(txn, sid)) toDetach.push_back(std::move(sid));
+    }
+  };
+  auto refusal = [&]() -> std::optional<Response> {
+    if (uses.empty() || force) return std::nullopt;
+    return agentsInUseProblem(
         "Agents use " + std::to_string(uses.size()) +
             " phone number link(s) or caller ID(s) of provider " + p.id +
             ". Unlink the numbers from those agents first, or delete with ?force=true to "
             "unlink them.",
         uses, req.path);
-  }
+  };
+  // Before Twilio is touched or an import stopped: a refused delete changes nothing anywhere.
+  readNumbers();
+  if (auto refused = refusal()) co_return std::move(*refused);
+
+  // No import of the provider attaches anything from here on: running ones detach what
+  // they attached and finish before this goes on, so nothing of ours is left on the trunk
+  // once the delete answers. Then the numbers are read again (links made meanwhile count).
+  auto stopped = co_await imports_.stopImports(p.id);
+  readNumbers();
+  if (auto refused = refusal()) co_return std::move(*refused);
 
   // Clean up the customer's Twilio account first; local state changes only once Twilio
   // agreed, so a failed delete can simply be repeated. Revoked credentials cannot clean
@@ -380,9 +399,9 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   } else {
     std::optional<twilio::TwilioError> failure;
     co_await forEachConcurrently(
-        numbers.size(), ctx_.twilio.config().concurrency,
+        toDetach.size(), ctx_.twilio.config().concurrency,
         [&](size_t i) -> awaitable<void> {
-          auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, numbers[i].phoneNumberSid);
+          auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, toDetach[i]);
           if (!r && !failure) failure = r.error();
         },
         [&] { return failure.has_value(); });
@@ -415,6 +434,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
       if (auto key = e164Key(n.phoneNumber)) unroute.push_back(*key);
     }
     ctx_.store.deleteProvider(txn, p.id);
+    ctx_.store.clearJournalOfProvider(txn, p.id);  // detached above, or gone with the trunk
     txn.commit();
   }
   ctx_.routes.apply({}, unroute);

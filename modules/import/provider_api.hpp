@@ -1,9 +1,9 @@
 #pragma once
 // Twilio providers: create (credentials checked, trunk adopted or created), read, list,
-// update (name, region, call transfer, allowed source addresses), delete (numbers detached,
-// trunk removed when the gateway created it; 409 while agents use its numbers unless
-// ?force=true), and the account's available numbers. Every committed change is published to
-// the SIP directory before the response.
+// update (name, region, call transfer, allowed source addresses), delete (running imports
+// stopped first, numbers and journaled attachments detached, trunk removed when the gateway
+// created it; 409 while agents use its numbers unless ?force=true), and the account's available
+// numbers. Every committed change is published to the SIP directory before the response.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <optional>
@@ -15,6 +15,7 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
+#include "modules/import/import_service.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/module_context.hpp"
 #include "modules/import/validation.hpp"
@@ -24,7 +25,7 @@ namespace gw::import {
 
 class ProviderApi {
  public:
-  explicit ProviderApi(ModuleContext& ctx) : ctx_(ctx) {}
+  ProviderApi(ModuleContext& ctx, ImportService& imports) : ctx_(ctx), imports_(imports) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);
@@ -36,6 +37,7 @@ class ProviderApi {
 
  private:
   ModuleContext& ctx_;
+  ImportService& imports_;  // a delete stops the provider's imports and sweeps its journal
 };
 
 // The `allowedAddresses` member of a provider body: nullopt when absent or null (the caller

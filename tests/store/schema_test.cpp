@@ -52,6 +52,12 @@ void copyVersion2Files(const std::string& dir) {
                              dir + "/data.mdb");
 }
 
+// A copy of tests/store/data/schema_v3: an environment written by the schema 3 store.
+void copyVersion3Files(const std::string& dir) {
+  std::filesystem::copy_file(GW_SOURCE_DIR "/tests/store/data/schema_v3/data.mdb",
+                             dir + "/data.mdb");
+}
+
 // The format byte of a stored provider record, read without the Store.
 int providerFormatOnDisk(const std::string& dir, const std::string& id) {
   auto env = rawEnv(dir);
@@ -75,7 +81,7 @@ TEST(SchemaTest, OpensEveryDatabaseWithItsFlags) {
   Schema s = openSchema(txn.get(), dir.path());
   EXPECT_EQ(s.foundVersion, Store::kSchemaVersion);
   for (const Dbi* dbi : {&s.providersByOrg, &s.numbersByProvider, &s.numbersByOrg,
-                         &s.numbersByAgent, &s.agentsByOrg}) {
+                         &s.numbersByAgent, &s.agentsByOrg, &s.attachJournal}) {
     unsigned flags = 0;
     ASSERT_EQ(mdb_dbi_flags(txn.get(), dbi->handle(), &flags), MDB_SUCCESS);
     EXPECT_TRUE(flags & MDB_DUPSORT) << dbi->name();
@@ -325,6 +331,45 @@ TEST(SchemaTest, FailedVersion2MigrationChangesNothing) {
     MDB_dbi handle = 0;
     EXPECT_EQ(mdb_dbi_open(txn.get(), db, 0, &handle), MDB_NOTFOUND) << db;
   }
+}
+
+TEST(SchemaTest, MigratesVersion3Files) {
+  TempDir dir;
+  copyVersion3Files(dir.path());
+  ASSERT_EQ(storedVersion(dir.path()), 3u);
+  {
+    auto env = rawEnv(dir.path());
+    Txn txn(env.get(), Txn::Mode::kRead);
+    MDB_dbi handle = 0;
+    ASSERT_EQ(mdb_dbi_open(txn.get(), kAttachJournalDb, 0, &handle), MDB_NOTFOUND);
+  }
+
+  {
+    auto store = Store::open(dir.path());
+    EXPECT_EQ(store->schemaVersion(), Store::kSchemaVersion);
+    auto txn = store->read();
+    // Everything schema 3 held is still there; the journal starts empty.
+    EXPECT_EQ(store->listAllProviders(txn).size(), 3u);
+    EXPECT_EQ(store->listAllAgents(txn).size(), 3u);
+    EXPECT_EQ(store->listNumbers(txn, {"org-1"}, 0, 100).totalCount, 5u);
+    EXPECT_EQ(store->numbersLinkedToAgent(txn, "agent-7"),
+              (std::vector<std::string>{"number-3", "number-6"}));
+    EXPECT_TRUE(store->providersWithJournal(txn).empty());
+  }
+  EXPECT_EQ(storedVersion(dir.path()), Store::kSchemaVersion);
+
+  // The migrated store journals and reopens like a new one.
+  {
+    auto store = Store::open(dir.path());
+    auto txn = store->write();
+    store->journalAttachments(txn, "provider-a", {"PN2", "PN1"});
+    txn.commit();
+  }
+  auto store = Store::open(dir.path());
+  auto txn = store->read();
+  EXPECT_EQ(store->providersWithJournal(txn), std::vector<std::string>{"provider-a"});
+  EXPECT_EQ(store->journaledAttachments(txn, "provider-a"),
+            (std::vector<std::string>{"PN1", "PN2"}));
 }
 
 }  // namespace

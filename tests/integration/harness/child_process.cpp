@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +74,7 @@ ChildProcess::ChildProcess(const ProcessSpec& spec) : name_(spec.name) {
   std::vector<char*> argv = pointersTo(argStrings);
   std::vector<char*> envp = pointersTo(envStrings);
   std::string execFailed = "cannot execute " + spec.path + "\n";
+  const rlim_t fileSizeLimit = spec.fileSizeLimitBytes;
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -104,6 +106,13 @@ ChildProcess::ChildProcess(const ProcessSpec& spec) : name_(spec.name) {
     sigset_t none;
     ::sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (fileSizeLimit != 0) {
+      struct sigaction ign {};
+      ign.sa_handler = SIG_IGN;
+      ::sigaction(SIGXFSZ, &ign, nullptr);
+      const struct rlimit limit { fileSizeLimit, fileSizeLimit };
+      if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(127);
+    }
     if (::dup2(devNull, 0) < 0 || ::dup2(fds[1], 1) < 0 || ::dup2(fds[1], 2) < 0) ::_exit(127);
     // Descriptors the test opened without O_CLOEXEC (sockets of other clients) stay out.
     ::syscall(SYS_close_range, 3U, ~0U, 0U);

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -34,6 +35,9 @@ struct ProcessSpec {
   std::vector<std::pair<std::string, std::string>> env;
   // ...from which variables starting with one of these prefixes were removed first.
   std::vector<std::string> scrubEnvPrefixes;
+  // RLIMIT_FSIZE for the child, with SIGXFSZ ignored: a write past it fails with EFBIG as
+  // on a full disk. 0: no limit set.
+  uint64_t fileSizeLimitBytes = 0;
 };
 
 class ChildProcess {

@@ -211,6 +211,50 @@ long EmulatorProcess::trunkStatus(const TwilioAccount& account, const std::strin
   return resp.status;
 }
 
+std::string EmulatorProcess::basicAuth(const TwilioAccount& account) {
+  std::string encoded = base64(account.sid + ":" + account.token);
+  registerSecret(encoded);
+  return "Authorization: Basic " + encoded;
+}
+
+std::string EmulatorProcess::createTrunk(const TwilioAccount& account,
+                                         const std::string& friendlyName) {
+  auto resp = http_.post(baseUrl_ + "/v1/Trunks", "FriendlyName=" + urlEncode(friendlyName),
+                         "application/x-www-form-urlencoded", {basicAuth(account)});
+  if (resp.status != 201) throw std::runtime_error("emulator trunk create: " + resp.describe());
+  auto sid = stringMember(parseJson(resp.body), "sid");
+  if (!sid) throw std::runtime_error("emulator trunk create: no sid in " + resp.describe());
+  return *sid;
+}
+
+void EmulatorProcess::attachNumber(const TwilioAccount& account, const std::string& trunkSid,
+                                   const std::string& pnSid) {
+  auto resp = http_.post(baseUrl_ + "/v1/Trunks/" + trunkSid + "/PhoneNumbers",
+                         "PhoneNumberSid=" + urlEncode(pnSid), "application/x-www-form-urlencoded",
+                         {basicAuth(account)});
+  if (resp.status != 201) throw std::runtime_error("emulator attach: " + resp.describe());
+}
+
+std::vector<std::string> EmulatorProcess::trunkNumbers(const TwilioAccount& account,
+                                                       const std::string& trunkSid) {
+  std::vector<std::string> out;
+  std::string url = baseUrl_ + "/v1/Trunks/" + trunkSid + "/PhoneNumbers?PageSize=1000";
+  while (!url.empty()) {
+    auto resp = http_.get(url, {basicAuth(account)});
+    if (resp.status != 200) throw std::runtime_error("emulator trunk numbers: " + resp.describe());
+    auto doc = parseJson(resp.body);
+    if (!doc.IsObject() || !doc.HasMember("phone_numbers") || !doc["phone_numbers"].IsArray() ||
+        !doc.HasMember("meta") || !doc["meta"].IsObject()) {
+      throw std::runtime_error("emulator trunk numbers: unexpected shape");
+    }
+    for (const auto& n : doc["phone_numbers"].GetArray()) {
+      out.push_back(stringMember(n, "sid").value_or(""));
+    }
+    url = stringMember(doc["meta"], "next_page_url").value_or("");
+  }
+  return out;
+}
+
 std::vector<std::string> sidsOf(const std::vector<EmulatorNumber>& numbers) {
   std::vector<std::string> out;
   out.reserve(numbers.size());

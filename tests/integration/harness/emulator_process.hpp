@@ -72,6 +72,15 @@ class EmulatorProcess {
 
   // GET /v1/Trunks/{TK} as the account: the HTTP status (200, 404...).
   long trunkStatus(const TwilioAccount& account, const std::string& trunkSid);
+  // Trunking v1 as the account, as a customer would use it; each throws unless Twilio's
+  // documented success status comes back.
+  // POST /v1/Trunks: the new trunk's SID.
+  std::string createTrunk(const TwilioAccount& account, const std::string& friendlyName);
+  // POST /v1/Trunks/{TK}/PhoneNumbers.
+  void attachNumber(const TwilioAccount& account, const std::string& trunkSid,
+                    const std::string& pnSid);
+  // GET /v1/Trunks/{TK}/PhoneNumbers, every page: the SIDs on the trunk.
+  std::vector<std::string> trunkNumbers(const TwilioAccount& account, const std::string& trunkSid);
 
  private:
   std::string binary_;
@@ -81,6 +90,8 @@ class EmulatorProcess {
   std::string earlierOutput_;
   std::string baseUrl_;
   HttpClient http_;
+
+  std::string basicAuth(const TwilioAccount& account);
 };
 
 std::vector<std::string> sidsOf(const std::vector<EmulatorNumber>& numbers);

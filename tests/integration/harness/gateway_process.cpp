@@ -56,6 +56,7 @@ std::unique_ptr<ChildProcess> GatewayProcess::spawn() {
   spec.args.insert(spec.args.end(), options_.extraArgs.begin(), options_.extraArgs.end());
   // Only what the test chose reaches gatewayd, whatever the developer's shell exports.
   spec.scrubEnvPrefixes = {"GATEWAY_", "TWILIO_"};
+  spec.fileSizeLimitBytes = options_.fileSizeLimitBytes;
   if (options_.adminToken && !options_.adminToken->empty()) {
     spec.env.emplace_back("GATEWAY_ADMIN_TOKEN", *options_.adminToken);
   }

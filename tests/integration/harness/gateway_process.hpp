@@ -27,6 +27,9 @@ struct GatewayOptions {
   std::vector<std::string> extraArgs;
   // Environment variables set for gatewayd (after GATEWAY_* and TWILIO_* were removed).
   std::vector<std::pair<std::string, std::string>> env;
+  // Files gatewayd writes cannot grow past this size (a full disk, as LMDB sees it); 0: no
+  // limit.
+  uint64_t fileSizeLimitBytes = 0;
 };
 
 // Where the SIP listener of a running gatewayd is (UDP and TCP share the port).
