@@ -105,6 +105,8 @@ awaitable<Response> ImportApi::importNumbers(Request& req) {
             ". No number was imported. Update the provider's auth token and retry.",
         req.path);
   }
+  // Nothing imported because the store is full: the answer every full-store write gets.
+  if (outcome.storeFull && outcome.successCount == 0) std::rethrow_exception(outcome.storeFull);
   co_return Response::json(200, importResultJson(outcome));
 }
 

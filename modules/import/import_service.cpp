@@ -142,7 +142,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   // 5. One write transaction for the batch, then one routing-table update; what this
   // import attached and did not store is detached again before it answers.
   std::vector<store::PhoneNumber> records;
-  if (proceed) records = storeAttached(provider, pending);
+  if (proceed) records = storeAttached(provider, pending, out);
   co_await undoUnstored(provider, slots);
   if (!proceed) co_return out;
   std::vector<sip::Route> routes;
@@ -167,7 +167,8 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
 }
 
 std::vector<store::PhoneNumber> ImportService::storeAttached(const store::Provider& provider,
-                                                             std::vector<Slot*>& pending) {
+                                                             std::vector<Slot*>& pending,
+                                                             ImportOutcome& out) {
   std::vector<store::PhoneNumber> records;
   records.reserve(pending.size());
   const int64_t now = nowUnixMillis();
@@ -203,6 +204,7 @@ std::vector<store::PhoneNumber> ImportService::storeAttached(const store::Provid
     // and undoUnstored() takes the numbers this import attached off the trunk again.
     log::error("import", "provider ", provider.id, ": storing ", pending.size(),
                " numbers failed: ", e.what());
+    if (dynamic_cast<const store::StoreFullError*>(&e)) out.storeFull = std::current_exception();
     for (Slot* s : pending) {
       if (s->error) continue;
       s->error = std::string("The gateway could not store the number (") + e.what() +
@@ -304,6 +306,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
     } catch (const std::exception& e) {
       log::error("import", "provider ", provider.id, ": journaling ", batch.size(),
                  " attachments failed: ", e.what());
+      if (dynamic_cast<const store::StoreFullError*>(&e)) out.storeFull = std::current_exception();
       for (Slot* s : batch) {
         s->error = std::string("Not attached: the gateway could not record the attachment (") +
                    e.what() +

@@ -14,6 +14,7 @@
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,10 @@ struct ImportOutcome {
   std::optional<twilio::TwilioError> credentialsRejected;
   std::vector<store::PhoneNumber> imported;
   size_t twilioLookups = 0;  // requests spent finding numbers (pages + single fetches)
+  // The store::StoreFullError of a write refused for lack of space (journal or numbers),
+  // after what the import attached was detached again. With nothing imported, the API
+  // answers it as it answers every full-store write (507).
+  std::exception_ptr storeFull;
 };
 
 struct ImportOptions {
@@ -118,7 +123,7 @@ class ImportService {
   // The commit of step 5: the stored numbers; on a store failure none, and every SID of
   // `pending` carries the reason.
   std::vector<store::PhoneNumber> storeAttached(const store::Provider& provider,
-                                                std::vector<Slot*>& pending);
+                                                std::vector<Slot*>& pending, ImportOutcome& out);
   // Detaches the journaled slots that were not stored and removes their entries once
   // Twilio confirmed; what it could not confirm stays for the sweeper.
   boost::asio::awaitable<void> undoUnstored(const store::Provider& provider,
