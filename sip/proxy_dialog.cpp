@@ -66,18 +66,6 @@ std::optional<UriTarget> targetOf(const Uri& uri) {
   return t;
 }
 
-bool pointsAtGateway(const ProxyOptions& options, const boost::asio::ip::address& address,
-                     uint16_t port) {
-  auto a = text::unmapped(address);
-  if (port == options.port) {
-    if (auto host = text::parseIp(options.host); host && *host == a) return true;
-  }
-  if (options.listenPort == 0 || port != options.listenPort) return false;
-  auto listen = text::unmapped(options.listenAddress);
-  if (a == listen || a.is_unspecified()) return true;
-  return listen.is_unspecified() && a.is_loopback();
-}
-
 void Proxy::makeRouteToken(const Message& m, char kind, const boost::asio::ip::address& agent) {
   farScratch_.clear();
   if (kind == 'i') {
