@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/gateway_fixture.hpp"
 
 namespace gw::integration {
@@ -12,6 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAreArray;
 
@@ -108,6 +111,57 @@ TEST_F(ProviderFailureTest, DeleteAnswers502AndChangesNothingWhenTwilioFails) {
   EXPECT_EQ(
       intMember(explainRoute(*s.gateway, s.numbers[0].phoneNumber, "10.99.0.1")["sip"], "status"),
       404);
+}
+
+// A provider on an adopted trunk: its delete detaches the numbers one by one, and Twilio
+// fails one detach. The delete answers 502 and changes nothing locally (numbers stored and
+// routable), and its answer says how many numbers Twilio has already detached instead of
+// claiming that nothing changed. Repeating the delete finishes the job: a number no longer
+// on the trunk counts as detached.
+TEST_F(ProviderFailureTest, DeleteOfAdoptedTrunkTellsWhatTwilioAlreadyDetached) {
+  GatewayOptions go;
+  go.twilioMaxAttempts = 1;
+  go.extraArgs = {"--sip-trusted-cidr", "10.99.0.0/16"};
+  auto account = randomAccount();
+  EmulatorOptions eo;
+  eo.accounts = {account};
+  eo.numbers = 4;
+  auto& emulator = startEmulator(eo);
+  auto& gw = startGateway(go);
+  const std::string trunk = emulator.createTrunk(account, "customer trunk");
+  const std::string providerId = createProvider(gw, account, {{"trunkSid", trunk}});
+  auto sids = sidsOf(emulator.numbers(account.sid));
+  ASSERT_EQ(importNumbers(gw, providerId, {sids[0], sids[1], sids[2]}).successCount, 3);
+  const auto stored = allNumbers(gw);
+  emulator.failNext("DELETE", "/v1/Trunks/{TrunkSid}/PhoneNumbers/{Sid}", 503);
+
+  auto resp = call(gw, "DELETE", "/api/v1/providers/" + providerId);
+
+  EXPECT_EQ(resp.status, 502) << resp.describe();
+  EXPECT_EQ(emulator.pendingFaults(), 0u);
+  const size_t left = emulator.trunkNumbers(account, trunk).size();
+  ASSERT_LT(left, 3u) << "no detach was tried before the failure: " << resp.describe();
+  EXPECT_THAT(resp.body, HasSubstr(std::to_string(3 - left) + " of 3 numbers were detached"))
+      << resp.describe();
+  EXPECT_THAT(resp.body, Not(HasSubstr("Nothing was changed;"))) << resp.describe();
+  EXPECT_EQ(allNumbers(gw).size(), stored.size());
+  EXPECT_EQ(intMember(getProvider(gw, providerId), "phoneNumberCount"), 3);
+  for (const auto& sid : {sids[0], sids[1], sids[2]}) {
+    const auto& n = emulator.numbers(account.sid);
+    auto it =
+        std::find_if(n.begin(), n.end(), [&](const EmulatorNumber& e) { return e.sid == sid; });
+    ASSERT_NE(it, n.end());
+    EXPECT_EQ(
+        stringMember(explainRoute(gw, it->phoneNumber, "10.99.0.1")["phoneNumber"], "providerId"),
+        providerId);
+  }
+
+  auto retried = call(gw, "DELETE", "/api/v1/providers/" + providerId);
+
+  EXPECT_EQ(retried.status, 204) << retried.describe();
+  EXPECT_THAT(emulator.trunkNumbers(account, trunk), IsEmpty());
+  EXPECT_EQ(emulator.trunkStatus(account, trunk), 200) << "an adopted trunk stays";
+  EXPECT_EQ(listNumbers(gw).totalCount, 0);
 }
 
 }  // namespace
