@@ -470,7 +470,17 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void printResults(const std::vector<Result>& results, const Options& opt) {
+// Prints the results and each target's verdict; returns how many bounds were missed. At
+// --quick sizes only the Twilio request bound is judged: the time targets are set for
+// 10,000-SID requests, and a smoke run on a busy machine says nothing about them.
+int printResults(const std::vector<Result>& results, const Options& opt) {
+  int missed = 0;
+  auto verdict = [&](bool met, bool judged) {
+    if (met) return "met";
+    if (!judged) return "missed (not judged at --quick sizes)";
+    ++missed;
+    return "MISSED";
+  };
   std::printf("\n%-18s %7s %12s %9s %11s %28s %9s %8s %9s %8s %6s %7s %7s\n", "scenario", "latency",
               "SIDs", "wall s", "numbers/s", "request s (min/median/max)", "imported", "failed",
               "Twilio rq", "bound", "inflt", "gw cpu", "emu cpu");
@@ -502,19 +512,20 @@ void printResults(const std::vector<Result>& results, const Options& opt) {
         "summed (and <= 2N = %llu): %s\n",
         s.name.c_str(), static_cast<unsigned long long>(r.twilioRequests),
         static_cast<unsigned long long>(r.bound), static_cast<unsigned long long>(2 * n),
-        requestsOk ? "met" : "MISSED");
+        verdict(requestsOk, true));
     if (s.requests == 1 && s.latencyMs == 0) {
       std::printf("  %-18s end to end %.3f s <= 1.0 s: %s\n", s.name.c_str(), r.seconds,
-                  r.seconds <= 1.0 ? "met" : "MISSED");
+                  verdict(r.seconds <= 1.0, !opt.quick));
     } else if (s.latencyMs > 0) {
       const double ideal = static_cast<double>(r.twilioRequests) * s.latencyMs / 1000.0 /
                            static_cast<double>(opt.concurrency);
       std::printf("  %-18s %.3f s <= 1.15 x (%llu x %d ms / %zu) = %.3f s: %s (%.2f x ideal)\n",
                   s.name.c_str(), r.seconds, static_cast<unsigned long long>(r.twilioRequests),
                   s.latencyMs, opt.concurrency, 1.15 * ideal,
-                  r.seconds <= 1.15 * ideal ? "met" : "MISSED", r.seconds / ideal);
+                  verdict(r.seconds <= 1.15 * ideal, !opt.quick), r.seconds / ideal);
     }
   }
+  return missed;
 }
 
 const char kUsage[] =
@@ -524,7 +535,9 @@ const char kUsage[] =
     "  --quick          small sizes (500 SIDs per scenario) for smoke runs\n"
     "  --scenario NAME  run only this scenario (repeatable): one-request-0ms,\n"
     "                   one-request-50ms, ten-requests-0ms, ten-requests-50ms\n"
-    "  --concurrency C  gatewayd --twilio-concurrency (default 16)\n";
+    "  --concurrency C  gatewayd --twilio-concurrency (default 16)\n"
+    "  Exits 1 when a number was not imported or a bound was missed (at --quick sizes only\n"
+    "  the Twilio request bound is judged; the time targets are set for 10,000 SIDs).\n";
 
 std::optional<Options> parseArgs(int argc, char** argv) {
   Options o;
@@ -598,7 +611,11 @@ int main(int argc, char** argv) {
         rc = 1;
       }
     }
-    printResults(results, *opt);
+    if (const int missed = printResults(results, *opt); missed > 0) {
+      std::fprintf(stderr, "bench-import-e2e: %d bound(s) MISSED (see the targets above)\n",
+                   missed);
+      rc = 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench-import-e2e: %s\n", e.what());
     rc = 1;

@@ -62,6 +62,19 @@ void checkName(const StringField& name, FieldErrors& errors) {
   }
 }
 
+// A provider delete stopped by a Twilio failure after Twilio had already detached some of
+// the numbers from the adopted trunk: the answer must not claim that nothing changed.
+Response partlyDetached(const twilio::TwilioError& e, size_t detached, size_t total,
+                        const std::string& trunkSid, std::string_view instance) {
+  return Response::problem(
+      502,
+      "Twilio request failed while detaching the provider's numbers from trunk " + trunkSid + ": " +
+          e.describe() + ". " + std::to_string(detached) + " of " + std::to_string(total) +
+          " numbers were detached already, so Twilio no longer sends their calls here; the "
+          "provider and its numbers are still stored. Repeat the delete to detach the rest.",
+      instance);
+}
+
 }  // namespace
 
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
@@ -398,15 +411,22 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     }
   } else {
     std::optional<twilio::TwilioError> failure;
+    size_t detached = 0;
     co_await forEachConcurrently(
         toDetach.size(), ctx_.twilio.config().concurrency,
         [&](size_t i) -> awaitable<void> {
           auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, toDetach[i]);
-          if (!r && !failure) failure = r.error();
+          if (r) {
+            ++detached;
+          } else if (!failure) {
+            failure = r.error();
+          }
         },
         [&] { return failure.has_value(); });
     if (failure) {
       if (!failure->isAuthFailure()) {
+        if (detached > 0)
+          co_return partlyDetached(*failure, detached, toDetach.size(), p.trunkSid, req.path);
         co_return twilioFailure(*failure, "detaching the provider's numbers from its trunk",
                                 req.path);
       }

@@ -1,12 +1,14 @@
 // What survives a restart of gatewayd on the same data directory: imported numbers,
-// providers and deletions. With no SIP traffic to send yet, the routing table is checked
-// through its start-up rebuild and through re-imports answering "Already imported".
+// providers, agent links and deletions. The routing table rebuilt at start-up is checked
+// through the routes themselves: /api/v1/routes/explain (the SIP workers' decision on
+// their table) and a real INVITE, redirected by sipp's call to the linked agent.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "harness/gateway_fixture.hpp"
+#include "harness/sipp_process.hpp"
 
 namespace gw::integration {
 namespace {
@@ -23,8 +25,33 @@ class PersistenceTest : public GatewayTest {
   static GatewayOptions durable() {
     GatewayOptions go;
     go.storeSync = true;
+    // Loopback callers are trusted, so sipp on 127.0.0.1 reaches the routing table.
+    go.extraArgs = {"--sip-trusted-cidr", "127.0.0.0/8"};
+    go.publicSipUri.reset();
     return go;
   }
+
+  // The SIP answer /api/v1/routes/explain gives for an INVITE to `number` from loopback.
+  int64_t explainedStatus(GatewayProcess& gw, const std::string& number) {
+    auto d = explainRoute(gw, number, "127.0.0.1");
+    return d.HasMember("sip") ? intMember(d["sip"], "status").value_or(-1) : -1;
+  }
+
+  // A redirect agent (never contacted: TEST-NET-1) linked to the stored number of `sid`.
+  void linkToRedirectAgent(GatewayProcess& gw, const std::string& sid) {
+    auto agent = call(gw, "POST", "/api/v1/agents",
+                      objectBody({{"name", "Desk"}, {"sipUri", kAgentUri}, {"mode", "redirect"}}));
+    ASSERT_EQ(agent.status, 201) << agent.describe();
+    const std::string agentId = stringMember(parseJson(agent.body), "id").value_or("");
+    for (const auto& n : allNumbers(gw)) {
+      if (n.phoneNumberSid != sid) continue;
+      auto linked =
+          call(gw, "PUT", "/api/v1/sip-phone-numbers/" + n.id + "/agent-link?agentId=" + agentId);
+      ASSERT_EQ(linked.status, 200) << linked.describe();
+    }
+  }
+
+  static constexpr const char* kAgentUri = "sip:desk@192.0.2.10:5070";
 };
 
 std::vector<std::string> describeAll(std::vector<NumberRecord> records) {
@@ -41,6 +68,7 @@ TEST_F(PersistenceTest, KeepsImportedNumbersAcrossRestart) {
   auto s = startWithProvider(4, durable());
   auto sids = sidsOf(s.numbers);
   ASSERT_EQ(importNumbers(*s.gateway, s.providerId, {sids[0], sids[1], sids[2]}).successCount, 3);
+  linkToRedirectAgent(*s.gateway, sids[0]);
   auto before = describeAll(allNumbers(*s.gateway));
 
   auto stopped = s.gateway->stop();
@@ -54,6 +82,21 @@ TEST_F(PersistenceTest, KeepsImportedNumbersAcrossRestart) {
   }
   EXPECT_EQ(intMember(getProvider(*s.gateway, s.providerId), "phoneNumberCount"), 3);
   EXPECT_THAT(redact(s.gateway->output()), ContainsRegex("routing table rebuilt: 3 numbers"));
+  // The routes themselves: the linked number redirects to its agent, the other imported
+  // ones are known but unlinked (480), the one never imported is unknown (404).
+  auto linked = explainRoute(*s.gateway, s.numbers[0].phoneNumber, "127.0.0.1");
+  EXPECT_EQ(stringMember(linked, "action"), "redirect");
+  EXPECT_EQ(stringMember(linked["sip"], "contact"), std::string("<") + kAgentUri + ">");
+  EXPECT_EQ(explainedStatus(*s.gateway, s.numbers[1].phoneNumber), 480);
+  EXPECT_EQ(explainedStatus(*s.gateway, s.numbers[2].phoneNumber), 480);
+  EXPECT_EQ(explainedStatus(*s.gateway, s.numbers[3].phoneNumber), 404);
+  SippOptions caller;
+  caller.scenario = "uac_redirect.xml";
+  caller.remote = s.gateway->sipAddress().text();
+  caller.service = s.numbers[0].phoneNumber;
+  caller.keys = {{"expected_contact", kAgentUri}};
+  auto invite = runSipp(caller);
+  EXPECT_TRUE(invite.ok()) << invite.describe();
   auto again = importNumbers(*s.gateway, s.providerId, sids);
   EXPECT_EQ(again.successCount, 1);
   EXPECT_THAT(again.errors, ElementsAre(ImportError{sids[0], "Already imported"},
@@ -73,6 +116,8 @@ TEST_F(PersistenceTest, KeepsImportedNumbersAfterKill) {
   s.gateway->start();
 
   EXPECT_EQ(describeAll(allNumbers(*s.gateway)), before);
+  EXPECT_EQ(explainedStatus(*s.gateway, s.numbers[0].phoneNumber), 480);
+  EXPECT_EQ(explainedStatus(*s.gateway, s.numbers[1].phoneNumber), 480);
   auto again = importNumbers(*s.gateway, s.providerId, sids);
   EXPECT_EQ(again.successCount, 0);
   EXPECT_THAT(again.errors, Each(Field(&ImportError::errorMessage, "Already imported")));
@@ -108,6 +153,13 @@ TEST_F(PersistenceTest, KeepsDeletionsAcrossRestart) {
   EXPECT_EQ(call(gw, "GET", "/api/v1/providers/" + p2).status, 404);
   EXPECT_EQ(call(gw, "GET", "/api/v1/providers/" + p1).status, 200);
   EXPECT_THAT(redact(gw.output()), ContainsRegex("routing table rebuilt: 1 numbers"));
+  auto firstNumbers = emulator.numbers(first.sid);
+  for (const auto& n : firstNumbers) {
+    EXPECT_EQ(explainedStatus(gw, n.phoneNumber), n.sid == firstSids[1] ? 480 : 404) << n.sid;
+  }
+  for (const auto& n : emulator.numbers(second.sid)) {
+    EXPECT_EQ(explainedStatus(gw, n.phoneNumber), 404) << n.sid << " of the deleted provider";
+  }
   // The deleted number is importable again, the kept one is not.
   auto again = importNumbers(gw, p1, firstSids);
   EXPECT_EQ(again.successCount, 1);

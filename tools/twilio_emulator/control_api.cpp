@@ -3,8 +3,10 @@
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <variant>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -15,6 +17,7 @@ namespace gw::emulator {
 namespace {
 
 constexpr uint64_t kMaxCreatePerRequest = 1'000'000;
+constexpr uint64_t kMaxFaultRepeats = 1'000'000;
 
 void writeControlNumber(JsonOut& out, const NumberRecord& number, const State& state) {
   out.startObject();
@@ -34,6 +37,64 @@ http::Response unknownAccount(const http::Request& req) {
       req.path);
 }
 
+void writeFault(JsonOut& out, const Fault& fault) {
+  const size_t space = fault.route.find(' ');
+  out.startObject();
+  out.field("method", fault.route.substr(0, space));
+  out.field("route", fault.route.substr(space + 1));
+  out.field("status", fault.error.status);
+  out.field("code", fault.error.code);
+  out.field("message", fault.error.message);
+  out.field("remaining", fault.remaining);
+  out.endObject();
+}
+
+std::optional<uint64_t> parseCount(std::string_view digits, uint64_t min, uint64_t max) {
+  uint64_t value = 0;
+  const char* end = digits.data() + digits.size();
+  auto [ptr, ec] = std::from_chars(digits.data(), end, value);
+  if (digits.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The fault a POST /emulator/faults describes, or what is wrong with it.
+std::variant<Fault, std::string> parseFault(const http::Request& req, const FaultPlan& plan) {
+  const auto method = req.queryParam("method");
+  const auto route = req.queryParam("route");
+  const auto status = req.queryParam("status");
+  if (!method || !route || !status) {
+    return std::string(
+        "method, route and status are required, e.g. "
+        "?method=DELETE&route=/v1/Trunks/{Sid}&status=503&times=2");
+  }
+  Fault fault;
+  fault.route = *method + " " + *route;
+  if (!plan.knows(fault.route)) {
+    std::string known;
+    for (const auto& r : plan.routes()) known += (known.empty() ? "" : ", ") + r;
+    return "no Twilio route " + fault.route + " in this emulator; the routes are: " + known;
+  }
+  const auto code = parseCount(*status, 400, 599);
+  if (!code) return std::string("status must be an HTTP error status from 400 to 599");
+  fault.error.status = static_cast<int>(*code);
+  fault.error.code = defaultErrorCode(fault.error.status);
+  fault.error.message = defaultErrorMessage(fault.error.status);
+  if (const auto times = req.queryParam("times")) {
+    const auto n = parseCount(*times, 1, kMaxFaultRepeats);
+    if (!n) return "times must be an integer from 1 to " + std::to_string(kMaxFaultRepeats);
+    fault.remaining = *n;
+  }
+  if (const auto twilioCode = req.queryParam("code")) {
+    const auto n = parseCount(*twilioCode, 10000, 99999);
+    if (!n) return std::string("code must be a Twilio error code from 10000 to 99999");
+    fault.error.code = static_cast<int>(*n);
+  }
+  if (const auto message = req.queryParam("message")) fault.error.message = *message;
+  return fault;
+}
+
 }  // namespace
 
 void ControlApi::addRoutes(http::Router& router) {
@@ -48,6 +109,9 @@ void ControlApi::addRoutes(http::Router& router) {
   router.add("POST", "/emulator/accounts/{AccountSid}/numbers", bind(&ControlApi::createNumbers));
   router.add("GET", "/emulator/stats", bind(&ControlApi::stats));
   router.add("POST", "/emulator/stats/reset", bind(&ControlApi::resetStats));
+  router.add("POST", "/emulator/faults", bind(&ControlApi::addFault));
+  router.add("GET", "/emulator/faults", bind(&ControlApi::listFaults));
+  router.add("DELETE", "/emulator/faults", bind(&ControlApi::clearFaults));
 }
 
 http::Response ControlApi::health(http::Request&) {
@@ -106,6 +170,31 @@ http::Response ControlApi::stats(http::Request&) {
 
 http::Response ControlApi::resetStats(http::Request&) {
   stats_.reset();
+  return http::Response::noContent();
+}
+
+http::Response ControlApi::addFault(http::Request& req) {
+  auto parsed = parseFault(req, faults_);
+  if (auto* why = std::get_if<std::string>(&parsed)) {
+    return http::Response::problem(400, *why, req.path);
+  }
+  const Fault& fault = std::get<Fault>(parsed);
+  JsonOut out;
+  writeFault(out, fault);
+  faults_.add(fault);
+  return http::Response::json(201, out.take());
+}
+
+http::Response ControlApi::listFaults(http::Request&) {
+  JsonOut out;
+  out.startArray();
+  for (const Fault& fault : faults_.pending()) writeFault(out, fault);
+  out.endArray();
+  return http::Response::json(200, out.take());
+}
+
+http::Response ControlApi::clearFaults(http::Request&) {
+  faults_.clear();
   return http::Response::noContent();
 }
 

@@ -6,8 +6,15 @@
 //   POST /emulator/accounts/{AccountSid}/numbers?count=N  creates N numbers (201)
 //   GET  /emulator/stats
 //   POST /emulator/stats/reset
+//   POST /emulator/faults?method=M&route=R&status=S[&times=N][&code=C][&message=T]
+//        the next N (default 1) requests to Twilio route "M R" are answered S in Twilio's
+//        error shape (code C and message T, defaulting to Twilio's for the status) (201)
+//   GET  /emulator/faults                               [{method, route, status, code,
+//                                                        message, remaining}] still pending
+//   DELETE /emulator/faults                             forgets every pending fault (204)
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
+#include "tools/twilio_emulator/fault_plan.hpp"
 #include "tools/twilio_emulator/request_stats.hpp"
 #include "tools/twilio_emulator/state.hpp"
 
@@ -15,7 +22,8 @@ namespace gw::emulator {
 
 class ControlApi {
  public:
-  ControlApi(State& state, RequestStats& stats) : state_(state), stats_(stats) {}
+  ControlApi(State& state, RequestStats& stats, FaultPlan& faults)
+      : state_(state), stats_(stats), faults_(faults) {}
 
   void addRoutes(http::Router& router);
 
@@ -24,10 +32,14 @@ class ControlApi {
   http::Response createNumbers(http::Request& req);
   http::Response stats(http::Request& req);
   http::Response resetStats(http::Request& req);
+  http::Response addFault(http::Request& req);
+  http::Response listFaults(http::Request& req);
+  http::Response clearFaults(http::Request& req);
 
  private:
   State& state_;
   RequestStats& stats_;
+  FaultPlan& faults_;
 };
 
 }  // namespace gw::emulator

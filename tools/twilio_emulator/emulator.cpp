@@ -40,11 +40,11 @@ Options withDefaultAccount(Options o) {
 Emulator::Emulator(boost::asio::io_context& io, Options options)
     : options_(withDefaultAccount(std::move(options))),
       state_(options_.seed),
-      gate_(state_, stats_, gateOptions(options_)),
+      gate_(state_, stats_, faults_, gateOptions(options_)),
       api2010_(state_),
       trunks_(state_),
       trunkNumbers_(state_, options_.reattachSameTrunkOk),
-      control_(state_, stats_),
+      control_(state_, stats_, faults_),
       server_(io, router_, serverOptions()) {
   for (const AccountSpec& spec : options_.accounts) {
     const auto sid = parseSid(kAccountPrefix, spec.sid);

@@ -13,6 +13,7 @@
 #include "gateway/http/server.hpp"
 #include "tools/twilio_emulator/api_2010.hpp"
 #include "tools/twilio_emulator/control_api.hpp"
+#include "tools/twilio_emulator/fault_plan.hpp"
 #include "tools/twilio_emulator/options.hpp"
 #include "tools/twilio_emulator/request_stats.hpp"
 #include "tools/twilio_emulator/state.hpp"
@@ -48,6 +49,7 @@ class Emulator {
   Options options_;
   State state_;
   RequestStats stats_;
+  FaultPlan faults_;
   TwilioGate gate_;
   Api2010 api2010_;
   TrunksApi trunks_;

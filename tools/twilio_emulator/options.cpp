@@ -175,6 +175,12 @@ Twilio routes use HTTP Basic auth (AccountSid:AuthToken). Unauthenticated contro
   POST /emulator/accounts/{AC}/numbers?count=N  creates N numbers (201)
   GET  /emulator/stats                          responses by route and status
   POST /emulator/stats/reset
+  POST /emulator/faults?method=M&route=R&status=S[&times=N][&code=C][&message=T]
+                                                the next N (default 1) requests to Twilio
+                                                route "M R" (as the stats name it) fail
+                                                with S in Twilio's error shape (201)
+  GET  /emulator/faults                         the faults still pending
+  DELETE /emulator/faults                       forgets them (204)
   GET  /healthz
 SIGTERM/SIGINT stop the emulator after in-flight requests are answered.
 )";

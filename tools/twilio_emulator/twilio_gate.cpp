@@ -43,9 +43,10 @@ std::string durationHeader(std::chrono::steady_clock::duration elapsed) {
 
 }  // namespace
 
-TwilioGate::TwilioGate(State& state, RequestStats& stats, GateOptions options)
+TwilioGate::TwilioGate(State& state, RequestStats& stats, FaultPlan& faults, GateOptions options)
     : state_(state),
       stats_(stats),
+      faults_(faults),
       options_(options),
       errorDraws_(options.seed ^ 0x5eed0f0e77011ULL),
       requestIds_(options.seed ^ 0x7e9e57ULL) {}
@@ -54,6 +55,7 @@ void TwilioGate::add(http::Router& router, std::string_view method, std::string_
                      TwilioHandler handler) {
   auto route = std::make_shared<const Route>(
       Route{std::string(method) + " " + std::string(pattern), std::move(handler)});
+  faults_.knowRoute(route->name);
   router.add(method, pattern, [this, route](http::Request& req) { return serve(route, req); });
 }
 
@@ -91,6 +93,11 @@ boost::asio::awaitable<http::Response> TwilioGate::serve(std::shared_ptr<const R
     injected = (errorDraws_.next64() & 1) != 0 ? ApiError::serviceUnavailable()
                                                : ApiError::internalError();
   }
+  // A fault asked for wins over a random one; the draw above still happens, so asking for
+  // faults does not shift which later requests the error rate fails.
+  if (admitted) {
+    if (auto fault = faults_.take(route->name)) injected = std::move(fault);
+  }
 
   if (options_.latency.count() > 0) {
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, options_.latency);
@@ -101,7 +108,6 @@ boost::asio::awaitable<http::Response> TwilioGate::serve(std::shared_ptr<const R
   http::Response response;
   if (early) {
     response = errorResponse(*early);
-    if (early->status == 401) response.set("WWW-Authenticate", "Basic realm=\"Twilio API\"");
   } else if (injected) {
     response = errorResponse(*injected);
   } else {
@@ -113,6 +119,7 @@ boost::asio::awaitable<http::Response> TwilioGate::serve(std::shared_ptr<const R
     }
   }
 
+  if (response.status == 401) response.set("WWW-Authenticate", "Basic realm=\"Twilio API\"");
   if (options_.retryAfterSeconds > 0 && (response.status == 429 || response.status == 503)) {
     response.set("Retry-After", std::to_string(options_.retryAfterSeconds));
   }

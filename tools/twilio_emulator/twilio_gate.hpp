@@ -1,7 +1,8 @@
 #pragma once
 // What every Twilio API route goes through before and after its handler: Basic auth
 // (401 / 20003), the per-account concurrency limit (429 / 20429), added latency (an Asio
-// timer, never a blocking sleep), injected 500/503 errors, Twilio's response headers
+// timer, never a blocking sleep), injected 500/503 errors and the faults a test asked for
+// (FaultPlan), Twilio's response headers
 // (Twilio-Concurrent-Requests, Twilio-Request-Duration, Twilio-Request-Id) and the stats.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
@@ -15,6 +16,7 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
+#include "tools/twilio_emulator/fault_plan.hpp"
 #include "tools/twilio_emulator/request_stats.hpp"
 #include "tools/twilio_emulator/sid.hpp"
 #include "tools/twilio_emulator/state.hpp"
@@ -35,10 +37,10 @@ using TwilioHandler = std::function<http::Response(http::Request&, Account&)>;
 
 class TwilioGate {
  public:
-  TwilioGate(State& state, RequestStats& stats, GateOptions options);
+  TwilioGate(State& state, RequestStats& stats, FaultPlan& faults, GateOptions options);
 
   // Registers `handler` for (method, pattern) behind the gate. `pattern` names the route
-  // in the stats ("GET /v1/Trunks/{Sid}").
+  // in the stats and in the fault plan ("GET /v1/Trunks/{Sid}").
   void add(http::Router& router, std::string_view method, std::string_view pattern,
            TwilioHandler handler);
 
@@ -54,6 +56,7 @@ class TwilioGate {
 
   State& state_;
   RequestStats& stats_;
+  FaultPlan& faults_;
   GateOptions options_;
   SidGenerator errorDraws_;  // apart from SID generation, so errors do not shift SIDs
   SidGenerator requestIds_;

@@ -200,6 +200,26 @@ void EmulatorProcess::resetStats() {
   }
 }
 
+void EmulatorProcess::failNext(const std::string& method, const std::string& route, int status,
+                               int times) {
+  auto resp = http_.post(baseUrl_ + "/emulator/faults?method=" + urlEncode(method) +
+                             "&route=" + urlEncode(route) + "&status=" + std::to_string(status) +
+                             "&times=" + std::to_string(times),
+                         "", "application/json");
+  if (resp.status != 201) throw std::runtime_error("emulator fault: " + resp.describe());
+}
+
+uint64_t EmulatorProcess::pendingFaults() {
+  auto resp = http_.get(baseUrl_ + "/emulator/faults");
+  if (resp.status != 200) throw std::runtime_error("emulator faults: " + resp.describe());
+  auto doc = parseJson(resp.body);
+  if (!doc.IsArray()) throw std::runtime_error("emulator faults: expected an array");
+  uint64_t n = 0;
+  for (const auto& f : doc.GetArray())
+    n += static_cast<uint64_t>(intMember(f, "remaining").value_or(0));
+  return n;
+}
+
 long EmulatorProcess::trunkStatus(const TwilioAccount& account, const std::string& trunkSid) {
   std::string encoded = base64(account.sid + ":" + account.token);
   registerSecret(encoded);
@@ -235,24 +255,31 @@ void EmulatorProcess::attachNumber(const TwilioAccount& account, const std::stri
   if (resp.status != 201) throw std::runtime_error("emulator attach: " + resp.describe());
 }
 
-std::vector<std::string> EmulatorProcess::trunkNumbers(const TwilioAccount& account,
-                                                       const std::string& trunkSid) {
+std::vector<std::string> EmulatorProcess::listSids(const TwilioAccount& account,
+                                                   const std::string& path, const char* key) {
   std::vector<std::string> out;
-  std::string url = baseUrl_ + "/v1/Trunks/" + trunkSid + "/PhoneNumbers?PageSize=1000";
+  std::string url = baseUrl_ + path + "?PageSize=1000";
   while (!url.empty()) {
     auto resp = http_.get(url, {basicAuth(account)});
-    if (resp.status != 200) throw std::runtime_error("emulator trunk numbers: " + resp.describe());
+    if (resp.status != 200) throw std::runtime_error("emulator " + path + ": " + resp.describe());
     auto doc = parseJson(resp.body);
-    if (!doc.IsObject() || !doc.HasMember("phone_numbers") || !doc["phone_numbers"].IsArray() ||
-        !doc.HasMember("meta") || !doc["meta"].IsObject()) {
-      throw std::runtime_error("emulator trunk numbers: unexpected shape");
+    if (!doc.IsObject() || !doc.HasMember(key) || !doc[key].IsArray() || !doc.HasMember("meta") ||
+        !doc["meta"].IsObject()) {
+      throw std::runtime_error("emulator " + path + ": unexpected shape");
     }
-    for (const auto& n : doc["phone_numbers"].GetArray()) {
-      out.push_back(stringMember(n, "sid").value_or(""));
-    }
+    for (const auto& n : doc[key].GetArray()) out.push_back(stringMember(n, "sid").value_or(""));
     url = stringMember(doc["meta"], "next_page_url").value_or("");
   }
   return out;
+}
+
+std::vector<std::string> EmulatorProcess::trunkNumbers(const TwilioAccount& account,
+                                                       const std::string& trunkSid) {
+  return listSids(account, "/v1/Trunks/" + trunkSid + "/PhoneNumbers", "phone_numbers");
+}
+
+std::vector<std::string> EmulatorProcess::trunks(const TwilioAccount& account) {
+  return listSids(account, "/v1/Trunks", "trunks");
 }
 
 std::vector<std::string> sidsOf(const std::vector<EmulatorNumber>& numbers) {

@@ -69,6 +69,12 @@ class EmulatorProcess {
   std::vector<EmulatorNumber> addNumbers(const std::string& accountSid, int count);
   EmulatorStats stats();
   void resetStats();
+  // POST /emulator/faults: the next `times` requests to the Twilio route `method` `route`
+  // (the pattern as the stats name it, e.g. "DELETE", "/v1/Trunks/{Sid}") are answered
+  // `status` in Twilio's error shape, without being carried out.
+  void failNext(const std::string& method, const std::string& route, int status, int times = 1);
+  // GET /emulator/faults: how many requests the pending faults will still fail.
+  uint64_t pendingFaults();
 
   // GET /v1/Trunks/{TK} as the account: the HTTP status (200, 404...).
   long trunkStatus(const TwilioAccount& account, const std::string& trunkSid);
@@ -81,6 +87,8 @@ class EmulatorProcess {
                     const std::string& pnSid);
   // GET /v1/Trunks/{TK}/PhoneNumbers, every page: the SIDs on the trunk.
   std::vector<std::string> trunkNumbers(const TwilioAccount& account, const std::string& trunkSid);
+  // GET /v1/Trunks, every page: the SIDs of the account's trunks.
+  std::vector<std::string> trunks(const TwilioAccount& account);
 
  private:
   std::string binary_;
@@ -92,6 +100,9 @@ class EmulatorProcess {
   HttpClient http_;
 
   std::string basicAuth(const TwilioAccount& account);
+  // Every page of a Trunking v1 list as the account: the items' SIDs.
+  std::vector<std::string> listSids(const TwilioAccount& account, const std::string& path,
+                                    const char* key);
 };
 
 std::vector<std::string> sidsOf(const std::vector<EmulatorNumber>& numbers);

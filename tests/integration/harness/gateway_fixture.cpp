@@ -203,6 +203,15 @@ rapidjson::Document GatewayTest::getProvider(GatewayProcess& gw, const std::stri
   return parseJson(resp.body);
 }
 
+rapidjson::Document GatewayTest::explainRoute(GatewayProcess& gw, const std::string& to,
+                                              const std::string& source, Token token) {
+  auto resp =
+      call(gw, "GET", "/api/v1/routes/explain?to=" + urlEncode(to) + "&source=" + urlEncode(source),
+           std::nullopt, std::move(token));
+  if (resp.status != 200) throw std::runtime_error("explaining " + to + ": " + resp.describe());
+  return parseJson(resp.body);
+}
+
 std::string GatewayTest::providerTrunk(GatewayProcess& gw, const std::string& id, Token token) {
   auto trunk = stringMember(getProvider(gw, id, std::move(token)), "trunkSid");
   if (!trunk) throw std::runtime_error("provider " + id + " has no trunkSid");

@@ -99,6 +99,11 @@ class GatewayTest : public ::testing::Test {
   // Every stored number visible to the token (all pages).
   std::vector<NumberRecord> allNumbers(GatewayProcess& gw, Token token = std::nullopt);
 
+  // GET /api/v1/routes/explain: what the SIP workers answer an INVITE for `to` from
+  // `source`; throws unless 200.
+  rapidjson::Document explainRoute(GatewayProcess& gw, const std::string& to,
+                                   const std::string& source, Token token = std::nullopt);
+
   StateSnapshot snapshot(GatewayProcess& gw, EmulatorProcess& emulator,
                          const std::vector<TwilioAccount>& accounts, Token token = std::nullopt);
 

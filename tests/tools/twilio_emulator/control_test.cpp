@@ -1,4 +1,4 @@
-// The emulator's own routes: numbers by account, stats, health.
+// The emulator's own routes: numbers by account, stats, faults, health.
 #include <set>
 #include <string>
 
@@ -88,6 +88,77 @@ TEST_F(TwilioEmulatorTest, CountsRequestsByRouteAndStatus) {
   const auto after = emu.get("/emulator/stats", "", "").json();
   EXPECT_EQ(after["total"].GetUint64(), 0u);
   EXPECT_EQ(after["requests"].MemberCount(), 0u);
+}
+
+// A fault fails exactly the asked-for number of requests to its route, in Twilio's error
+// shape, before the handler runs (the failed delete leaves the trunk), and touches no other
+// route or method.
+TEST_F(TwilioEmulatorTest, FailsChosenRouteTheAskedNumberOfTimes) {
+  auto& emu = start();
+  const std::string trunk = emu.createTrunk();
+  const std::string faults = "/emulator/faults";
+  const HttpResult added = perform(
+      {"POST",
+       emu.url(faults + "?method=DELETE&route=%2Fv1%2FTrunks%2F%7BSid%7D&status=502&times=2"), "",
+       "", "", ""});
+  ASSERT_EQ(added.status, 201) << added.body;
+  const auto fault = added.json();
+  EXPECT_STREQ(fault["method"].GetString(), "DELETE");
+  EXPECT_STREQ(fault["route"].GetString(), "/v1/Trunks/{Sid}");
+  EXPECT_EQ(fault["status"].GetInt(), 502);
+  EXPECT_EQ(fault["code"].GetInt(), 20502);
+  EXPECT_EQ(fault["remaining"].GetUint64(), 2u);
+
+  EXPECT_EQ(emu.get("/v1/Trunks/" + trunk).status, 200);  // another method of the path
+  expectTwilioError(emu.del("/v1/Trunks/" + trunk), 502, 20502);
+  EXPECT_EQ(emu.get("/v1/Trunks/" + trunk).status, 200) << "a failed delete deleted the trunk";
+  const auto pending = emu.get(faults, "", "").json();
+  ASSERT_EQ(pending.Size(), 1u);
+  EXPECT_EQ(pending[0]["remaining"].GetUint64(), 1u);
+  expectTwilioError(emu.del("/v1/Trunks/" + trunk), 502, 20502);
+  EXPECT_EQ(emu.get(faults, "", "").json().Size(), 0u);
+  EXPECT_EQ(emu.del("/v1/Trunks/" + trunk).status, 204);
+
+  const auto stats = emu.get("/emulator/stats", "", "").json();
+  EXPECT_EQ(stats["requests"]["DELETE /v1/Trunks/{Sid}"]["502"].GetUint64(), 2u);
+  EXPECT_EQ(stats["requests"]["DELETE /v1/Trunks/{Sid}"]["204"].GetUint64(), 1u);
+}
+
+TEST_F(TwilioEmulatorTest, FaultTakesChosenCodeAndMessageAndCanBeCleared) {
+  auto& emu = start();
+  const std::string faults = "/emulator/faults";
+  const std::string trunks = "?method=POST&route=/v1/Trunks";
+  ASSERT_EQ(perform({"POST", emu.url(faults + trunks + "&status=400&code=21451&message=Nope"), "",
+                     "", "", ""})
+                .status,
+            201);
+  const HttpResult failed = emu.post("/v1/Trunks", "FriendlyName=x");
+  expectTwilioError(failed, 400, 21451);
+  EXPECT_STREQ(failed.json()["message"].GetString(), "Nope");
+
+  ASSERT_EQ(
+      perform({"POST", emu.url(faults + trunks + "&status=503&times=5"), "", "", "", ""}).status,
+      201);
+  EXPECT_EQ(perform({"DELETE", emu.url(faults), "", "", "", ""}).status, 204);
+  EXPECT_EQ(emu.post("/v1/Trunks", "FriendlyName=x").status, 201);
+}
+
+TEST_F(TwilioEmulatorTest, RefusesFaultForUnknownRouteOrBadStatus) {
+  auto& emu = start();
+  const std::string faults = "/emulator/faults";
+  for (const std::string query :
+       {"?method=PUT&route=/v1/Trunks&status=500", "?method=POST&route=/v1/Trunks&status=200",
+        "?method=POST&route=/v1/Trunks&status=600", "?method=POST&route=/v1/Trunks",
+        "?method=POST&route=/v1/Trunks&status=500&times=0",
+        "?method=POST&route=/v1/Trunks&status=500&code=7"}) {
+    const HttpResult r = perform({"POST", emu.url(faults + query), "", "", "", ""});
+    EXPECT_EQ(r.status, 400) << query << ": " << r.body;
+  }
+  const HttpResult unknown = perform(
+      {"POST", emu.url(faults + "?method=PUT&route=/v1/Trunks&status=500"), "", "", "", ""});
+  EXPECT_NE(unknown.body.find("DELETE /v1/Trunks/{Sid}"), std::string::npos)
+      << "the refusal lists the routes: " << unknown.body;
+  EXPECT_EQ(emu.get(faults, "", "").json().Size(), 0u);
 }
 
 TEST_F(TwilioEmulatorTest, AnswersHealthCheck) {
