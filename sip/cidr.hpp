@@ -25,10 +25,4 @@ class Cidr {
   bool v4_ = true;
 };
 
-// Twilio's published SIP signaling ranges (the default allowedAddresses of a provider).
-inline constexpr std::array<std::string_view, 8> kTwilioSignalingRanges = {
-    "54.172.60.0/30",  "54.244.51.0/30",    "54.171.127.192/30", "35.156.191.128/30",
-    "54.65.63.192/30", "54.169.127.128/30", "54.252.254.64/30",  "177.71.206.192/30",
-};
-
 }  // namespace gw::sip

@@ -7,20 +7,15 @@
 #include <string_view>
 #include <vector>
 
+#include "common/twilio_ranges.hpp"
+
 namespace gw::store {
 
-// Twilio's SIP signaling ranges: the allowedAddresses of a provider created without any,
-// and of every provider stored before schema version 3. It must match
-// sip::kTwilioSignalingRanges (sip/cidr.hpp): copied because store/ does not depend on
-// sip/, so a change must be made in both places.
-inline constexpr std::array<std::string_view, 8> kDefaultAllowedAddresses = {
-    "54.172.60.0/30",  "54.244.51.0/30",    "54.171.127.192/30", "35.156.191.128/30",
-    "54.65.63.192/30", "54.169.127.128/30", "54.252.254.64/30",  "177.71.206.192/30",
-};
-
-// kDefaultAllowedAddresses as the vector a Provider holds.
+// Twilio's SIP signaling ranges (common/twilio_ranges.hpp) as the vector a Provider holds:
+// the allowedAddresses of a provider created without any, and of every provider stored
+// before schema version 3.
 inline std::vector<std::string> defaultAllowedAddresses() {
-  return {kDefaultAllowedAddresses.begin(), kDefaultAllowedAddresses.end()};
+  return {kTwilioSignalingRanges.begin(), kTwilioSignalingRanges.end()};
 }
 
 struct Provider {

@@ -35,10 +35,6 @@ twilio::Credentials credentialsOf(const store::Provider& p) {
   return {p.accountSid, p.authToken};
 }
 
-std::vector<std::string> defaultAllowedAddresses() {
-  return {sip::kTwilioSignalingRanges.begin(), sip::kTwilioSignalingRanges.end()};
-}
-
 // supportsCallTransfer when sent (null counts as not sent); a non-boolean is an error.
 std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, FieldErrors& errors) {
   auto it = body.FindMember("supportsCallTransfer");
@@ -207,7 +203,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
   p.authToken = authToken.value;
   p.region = region.value;
   p.supportsCallTransfer = supportsCallTransfer;
-  p.allowedAddresses = allowedAddresses ? std::move(*allowedAddresses) : defaultAllowedAddresses();
+  p.allowedAddresses = allowedAddresses ? std::move(*allowedAddresses) : store::defaultAllowedAddresses();
   p.createdMs = p.updatedMs = p.lastVerifiedMs = nowUnixMillis();
 
   if (trunkSid.present) {

@@ -217,6 +217,20 @@ TEST_F(SipCallTest, AnswersOptionsWithAllow) {
   }
 }
 
+// A BYE that belongs to no dialog, from a trusted caller through the real listener: the
+// gateway has no call to end and says so (481), rather than forwarding it or refusing it.
+TEST_F(SipCallTest, AnswersByeOutsideADialogWith481) {
+  startSip();
+  auto number = importNumber();
+  link(number, createAgent(kRedirectTarget, "redirect"));
+
+  auto r = invite("uac_bye_no_dialog.xml", number.phoneNumber);
+
+  EXPECT_TRUE(r.ok()) << r.describe();
+  EXPECT_GE(sipCounter("responsesSentByStatus", "481"), 1u);
+  EXPECT_EQ(sipCounter("forwardedRequests"), 0u);
+}
+
 // The import answers only after the routing table has the number, so the very next INVITE
 // (here: as soon as sipp starts) must find it; and the same after a link.
 TEST_F(SipCallTest, RoutesInviteSentRightAfterImportAndLinkResponses) {

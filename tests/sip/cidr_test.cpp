@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/twilio_ranges.hpp"
+
 namespace gw::sip {
 namespace {
 

@@ -176,6 +176,17 @@ TEST_F(DecisionTest, OutboundToSomethingNotANumberIs484) {
   EXPECT_EQ(decideOutbound(table_, dir_, proxy_, "+14155550101", "bob").status, 484);
 }
 
+// The decision behind ProxyTest.OutboundCallForAProviderWithoutTerminationUriIs503, with
+// the reason routes/explain gives.
+TEST_F(DecisionTest, OutboundForAProviderWithoutTerminationUriIs503) {
+  provider_.terminationUri.clear();
+  dir_ = Directory({redirect_, proxy_, unresolved_}, {provider_, otherOrg_}, {});
+  auto d = decideOutbound(table_, dir_, proxy_, "+14155550101", "+12125550000", Detail::kText);
+  EXPECT_EQ(d.action, Action::kReject);
+  EXPECT_EQ(d.status, 503);
+  EXPECT_EQ(d.detail, "provider provider-1 has no termination URI");
+}
+
 }  // namespace
 // The worker prefetches with this key before deciding: it must be what decideInbound
 // looks up, for every form of a number it accepts.

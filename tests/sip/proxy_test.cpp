@@ -505,15 +505,39 @@ TEST_F(ProxyTest, MalformedAckIsNeverAnswered) {
   EXPECT_FALSE(send(r.text()));
 }
 
-TEST_F(ProxyTest, EveryPrefixOfARequestIsHandledWithoutCrashing) {
+// A datagram cut short anywhere is never forwarded. It is answered 400 once it holds the
+// complete lines of Via, From, To, Call-ID and CSeq (what a response needs to reach the
+// caller and match its transaction: the header section is unterminated or the body shorter
+// than Content-Length), and dropped before that. Only the whole request is forwarded.
+TEST_F(ProxyTest, EveryPrefixOfARequestIsDroppedOrAnswered400) {
   Request r;
   r.body = "v=0\r\n";
   r.extra = "Route: <sip:gw.example.com;lr>\r\nRecord-Route: <sip:x;lr>\r\n";
-  std::string full = r.text();
-  for (size_t n = 0; n <= full.size(); ++n) {
-    (void)send(full.substr(0, n));
+  const std::string full = r.text();
+  // Request::text() writes CSeq last of the five, so its line end is where 400s start.
+  const size_t cseq = full.find("\r\nCSeq: ");
+  ASSERT_NE(cseq, std::string::npos);
+  for (const char* before : {"\r\nVia: ", "\r\nFrom: ", "\r\nTo: ", "\r\nCall-ID: "}) {
+    ASSERT_LT(full.find(before), cseq) << before;
   }
-  SUCCEED();
+  const size_t answerable = full.find("\r\n", cseq + 2) + 2;
+  for (size_t n = 0; n < full.size(); ++n) {
+    const bool answered = send(full.substr(0, n));
+    if (n < answerable) {
+      EXPECT_FALSE(answered) << "a prefix of " << n << " bytes was answered:\n" << bytes_;
+      continue;
+    }
+    ASSERT_TRUE(answered) << "a prefix of " << n << " bytes was dropped";
+    EXPECT_EQ(out().statusCode, 400) << n << " bytes";
+    EXPECT_EQ(out_->value(HeaderId::kCSeq), "1 INVITE") << n << " bytes";
+    EXPECT_EQ(out().callId, r.callId) << n << " bytes";
+    EXPECT_EQ(sent_->to, kCaller) << n << " bytes";
+  }
+  EXPECT_EQ(count(counters().parseErrors), full.size());
+  EXPECT_EQ(count(counters().forwardedRequests), 0u);
+  ASSERT_TRUE(send(full));
+  EXPECT_TRUE(out().isRequest);
+  EXPECT_EQ(count(counters().forwardedRequests), 1u);
 }
 
 }  // namespace

@@ -117,12 +117,5 @@ TEST_F(DirectorySyncTest, UnresolvableHostLeavesAgentWithoutAddresses) {
   EXPECT_TRUE(d->agents()[0].addresses.empty());
 }
 
-TEST_F(DirectorySyncTest, StoreDefaultRangesAreTwiliosSignalingRanges) {
-  ASSERT_EQ(store::kDefaultAllowedAddresses.size(), sip::kTwilioSignalingRanges.size());
-  for (size_t i = 0; i < sip::kTwilioSignalingRanges.size(); ++i) {
-    EXPECT_EQ(store::kDefaultAllowedAddresses[i], sip::kTwilioSignalingRanges[i]);
-  }
-}
-
 }  // namespace
 }  // namespace gw::import
