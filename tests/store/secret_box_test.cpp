@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -31,11 +30,6 @@ const std::string kSchemaV2Token = "00000000000000000000000000000002";
 std::shared_ptr<SecretBox> box(uint32_t id = 1) {
   return std::make_shared<SecretBox>(
       std::map<uint32_t, SecretBox::Key>{{id, SecretBox::generateKey()}});
-}
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // The format 3 record of `p` with `sealed` in place of its token, built by hand.
