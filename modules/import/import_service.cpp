@@ -427,6 +427,13 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
   co_await forEachConcurrently(width + 1, width + 1, [&](size_t i) -> awaitable<void> {
     return i == 0 ? find() : attachFound();
   });
+  co_return settle(provider, authFailure, halt, pending, out);
+}
+
+bool ImportService::settle(const store::Provider& provider,
+                           const std::optional<twilio::TwilioError>& authFailure,
+                           const std::optional<twilio::TwilioError>& halt,
+                           std::vector<Slot*>& pending, ImportOutcome& out) const {
   if (authFailure) {
     // Attachments run while the lookup goes on, so credentials revoked during the import
     // can be refused after some numbers are on the trunk already: those are imported (the
@@ -436,7 +443,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
     for (Slot* s : pending) onTrunk += !s->error && s->onTrunk;
     if (onTrunk == 0) {
       out.credentialsRejected = authFailure;
-      co_return false;
+      return false;
     }
     log::warn("import", "provider ", provider.id, ": Twilio rejected the credentials after ",
               onTrunk, " numbers were on the trunk (", authFailure->describe(),
@@ -475,7 +482,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
     attached.push_back(s);
   }
   pending.swap(attached);
-  co_return true;
+  return true;
 }
 
 std::string ImportService::haltMessage(const store::Provider& provider,

@@ -124,6 +124,13 @@ class ImportService {
   // `pending` carries the reason.
   std::vector<store::PhoneNumber> storeAttached(const store::Provider& provider,
                                                 std::vector<Slot*>& pending, ImportOutcome& out);
+  // After the lookups and attachments: what is on the trunk goes on to be stored, the rest
+  // of `pending` fails with the reason the import stopped (credentials refused, deadline,
+  // breaker). False when Twilio refused the credentials before any number was on the trunk.
+  bool settle(const store::Provider& provider,
+              const std::optional<twilio::TwilioError>& authFailure,
+              const std::optional<twilio::TwilioError>& halt, std::vector<Slot*>& pending,
+              ImportOutcome& out) const;
   // Detaches the journaled slots that were not stored and removes their entries once
   // Twilio confirmed; what it could not confirm stays for the sweeper.
   boost::asio::awaitable<void> undoUnstored(const store::Provider& provider,

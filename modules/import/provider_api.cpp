@@ -203,7 +203,8 @@ awaitable<Response> ProviderApi::create(Request& req) {
   p.authToken = authToken.value;
   p.region = region.value;
   p.supportsCallTransfer = supportsCallTransfer;
-  p.allowedAddresses = allowedAddresses ? std::move(*allowedAddresses) : store::defaultAllowedAddresses();
+  p.allowedAddresses =
+      allowedAddresses ? std::move(*allowedAddresses) : store::defaultAllowedAddresses();
   p.createdMs = p.updatedMs = p.lastVerifiedMs = nowUnixMillis();
 
   if (trunkSid.present) {
