@@ -12,6 +12,8 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "harness/openapi_headers.hpp"
+
 namespace gw::integration {
 namespace {
 
@@ -75,8 +77,9 @@ bool proxyCarries(const HttpRequest& req, const std::string& path) {
   return !doc.HasParseError() && nestingDepth(*req.body) <= kMaxBodyDepth;
 }
 
-std::string urlFor(const GatewayProcess& gw, const HttpRequest& req, const std::string& path) {
-  return (proxyCarries(req, path) ? gw.baseUrl() : gw.directUrl()) + path;
+const OpenApiHeaders& documentedHeaders() {
+  static const OpenApiHeaders headers(openApiSpecPath());
+  return headers;
 }
 
 }  // namespace
@@ -223,8 +226,7 @@ HttpResponse GatewayTest::call(GatewayProcess& gw, const std::string& method,
     req.headers.push_back("Content-Type: application/json");
     req.body = std::move(body);
   }
-  req.url = urlFor(gw, req, path);
-  return http_.send(req);
+  return send(gw, std::move(req), path);
 }
 
 HttpResponse GatewayTest::callWithContentType(GatewayProcess& gw, const std::string& method,
@@ -235,8 +237,7 @@ HttpResponse GatewayTest::callWithContentType(GatewayProcess& gw, const std::str
   if (auto h = authHeader(token); !h.empty()) req.headers.push_back(h);
   if (!contentType.empty()) req.headers.push_back("Content-Type: " + contentType);
   req.body = std::move(body);
-  req.url = urlFor(gw, req, path);
-  return http_.send(req);
+  return send(gw, std::move(req), path);
 }
 
 HttpResponse GatewayTest::postProvider(
@@ -288,13 +289,28 @@ HttpRequest GatewayTest::importRequest(GatewayProcess& gw, const std::string& pr
   if (auto h = authHeader(token); !h.empty()) req.headers.push_back(h);
   req.headers.push_back("Content-Type: application/json");
   req.body = sidsBody(sids);
-  req.url = urlFor(gw, req, "/api/v1/providers/twilio/" + providerId + "/import-numbers");
+  const std::string path = "/api/v1/providers/twilio/" + providerId + "/import-numbers";
+  req.url = (gw.proxied() && proxyCarries(req, path) ? gw.baseUrl() : gw.directUrl()) + path;
   return req;
 }
 
 HttpResponse GatewayTest::postImport(GatewayProcess& gw, const std::string& providerId,
                                      const std::vector<std::string>& sids, Token token) {
-  return http_.send(importRequest(gw, providerId, sids, std::move(token)));
+  HttpRequest req = importRequest(gw, providerId, sids, std::move(token));
+  return send(gw, std::move(req), "/api/v1/providers/twilio/" + providerId + "/import-numbers");
+}
+
+HttpResponse GatewayTest::send(GatewayProcess& gw, HttpRequest req, const std::string& path) {
+  const bool proxied = gw.proxied() && proxyCarries(req, path);
+  req.url = (proxied ? gw.baseUrl() : gw.directUrl()) + path;
+  HttpResponse resp = http_.send(req);
+  if (proxied) {
+    for (const auto& name : documentedHeaders().undocumented(req.method, path, resp)) {
+      ADD_FAILURE() << req.method << " " << path << " answered " << resp.status << " with header "
+                    << name << ", which api/openapi.json does not describe";
+    }
+  }
+  return resp;
 }
 
 ImportResult GatewayTest::importNumbers(GatewayProcess& gw, const std::string& providerId,

@@ -35,11 +35,6 @@ bool isViolationLine(const std::string& line) {
          line.find("VIOLATIONS") != std::string::npos;
 }
 
-std::string specPath() {
-  const char* spec = std::getenv("GW_TEST_OPENAPI_SPEC");
-  return spec && *spec ? spec : std::string(GW_SOURCE_DIR) + "/api/openapi.json";
-}
-
 const char* prismPath() {
   const char* prism = std::getenv("GW_TEST_OPENAPI_PROXY");
   return prism && *prism ? prism : nullptr;
@@ -53,7 +48,7 @@ std::unique_ptr<ChildProcess> startPrism(const std::string& prism, const std::st
   ps.name = "prism";
   ps.path = prism;
   ps.args = {"proxy",  "--errors",  "--validate-request", "false", "--cors", "false",
-             "--host", "127.0.0.1", "--port", "0", specPath(), upstream};
+             "--host", "127.0.0.1", "--port", "0", openApiSpecPath(), upstream};
   ps.env.emplace_back("NO_COLOR", "1");
   auto p = std::make_unique<ChildProcess>(ps);
   auto m = p->waitForLine(kProxyListening, kProxyStartTimeout);
@@ -117,6 +112,11 @@ class SharedProxy {
 };
 
 }  // namespace
+
+std::string openApiSpecPath() {
+  const char* spec = std::getenv("GW_TEST_OPENAPI_SPEC");
+  return spec && *spec ? spec : std::string(GW_SOURCE_DIR) + "/api/openapi.json";
+}
 
 GatewayProcess::GatewayProcess(std::string binary, GatewayOptions options)
     : binary_(std::move(binary)), options_(std::move(options)) {}

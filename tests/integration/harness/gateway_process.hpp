@@ -47,6 +47,9 @@ struct SipListenAddress {
   std::string text() const { return host + ":" + std::to_string(port); }
 };
 
+// The OpenAPI document the proxy checks against (GW_TEST_OPENAPI_SPEC or api/openapi.json).
+std::string openApiSpecPath();
+
 class GatewayProcess {
  public:
   GatewayProcess(std::string binary, GatewayOptions options);
