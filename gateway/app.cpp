@@ -17,6 +17,7 @@
 #include "gateway/fd_budget.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/master_key.hpp"
+#include "gateway/openapi_document.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
 #include "modules/agents/agents_module.hpp"
@@ -178,6 +179,11 @@ int runGateway(const Config& config) {
   importModule.startJournalSweep();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
+  // The API's description, public like /healthz: it holds no org's data.
+  router.add("GET", "/api/v1/openapi.json", [](http::Request&) -> asio::awaitable<http::Response> {
+    co_return http::Response::json(200, std::string(openApiDocument()));
+  });
+  auth.allowWithoutToken("/api/v1/openapi.json");
 
   http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });

@@ -86,6 +86,9 @@ std::optional<std::string> TokenAuth::orgOf(std::string_view token) const {
 
 std::optional<http::Response> TokenAuth::check(http::Request& req) const {
   if (req.path.rfind("/api/", 0) != 0) return std::nullopt;
+  for (const std::string& path : publicPaths_) {
+    if (req.path == path) return std::nullopt;
+  }
   auto unauthorized = [&](std::string_view detail) {
     http::Response r = http::Response::problem(401, detail, req.path);
     r.set("WWW-Authenticate", "Bearer");

@@ -28,8 +28,10 @@ class TokenAuth {
   std::optional<std::string> orgOf(std::string_view token) const;
 
   // The filter for the HTTP server: requests under /api/ need a valid bearer token
-  // (401 problem otherwise) and get req.orgId set.
+  // (401 problem otherwise) and get req.orgId set, except those to a public path.
   std::optional<http::Response> check(http::Request& req) const;
+  // A path under /api/ that needs no token (it names no org's data).
+  void allowWithoutToken(std::string path) { publicPaths_.push_back(std::move(path)); }
 
  private:
   struct Entry {
@@ -38,6 +40,7 @@ class TokenAuth {
     std::string source;
   };
   std::vector<Entry> entries_;
+  std::vector<std::string> publicPaths_;
 };
 
 // Reads <dataDir>/admin-token, or creates it (mode 0600) with a new random token.

@@ -12,6 +12,10 @@ namespace gw::http {
 namespace {
 
 constexpr std::string_view kProblemType = "about:blank";
+// RFC 9457 reserves "about:blank" for problems that mean no more than their status, titled
+// with its phrase; validation problems add `errors` and a title of their own, so they name
+// the type ASP.NET's ValidationProblemDetails uses, as the platform API does.
+constexpr std::string_view kValidationType = "https://tools.ietf.org/html/rfc9110#section-15.5.1";
 constexpr std::string_view kProblemContentType = "application/problem+json";
 constexpr std::string_view kValidationTitle = "One or more validation errors occurred.";
 constexpr std::string_view kValidationDetail =
@@ -41,11 +45,12 @@ void writeString(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view
 }
 
 // The members every problem document starts with; the caller closes the object.
-void writeProblemHead(rapidjson::Writer<rapidjson::StringBuffer>& w, int status,
-                      std::string_view title, std::string_view detail, std::string_view instance) {
+void writeProblemHead(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view type,
+                      int status, std::string_view title, std::string_view detail,
+                      std::string_view instance) {
   w.StartObject();
   w.Key("type");
-  writeString(w, kProblemType);
+  writeString(w, type);
   w.Key("title");
   writeString(w, title);
   w.Key("status");
@@ -127,7 +132,7 @@ Response Response::noContent() {
 Response Response::problem(int status, std::string_view detail, std::string_view instance) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  writeProblemHead(w, status, reasonPhrase(status), detail, instance);
+  writeProblemHead(w, kProblemType, status, reasonPhrase(status), detail, instance);
   w.EndObject();
   return problemResponse(status, buffer);
 }
@@ -150,7 +155,7 @@ Response Response::validationProblem(
   constexpr int kStatus = 400;
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  writeProblemHead(w, kStatus, kValidationTitle, kValidationDetail, instance);
+  writeProblemHead(w, kValidationType, kStatus, kValidationTitle, kValidationDetail, instance);
   w.Key("errors");
   w.StartObject();
   for (const auto& [field, messages] : grouped) {

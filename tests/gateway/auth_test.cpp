@@ -64,6 +64,22 @@ TEST(AuthTest, RoutesOutsideApiNeedNoToken) {
   EXPECT_FALSE(auth.check(req).has_value());
 }
 
+TEST(AuthTest, PublicPathUnderApiNeedsNoTokenAndOnlyThatPath) {
+  TokenAuth auth;
+  auth.add("secret-token-of-the-default-org", "default");
+  auth.allowWithoutToken("/api/v1/openapi.json");
+  http::Request req = apiRequest("");
+  req.path = "/api/v1/openapi.json";
+  EXPECT_FALSE(auth.check(req).has_value());
+  EXPECT_TRUE(req.orgId.empty());
+  for (const char* other : {"/api/v1/openapi.json/x", "/api/v1/openapi", "/api/v1/providers"}) {
+    req.path = other;
+    auto resp = auth.check(req);
+    ASSERT_TRUE(resp.has_value()) << other;
+    EXPECT_EQ(resp->status, 401) << other;
+  }
+}
+
 TEST(AuthTest, LoadsTokensFile) {
   TempDir dir;
   std::string path = dir.path() + "/tokens";

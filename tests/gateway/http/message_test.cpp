@@ -67,6 +67,18 @@ TEST(MessageTest, ValidationProblemGroupsMessagesByField) {
   EXPECT_EQ(r.headers[0].value, "application/problem+json");
 }
 
+// RFC 9457 4.2.1: "about:blank" means no semantics beyond the status code, with the
+// status's phrase as title. A validation problem has its own title and the `errors`
+// member, so it names its own type: the one ASP.NET's ValidationProblemDetails uses, as the
+// platform API this one is compatible with does.
+TEST(MessageTest, ValidationProblemHasItsOwnType) {
+  auto doc = parseJson(Response::validationProblem({{"name", "is required"}}, "/api/x").body);
+  ASSERT_TRUE(doc.IsObject());
+  EXPECT_STREQ(doc["type"].GetString(), "https://tools.ietf.org/html/rfc9110#section-15.5.1");
+  EXPECT_STREQ(Response::problem(400, "Bad body.").body.c_str(),
+               R"({"type":"about:blank","title":"Bad Request","status":400,"detail":"Bad body."})");
+}
+
 TEST(MessageTest, JsonSetsContentType) {
   Response r = Response::json(201, R"({"a":1})");
   EXPECT_EQ(r.status, 201);

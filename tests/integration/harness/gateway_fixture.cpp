@@ -9,6 +9,11 @@
 #include <iostream>
 #include <stdexcept>
 
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "harness/openapi_headers.hpp"
+
 namespace gw::integration {
 namespace {
 
@@ -22,6 +27,59 @@ std::string binary(const char* name) {
 std::string tail(const std::string& text) {
   if (text.size() <= kPrintedOutputLimit) return text;
   return "...\n" + text.substr(text.size() - kPrintedOutputLimit);
+}
+
+// How deep gatewayd lets a body nest (docs/api.md).
+constexpr int kMaxBodyDepth = 64;
+
+bool startsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// Arrays and objects nested in a JSON text, counted outside strings.
+int nestingDepth(std::string_view json) {
+  int depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (inString) {
+      if (c == '\\') ++i;
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// Whether the OpenAPI proxy passes this request on unchanged. It answers a request that needs
+// a token and has no bearer token itself, parses and re-serializes JSON bodies (a malformed,
+// non-UTF-8 or overly deep one would arrive changed or not at all) and fails on HEAD; those
+// requests go to gatewayd directly, unchecked.
+bool proxyCarries(const HttpRequest& req, const std::string& path) {
+  if (req.method == "HEAD") return false;
+  bool bearer = false, json = false;
+  for (const auto& h : req.headers) {
+    bearer = bearer || startsWith(h, "Authorization: Bearer ");
+    json = json || startsWith(h, "Content-Type: application/json");
+  }
+  if (!bearer && startsWith(path, "/api/") && !startsWith(path, "/api/v1/openapi.json")) {
+    return false;
+  }
+  if (!req.body || !json) return true;
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(
+      req.body->data(), req.body->size());
+  return !doc.HasParseError() && nestingDepth(*req.body) <= kMaxBodyDepth;
+}
+
+const OpenApiHeaders& documentedHeaders() {
+  static const OpenApiHeaders headers(openApiSpecPath());
+  return headers;
 }
 
 }  // namespace
@@ -55,6 +113,9 @@ void GatewayTest::TearDown() {
     }
     EXPECT_FALSE(containsSecret(gw->output()))
         << "gatewayd's output contains a secret (an auth token or admin token)";
+    if (auto violations = gw->proxyViolations(); !violations.empty()) {
+      ADD_FAILURE() << "responses that break api/openapi.json:\n" << redact(violations);
+    }
   }
   for (auto& emu : emulators_) {
     if (auto died = emu->unexpectedExit()) {
@@ -72,6 +133,11 @@ void GatewayTest::TearDown() {
     for (size_t i = 0; i < gateways_.size(); ++i) {
       std::cerr << "----- gatewayd #" << i << " output -----\n"
                 << tail(redact(gateways_[i]->output())) << "\n";
+    }
+    for (size_t i = 0; i < gateways_.size(); ++i) {
+      if (!gateways_[i]->proxied()) continue;
+      std::cerr << "----- prism in front of gatewayd #" << i << " -----\n"
+                << tail(redact(gateways_[i]->proxyOutput())) << "\n";
     }
     for (size_t i = 0; i < emulators_.size(); ++i) {
       std::cerr << "----- twilio-emulator #" << i << " output -----\n"
@@ -155,13 +221,12 @@ HttpResponse GatewayTest::call(GatewayProcess& gw, const std::string& method,
                                Token token) {
   HttpRequest req;
   req.method = method;
-  req.url = gw.baseUrl() + path;
   if (auto h = authHeader(token); !h.empty()) req.headers.push_back(h);
   if (body) {
     req.headers.push_back("Content-Type: application/json");
     req.body = std::move(body);
   }
-  return http_.send(req);
+  return send(gw, std::move(req), path);
 }
 
 HttpResponse GatewayTest::callWithContentType(GatewayProcess& gw, const std::string& method,
@@ -169,11 +234,10 @@ HttpResponse GatewayTest::callWithContentType(GatewayProcess& gw, const std::str
                                               const std::string& contentType, Token token) {
   HttpRequest req;
   req.method = method;
-  req.url = gw.baseUrl() + path;
   if (auto h = authHeader(token); !h.empty()) req.headers.push_back(h);
   if (!contentType.empty()) req.headers.push_back("Content-Type: " + contentType);
   req.body = std::move(body);
-  return http_.send(req);
+  return send(gw, std::move(req), path);
 }
 
 HttpResponse GatewayTest::postProvider(
@@ -222,16 +286,31 @@ HttpRequest GatewayTest::importRequest(GatewayProcess& gw, const std::string& pr
                                        const std::vector<std::string>& sids, Token token) const {
   HttpRequest req;
   req.method = "POST";
-  req.url = gw.baseUrl() + "/api/v1/providers/twilio/" + providerId + "/import-numbers";
   if (auto h = authHeader(token); !h.empty()) req.headers.push_back(h);
   req.headers.push_back("Content-Type: application/json");
   req.body = sidsBody(sids);
+  const std::string path = "/api/v1/providers/twilio/" + providerId + "/import-numbers";
+  req.url = (gw.proxied() && proxyCarries(req, path) ? gw.baseUrl() : gw.directUrl()) + path;
   return req;
 }
 
 HttpResponse GatewayTest::postImport(GatewayProcess& gw, const std::string& providerId,
                                      const std::vector<std::string>& sids, Token token) {
-  return http_.send(importRequest(gw, providerId, sids, std::move(token)));
+  HttpRequest req = importRequest(gw, providerId, sids, std::move(token));
+  return send(gw, std::move(req), "/api/v1/providers/twilio/" + providerId + "/import-numbers");
+}
+
+HttpResponse GatewayTest::send(GatewayProcess& gw, HttpRequest req, const std::string& path) {
+  const bool proxied = gw.proxied() && proxyCarries(req, path);
+  req.url = (proxied ? gw.baseUrl() : gw.directUrl()) + path;
+  HttpResponse resp = http_.send(req);
+  if (proxied) {
+    for (const auto& name : documentedHeaders().undocumented(req.method, path, resp)) {
+      ADD_FAILURE() << req.method << " " << path << " answered " << resp.status << " with header "
+                    << name << ", which api/openapi.json does not describe";
+    }
+  }
+  return resp;
 }
 
 ImportResult GatewayTest::importNumbers(GatewayProcess& gw, const std::string& providerId,

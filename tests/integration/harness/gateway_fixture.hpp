@@ -109,6 +109,9 @@ class GatewayTest : public ::testing::Test {
 
  private:
   std::string authHeader(const Token& token) const;
+  // Sends `req` to `path` of gw, through its OpenAPI proxy when that can carry it; a
+  // response the proxy saw must not carry a header the document does not name.
+  HttpResponse send(GatewayProcess& gw, HttpRequest req, const std::string& path);
 
   std::string adminToken_;
   HttpClient http_;

@@ -1,5 +1,13 @@
 #pragma once
 // A gatewayd child process on a data directory it keeps across restarts.
+//
+// With GW_TEST_OPENAPI_PROXY set to a prism executable (@stoplight/prism-cli), gatewayd runs
+// behind `prism proxy --errors` with the OpenAPI document (GW_TEST_OPENAPI_SPEC, default
+// api/openapi.json of the source tree): baseUrl() is then the proxy, which checks each
+// response against the document and answers 500 instead of one that breaks it, and
+// proxyViolations() lists what it found. directUrl() stays gatewayd's. Node takes seconds
+// to start, so one prism serves the whole test process, in front of an admin port reserved
+// for it; a gateway started while another holds that port gets a prism of its own.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -39,6 +47,9 @@ struct SipListenAddress {
   std::string text() const { return host + ":" + std::to_string(port); }
 };
 
+// The OpenAPI document the proxy checks against (GW_TEST_OPENAPI_SPEC or api/openapi.json).
+std::string openApiSpecPath();
+
 class GatewayProcess {
  public:
   GatewayProcess(std::string binary, GatewayOptions options);
@@ -61,6 +72,13 @@ class GatewayProcess {
   // Options apply from the next start(); the data directory stays the same.
   GatewayOptions& options() { return options_; }
   const std::string& baseUrl() const { return baseUrl_; }
+  // gatewayd's own URL, also when baseUrl() is the OpenAPI proxy.
+  const std::string& directUrl() const { return directUrl_; }
+  bool proxied() const { return baseUrl_ != directUrl_; }
+  // The proxy's reports of responses that break the OpenAPI document (all runs), or "".
+  std::string proxyViolations() const;
+  // Everything the proxy wrote (all runs).
+  std::string proxyOutput() const;
   // From its "sip listening on udp://HOST:PORT and tcp://HOST:PORT" line, waited for on
   // first use in each run; throws when the line does not come.
   SipListenAddress sipAddress();
@@ -69,6 +87,9 @@ class GatewayProcess {
 
  private:
   std::unique_ptr<ChildProcess> spawn();
+  void startProxy(const std::string& prism);
+  void stopProxy();
+  void releaseSharedProxy();
 
   std::string binary_;
   GatewayOptions options_;
@@ -76,6 +97,12 @@ class GatewayProcess {
   bool stopRequested_ = false;
   std::string earlierOutput_;
   std::string baseUrl_;
+  std::string directUrl_;
+  std::unique_ptr<ChildProcess> proxy_;
+  std::string earlierProxyOutput_;
+  uint16_t adminPort_ = 0;             // --admin-listen 127.0.0.1:<port>; 0: any
+  bool sharedProxy_ = false;           // this gateway holds the shared proxy's port
+  size_t sharedProxyOutputFrom_ = 0;   // where this gateway's part of its output starts
   std::optional<SipListenAddress> sipAddress_;
 };
 
