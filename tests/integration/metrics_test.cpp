@@ -131,7 +131,7 @@ std::string sipOverUdp(uint16_t port, const std::string& method, const std::stri
   return got;
 }
 
-class MetricsTest : public GatewayTest {
+class MetricsScrapeTest : public GatewayTest {
  protected:
   void SetUp() override {
     GatewayOptions options;
@@ -157,7 +157,7 @@ class MetricsTest : public GatewayTest {
   Setup s_;
 };
 
-TEST_F(MetricsTest, ScrapeNeedsAnAdminTokenAndPassesPromtool) {
+TEST_F(MetricsScrapeTest, ScrapeNeedsAnAdminTokenAndPassesPromtool) {
   auto anonymous = call(*s_.gateway, "GET", "/metrics", std::nullopt, std::string());
   EXPECT_EQ(anonymous.status, 401) << anonymous.describe();
   EXPECT_EQ(anonymous.header("WWW-Authenticate").value_or(""), "Bearer");
@@ -179,7 +179,7 @@ TEST_F(MetricsTest, ScrapeNeedsAnAdminTokenAndPassesPromtool) {
       << text;
 }
 
-TEST_F(MetricsTest, NumbersMoveWithImportsAdminCallsAndSip) {
+TEST_F(MetricsScrapeTest, NumbersMoveWithImportsAdminCallsAndSip) {
   const auto before = parseScrape(scrape());
   const uint16_t sipPort = s_.gateway->sipAddress().port;
 
@@ -229,7 +229,7 @@ TEST_F(MetricsTest, NumbersMoveWithImportsAdminCallsAndSip) {
   EXPECT_GE(total(after, "gateway_admin_requests_total", {{"route", "/metrics"}}), 1);
 }
 
-TEST_F(MetricsTest, ReadyzHealthzAndVersion) {
+TEST_F(MetricsScrapeTest, ReadyzHealthzAndVersion) {
   auto ready = call(*s_.gateway, "GET", "/readyz", std::nullopt, std::string());
   EXPECT_EQ(ready.status, 200) << ready.describe();
   EXPECT_EQ(ready.body,
