@@ -12,12 +12,14 @@
 #include <boost/asio/signal_set.hpp>
 
 #include "common/log.hpp"
+#include "gateway/admin_metrics.hpp"
 #include "gateway/auth.hpp"
 #include "gateway/data_dir_lock.hpp"
 #include "gateway/fd_budget.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/master_key.hpp"
 #include "gateway/openapi_document.hpp"
+#include "gateway/operability.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
 #include "modules/agents/agents_module.hpp"
@@ -137,7 +139,9 @@ int runGateway(const Config& config) {
   }
 
   sip::RoutingTable routes;
+  bool routesLoaded = false;
   size_t routed = import::rebuildRoutes(*db, routes);
+  routesLoaded = true;
   log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
 
   asio::io_context io(1);
@@ -185,8 +189,17 @@ int runGateway(const Config& config) {
   });
   auth.allowWithoutToken("/api/v1/openapi.json");
 
+  AdminMetrics adminMetrics;
+  registerOperability(router, OperabilitySources{adminMetrics, importModule.metrics(),
+                                                 twilioClient, routes, *db, routesLoaded,
+                                                 sipServer});
+
   http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });
+  server.setObserver([&adminMetrics](const http::Request& req, std::string_view route, int status,
+                                     std::chrono::steady_clock::duration took) {
+    adminMetrics.record(req.method, route, status, took);
+  });
 
   ec = server.listen({address, config.adminListen.port});
   if (ec) {

@@ -371,7 +371,8 @@ std::string helpText() {
     out += "\n";
   }
   out +=
-      "  --help\n      this text\n\n"
+      "  --help\n      this text\n"
+      "  --version\n      the version (and git describe of the source, when built from git)\n\n"
       "  GATEWAY_ADMIN_TOKEN (environment only): an admin API token for org 'default'.\n"
       "  With no token configured at all, one is generated and stored in\n"
       "  <data-dir>/admin-token (mode 0600).\n";

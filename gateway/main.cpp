@@ -6,11 +6,19 @@
 #include "gateway/app.hpp"
 #include "gateway/config.hpp"
 #include "gateway/master_key.hpp"
+#include "gateway/version.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 1 && args.front() == "--version") {
+    // "gatewayd 0.1.0 (git v0.1.0-3-gabc1234)"; without a git checkout at build, the version.
+    const std::string git = gw::gateway::kGitDescribe;
+    std::printf("gatewayd %s%s\n", gw::gateway::kVersion,
+                git.empty() ? "" : (" (git " + git + ")").c_str());
+    return 0;
+  }
   const bool rotateKey = !args.empty() && args.front() == "rotate-key";
   if (rotateKey) args.erase(args.begin());
   std::map<std::string, std::string> env;

@@ -205,6 +205,9 @@ std::optional<Outgoing> Proxy::outOfDialog(const Message& m, const Parsed& p, co
       if (m.method == Method::kCancel && d.status != 403) {
         return respond(m, p, from, 481, "Call/Transaction Does Not Exist");
       }
+      if (m.method == Method::kInvite && d.status == 404) {
+        counters_.unknownNumberInvites.fetch_add(1, std::memory_order_relaxed);
+      }
       return respond(m, p, from, d.status, d.reason);
     case Action::kRedirect: {
       if (m.method == Method::kCancel) {

@@ -72,6 +72,7 @@ struct ProxyCounters {
   // dialog, or their next hop is not one of the dialog's two sides (answered 403; ACK dropped).
   std::atomic<uint64_t> routeDenials{0};
   std::atomic<uint64_t> loopsDetected{0};  // answered 482 (RFC 3261 16.3 step 4)
+  std::atomic<uint64_t> unknownNumberInvites{0};  // INVITEs answered 404: no such number
 };
 
 // What to send. `bytes` points into the Proxy's buffer: valid until its next call.

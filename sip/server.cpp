@@ -128,43 +128,53 @@ void Server::releaseWorkers() {
 ServerStats Server::stats() const {
   ServerStats s;
   s.workers = workers_.size();
-  std::array<uint64_t, ProxyCounters::kMethods> methods{};
-  std::array<uint64_t, 600> statuses{};
-  for (const auto& w : workers_) {
-    const ProxyCounters& c = w->counters();
-    auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-    for (size_t i = 0; i < methods.size(); ++i) methods[i] += get(c.requestsByMethod[i]);
-    for (size_t i = 0; i < statuses.size(); ++i) statuses[i] += get(c.responsesSentByStatus[i]);
-    s.responsesReceived += get(c.responsesReceived);
-    s.aclDenials += get(c.aclDenials);
-    s.parseErrors += get(c.parseErrors);
-    s.forwardedRequests += get(c.forwardedRequests);
-    s.forwardedResponses += get(c.forwardedResponses);
-    s.absorbedAcks += get(c.absorbedAcks);
-    s.dropped += get(c.dropped);
-    s.outboundTcpRefused += get(c.outboundTcpRefused);
-    s.routeDenials += get(c.routeDenials);
-    s.loopsDetected += get(c.loopsDetected);
-    s.tcpConnections += w->tcpConnections();
-    const Worker::TcpRefusals& r = w->tcpRefusals();
-    s.tcpRefused["acl"] += get(r.acl);
-    s.tcpRefused["sourceFull"] += get(r.sourceFull);
-    s.tcpRefused["listenerFull"] += get(r.listenerFull);
-    s.tcpRefused["evicted"] += get(r.evicted);
-    s.tcpRefused["messageTimeout"] += get(r.messageTimeout);
-    s.tcpRefused["bufferBudget"] += get(r.bufferBudget);
-    s.tcpRefused["acceptErrors"] += get(r.acceptErrors);
-    s.tcpBufferBytes += w->tcpBufferBytes();
-  }
-  for (size_t i = 0; i < methods.size(); ++i) {
-    if (methods[i] == 0) continue;
-    std::string_view name = methodName(static_cast<Method>(i));
-    s.requestsByMethod[name.empty() ? std::string("other") : std::string(name)] += methods[i];
-  }
-  for (size_t i = 0; i < statuses.size(); ++i) {
-    if (statuses[i] != 0) s.responsesSentByStatus[static_cast<int>(i) + 100] = statuses[i];
-  }
+  for (const auto& w : workers_) addWorker(s, *w);
   return s;
+}
+
+std::vector<ServerStats> Server::workerStats() const {
+  std::vector<ServerStats> out(workers_.size());
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    out[i].workers = 1;
+    addWorker(out[i], *workers_[i]);
+  }
+  return out;
+}
+
+void Server::addWorker(ServerStats& s, const Worker& w) {
+  const ProxyCounters& c = w.counters();
+  auto get = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  for (size_t i = 0; i < ProxyCounters::kMethods; ++i) {
+    const uint64_t n = get(c.requestsByMethod[i]);
+    if (n == 0) continue;
+    std::string_view name = methodName(static_cast<Method>(i));
+    s.requestsByMethod[name.empty() ? std::string("other") : std::string(name)] += n;
+  }
+  for (size_t i = 0; i < c.responsesSentByStatus.size(); ++i) {
+    const uint64_t n = get(c.responsesSentByStatus[i]);
+    if (n != 0) s.responsesSentByStatus[static_cast<int>(i) + 100] += n;
+  }
+  s.responsesReceived += get(c.responsesReceived);
+  s.aclDenials += get(c.aclDenials);
+  s.parseErrors += get(c.parseErrors);
+  s.forwardedRequests += get(c.forwardedRequests);
+  s.forwardedResponses += get(c.forwardedResponses);
+  s.absorbedAcks += get(c.absorbedAcks);
+  s.dropped += get(c.dropped);
+  s.outboundTcpRefused += get(c.outboundTcpRefused);
+  s.routeDenials += get(c.routeDenials);
+  s.loopsDetected += get(c.loopsDetected);
+  s.unknownNumberInvites += get(c.unknownNumberInvites);
+  s.tcpConnections += w.tcpConnections();
+  const Worker::TcpRefusals& r = w.tcpRefusals();
+  s.tcpRefused["acl"] += get(r.acl);
+  s.tcpRefused["sourceFull"] += get(r.sourceFull);
+  s.tcpRefused["listenerFull"] += get(r.listenerFull);
+  s.tcpRefused["evicted"] += get(r.evicted);
+  s.tcpRefused["messageTimeout"] += get(r.messageTimeout);
+  s.tcpRefused["bufferBudget"] += get(r.bufferBudget);
+  s.tcpRefused["acceptErrors"] += get(r.acceptErrors);
+  s.tcpBufferBytes += w.tcpBufferBytes();
 }
 
 }  // namespace gw::sip

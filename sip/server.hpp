@@ -61,6 +61,7 @@ struct ServerStats {
   uint64_t outboundTcpRefused = 0;  // TCP connections not opened: the per-worker cap
   uint64_t routeDenials = 0;        // in-dialog requests refused by the Record-Route check
   uint64_t loopsDetected = 0;       // requests answered 482
+  uint64_t unknownNumberInvites = 0;  // INVITEs answered 404: the called number is not imported
   uint64_t tcpConnections = 0;      // open now
   // Accepted TCP connections the gateway closed: "acl", "sourceFull", "listenerFull",
   // "evicted", "messageTimeout", "bufferBudget", "acceptErrors" (always all present).
@@ -83,14 +84,20 @@ class Server {
   // Stops every worker and joins its thread. Idempotent; any thread but a worker's.
   void stop();
 
+  // Between start() and stop(); the thread that calls them.
+  bool listening() const { return !workers_.empty(); }
   uint16_t port() const { return port_; }
   const boost::asio::ip::address& address() const { return options_.listenAddress; }
   const ProxyOptions& proxyOptions() const { return proxyOptions_; }
   ServerStats stats() const;  // any thread
+  // The same counters for each worker on its own (GET /metrics labels them by worker);
+  // any thread. Reading them takes no lock and writes nothing the workers touch.
+  std::vector<ServerStats> workerStats() const;
 
  private:
   boost::system::error_code bindAll(uint16_t port);
   void releaseWorkers();
+  static void addWorker(ServerStats& s, const Worker& w);
 
   const RoutingTable& routes_;
   const DirectoryHolder& directory_;

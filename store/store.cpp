@@ -412,6 +412,21 @@ bool Store::deleteAgent(WriteTxn& t, std::string_view id) {
   return impl_->agents.remove(txn, id);
 }
 
+Store::SpaceUsage Store::spaceUsage() const {
+  MDB_envinfo info{};
+  MDB_stat stat{};
+  lmdb::check(mdb_env_info(impl_->env.get(), &info), "env info");
+  lmdb::check(mdb_env_stat(impl_->env.get(), &stat), "env stat");
+  const uint64_t highWater = uint64_t{info.me_last_pgno} + 1;
+  const uint64_t free = freePages(impl_->env.get());
+  SpaceUsage u;
+  u.highWaterBytes = highWater * stat.ms_psize;
+  u.usedBytes = (highWater > free ? highWater - free : 0) * stat.ms_psize;
+  u.limitBytes = impl_->limitBytes;
+  u.mapBytes = info.me_mapsize;
+  return u;
+}
+
 void Store::requireRoom(WriteTxn& t) const {
   (void)raw(t.impl_);  // throws for a finished transaction
   if (!t.impl_->full) t.impl_->full = impl_->overLimit();

@@ -100,6 +100,15 @@ class Store {
   static constexpr uint32_t kSchemaVersion = 4;
   uint32_t schemaVersion() const;
 
+  // How much of the LMDB map the data takes; any thread (it opens a read transaction).
+  struct SpaceUsage {
+    uint64_t usedBytes = 0;       // pages in use: below the high-water mark, not free
+    uint64_t highWaterBytes = 0;  // the file's extent as LMDB last wrote it
+    uint64_t limitBytes = 0;      // --store-map-size: writes that grow the data stop here
+    uint64_t mapBytes = 0;        // the map itself (the limit plus the reserve for deletes)
+  };
+  SpaceUsage spaceUsage() const;
+
   ReadTxn read() const;
   // One writer at a time (LMDB's rule); the control thread owns writes. Another thread's
   // write() waits for the current writer; a second write() on the thread that holds the

@@ -203,12 +203,14 @@ void Connection::dispatch(Entry& entry) {
       early = Response::problem(500, "The server failed to process the request.", req.path);
     }
     if (early) {
+      if (host_->observer()) entry.route = host_->router().match(req).pattern;
       respond(std::move(*early));
       return;
     }
   }
 
   const Router::Match match = host_->router().match(req);
+  entry.route = match.pattern;
   if (match.handler == nullptr) {
     if (match.pathMatched) {
       Response r = Response::problem(
@@ -270,6 +272,10 @@ void Connection::respond(Response response) {
   options.serverName = host_->options().serverName;
   options.omitBody = entry.request.method == "HEAD";
   output_.push_back(Output{serializeResponse(response, options), true, closeAfter});
+  if (const Observer& observe = host_->observer()) {
+    observe(entry.request, entry.route ? std::string_view(*entry.route) : std::string_view(),
+            response.status, Clock::now() - entry.received);
+  }
   writeNext();
 }
 

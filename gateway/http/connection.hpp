@@ -38,6 +38,7 @@ class ConnectionHost {
   virtual const Router& router() const = 0;
   virtual const ServerOptions& options() const = 0;
   virtual const Filter& filter() const = 0;
+  virtual const Observer& observer() const = 0;
   // Called once, on the io_context, when the connection has closed its socket and none of
   // its handlers is still running.
   virtual void connectionFinished(Connection& connection) = 0;
@@ -63,6 +64,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Request request;
     bool keepAlive = true;
     std::optional<Response> response;  // set when answered without routing (errors)
+    Clock::time_point received = Clock::now();
+    const std::string* route = nullptr;  // the matched route's pattern, for the observer
   };
   struct Output {
     std::string bytes;

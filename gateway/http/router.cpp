@@ -96,6 +96,7 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   }
   Route route;
   route.method = std::string(method);
+  route.pattern = std::string(pattern);
   route.handler = guarded(std::move(handler), mapper_);
   for (std::string_view s : splitPath(pattern)) {
     Segment seg;
@@ -158,6 +159,7 @@ Router::Match Router::match(Request& req) const {
   for (const Route& route : routes_) {
     if (!pathMatches(route)) continue;
     result.pathMatched = true;
+    if (!result.pattern) result.pattern = &route.pattern;
     bool listed = false;
     for (std::string_view m : methods) listed = listed || m == route.method;
     if (!listed) methods.push_back(route.method);
@@ -179,6 +181,7 @@ Router::Match Router::match(Request& req) const {
       req.params[pat.text] = std::move(value);
     }
     result.handler = &best->handler;
+    result.pattern = &best->pattern;
     return result;
   }
   bool hasHead = false;

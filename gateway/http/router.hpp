@@ -39,6 +39,9 @@ class Router {
     const Handler* handler = nullptr;  // set when method and path matched
     bool pathMatched = false;          // path known, method not: 405
     std::string allow;                 // "GET, HEAD, DELETE" for the 405's Allow header
+    // The pattern of the route the path matched ("/api/v1/numbers/{id}"), also for a 405:
+    // a label of bounded variety for metrics, unlike the path. Null when no path matched.
+    const std::string* pattern = nullptr;
   };
   // Fills req.params on a match.
   Match match(Request& req) const;
@@ -51,6 +54,7 @@ class Router {
   };
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
   };

@@ -53,6 +53,7 @@ class Server::Impl : public ConnectionHost, public std::enable_shared_from_this<
   const Router& router() const override { return router_; }
   const ServerOptions& options() const override { return options_; }
   const Filter& filter() const override { return filter_; }
+  const Observer& observer() const override { return observer_; }
 
   void connectionFinished(Connection& connection) override {
     limiter_.release(&connection);
@@ -61,6 +62,7 @@ class Server::Impl : public ConnectionHost, public std::enable_shared_from_this<
   }
 
   void setFilter(Filter filter) { filter_ = std::move(filter); }
+  void setObserver(Observer observer) { observer_ = std::move(observer); }
 
   error_code listen(const tcp::endpoint& endpoint) {
     if (acceptor_.is_open()) return asio::error::already_open;
@@ -225,6 +227,7 @@ class Server::Impl : public ConnectionHost, public std::enable_shared_from_this<
   const Router& router_;
   const ServerOptions options_;
   Filter filter_;
+  Observer observer_;
   tcp::acceptor acceptor_;
   asio::steady_timer retryTimer_;
   tcp::endpoint local_;
@@ -253,6 +256,10 @@ Server::~Server() {
 
 void Server::setFilter(Filter filter) {
   impl_->setFilter(std::move(filter));
+}
+
+void Server::setObserver(Observer observer) {
+  impl_->setObserver(std::move(observer));
 }
 
 error_code Server::listen(const tcp::endpoint& endpoint) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -45,6 +46,12 @@ struct ConnectionRefusals {
 // Runs before routing. Returning a response answers the request without routing it (auth).
 using Filter = std::function<std::optional<Response>(Request&)>;
 
+// Called once per answered request, on the io_context, as its response is queued: the
+// request (its method as sent), the pattern of the route its path matched (empty: none, or
+// the request could not be parsed), the status, and the time since it was received whole.
+using Observer = std::function<void(const Request&, std::string_view route, int status,
+                                    std::chrono::steady_clock::duration took)>;
+
 class Server {
  public:
   // The router must outlive the server and must not change once listen() was called.
@@ -56,6 +63,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   void setFilter(Filter filter);
+  void setObserver(Observer observer);  // before listen()
 
   // Binds and starts accepting. Port 0 picks a free port; see localEndpoint().
   boost::system::error_code listen(const boost::asio::ip::tcp::endpoint& endpoint);

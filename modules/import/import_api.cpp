@@ -97,6 +97,7 @@ awaitable<Response> ImportApi::importNumbers(Request& req) {
   const auto& sids = std::get<std::vector<std::string>>(parsed);
 
   ImportOutcome outcome = co_await service_.run(provider, sids);
+  metrics_.record(outcome);
   if (outcome.credentialsRejected) {
     co_return Response::problem(
         502,

@@ -10,6 +10,7 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
+#include "modules/import/import_metrics.hpp"
 #include "modules/import/import_service.hpp"
 #include "modules/import/module_context.hpp"
 
@@ -24,13 +25,15 @@ std::string importResultJson(const ImportOutcome& outcome);
 
 class ImportApi {
  public:
-  ImportApi(ModuleContext& ctx, ImportService& service) : ctx_(ctx), service_(service) {}
+  ImportApi(ModuleContext& ctx, ImportService& service, ImportMetrics& metrics)
+      : ctx_(ctx), service_(service), metrics_(metrics) {}
   void registerRoutes(http::Router& router);
   boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
 
  private:
   ModuleContext& ctx_;
   ImportService& service_;
+  ImportMetrics& metrics_;
 };
 
 }  // namespace gw::import

@@ -18,7 +18,7 @@ class ImportModule {
       : ctx_(ctx),
         service_(ctx_, options),
         providers_(ctx_, service_),
-        imports_(ctx_, service_),
+        imports_(ctx_, service_, importMetrics_),
         numbers_(ctx_) {}
 
   void registerRoutes(http::Router& router) {
@@ -31,9 +31,12 @@ class ImportModule {
   // call once the control io_context is about to run.
   void startJournalSweep() { service_.startSweeper(); }
 
+  const ImportMetrics& metrics() const { return importMetrics_; }
+
  private:
   ModuleContext ctx_;
   ImportService service_;
+  ImportMetrics importMetrics_;
   ProviderApi providers_;
   ImportApi imports_;
   NumberApi numbers_;

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <random>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "common/metrics.hpp"
 #include "modules/import/async_semaphore.hpp"
 #include "modules/import/number_parser.hpp"
 
@@ -175,7 +177,8 @@ class TwilioClient::Impl {
   // held for the HTTP exchange only, never across a backoff.
   // Only views and references come in: GCC 12 can destroy a non-trivial temporary made in a
   // co_await expression twice, so callers pass named locals.
-  awaitable<HttpResponse> call(const Credentials& c, std::string_view method,
+  // `op` names the operation in the metrics ("attach_number"): a string literal.
+  awaitable<HttpResponse> call(std::string_view op, const Credentials& c, std::string_view method,
                                const std::string& url, std::string_view body = {}) {
     AsyncSemaphore& slots = slotsOf(c.accountSid);
     CircuitBreaker& breaker = breakerOf(c.accountSid);
@@ -184,6 +187,7 @@ class TwilioClient::Impl {
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) {
         ++stats_.retries;
+        ++metricsOf(op).retries;
         auto delay = backoff(attempt, last);
         if (Clock::now() + delay >= c.deadline) co_return deadlinePassed(last);
         asio::steady_timer timer(io_, delay);
@@ -205,7 +209,9 @@ class TwilioClient::Impl {
         req.timeout = std::max(req.timeout, std::chrono::milliseconds(1));
       }
       ++stats_.requests;
+      const auto sentAt = Clock::now();
       last = co_await http_.send(std::move(req));
+      recordAttempt(op, last.status, Clock::now() - sentAt);
       if (last.status != 0) {
         breaker.recordAnswer();
       } else if (cutShort && last.curlCode == CURLE_OPERATION_TIMEDOUT) {
@@ -232,6 +238,46 @@ class TwilioClient::Impl {
 
   const TwilioConfig& config() const { return config_; }
   TwilioStats stats() const { return stats_; }
+
+  void writeMetrics(metrics::Exposition& out) const {
+    using T = metrics::Exposition::Type;
+    out.family("gateway_twilio_requests_total", T::kCounter,
+               "HTTP attempts to Twilio by operation and HTTP status (retries included; "
+               "status \"none\": no HTTP answer, such as a timeout or a refused connection).");
+    for (const auto& [op, m] : ops_) {
+      for (const auto& [status, n] : m.byStatus) {
+        const std::string code = status ? std::to_string(status) : std::string("none");
+        out.sample("gateway_twilio_requests_total", {{"operation", op}, {"status", code}}, n);
+      }
+    }
+    out.family("gateway_twilio_retries_total", T::kCounter,
+               "Twilio requests sent again after a 429, a 5xx or a network failure.");
+    for (const auto& [op, m] : ops_) {
+      out.sample("gateway_twilio_retries_total", {{"operation", op}}, m.retries);
+    }
+    out.family("gateway_twilio_throttled_total", T::kCounter, "Twilio answers 429 Too Many Requests.");
+    out.sample("gateway_twilio_throttled_total", {}, stats_.throttled);
+    out.family("gateway_twilio_failed_fast_total", T::kCounter,
+               "Twilio requests not sent because the account's circuit breaker was open.");
+    out.sample("gateway_twilio_failed_fast_total", {}, stats_.failedFast);
+    out.family("gateway_twilio_request_duration_seconds", T::kHistogram,
+               "Time from sending one HTTP attempt to Twilio to its end, by operation.");
+    for (const auto& [op, m] : ops_) {
+      out.histogram("gateway_twilio_request_duration_seconds", {{"operation", op}}, m.latency);
+    }
+    out.family("gateway_twilio_requests_in_flight", T::kGauge,
+               "Twilio requests in flight per account (bounded by --twilio-concurrency).");
+    for (const auto& [account, slots] : slots_) {
+      out.sample("gateway_twilio_requests_in_flight", {{"account", account}},
+                 uint64_t{slots.inUse()});
+    }
+    out.family("gateway_twilio_requests_waiting", T::kGauge,
+               "Twilio requests waiting for a slot of their account's concurrency bound.");
+    for (const auto& [account, slots] : slots_) {
+      out.sample("gateway_twilio_requests_waiting", {{"account", account}},
+                 uint64_t{slots.waiting()});
+    }
+  }
 
  private:
   HttpRequest request(const Credentials& c, std::string_view method, const std::string& url,
@@ -309,6 +355,22 @@ class TwilioClient::Impl {
     return slash == std::string_view::npos ? url : url.substr(slash);
   }
 
+  struct OpMetrics {
+    std::map<int, uint64_t> byStatus;  // 0: no HTTP answer
+    uint64_t retries = 0;
+    metrics::Histogram latency;
+  };
+  OpMetrics& metricsOf(std::string_view op) {
+    auto it = ops_.find(op);
+    if (it == ops_.end()) it = ops_.emplace(std::string(op), OpMetrics{}).first;
+    return it->second;
+  }
+  void recordAttempt(std::string_view op, int status, Clock::duration took) {
+    OpMetrics& m = metricsOf(op);
+    ++m.byStatus[status];
+    m.latency.observe(std::chrono::duration<double>(took).count());
+  }
+
   asio::io_context& io_;
   CurlClient& http_;
   TwilioConfig config_;
@@ -316,6 +378,7 @@ class TwilioClient::Impl {
   TwilioStats stats_;
   std::unordered_map<std::string, AsyncSemaphore> slots_;
   std::unordered_map<std::string, CircuitBreaker> breakers_;
+  std::map<std::string, OpMetrics, std::less<>> ops_;  // by operation, for GET /metrics
 };
 
 namespace {
@@ -348,12 +411,14 @@ TwilioStats TwilioClient::stats() const {
   return impl_->stats();
 }
 
+void TwilioClient::writeMetrics(metrics::Exposition& out) const { impl_->writeMetrics(out); }
+
 // URLs and bodies are built before the co_await expressions: GCC 12 miscompiles some
 // temporaries (array initialisers in particular) inside them.
 
 awaitable<Outcome<Account>> TwilioClient::fetchAccount(const Credentials& c) {
   std::string url = impl_->api(impl_->accountPath(c) + ".json");
-  auto r = co_await impl_->call(c, "GET", url);
+  auto r = co_await impl_->call("fetch_account", c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
   if (json::parse(d, r.body) || !d.IsObject()) co_return malformed(r, "the account is not JSON");
@@ -366,7 +431,7 @@ awaitable<Outcome<IncomingNumber>> TwilioClient::fetchNumber(const Credentials& 
                                                              std::string_view pnSid) {
   std::string url =
       impl_->api(impl_->accountPath(c) + "/IncomingPhoneNumbers/" + percentEncode(pnSid) + ".json");
-  auto r = co_await impl_->call(c, "GET", url);
+  auto r = co_await impl_->call("fetch_number", c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
   co_return numberFrom(r);
 }
@@ -394,7 +459,7 @@ awaitable<Outcome<NumberListing>> TwilioClient::listNumberPages(const Credential
   std::string url = impl_->api(impl_->accountPath(c) + "/IncomingPhoneNumbers.json?PageSize=" +
                                std::to_string(impl_->config().pageSize));
   while (listing.pages < maxPages) {
-    auto r = co_await impl_->call(c, "GET", url);
+    auto r = co_await impl_->call("list_numbers", c, "GET", url);
     if (r.status != 200) co_return errorOf(r);
     auto page = NumberParser::parsePage(r.body);
     if (!page)
@@ -421,7 +486,7 @@ awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
                                                     std::string_view friendlyName) {
   std::string body = form(Fields{{"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks");
-  auto r = co_await impl_->call(c, "POST", url, body);
+  auto r = co_await impl_->call("create_trunk", c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
   co_return trunkFrom(r);
 }
@@ -429,7 +494,7 @@ awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
 awaitable<Outcome<Trunk>> TwilioClient::fetchTrunk(const Credentials& c,
                                                    std::string_view trunkSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
-  auto r = co_await impl_->call(c, "GET", url);
+  auto r = co_await impl_->call("fetch_trunk", c, "GET", url);
   if (r.status != 200) co_return errorOf(r);
   co_return trunkFrom(r);
 }
@@ -437,7 +502,7 @@ awaitable<Outcome<Trunk>> TwilioClient::fetchTrunk(const Credentials& c,
 awaitable<Outcome<bool>> TwilioClient::deleteTrunk(const Credentials& c,
                                                    std::string_view trunkSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
-  auto r = co_await impl_->call(c, "DELETE", url);
+  auto r = co_await impl_->call("delete_trunk", c, "DELETE", url);
   if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
   co_return errorOf(r);
 }
@@ -453,7 +518,7 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
                                  {"Enabled", "true"},
                                  {"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls");
-  auto r = co_await impl_->call(c, "POST", url, body);
+  auto r = co_await impl_->call("create_origination_url", c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
   rapidjson::Document d;
   std::string sid = json::parse(d, r.body) ? std::string() : str(d, "sid");
@@ -465,7 +530,7 @@ awaitable<Outcome<bool>> TwilioClient::attachNumber(const Credentials& c, std::s
                                                     std::string_view pnSid) {
   std::string body = form(Fields{{"PhoneNumberSid", std::string(pnSid)}});
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/PhoneNumbers");
-  auto r = co_await impl_->call(c, "POST", url, body);
+  auto r = co_await impl_->call("attach_number", c, "POST", url, body);
   if (r.status != 201 && r.status != 200) co_return errorOf(r);
   // The status is the attachment; the resource in the body says nothing the import does
   // not know from its lookup, and parsing it cost a tenth of a 10,000-number import.
@@ -476,7 +541,7 @@ awaitable<Outcome<bool>> TwilioClient::detachNumber(const Credentials& c, std::s
                                                     std::string_view pnSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/PhoneNumbers/" +
                                     percentEncode(pnSid));
-  auto r = co_await impl_->call(c, "DELETE", url);
+  auto r = co_await impl_->call("detach_number", c, "DELETE", url);
   if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
   co_return errorOf(r);
 }

@@ -21,6 +21,10 @@
 #include "modules/import/circuit_breaker.hpp"
 #include "modules/import/curl_client.hpp"
 
+namespace gw::metrics {
+class Exposition;
+}
+
 namespace gw::twilio {
 
 struct Credentials {
@@ -107,6 +111,8 @@ class TwilioClient {
 
   const TwilioConfig& config() const;
   TwilioStats stats() const;
+  // The gateway_twilio_* families of GET /metrics; control thread.
+  void writeMetrics(metrics::Exposition& out) const;
 
   boost::asio::awaitable<Outcome<Account>> fetchAccount(const Credentials& c);
   boost::asio::awaitable<Outcome<IncomingNumber>> fetchNumber(const Credentials& c,

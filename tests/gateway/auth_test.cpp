@@ -80,6 +80,22 @@ TEST(AuthTest, PublicPathUnderApiNeedsNoTokenAndOnlyThatPath) {
   }
 }
 
+TEST(AuthTest, MetricsNeedATokenReadyzDoesNot) {
+  TokenAuth auth;
+  auth.add("token-for-org-one-0001", "org-1");
+  http::Request req;
+  req.method = "GET";
+  req.path = "/metrics";
+  auto refused = auth.check(req);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);
+  req.headers.push_back({"Authorization", "Bearer token-for-org-one-0001"});
+  EXPECT_FALSE(auth.check(req).has_value());
+  req.headers.clear();
+  req.path = "/readyz";
+  EXPECT_FALSE(auth.check(req).has_value());
+}
+
 TEST(AuthTest, LoadsTokensFile) {
   TempDir dir;
   std::string path = dir.path() + "/tokens";

@@ -50,6 +50,8 @@ TEST_F(OpenApiTest, ServesTheDocumentWithoutToken) {
   // Every route gatewayd registers, with its methods.
   const std::vector<std::pair<const char*, std::vector<const char*>>> routes = {
       {"/healthz", {"get"}},
+      {"/readyz", {"get"}},
+      {"/metrics", {"get"}},
       {"/api/v1/openapi.json", {"get"}},
       {"/api/v1/sip/stats", {"get"}},
       {"/api/v1/providers/twilio", {"post"}},
