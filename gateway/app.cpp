@@ -103,6 +103,7 @@ int runGateway(const Config& config) {
   log::info("gatewayd", describe(fdBudget));
   http::ServerOptions adminOptions;
   apply(fdBudget, adminOptions, *sipOptions);
+  adminOptions.accessLog = true;
 
   TokenAuth auth;
   if (!loadTokens(config, auth)) return kExitBadSetting;

@@ -63,6 +63,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Request request;
     bool keepAlive = true;
     std::optional<Response> response;  // set when answered without routing (errors)
+    std::chrono::steady_clock::time_point started;  // when its turn came
   };
   struct Output {
     std::string bytes;
@@ -83,6 +84,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch(Entry& entry);
   void onHandlerDone(const std::exception_ptr& error, Response response);
   void respond(Response response);
+  void logAccess(const Entry& entry, const Response& response) const;
   void maybeSendContinue();
   void maybeRead();
   void onRead(const boost::system::error_code& ec, size_t bytes);

@@ -96,6 +96,7 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   }
   Route route;
   route.method = std::string(method);
+  route.pattern = std::string(pattern);
   route.handler = guarded(std::move(handler), mapper_);
   for (std::string_view s : splitPath(pattern)) {
     Segment seg;
@@ -157,6 +158,7 @@ Router::Match Router::match(Request& req) const {
   std::vector<std::string_view> methods;
   for (const Route& route : routes_) {
     if (!pathMatches(route)) continue;
+    if (!result.pathMatched) req.route = route.pattern;
     result.pathMatched = true;
     bool listed = false;
     for (std::string_view m : methods) listed = listed || m == route.method;
@@ -170,6 +172,7 @@ Router::Match Router::match(Request& req) const {
 
   if (!best) best = getForHead;
   if (best) {
+    req.route = best->pattern;
     req.params.clear();
     for (size_t i = 0; i < best->segments.size(); ++i) {
       const Segment& pat = best->segments[i];

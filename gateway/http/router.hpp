@@ -40,7 +40,7 @@ class Router {
     bool pathMatched = false;          // path known, method not: 405
     std::string allow;                 // "GET, HEAD, DELETE" for the 405's Allow header
   };
-  // Fills req.params on a match.
+  // Fills req.params and req.route on a match (req.route also when only the path matched).
   Match match(Request& req) const;
 
  private:
@@ -51,6 +51,7 @@ class Router {
   };
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
   };
