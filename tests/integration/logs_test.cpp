@@ -78,7 +78,8 @@ TEST_F(LogsTest, OneAccessLineForEachRequestWithItsRequestId) {
   auto& gw = startJsonGateway();
 
   auto listed = get(gw, "/api/v1/providers", {"X-Request-Id: list-1.a_b:c"});
-  auto missing = get(gw, "/api/v1/providers/7d9f0c1e-5b2a-4c3d-8e4f-000000abcdef", {"X-Request-Id: show-2"});
+  auto missing =
+      get(gw, "/api/v1/providers/7d9f0c1e-5b2a-4c3d-8e4f-000000abcdef", {"X-Request-Id: show-2"});
   auto refused = http().get(gw.baseUrl() + "/api/v1/providers", {"X-Request-Id: anon-3"});
 
   ASSERT_EQ(listed.status, 200) << listed.describe();
@@ -124,8 +125,8 @@ TEST_F(LogsTest, ReplacesARequestIdThatIsNotSane) {
   auto& gw = startJsonGateway();
   const std::string uuid = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
-  for (std::string sent : {std::string("two words"), std::string(129, 'a'),
-                           std::string("x\"}{\"level\":\"error")}) {
+  for (std::string sent :
+       {std::string("two words"), std::string(129, 'a'), std::string("x\"}{\"level\":\"error")}) {
     auto resp = get(gw, "/api/v1/providers", {"X-Request-Id: " + sent});
     ASSERT_EQ(resp.status, 200) << resp.describe();
     const std::string id = resp.header("X-Request-Id").value_or("");
@@ -168,8 +169,8 @@ TEST_F(LogsTest, TwilioRejectingCredentialsIsLoggedOnceWithoutTheToken) {
   EXPECT_EQ(intMember(lines.front(), "code"), 20003);
   EXPECT_EQ(stringMember(lines.front(), "account_sid"), account.sid);
   const std::string output = gw.output();
-  EXPECT_THAT(output, Not(HasSubstr(wrong.token)));
-  EXPECT_THAT(output, Not(HasSubstr(account.token)));
+  EXPECT_EQ(output.find(wrong.token), std::string::npos) << "an auth token is in the output";
+  EXPECT_EQ(output.find(account.token), std::string::npos) << "an auth token is in the output";
   EXPECT_THAT(output, Not(HasSubstr("Basic ")));
 }
 
@@ -199,7 +200,7 @@ TEST_F(LogsTest, TwilioFailureBehindA502IsLoggedOnce) {
   EXPECT_EQ(intMember(lines.front(), "status"), 400);
   EXPECT_GT(intMember(lines.front(), "code"), 0);
   EXPECT_FALSE(containsSecret(gw.output()));
-  EXPECT_THAT(gw.output(), Not(HasSubstr(account.token)));
+  EXPECT_EQ(gw.output().find(account.token), std::string::npos) << "an auth token is in the output";
 }
 
 // The text format keeps the fields as key=value on the same line.
