@@ -1,7 +1,9 @@
 #pragma once
 // Rate limit for a log line that a peer can trigger at will (refused connections, accept
-// failures): at most one line per interval, telling how many were left out since. Not
-// thread-safe: one per owner, used on the owner's thread.
+// failures, failed UDP sends, unresolvable Via hosts): at most one line per interval,
+// telling how many were left out since. Not thread-safe: one per owner, used on the
+// owner's thread. On a hot path, ask log::enabled() first: a line below the level then
+// costs neither a clock read nor a count.
 #include <chrono>
 #include <cstdint>
 
@@ -14,8 +16,9 @@ class Throttle {
 
   // True when a line may be written now; `suppressed` then holds how many calls since the
   // last line were told no.
-  bool allow(uint64_t& suppressed) {
-    const auto now = std::chrono::steady_clock::now();
+  bool allow(uint64_t& suppressed) { return allow(suppressed, std::chrono::steady_clock::now()); }
+  // The same at a given time (tests, or a caller that has read the clock already).
+  bool allow(uint64_t& suppressed, std::chrono::steady_clock::time_point now) {
     if (written_ && now - last_ < interval_) {
       ++skipped_;
       return false;
@@ -26,6 +29,9 @@ class Throttle {
     skipped_ = 0;
     return true;
   }
+
+  // Calls told no since the last line: what a line at shutdown would report.
+  uint64_t suppressed() const { return skipped_; }
 
  private:
   std::chrono::steady_clock::duration interval_;

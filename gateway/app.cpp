@@ -84,6 +84,7 @@ bool setUpAuth(const Config& config, TokenAuth& auth) {
 
 int runGateway(const Config& config) {
   log::setLevel(levelOf(config.logLevel));
+  log::setFormat(config.logFormat == "json" ? log::Format::kJson : log::Format::kText);
 
   // Every setting is checked before a token file is written, the store is opened or a
   // port is bound: a mistyped flag fails fast and leaves nothing half started.
@@ -105,6 +106,7 @@ int runGateway(const Config& config) {
   log::info("gatewayd", describe(fdBudget));
   http::ServerOptions adminOptions;
   apply(fdBudget, adminOptions, *sipOptions);
+  adminOptions.accessLog = true;
 
   TokenAuth auth;
   if (!loadTokens(config, auth)) return kExitBadSetting;

@@ -268,6 +268,15 @@ const std::vector<Option>& options() {
          c.logLevel = v;
          return {};
        }},
+      {"--log-format", "GATEWAY_LOG_FORMAT",
+       "text (one line per record) or json (one JSON object per line) (default text)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (v != "text" && v != "json") {
+           return Error{0, "expected text or json, got '" + v + "'"};
+         }
+         c.logFormat = v;
+         return {};
+       }},
   };
   return kOptions;
 }

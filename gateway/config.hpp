@@ -43,6 +43,7 @@ struct Config {
   bool storeSync = true;
   size_t storeMapSizeBytes = store::kDefaultMapSizeBytes;
   std::string logLevel = "info";
+  std::string logFormat = "text";  // "text" or "json"
   // Connection caps; 0: derived from the file descriptor limit (gateway/fd_budget.hpp).
   size_t adminMaxConnections = 0;
   size_t adminMaxConnectionsPerSource = 0;

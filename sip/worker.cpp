@@ -232,7 +232,11 @@ void Worker::onUdpReadable(const error_code& ec) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       // ICMP port unreachable reported on the socket and the like concern one peer only;
       // reading it cleared it.
-      log::debug("sip", "udp receive failed: ", std::strerror(errno));
+      uint64_t skipped = 0;
+      if (log::enabled(log::Level::kDebug) && receiveLog_.allow(skipped)) {
+        log::debug("sip", "udp receive failed: ", std::strerror(errno), " (", skipped,
+                   " more since the last line)");
+      }
       continue;
     }
     handleUdpBatch(static_cast<size_t>(n));
@@ -301,8 +305,10 @@ void Worker::flushUdp() {
       break;
     }
     dropped();  // this destination only (unreachable, refused...): the rest still go
-    log::debug("sip", "udp send to ", addressOf(b.queued[sent].to).to_string(), ":",
-               portOf(b.queued[sent].to), " failed: ", std::strerror(errno));
+    if (log::enabled(log::Level::kDebug)) {
+      logSendFailure(addressOf(b.queued[sent].to).to_string(), portOf(b.queued[sent].to),
+                     std::strerror(errno));
+    }
     ++sent;
   }
   b.queued.clear();
@@ -387,6 +393,13 @@ void Worker::logRefusal(const Peer& peer, std::string_view why) {
   log::warn("sip", "TCP connection from ", peer.address.to_string(), ":", peer.port,
             " refused: ", why, " (", skipped,
             " more refusals since the last line; see tcpRefused in /api/v1/sip/stats)");
+}
+
+void Worker::logSendFailure(const std::string& address, uint16_t port, std::string_view why) {
+  uint64_t skipped = 0;
+  if (!sendLog_.allow(skipped)) return;
+  log::debug("sip", "udp send to ", address, ":", port, " failed: ", why, " (", skipped,
+             " more failed sends since the last line; see dropped in /api/v1/sip/stats)");
 }
 
 // EMFILE/ENFILE leave the connection in the backlog. Retry a little later; once the
@@ -498,8 +511,9 @@ void Worker::sendUdpNow(const Peer& to, std::string_view bytes) {
   udp_.send_to(asio::buffer(bytes.data(), bytes.size()), udpEndpoint(to), 0, ec);
   if (ec) {
     dropped();
-    log::debug("sip", "udp send to ", to.address.to_string(), ":", to.port,
-               " failed: ", ec.message());
+    if (log::enabled(log::Level::kDebug)) {
+      logSendFailure(to.address.to_string(), to.port, ec.message());
+    }
   }
 }
 
@@ -572,8 +586,12 @@ void Worker::resolveThenSend(const Outgoing& o) {
         --resolving_;
         if (stopping_) return;
         if (ec || results.empty()) {
-          log::warn("sip", "cannot resolve ", host, ": ",
-                    ec ? ec.message() : std::string("no address"));
+          uint64_t skipped = 0;
+          if (resolveLog_.allow(skipped)) {
+            log::warn("sip", "cannot resolve ", host, ": ",
+                      ec ? ec.message() : std::string("no address"), " (", skipped,
+                      " more failures since the last line)");
+          }
           dropped();
           return;
         }

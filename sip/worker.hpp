@@ -95,6 +95,7 @@ class Worker final : public TcpConnection::Host {
   bool admit(TcpConnection& c);
   void evict(gw::net::ConnectionLimiter::Id id);
   void logRefusal(const Peer& peer, std::string_view why);
+  void logSendFailure(const std::string& address, uint16_t port, std::string_view why);
   void shutdown();
 
   void send(const Outgoing& o, TcpConnection* source);
@@ -137,6 +138,10 @@ class Worker final : public TcpConnection::Host {
   gw::net::SpareDescriptor spare_;
   gw::log::Throttle refusalLog_;
   gw::log::Throttle acceptLog_;
+  // Peers choose where responses go and what hosts to resolve: one line a second at most.
+  gw::log::Throttle receiveLog_{std::chrono::seconds(1)};
+  gw::log::Throttle sendLog_{std::chrono::seconds(1)};
+  gw::log::Throttle resolveLog_{std::chrono::seconds(1)};
   TcpRefusals refusals_;
   std::atomic<size_t> bufferBytes_{0};  // receive buffers of this worker's connections
   std::chrono::steady_clock::time_point acceptFailingSince_;

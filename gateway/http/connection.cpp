@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "common/log.hpp"
+#include "common/uuid.hpp"
 #include "gateway/http/response_serializer.hpp"
 
 namespace gw::http {
@@ -26,6 +27,23 @@ constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 // fails inside co_spawn instead of in our call stack.
 asio::awaitable<Response> invokeHandler(const Handler& handler, Request& request) {
   co_return co_await handler(request);
+}
+
+// A client's X-Request-Id is kept when it is an id and nothing else: 1 to 128 characters of
+// letters, digits and "-._:". Anything else (a log line, a secret pasted by mistake, bytes
+// that break JSON) is replaced by a UUID of ours.
+bool saneRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == ':';
+  });
+}
+
+std::string requestIdOf(const Request& req) {
+  auto sent = req.header("X-Request-Id");
+  if (sent && saneRequestId(*sent)) return std::string(*sent);
+  return newUuid();
 }
 
 std::string formatEndpoint(const asio::ip::tcp::endpoint& ep) {
@@ -181,6 +199,7 @@ void Connection::processQueue() {
   current_ = std::make_unique<Entry>(std::move(queue_.front()));
   queue_.pop_front();
   handling_ = true;
+  current_->request.requestId = requestIdOf(current_->request);
   if (current_->response) {
     Response r = std::move(*current_->response);
     respond(std::move(r));
@@ -191,6 +210,8 @@ void Connection::processQueue() {
 
 void Connection::dispatch(Entry& entry) {
   Request& req = entry.request;
+  // Matched before the filter runs so that a refused request is logged with its route.
+  const Router::Match match = host_->router().match(req);
   if (const Filter& filter = host_->filter()) {
     std::optional<Response> early;
     try {
@@ -203,14 +224,11 @@ void Connection::dispatch(Entry& entry) {
       early = Response::problem(500, "The server failed to process the request.", req.path);
     }
     if (early) {
-      if (host_->observer()) entry.route = host_->router().match(req).pattern;
       respond(std::move(*early));
       return;
     }
   }
 
-  const Router::Match match = host_->router().match(req);
-  entry.route = match.pattern;
   if (match.handler == nullptr) {
     if (match.pathMatched) {
       Response r = Response::problem(
@@ -266,6 +284,8 @@ void Connection::respond(Response response) {
   }
   // Close when the request asked for it, when the server stops, or when nothing can follow
   // (input ended and no request is waiting).
+  response.set("X-Request-Id", entry.request.requestId);
+  if (host_->options().accessLog) logAccess(entry, response);
   const bool closeAfter = !entry.keepAlive || stopping_ || (inputClosed_ && queue_.empty());
   SerializeOptions options;
   options.keepAlive = !closeAfter;
@@ -273,10 +293,35 @@ void Connection::respond(Response response) {
   options.omitBody = entry.request.method == "HEAD";
   output_.push_back(Output{serializeResponse(response, options), true, closeAfter});
   if (const Observer& observe = host_->observer()) {
-    observe(entry.request, entry.route ? std::string_view(*entry.route) : std::string_view(),
-            response.status, Clock::now() - entry.received);
+    observe(entry.request, entry.request.route, response.status, Clock::now() - entry.received);
   }
   writeNext();
+}
+
+// Requests the parser refused have no method or route: "-" stands in. The org is empty
+// before authentication.
+void Connection::logAccess(const Entry& entry, const Response& response) const {
+  if (!gw::log::enabled(gw::log::Level::kInfo)) return;
+  const Request& req = entry.request;
+  const std::string_view method = req.method.empty() ? "-" : std::string_view(req.method);
+  const std::string_view route = req.route.empty() ? "-" : std::string_view(req.route);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - entry.received);
+  const uint64_t bytes = req.method == "HEAD" ? 0 : response.body.size();
+  std::string message(method);
+  message += ' ';
+  message += route;
+  message += ' ';
+  message += std::to_string(response.status);
+  gw::log::write(gw::log::Level::kInfo, "access", message,
+                 {{"request_id", req.requestId},
+                  {"org", req.orgId},
+                  {"method", method},
+                  {"route", route},
+                  {"status", response.status},
+                  {"duration_ms", static_cast<double>(micros.count()) / 1000.0},
+                  {"bytes", bytes},
+                  {"remote", remoteAddress_}});
 }
 
 void Connection::maybeSendContinue() {

@@ -64,8 +64,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     Request request;
     bool keepAlive = true;
     std::optional<Response> response;  // set when answered without routing (errors)
-    Clock::time_point received = Clock::now();
-    const std::string* route = nullptr;  // the matched route's pattern, for the observer
+    Clock::time_point received = Clock::now();  // parsed; latency and the access log count from here
   };
   struct Output {
     std::string bytes;
@@ -86,6 +85,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void dispatch(Entry& entry);
   void onHandlerDone(const std::exception_ptr& error, Response response);
   void respond(Response response);
+  void logAccess(const Entry& entry, const Response& response) const;
   void maybeSendContinue();
   void maybeRead();
   void onRead(const boost::system::error_code& ec, size_t bytes);

@@ -27,6 +27,12 @@ struct Request {
   std::map<std::string, std::string, std::less<>> params;
   // Filled by the gateway's auth filter for routes under /api/.
   std::string orgId;
+  // Filled by the router: the pattern that matched ("/api/v1/providers/{id}"), so logs
+  // name the route without the ids in the path.
+  std::string route;
+  // Filled by the connection before routing: the client's X-Request-Id when it is sane, a
+  // new UUID otherwise. Echoed in the response; travels into Twilio failure logs.
+  std::string requestId;
 
   // Case-insensitive lookup of the first header with this name.
   std::optional<std::string_view> header(std::string_view name) const;

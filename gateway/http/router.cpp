@@ -158,8 +158,8 @@ Router::Match Router::match(Request& req) const {
   std::vector<std::string_view> methods;
   for (const Route& route : routes_) {
     if (!pathMatches(route)) continue;
+    if (!result.pathMatched) req.route = route.pattern;
     result.pathMatched = true;
-    if (!result.pattern) result.pattern = &route.pattern;
     bool listed = false;
     for (std::string_view m : methods) listed = listed || m == route.method;
     if (!listed) methods.push_back(route.method);
@@ -172,6 +172,7 @@ Router::Match Router::match(Request& req) const {
 
   if (!best) best = getForHead;
   if (best) {
+    req.route = best->pattern;
     req.params.clear();
     for (size_t i = 0; i < best->segments.size(); ++i) {
       const Segment& pat = best->segments[i];
@@ -181,7 +182,6 @@ Router::Match Router::match(Request& req) const {
       req.params[pat.text] = std::move(value);
     }
     result.handler = &best->handler;
-    result.pattern = &best->pattern;
     return result;
   }
   bool hasHead = false;

@@ -39,11 +39,10 @@ class Router {
     const Handler* handler = nullptr;  // set when method and path matched
     bool pathMatched = false;          // path known, method not: 405
     std::string allow;                 // "GET, HEAD, DELETE" for the 405's Allow header
-    // The pattern of the route the path matched ("/api/v1/numbers/{id}"), also for a 405:
-    // a label of bounded variety for metrics, unlike the path. Null when no path matched.
-    const std::string* pattern = nullptr;
   };
-  // Fills req.params on a match.
+  // Fills req.params and req.route on a match (req.route also when only the path matched).
+  // req.route is the pattern ("/api/v1/numbers/{id}"): a label of bounded variety for
+  // metrics and the access log, unlike the path.
   Match match(Request& req) const;
 
  private:

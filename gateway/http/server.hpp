@@ -33,6 +33,9 @@ struct ServerOptions {
   size_t maxConnections = 0;
   size_t maxConnectionsPerSource = 0;
   std::string serverName = "gatewayd";
+  // One "access" log line per answered request (request id, org, method, route template,
+  // status, duration, bytes). Every response carries X-Request-Id either way.
+  bool accessLog = false;
 };
 
 // Connections closed at accept, by reason, since the server started.

@@ -96,7 +96,7 @@ awaitable<Response> ImportApi::importNumbers(Request& req) {
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
   const auto& sids = std::get<std::vector<std::string>>(parsed);
 
-  ImportOutcome outcome = co_await service_.run(provider, sids);
+  ImportOutcome outcome = co_await service_.run(provider, sids, req.requestId);
   metrics_.record(outcome);
   if (outcome.credentialsRejected) {
     co_return Response::problem(

@@ -64,7 +64,8 @@ ImportService::ImportService(ModuleContext& ctx, ImportOptions options)
 ImportService::~ImportService() = default;
 
 awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
-                                            const std::vector<std::string>& sids) {
+                                            const std::vector<std::string>& sids,
+                                            const std::string& requestId) {
   ImportOutcome out;
   std::vector<Slot> slots(sids.size());
   Running running(*this, provider.id);
@@ -137,7 +138,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
 
   // 3. Look the numbers up in the Twilio account and 4. attach them to the trunk, the
   // attachments starting while the lookup is still under way.
-  const bool proceed = co_await findAndAttach(provider, deadline, pending, out);
+  const bool proceed = co_await findAndAttach(provider, deadline, requestId, pending, out);
 
   // 5. One write transaction for the batch, then one routing-table update; what this
   // import attached and did not store is detached again before it answers.
@@ -249,8 +250,10 @@ awaitable<void> ImportService::undoUnstored(const store::Provider& provider,
 // one (page budget spent, or a failed page) leaves the rest to single fetches.
 awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
                                              std::chrono::steady_clock::time_point deadline,
+                                             const std::string& requestId,
                                              std::vector<Slot*>& pending, ImportOutcome& out) {
-  const twilio::Credentials creds{provider.accountSid, provider.authToken, deadline};
+  twilio::Credentials creds{provider.accountSid, provider.authToken, deadline};
+  creds.requestId = requestId;
   const size_t width = ctx_.twilio.config().concurrency;
   AsyncQueue<Slot*> toAttach(co_await boost::asio::this_coro::executor);
   std::optional<twilio::TwilioError> authFailure;

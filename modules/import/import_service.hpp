@@ -91,8 +91,10 @@ class ImportService {
   explicit ImportService(ModuleContext& ctx, ImportOptions options = {});
   ~ImportService();
 
+  // `requestId` is the admin request's, for the Twilio failure log lines.
   boost::asio::awaitable<ImportOutcome> run(const store::Provider& provider,
-                                            const std::vector<std::string>& sids);
+                                            const std::vector<std::string>& sids,
+                                            const std::string& requestId = {});
 
   // Completes once no import of the provider runs any more (each running one notices,
   // stops attaching and detaches what it attached); see ImportsStopped.
@@ -148,6 +150,7 @@ class ImportService {
   // false when Twilio rejected the credentials before any number was on the trunk.
   boost::asio::awaitable<bool> findAndAttach(const store::Provider& provider,
                                              std::chrono::steady_clock::time_point deadline,
+                                             const std::string& requestId,
                                              std::vector<Slot*>& pending, ImportOutcome& out);
   // What a SID not yet on the trunk says when Twilio stopped the import (`why` is neither
   // an auth failure nor a per-request error).

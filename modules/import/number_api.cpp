@@ -132,7 +132,8 @@ awaitable<Response> NumberApi::remove(Request& req) {
   }
 
   // A named local: GCC 12 destroys a braced temporary inside a co_await expression twice.
-  const twilio::Credentials creds{provider.accountSid, provider.authToken};
+  twilio::Credentials creds{provider.accountSid, provider.authToken};
+  creds.requestId = req.requestId;
   auto detached = co_await ctx_.twilio.detachNumber(creds, provider.trunkSid, n->phoneNumberSid);
   if (!detached) {
     co_return twilioFailure(detached.error(), "detaching the number from the trunk", req.path);

@@ -31,8 +31,10 @@ constexpr size_t kTwilioFriendlyNameMax = 64;
 constexpr size_t kMaxAllowedAddresses = 100;
 constexpr size_t kMaxListedCidrErrors = 10;
 
-twilio::Credentials credentialsOf(const store::Provider& p) {
-  return {p.accountSid, p.authToken};
+twilio::Credentials credentialsOf(const store::Provider& p, const Request& req) {
+  twilio::Credentials c{p.accountSid, p.authToken};
+  c.requestId = req.requestId;
+  return c;
 }
 
 // supportsCallTransfer when sent (null counts as not sent); a non-boolean is an error.
@@ -181,6 +183,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
   }
 
   twilio::Credentials creds{accountSid.value, authToken.value};
+  creds.requestId = req.requestId;
   auto account = co_await ctx_.twilio.fetchAccount(creds);
   if (!account) {
     const auto& e = account.error();
@@ -353,7 +356,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   auto found = findOwnProvider(ctx_, req, req.param("id"));
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto p = std::get<store::Provider>(found);
-  auto creds = credentialsOf(p);
+  auto creds = credentialsOf(p, req);
 
   std::vector<store::PhoneNumber> numbers;
   std::vector<AgentUse> uses;
@@ -467,7 +470,7 @@ awaitable<Response> ProviderApi::availableNumbers(Request& req) {
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto p = std::get<store::Provider>(found);
 
-  auto listing = co_await ctx_.twilio.listNumbers(credentialsOf(p), SIZE_MAX);
+  auto listing = co_await ctx_.twilio.listNumbers(credentialsOf(p, req), SIZE_MAX);
   if (!listing) co_return twilioFailure(listing.error(), "listing the account's numbers", req.path);
 
   rapidjson::StringBuffer buf;

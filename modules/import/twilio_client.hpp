@@ -3,7 +3,8 @@
 // account, timeouts, and retries of 429/5xx/network failures with full-jitter exponential
 // backoff that honours Retry-After, a circuit breaker per account that fails requests fast
 // while Twilio is unreachable, and a caller's deadline that no attempt, backoff or timeout
-// goes past. Runs on the control io_context.
+// goes past. Every failed operation is logged once (operation, HTTP status, Twilio code,
+// request id; never the token). Runs on the control io_context.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <chrono>
@@ -34,6 +35,8 @@ struct Credentials {
   // cut short, or not sent, so that it ends by then. Travels with the account because every
   // call already takes it.
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The admin request this call serves ("" when none): failures are logged with it.
+  std::string requestId;
 };
 
 struct TwilioError {

@@ -67,6 +67,16 @@ TEST(ConfigTest, SipUdpBufferBytes) {
   EXPECT_FALSE(parseConfig({"--sip-udp-buffer-bytes", "lots"}, {}));
 }
 
+TEST(ConfigTest, LogFormatIsTextOrJson) {
+  EXPECT_EQ(parseOk({}).logFormat, "text");
+  EXPECT_EQ(parseOk({"--log-format", "json"}).logFormat, "json");
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_LOG_FORMAT", "json"}}).logFormat, "json");
+  auto r = parseConfig({"--log-format", "yaml"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--log-format"), std::string::npos);
+  EXPECT_NE(r.error().message.find("expected text or json, got 'yaml'"), std::string::npos);
+}
+
 TEST(ConfigTest, AcceptsEqualsForm) {
   Config c = parseOk({"--admin-listen=0.0.0.0:0", "--twilio-concurrency=4"});
   EXPECT_EQ(c.adminListen.host, "0.0.0.0");

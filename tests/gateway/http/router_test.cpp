@@ -48,6 +48,26 @@ TEST(RouterTest, MatchesLiteralAndParameterSegments) {
   EXPECT_EQ(req.params.size(), 2u);
 }
 
+// The access log names routes by their pattern, so ids in paths never reach it.
+TEST(RouterTest, FillsTheRouteTemplate) {
+  Router router;
+  std::vector<int> calls;
+  router.add("GET", "/api/v1/providers/{id}", named(1, &calls));
+  router.add("GET", "/api/v1/providers/twilio/{id}/import-numbers", named(2, &calls));
+  router.add("DELETE", "/items/{id}", named(3, &calls));
+
+  Request req = request("GET", "/api/v1/providers/6f1c0e2a");
+  ASSERT_NE(router.match(req).handler, nullptr);
+  EXPECT_EQ(req.route, "/api/v1/providers/{id}");
+  Request put = request("PUT", "/items/7");
+  auto m = router.match(put);
+  EXPECT_EQ(m.handler, nullptr);
+  EXPECT_EQ(put.route, "/items/{id}");  // 405: the path is known
+  Request unknown = request("GET", "/nowhere/7");
+  router.match(unknown);
+  EXPECT_EQ(unknown.route, "");
+}
+
 TEST(RouterTest, MatchesParameterWithLiteralSuffix) {
   Router router;
   std::vector<int> calls;

@@ -616,5 +616,33 @@ TEST_F(TwilioClientScriptedTest, NeverLogsTheAuthToken) {
   EXPECT_EQ(offline.error().describe().find(kToken), std::string::npos);
 }
 
+// One warn line per failed operation, with the operation, Twilio's status and code and the
+// request id; a retry that then succeeds is no failure and writes no such line.
+TEST_F(TwilioClientScriptedTest, LogsEachFailedOperationOnce) {
+  server_.enqueue(ScriptedResponse::twilioError(503, 20503, "Service Unavailable"));
+  server_.enqueue(ScriptedResponse::json(200, numberJson(kNumber, "+14155550100")));
+  server_.enqueue(ScriptedResponse::twilioError(404, 20404, "Not Found"));
+  Credentials creds = creds_;
+  creds.requestId = "req-7";
+  ::testing::internal::CaptureStderr();
+  auto found = run(client().fetchNumber(creds, kNumber));
+  auto missing = run(client().fetchNumber(creds, kNumber));
+  std::string logged = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(found.ok());
+  ASSERT_FALSE(missing.ok());
+  const std::string line =
+      "warn twilio: Twilio fetchNumber failed: 404 20404 Not Found operation=fetchNumber "
+      "status=404 code=20404 request_id=req-7 account_sid=" +
+      std::string(kAccount) + " reason=http\n";
+  EXPECT_NE(logged.find(line), std::string::npos) << logged;
+  size_t failures = 0;
+  for (size_t at = logged.find("failed:"); at != std::string::npos;
+       at = logged.find("failed:", at + 1)) {
+    ++failures;
+  }
+  EXPECT_EQ(failures, 1u) << logged;
+  EXPECT_EQ(logged.find(kToken), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gw::twilio
