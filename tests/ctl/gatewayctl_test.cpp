@@ -112,9 +112,13 @@ TEST_F(GatewayctlTest, ExitsZeroAndWritesNoRetryFileWhenEverySidIsImported) {
   const std::string file = writeFile("all.txt", text);
 
   auto r = ctl(*s.gateway, {"numbers", "import", "--provider", s.providerId, "--file", file,
-                            "--chunk-size", "2"});
+                            "--chunk-size", "2", "--progress", "bar"});
 
   EXPECT_TRUE(r.status.clean()) << r.describe();
+  // The bar redraws in place: 2 of 5 done after the first of three requests, with an ETA.
+  EXPECT_THAT(r.err, HasSubstr("\r[############..................] 2/5 SIDs (40%)")) << r.describe();
+  EXPECT_THAT(r.err, ::testing::ContainsRegex("2/5 SIDs.*ETA [0-9]+:[0-9][0-9]")) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("] 5/5 SIDs (100%), 0 failed")) << r.describe();
   EXPECT_THAT(r.out, HasSubstr("imported 5 of 5 SIDs, 0 failed")) << r.describe();
   EXPECT_FALSE(std::filesystem::exists(file + ".retry"));
   EXPECT_EQ(listNumbers(*s.gateway).totalCount, 5);
