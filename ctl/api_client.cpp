@@ -1,5 +1,7 @@
 #include "ctl/api_client.hpp"
 
+#include <cctype>
+
 #include <rapidjson/error/en.h>
 
 namespace gw::ctl {
