@@ -64,7 +64,10 @@ void addAgents(CLI::App& app, Context& ctx) {
   l->callback([&ctx, paging] {
     ctx.action = [&ctx, paging](ApiClient& api) {
       ctx.list(api.call("GET", "/api/v1/agents?" + paging->query()),
-               {{"ID", "id"}, {"NAME", "name"}, {"MODE", "mode"}, {"SIP URI", "sipUri"},
+               {{"ID", "id"},
+                {"NAME", "name"},
+                {"MODE", "mode"},
+                {"SIP URI", "sipUri"},
                 {"NUMBERS", "inboundPhoneNumberCount"}});
       return kExitOk;
     };

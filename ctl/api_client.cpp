@@ -26,7 +26,8 @@ std::string fieldErrors(const rapidjson::Document& doc) {
   for (const auto& field : it->value.GetObject()) {
     if (!field.value.IsArray()) continue;
     for (const auto& msg : field.value.GetArray()) {
-      if (msg.IsString()) out += std::string("\n  ") + field.name.GetString() + ": " + msg.GetString();
+      if (msg.IsString())
+        out += std::string("\n  ") + field.name.GetString() + ": " + msg.GetString();
     }
   }
   return out;
@@ -58,8 +59,8 @@ std::string describeFailure(const std::string& method, const std::string& path,
                             const ApiResponse& r) {
   const std::string where = method + " " + path.substr(0, path.find('?'));
   rapidjson::Document doc;
-  if (r.contentType.find("json") != std::string::npos && !doc.Parse(r.body.c_str()).HasParseError() &&
-      doc.IsObject()) {
+  if (r.contentType.find("json") != std::string::npos &&
+      !doc.Parse(r.body.c_str()).HasParseError() && doc.IsObject()) {
     std::string title = stringMember(doc, "title");
     std::string detail = stringMember(doc, "detail");
     std::string msg = (title.empty() ? "request failed" : title) + " (HTTP " +
@@ -76,7 +77,9 @@ ApiClient::ApiClient(Settings settings) : settings_(std::move(settings)), curl_(
   if (curl_ == nullptr) throw std::runtime_error("libcurl could not create a handle");
 }
 
-ApiClient::~ApiClient() { curl_easy_cleanup(curl_); }
+ApiClient::~ApiClient() {
+  curl_easy_cleanup(curl_);
+}
 
 int ApiClient::onProgress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   auto* client = static_cast<ApiClient*>(self);

@@ -51,8 +51,8 @@ class ApiClient {
                    const std::string* jsonBody = nullptr);
   // send(), then throws ApiError unless the status is `expected`; the parsed body (an
   // empty object for a body-less answer).
-  rapidjson::Document call(const std::string& method, const std::string& path,
-                           long expected = 200, const std::string* jsonBody = nullptr);
+  rapidjson::Document call(const std::string& method, const std::string& path, long expected = 200,
+                           const std::string* jsonBody = nullptr);
 
   const std::string& url() const { return settings_.url; }
 

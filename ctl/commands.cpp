@@ -9,8 +9,8 @@
 #include <rapidjson/writer.h>
 
 #include "ctl/api_client.hpp"
-#include "ctl/import_command.hpp"
 #include "ctl/command_context.hpp"
+#include "ctl/import_command.hpp"
 #include "ctl/output.hpp"
 #include "ctl/settings.hpp"
 
@@ -41,7 +41,9 @@ std::string jsonObject(const std::function<void(JsonWriter&)>& members) {
   return sb.GetString();
 }
 
-std::string forceSuffix(bool force) { return force ? "?force=true" : ""; }
+std::string forceSuffix(bool force) {
+  return force ? "?force=true" : "";
+}
 
 void addPaging(CLI::App* cmd, Paging& paging) {
   cmd->add_option("--skip", paging.skip, "records to skip")->check(CLI::NonNegativeNumber);
@@ -75,12 +77,26 @@ void addProviderCommands(CLI::App& app, Context& ctx) {
   c->callback([&ctx, add] {
     ctx.action = [&ctx, add](ApiClient& api) {
       const std::string body = jsonObject([&](JsonWriter& w) {
-        w.Key("accountSid"); w.String(add->accountSid.c_str());
-        w.Key("authToken"); w.String(add->authToken.c_str());
-        if (!add->name.empty()) { w.Key("name"); w.String(add->name.c_str()); }
-        if (!add->region.empty()) { w.Key("region"); w.String(add->region.c_str()); }
-        if (!add->trunkSid.empty()) { w.Key("trunkSid"); w.String(add->trunkSid.c_str()); }
-        if (add->transfer) { w.Key("supportsCallTransfer"); w.Bool(true); }
+        w.Key("accountSid");
+        w.String(add->accountSid.c_str());
+        w.Key("authToken");
+        w.String(add->authToken.c_str());
+        if (!add->name.empty()) {
+          w.Key("name");
+          w.String(add->name.c_str());
+        }
+        if (!add->region.empty()) {
+          w.Key("region");
+          w.String(add->region.c_str());
+        }
+        if (!add->trunkSid.empty()) {
+          w.Key("trunkSid");
+          w.String(add->trunkSid.c_str());
+        }
+        if (add->transfer) {
+          w.Key("supportsCallTransfer");
+          w.Bool(true);
+        }
         if (!add->allowed.empty()) {
           w.Key("allowedAddresses");
           w.StartArray();
@@ -96,9 +112,12 @@ void addProviderCommands(CLI::App& app, Context& ctx) {
   auto* l = group->add_subcommand("list", "list the providers");
   l->callback([&ctx] {
     ctx.action = [&ctx](ApiClient& api) {
-      ctx.list(api.call("GET", "/api/v1/providers"),
-               {{"ID", "id"}, {"NAME", "name"}, {"ACCOUNT", "accountSid"}, {"TRUNK", "trunkSid"},
-                {"NUMBERS", "phoneNumberCount"}, {"STATUS", "verificationStatus"}});
+      ctx.list(api.call("GET", "/api/v1/providers"), {{"ID", "id"},
+                                                      {"NAME", "name"},
+                                                      {"ACCOUNT", "accountSid"},
+                                                      {"TRUNK", "trunkSid"},
+                                                      {"NUMBERS", "phoneNumberCount"},
+                                                      {"STATUS", "verificationStatus"}});
       return kExitOk;
     };
   });
@@ -126,16 +145,19 @@ void addProviderCommands(CLI::App& app, Context& ctx) {
 }
 
 int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  CLI::App app{"gatewayctl: administers a gatewayd through its admin API.\n"
-               "URL and token: --url/--token, else GATEWAY_URL/GATEWAY_TOKEN, else the config\n"
-               "file (~/.config/gatewayctl/config: 'url = ...' and 'token = ...' lines, mode 0600).\n"
-               "Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 bad\n"
-               "arguments or configuration, 3 an import where some SIDs failed."};
+  CLI::App app{
+      "gatewayctl: administers a gatewayd through its admin API.\n"
+      "URL and token: --url/--token, else GATEWAY_URL/GATEWAY_TOKEN, else the config\n"
+      "file (~/.config/gatewayctl/config: 'url = ...' and 'token = ...' lines, mode 0600).\n"
+      "Exit codes: 0 done, 1 the gateway refused or could not be reached, 2 bad\n"
+      "arguments or configuration, 3 an import where some SIDs failed."};
   Context ctx{out, err};
   SettingsSources sources;
   app.add_option("--url", sources.flagUrl, "gateway admin URL (default http://127.0.0.1:8080)");
-  app.add_option("--token", sources.flagToken, "admin token (prefer GATEWAY_TOKEN: flags show in ps)");
-  app.add_option("--config", sources.configPath, "config file (default " + defaultConfigPath() + ")");
+  app.add_option("--token", sources.flagToken,
+                 "admin token (prefer GATEWAY_TOKEN: flags show in ps)");
+  app.add_option("--config", sources.configPath,
+                 "config file (default " + defaultConfigPath() + ")");
   app.add_option("-o,--output", ctx.format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();

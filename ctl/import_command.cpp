@@ -102,8 +102,9 @@ size_t collectErrors(const std::string& body, std::vector<SidFailure>& failures)
     for (const auto& e : errors->value.GetArray()) {
       auto sid = e.FindMember("phoneNumberSid");
       auto msg = e.FindMember("errorMessage");
-      failures.push_back({sid != e.MemberEnd() && sid->value.IsString() ? sid->value.GetString() : "?",
-                          msg != e.MemberEnd() && msg->value.IsString() ? msg->value.GetString() : ""});
+      failures.push_back(
+          {sid != e.MemberEnd() && sid->value.IsString() ? sid->value.GetString() : "?",
+           msg != e.MemberEnd() && msg->value.IsString() ? msg->value.GetString() : ""});
     }
   }
   return doc["successCount"].GetUint64();
@@ -122,9 +123,12 @@ void printSummary(const Outcome& o, Format format, std::ostream& out) {
     rapidjson::StringBuffer sb;
     rapidjson::Writer<rapidjson::StringBuffer> w(sb);
     w.StartObject();
-    w.Key("total"); w.Uint64(o.total);
-    w.Key("successCount"); w.Uint64(o.imported);
-    w.Key("failedCount"); w.Uint64(o.failures.size());
+    w.Key("total");
+    w.Uint64(o.total);
+    w.Key("successCount");
+    w.Uint64(o.imported);
+    w.Key("failedCount");
+    w.Uint64(o.failures.size());
     w.Key("retryFile");
     o.failures.empty() ? w.Null() : w.String(o.retryFile.c_str());
     w.Key("aborted");
@@ -133,8 +137,10 @@ void printSummary(const Outcome& o, Format format, std::ostream& out) {
     w.StartArray();
     for (const auto& f : o.failures) {
       w.StartObject();
-      w.Key("phoneNumberSid"); w.String(f.sid.c_str());
-      w.Key("errorMessage"); w.String(f.reason.c_str());
+      w.Key("phoneNumberSid");
+      w.String(f.sid.c_str());
+      w.Key("errorMessage");
+      w.String(f.reason.c_str());
       w.EndObject();
     }
     w.EndArray();
@@ -167,7 +173,8 @@ int runImport(ApiClient& api, const ImportOptions& opt, Format format, std::ostr
   if (o.total == 0) throw std::invalid_argument(opt.file + " holds no SIDs (one per line)");
 
   ProgressMode mode = opt.progress;
-  if (mode == ProgressMode::kAuto) mode = ::isatty(STDERR_FILENO) ? ProgressMode::kBar : ProgressMode::kLines;
+  if (mode == ProgressMode::kAuto)
+    mode = ::isatty(STDERR_FILENO) ? ProgressMode::kBar : ProgressMode::kLines;
   Progress progress(file.sids.size(), mode, err);
   api.setTick([&progress] { progress.tick(); });
   api.setTimeoutSeconds(0);  // the gateway answers by its own import deadline

@@ -27,9 +27,9 @@ struct ImportOptions {
 
 // Exit codes of gatewayctl.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;        // a request failed; nothing or not all was done
-inline constexpr int kExitUsage = 2;        // bad arguments or configuration
-inline constexpr int kExitSomeFailed = 3;   // the import ran, some SIDs failed (retry file)
+inline constexpr int kExitError = 1;       // a request failed; nothing or not all was done
+inline constexpr int kExitUsage = 2;       // bad arguments or configuration
+inline constexpr int kExitSomeFailed = 3;  // the import ran, some SIDs failed (retry file)
 
 // Returns one of the exit codes above. The summary goes to `out`, progress to `err`.
 int runImport(ApiClient& api, const ImportOptions& options, Format format, std::ostream& out,

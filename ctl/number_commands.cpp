@@ -25,15 +25,18 @@ rapidjson::Document findNumber(ApiClient& api, const std::string& idOrNumber) {
   auto page = api.call("GET", "/api/v1/sip-phone-numbers?take=1&phoneNumber=" + escape(idOrNumber));
   const auto* items = memberAt(page, "items");
   if (items == nullptr || !items->IsArray() || items->Empty()) {
-    throw ApiError(404, "no imported number " + idOrNumber +
-                            ": give a number id or an imported E.164 number (gatewayctl numbers list)");
+    throw ApiError(404,
+                   "no imported number " + idOrNumber +
+                       ": give a number id or an imported E.164 number (gatewayctl numbers list)");
   }
   rapidjson::Document one;
   one.CopyFrom((*items)[0], one.GetAllocator());
   return one;
 }
 
-std::string idOf(const rapidjson::Value& record) { return cellText(memberAt(record, "id")); }
+std::string idOf(const rapidjson::Value& record) {
+  return cellText(memberAt(record, "id"));
+}
 
 void addImport(CLI::App* group, Context& ctx) {
   auto opt = std::make_shared<ImportOptions>();

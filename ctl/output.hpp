@@ -20,7 +20,8 @@ struct Column {
 
 void printJson(std::ostream& out, const rapidjson::Value& value);
 // `page` is a list answer {items, totalCount, ...}: a row per item, then "N of TOTAL".
-void printTable(std::ostream& out, const rapidjson::Value& page, const std::vector<Column>& columns);
+void printTable(std::ostream& out, const rapidjson::Value& page,
+                const std::vector<Column>& columns);
 void printRecord(std::ostream& out, const rapidjson::Value& record);
 
 // The text of a cell: "-" for null or absent, arrays joined with ",", objects as JSON.

@@ -50,8 +50,8 @@ void requirePrivate(const std::string& path) {
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    throw std::runtime_error("the config file " + path + " holds a token but its mode is " +
-                             mode + ": others may read it. Run: chmod 600 " + path);
+    throw std::runtime_error("the config file " + path + " holds a token but its mode is " + mode +
+                             ": others may read it. Run: chmod 600 " + path);
   }
 }
 
@@ -77,8 +77,8 @@ Settings resolveSettings(const SettingsSources& sources) {
   }
 
   Settings s;
-  s.url = sources.flagUrl.value_or(env("GATEWAY_URL").value_or(
-      file.count("url") ? file["url"] : "http://127.0.0.1:8080"));
+  s.url = sources.flagUrl.value_or(
+      env("GATEWAY_URL").value_or(file.count("url") ? file["url"] : "http://127.0.0.1:8080"));
   while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
   if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
     throw std::runtime_error("the gateway URL '" + s.url +

@@ -20,11 +20,12 @@ CtlResult runCtl(const CtlRun& run) {
   // The harness captures stdout and stderr together; sh sends stderr to a file instead.
   spec.path = "/bin/sh";
   const std::string errFile = run.home + "/gatewayctl.stderr";
-  spec.args = {"-c", "exec \"$0\" \"$@\" 2>\"$CTL_STDERR\"", std::string(GW_BIN_DIR) + "/gatewayctl"};
+  spec.args = {"-c", "exec \"$0\" \"$@\" 2>\"$CTL_STDERR\"",
+               std::string(GW_BIN_DIR) + "/gatewayctl"};
   spec.args.insert(spec.args.end(), run.args.begin(), run.args.end());
   spec.scrubEnvPrefixes = {"GATEWAY_", "TWILIO_", "XDG_"};
-  spec.env = {{"HOME", run.home}, {"XDG_CONFIG_HOME", run.home + "/.config"},
-              {"CTL_STDERR", errFile}};
+  spec.env = {
+      {"HOME", run.home}, {"XDG_CONFIG_HOME", run.home + "/.config"}, {"CTL_STDERR", errFile}};
   spec.env.insert(spec.env.end(), run.env.begin(), run.env.end());
   ChildProcess process(spec);
   auto status = process.waitForExit(std::chrono::minutes(4));

@@ -63,7 +63,9 @@ class GatewayctlTest : public GatewayTest {
   std::string home_;
 };
 
-std::string line(const std::string& sid, const std::string& reason) { return sid + "  # " + reason; }
+std::string line(const std::string& sid, const std::string& reason) {
+  return sid + "  # " + reason;
+}
 
 TEST_F(GatewayctlTest, ImportsTwentyThousandSidsFromFileAndListsFailuresInRetryFile) {
   auto s = startWithProvider(20'000);
@@ -116,7 +118,8 @@ TEST_F(GatewayctlTest, ExitsZeroAndWritesNoRetryFileWhenEverySidIsImported) {
 
   EXPECT_TRUE(r.status.clean()) << r.describe();
   // The bar redraws in place: 2 of 5 done after the first of three requests, with an ETA.
-  EXPECT_THAT(r.err, HasSubstr("\r[############..................] 2/5 SIDs (40%)")) << r.describe();
+  EXPECT_THAT(r.err, HasSubstr("\r[############..................] 2/5 SIDs (40%)"))
+      << r.describe();
   EXPECT_THAT(r.err, ::testing::ContainsRegex("2/5 SIDs.*ETA [0-9]+:[0-9][0-9]")) << r.describe();
   EXPECT_THAT(r.err, HasSubstr("] 5/5 SIDs (100%), 0 failed")) << r.describe();
   EXPECT_THAT(r.out, HasSubstr("imported 5 of 5 SIDs, 0 failed")) << r.describe();
@@ -151,8 +154,9 @@ TEST_F(GatewayctlTest, ManagesProvidersAgentsLinksAndExplainsRoutes) {
   auto& gw = startGateway();
   const auto numbers = emulator.numbers(account.sid);
 
-  auto added = ctl(gw, {"-o", "json", "providers", "add", "--account-sid", account.sid, "--name",
-                        "ctl test", "--allowed-address", "127.0.0.0/8"},
+  auto added = ctl(gw,
+                   {"-o", "json", "providers", "add", "--account-sid", account.sid, "--name",
+                    "ctl test", "--allowed-address", "127.0.0.0/8"},
                    {{"TWILIO_AUTH_TOKEN", account.token}});
   ASSERT_TRUE(added.status.clean()) << added.describe();
   const std::string provider = *stringMember(parseJson(added.out), "id");
@@ -164,7 +168,8 @@ TEST_F(GatewayctlTest, ManagesProvidersAgentsLinksAndExplainsRoutes) {
   EXPECT_THAT(list.out, HasSubstr("1 of 1"));
 
   const std::string file = writeFile("two.txt", numbers[0].sid + "\n" + numbers[1].sid + "\n");
-  ASSERT_TRUE(ctl(gw, {"numbers", "import", "--provider", provider, "--file", file}).status.clean());
+  ASSERT_TRUE(
+      ctl(gw, {"numbers", "import", "--provider", provider, "--file", file}).status.clean());
 
   auto agent = ctl(gw, {"-o", "json", "agents", "add", "--name", "desk", "--sip-uri",
                         "sip:desk@127.0.0.2:5070"});
@@ -176,8 +181,8 @@ TEST_F(GatewayctlTest, ManagesProvidersAgentsLinksAndExplainsRoutes) {
   ASSERT_TRUE(link.status.clean()) << link.describe();
   EXPECT_EQ(stringMember(parseJson(link.out), "incomingCallsAgentId"), agentId);
 
-  auto explain = ctl(gw, {"-o", "json", "route", "explain", numbers[0].phoneNumber, "--source",
-                          "127.0.0.1"});
+  auto explain =
+      ctl(gw, {"-o", "json", "route", "explain", numbers[0].phoneNumber, "--source", "127.0.0.1"});
   ASSERT_TRUE(explain.status.clean()) << explain.describe();
   auto e = parseJson(explain.out);
   EXPECT_EQ(stringMember(e, "action"), "proxy") << explain.describe();

@@ -16,8 +16,8 @@ using ::testing::ElementsAre;
 
 std::string tempPath(const char* name) {
   const char* base = std::getenv("TMPDIR");
-  return std::string(base && *base ? base : "/tmp") + "/gwctl-" + std::to_string(::getpid()) +
-         "-" + name;
+  return std::string(base && *base ? base : "/tmp") + "/gwctl-" + std::to_string(::getpid()) + "-" +
+         name;
 }
 
 const std::string kA = "PN" + std::string(32, 'a');

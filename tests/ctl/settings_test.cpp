@@ -19,8 +19,8 @@ class SettingsTest : public ::testing::Test {
     ::unsetenv("GATEWAY_URL");
     ::unsetenv("GATEWAY_TOKEN");
     const char* base = std::getenv("TMPDIR");
-    path_ = std::string(base && *base ? base : "/tmp") + "/gwctl-config-" +
-            std::to_string(::getpid());
+    path_ =
+        std::string(base && *base ? base : "/tmp") + "/gwctl-config-" + std::to_string(::getpid());
   }
   void TearDown() override {
     std::remove(path_.c_str());

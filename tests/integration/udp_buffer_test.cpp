@@ -28,7 +28,7 @@ class UdpBufferTest : public GatewayTest {
     GatewayOptions go;
     go.twilioUrl = "http://127.0.0.1:9";
     go.extraArgs = {"--sip-udp-buffer-bytes", std::to_string(bytes), "--sip-workers", "1",
-                    "--sip-listen", "127.0.0.1:0"};
+                    "--sip-listen",           "127.0.0.1:0"};
     go.publicSipUri = std::nullopt;
     auto& gw = startGateway(go);
     gw.sipAddress();
