@@ -55,7 +55,8 @@ std::string udpBufferWarning(int wanted, std::optional<long> rmemMax, std::optio
   return "UDP buffers smaller than asked: " + caps + " bytes, not the " + w +
          " bytes asked for by --sip-udp-buffer-bytes, so a burst of SIP datagrams larger than "
          "the buffer is dropped before it is read. Lift the cap with `sysctl -w "
-         "net.core.rmem_max=" + w + " net.core.wmem_max=" + w +
+         "net.core.rmem_max=" +
+         w + " net.core.wmem_max=" + w +
          "` (keep it in /etc/sysctl.d/), or ask for less with --sip-udp-buffer-bytes (0: the "
          "kernel's default) to silence this";
 }
