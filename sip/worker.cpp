@@ -8,6 +8,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
 
 #include <boost/asio/post.hpp>
 
@@ -24,6 +27,39 @@ using boost::system::error_code;
 namespace {
 
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+// A net.core sysctl, or nullopt when /proc/sys cannot be read (systemd's ProcSubset=pid).
+std::optional<long> readSysctl(const char* path) {
+  long v = 0;
+  std::ifstream in(path);
+  if (!(in >> v)) return std::nullopt;
+  return v;
+}
+
+// Linux reports twice the size it granted (its bookkeeping share included); other kernels
+// (gVisor) report the size itself. Either way a full grant reads as `wanted` or >= 2x it.
+bool grantedLess(int granted, int wanted) {
+  return granted != wanted && static_cast<long>(granted) < 2L * wanted;
+}
+
+// What an operator reads when the buffers are smaller than asked: the caps, and the exact
+// commands that either lift them or stop asking for more.
+std::string udpBufferWarning(int wanted, std::optional<long> rmemMax, std::optional<long> wmemMax,
+                             int grantedReceive) {
+  const std::string w = std::to_string(wanted);
+  std::string caps = rmemMax && wmemMax
+                         ? "net.core.rmem_max is " + std::to_string(*rmemMax) +
+                               " and net.core.wmem_max is " + std::to_string(*wmemMax)
+                         : "the kernel granted " + std::to_string(grantedReceive) +
+                               " (getsockopt; net.core.rmem_max / wmem_max cap it)";
+  return "UDP buffers smaller than asked: " + caps + " bytes, not the " + w +
+         " bytes asked for by --sip-udp-buffer-bytes, so a burst of SIP datagrams larger than "
+         "the buffer is dropped before it is read. Lift the cap with `sysctl -w "
+         "net.core.rmem_max=" +
+         w + " net.core.wmem_max=" + w +
+         "` (keep it in /etc/sysctl.d/), or ask for less with --sip-udp-buffer-bytes (0: the "
+         "kernel's default) to silence this";
+}
 
 constexpr size_t kDatagramBytes = 65536;
 // Datagrams read per recvmmsg, and batches handled per wake-up before the socket goes back
@@ -146,20 +182,25 @@ error_code Worker::bindUdp(const udp::endpoint& at, bool reusePort, size_t buffe
 
 // Carriers send in bursts; with the kernel's default (~208 KB, 100 - 150 datagrams) a
 // burst that arrives while this thread is not running is dropped before it is read. The
-// kernel caps the size at net.core.rmem_max / wmem_max: say so once when it did.
+// kernel caps the size at net.core.rmem_max / wmem_max: say so once when it did, with what
+// to do, and say nothing when the buffers are what was asked for.
 void Worker::setUdpBuffers(size_t bytes) {
   const int wanted = static_cast<int>(std::min<size_t>(bytes, 1u << 30));
   error_code ignored;
   udp_.set_option(asio::socket_base::receive_buffer_size(wanted), ignored);
   udp_.set_option(asio::socket_base::send_buffer_size(wanted), ignored);
-  asio::socket_base::receive_buffer_size granted;
-  udp_.get_option(granted, ignored);
+  asio::socket_base::receive_buffer_size receive;
+  asio::socket_base::send_buffer_size send;
+  udp_.get_option(receive, ignored);
+  udp_.get_option(send, ignored);
+  const auto rmemMax = readSysctl("/proc/sys/net/core/rmem_max");
+  const auto wmemMax = readSysctl("/proc/sys/net/core/wmem_max");
+  const bool less = rmemMax && wmemMax
+                        ? *rmemMax < wanted || *wmemMax < wanted
+                        : grantedLess(receive.value(), wanted) || grantedLess(send.value(), wanted);
   static std::atomic<bool> warned{false};
-  // Linux reports twice the size it granted (its bookkeeping share included).
-  if (granted.value() / 2 < wanted && !warned.exchange(true)) {
-    gw::log::warn("sip", "UDP receive buffer is ", granted.value() / 2, " bytes, not the ", wanted,
-                  " asked for: raise net.core.rmem_max (and wmem_max) so bursts of "
-                  "datagrams are not dropped");
+  if (less && !warned.exchange(true)) {
+    gw::log::warn("sip", udpBufferWarning(wanted, rmemMax, wmemMax, receive.value()));
   }
 }
 
