@@ -101,6 +101,13 @@ int runGateway(const Config& config) {
     return kExitBadSetting;
   }
 
+  // Before the first line is logged: from there on a SIGTERM or SIGINT is held until the
+  // loop runs and stops gatewayd cleanly, however far start-up has come. (Installed after
+  // start-up, a signal in between killed the process outright.)
+  asio::io_context io(1);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::signal(SIGPIPE, SIG_IGN);
+
   // Before any descriptor is taken for a connection; the caps follow from the limit.
   const DescriptorBudget fdBudget = budgetFor(raiseDescriptorLimit(), config);
   log::info("gatewayd", describe(fdBudget));
@@ -146,7 +153,6 @@ int runGateway(const Config& config) {
   routesLoaded = true;
   log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
 
-  asio::io_context io(1);
   twilio::CurlClient curl(io);
   twilio::TwilioConfig tc;
   tc.apiUrl = config.twilioApiUrl;
@@ -234,7 +240,6 @@ int runGateway(const Config& config) {
   log::info("gatewayd", "sip workers: ", sipOptions->workers,
             ", trusted CIDRs: ", config.sipTrustedCidrs.size());
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& e, int signo) {
     if (e) return;
     log::info("gatewayd", "signal ", signo, ": finishing in-flight requests");
@@ -244,7 +249,6 @@ int runGateway(const Config& config) {
       io.stop();
     });
   });
-  std::signal(SIGPIPE, SIG_IGN);
 
   io.run();
   log::info("gatewayd", "stopped");

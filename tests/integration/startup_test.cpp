@@ -9,8 +9,10 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "harness/gateway_fixture.hpp"
 
@@ -151,6 +153,34 @@ TEST_F(StartupTest, SecondGatewayOnTheSameDataDirIsRefused) {
   ASSERT_TRUE(first.stop().value_or(ExitStatus{}).clean());
   first.start();
   EXPECT_EQ(intMember(parseJson(call(first, "GET", "/api/v1/agents").body), "totalCount"), 1);
+}
+
+// A SIGTERM that arrives while gatewayd is still starting (its first line is logged, the
+// store, the listeners and the SIP workers are not up yet) stops it cleanly with exit 0
+// once start-up is through: it used to arrive before the handler existed and kill it.
+TEST_F(StartupTest, TerminateDuringStartUpIsACleanStop) {
+  const std::string dataDir = makeTempDir() + "/data";
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    ProcessSpec spec;
+    spec.name = "gatewayd";
+    spec.path = std::string(GW_BIN_DIR) + "/gatewayd";
+    spec.args = {"--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--sip-listen",
+                 "127.0.0.1:0", "--twilio-api-url", "http://127.0.0.1:9",
+                 "--twilio-trunking-url", "http://127.0.0.1:9"};
+    spec.scrubEnvPrefixes = {"GATEWAY_", "TWILIO_"};
+    spec.env.emplace_back("GATEWAY_ADMIN_TOKEN", adminToken());
+    ChildProcess gatewayd(spec);
+    ASSERT_TRUE(gatewayd.waitForLine(std::regex("file descriptor limit"), std::chrono::seconds(10)))
+        << redact(gatewayd.output());
+    ASSERT_EQ(::kill(gatewayd.pid(), SIGTERM), 0);
+    auto status = gatewayd.waitForExit(std::chrono::seconds(20));
+    ASSERT_TRUE(status.has_value()) << "still running after SIGTERM";
+    EXPECT_TRUE(status->exited) << "attempt " << attempt << ": " << status->describe() << "\n"
+                                << redact(gatewayd.output());
+    EXPECT_EQ(status->code, 0) << redact(gatewayd.output());
+    if (HasFailure()) break;
+    EXPECT_THAT(gatewayd.output(), HasSubstr("stopped"));
+  }
 }
 
 }  // namespace
