@@ -164,9 +164,16 @@ TEST_F(StartupTest, TerminateDuringStartUpIsACleanStop) {
     ProcessSpec spec;
     spec.name = "gatewayd";
     spec.path = std::string(GW_BIN_DIR) + "/gatewayd";
-    spec.args = {"--data-dir", dataDir, "--admin-listen", "127.0.0.1:0", "--sip-listen",
-                 "127.0.0.1:0", "--twilio-api-url", "http://127.0.0.1:9",
-                 "--twilio-trunking-url", "http://127.0.0.1:9"};
+    spec.args = {"--data-dir",
+                 dataDir,
+                 "--admin-listen",
+                 "127.0.0.1:0",
+                 "--sip-listen",
+                 "127.0.0.1:0",
+                 "--twilio-api-url",
+                 "http://127.0.0.1:9",
+                 "--twilio-trunking-url",
+                 "http://127.0.0.1:9"};
     spec.scrubEnvPrefixes = {"GATEWAY_", "TWILIO_"};
     spec.env.emplace_back("GATEWAY_ADMIN_TOKEN", adminToken());
     ChildProcess gatewayd(spec);
