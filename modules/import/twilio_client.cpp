@@ -113,12 +113,34 @@ std::string str(const rapidjson::Value& obj, const char* name) {
   return {it->value.GetString(), it->value.GetStringLength()};
 }
 
-// Requests that were certainly not processed (429: Twilio documents it), failed on the
-// server (5xx) or in the network. A transfer this client aborted itself (shutdown) or
-// could not even start is final.
-bool retryable(const HttpResponse& r) {
+// How far a failed attempt may be repeated. Reads, deletes and attachments can be
+// repeated after any failure: doing them twice leaves what doing them once leaves. A
+// create (a new trunk, a new origination URL) that reached Twilio may have created the
+// resource even when the answer was a 5xx or was lost, and repeating it could leave a
+// second trunk in the customer's account that nothing refers to.
+enum class Repeat { kAfterAnyFailure, kOnlyWhenNotProcessed };
+
+// The connection never carried the request.
+bool neverReachedTwilio(const HttpResponse& r) {
+  if (r.status != 0) return false;
+  switch (r.curlCode) {
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Requests that were certainly not processed (429: Twilio documents it; no connection),
+// and, when `repeat` allows, those that failed on the server (5xx) or in the network. A
+// transfer this client aborted itself (shutdown) or could not even start is final.
+bool retryable(const HttpResponse& r, Repeat repeat) {
+  if (r.status == 429 || neverReachedTwilio(r)) return true;
+  if (repeat == Repeat::kOnlyWhenNotProcessed) return false;
   if (r.status == 0) return networkFailure(r);
-  return r.status == 429 || r.status >= 500;
+  return r.status >= 500;
 }
 
 // Twilio's error body: {"code":20404,"message":"...","more_info":"https://...","status":404}.
@@ -179,7 +201,8 @@ class TwilioClient::Impl {
   // co_await expression twice, so callers pass named locals.
   // `op` names the operation in the metrics ("attach_number"): a string literal.
   awaitable<HttpResponse> call(std::string_view op, const Credentials& c, std::string_view method,
-                               const std::string& url, std::string_view body = {}) {
+                               const std::string& url, std::string_view body = {},
+                               Repeat repeat = Repeat::kAfterAnyFailure) {
     AsyncSemaphore& slots = slotsOf(c.accountSid);
     CircuitBreaker& breaker = breakerOf(c.accountSid);
     HttpResponse last;
@@ -221,7 +244,7 @@ class TwilioClient::Impl {
         breaker.recordNetworkFailure(Clock::now());
       }
       if (last.status == 429) ++stats_.throttled;
-      if (!retryable(last)) break;
+      if (!retryable(last, repeat)) break;
       log::debug(kComponent, method, " ", pathOf(url), " attempt ", attempt + 1, " of ", attempts,
                  ": ", last.status ? std::to_string(last.status) : last.networkError);
     }
@@ -513,7 +536,7 @@ awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
                                                     std::string_view friendlyName) {
   std::string body = form(Fields{{"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks");
-  auto r = co_await impl_->call("create_trunk", c, "POST", url, body);
+  auto r = co_await impl_->call("create_trunk", c, "POST", url, body, Repeat::kOnlyWhenNotProcessed);
   if (r.status != 201 && r.status != 200) co_return failed("createTrunk", c, errorOf(r));
   co_return reported("createTrunk", c, trunkFrom(r));
 }
@@ -545,7 +568,8 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
                                  {"Enabled", "true"},
                                  {"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls");
-  auto r = co_await impl_->call("create_origination_url", c, "POST", url, body);
+  auto r = co_await impl_->call("create_origination_url", c, "POST", url, body,
+                                  Repeat::kOnlyWhenNotProcessed);
   if (r.status != 201 && r.status != 200) co_return failed("createOriginationUrl", c, errorOf(r));
   rapidjson::Document d;
   std::string sid = json::parse(d, r.body) ? std::string() : str(d, "sid");

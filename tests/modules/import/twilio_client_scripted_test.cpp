@@ -418,6 +418,43 @@ TEST_F(TwilioClientScriptedTest, RetriesServiceUnavailableThenSucceeds) {
   for (const auto& req : server_.requests()) EXPECT_EQ(req.body, "PhoneNumberSid=" + kNumber);
 }
 
+// A create that failed on Twilio's side may still have created the trunk or the URL: it is
+// not sent again, or the account could end up with a second trunk nothing refers to.
+TEST_F(TwilioClientScriptedTest, CreatesAreNotRepeatedAfterAServerError) {
+  server_.setHandler(
+      [](const auto&) { return ScriptedResponse::twilioError(503, 20503, "Service Unavailable"); });
+  auto c = config();
+  c.maxAttempts = 3;
+  auto& twilio = client(c);
+  auto t = run(twilio.createTrunk(creds_, "gateway lab"));
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.error().httpStatus, 503);
+  EXPECT_EQ(server_.requestCount(), 1u);
+  auto ou = run(twilio.createOriginationUrl(creds_, kTrunk, "sip:gw.example.com", "gateway"));
+  ASSERT_FALSE(ou.ok());
+  EXPECT_EQ(server_.requestCount(), 2u);
+  EXPECT_EQ(client_->stats().retries, 0u);
+}
+
+// 429 says the request was not processed, and a refused connection carried nothing: both
+// are safe to repeat, also for a create.
+TEST_F(TwilioClientScriptedTest, CreatesAreRepeatedWhenTwilioDidNotProcessThem) {
+  server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
+  server_.enqueue(ScriptedResponse::json(
+      201, R"({"sid":")" + kTrunk + R"(","friendly_name":"gw","domain_name":"x.pstn.twilio.com"})"));
+  auto t = run(client().createTrunk(creds_, "gw"));
+  ASSERT_TRUE(t.ok()) << t.error().describe();
+  EXPECT_EQ(server_.requestCount(), 2u);
+
+  auto c = config();
+  c.trunkingUrl = "http://127.0.0.1:" + std::to_string(testing::closedLoopbackPort());
+  c.maxAttempts = 3;
+  auto refused = run(client(c).createTrunk(creds_, "gw"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().httpStatus, 0);
+  EXPECT_EQ(client_->stats().requests, 3u);
+}
+
 TEST_F(TwilioClientScriptedTest, GivesUpOnServiceUnavailableAfterMaxAttempts) {
   server_.setHandler(
       [](const auto&) { return ScriptedResponse::twilioError(503, 20503, "Service Unavailable"); });
