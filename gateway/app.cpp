@@ -196,6 +196,10 @@ int runGateway(const Config& config) {
     co_return http::Response::json(200, std::string(openApiDocument()));
   });
   auth.allowWithoutToken("/api/v1/openapi.json");
+  auth.restrictToOrgs("/metrics", config.metricsOrgs,
+                      "This token's org may not read /metrics: it covers every org. Use a token "
+                      "of an org that gatewayd's --metrics-orgs names (by default 'default', "
+                      "the org of GATEWAY_ADMIN_TOKEN and of the generated admin token).");
 
   AdminMetrics adminMetrics;
   registerOperability(router, OperabilitySources{adminMetrics, importModule.metrics(),

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -108,6 +109,12 @@ std::optional<http::Response> TokenAuth::check(http::Request& req) const {
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   auto org = orgOf(value);
   if (!org) return unauthorized("The bearer token is not valid.");
+  for (const Restriction& r : restricted_) {
+    if (req.path != r.path) continue;
+    if (std::find(r.orgs.begin(), r.orgs.end(), *org) == r.orgs.end()) {
+      return http::Response::problem(403, r.refusal, req.path);
+    }
+  }
   req.orgId = *org;
   return std::nullopt;
 }

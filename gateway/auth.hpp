@@ -32,6 +32,12 @@ class TokenAuth {
   std::optional<http::Response> check(http::Request& req) const;
   // A path under /api/ that needs no token (it names no org's data).
   void allowWithoutToken(std::string path) { publicPaths_.push_back(std::move(path)); }
+  // A path that only the tokens of `orgs` may use; other valid tokens get a 403 problem
+  // whose detail is `refusal`. For paths that cover every org at once (GET /metrics),
+  // which no tenant may read.
+  void restrictToOrgs(std::string path, std::vector<std::string> orgs, std::string refusal) {
+    restricted_.push_back({std::move(path), std::move(orgs), std::move(refusal)});
+  }
 
  private:
   struct Entry {
@@ -41,6 +47,12 @@ class TokenAuth {
   };
   std::vector<Entry> entries_;
   std::vector<std::string> publicPaths_;
+  struct Restriction {
+    std::string path;
+    std::vector<std::string> orgs;
+    std::string refusal;
+  };
+  std::vector<Restriction> restricted_;
 };
 
 // Reads <dataDir>/admin-token, or creates it (mode 0600) with a new random token.

@@ -1,5 +1,6 @@
 #include "gateway/config.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <functional>
 #include <limits>
@@ -181,6 +182,25 @@ const std::vector<Option>& options() {
        "file of admin API tokens, one '<token> <orgId>' per line",
        [](Config& c, const std::string& v) -> Result<void> {
          c.tokensFile = v;
+         return {};
+       }},
+      {"--metrics-orgs", "GATEWAY_METRICS_ORGS",
+       "comma-separated orgs whose admin tokens may read GET /metrics, which covers every\n"
+       "      org (default 'default': the org of GATEWAY_ADMIN_TOKEN and of the generated token)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         std::vector<std::string> orgs;
+         size_t start = 0;
+         while (start <= v.size()) {
+           size_t comma = std::min(v.find(',', start), v.size());
+           std::string org = v.substr(start, comma - start);
+           if (org.empty() || org.find_first_of(" \t") != std::string::npos) {
+             return Error{0, "expected org ids separated by commas (no spaces, none empty), got '" +
+                                 v + "'"};
+           }
+           orgs.push_back(std::move(org));
+           start = comma + 1;
+         }
+         c.metricsOrgs = std::move(orgs);
          return {};
        }},
       {"--master-key-file", "GATEWAY_MASTER_KEY_FILE",

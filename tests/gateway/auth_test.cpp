@@ -96,6 +96,32 @@ TEST(AuthTest, MetricsNeedATokenReadyzDoesNot) {
   EXPECT_FALSE(auth.check(req).has_value());
 }
 
+// /metrics covers every org (its labels name each org's Twilio accounts): a tenant's own
+// valid token is refused with 403, the monitoring org's token is served.
+TEST(AuthTest, MetricsAreOnlyForTheOrgsNamedForThem) {
+  TokenAuth auth;
+  auth.add("token-of-the-monitoring-org", "monitoring");
+  auth.add("token-of-a-tenant-org-0001", "tenant-1");
+  auth.restrictToOrgs("/metrics", {"monitoring"}, "not for this org");
+  http::Request req;
+  req.method = "GET";
+  req.path = "/metrics";
+  req.headers.push_back({"Authorization", "Bearer token-of-a-tenant-org-0001"});
+  auto refused = auth.check(req);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_NE(refused->body.find("not for this org"), std::string::npos);
+  req.headers.clear();
+  req.headers.push_back({"Authorization", "Bearer token-of-the-monitoring-org"});
+  EXPECT_FALSE(auth.check(req).has_value());
+  // The tenant's token still works where it belongs.
+  req.path = "/api/v1/providers";
+  req.headers.clear();
+  req.headers.push_back({"Authorization", "Bearer token-of-a-tenant-org-0001"});
+  EXPECT_FALSE(auth.check(req).has_value());
+  EXPECT_EQ(req.orgId, "tenant-1");
+}
+
 TEST(AuthTest, LoadsTokensFile) {
   TempDir dir;
   std::string path = dir.path() + "/tokens";

@@ -77,6 +77,19 @@ TEST(ConfigTest, LogFormatIsTextOrJson) {
   EXPECT_NE(r.error().message.find("expected text or json, got 'yaml'"), std::string::npos);
 }
 
+TEST(ConfigTest, MetricsOrgsAreACommaSeparatedList) {
+  EXPECT_EQ(parseOk({}).metricsOrgs, std::vector<std::string>{"default"});
+  EXPECT_EQ(parseOk({"--metrics-orgs", "ops,monitoring"}).metricsOrgs,
+            (std::vector<std::string>{"ops", "monitoring"}));
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_METRICS_ORGS", "ops"}}).metricsOrgs,
+            std::vector<std::string>{"ops"});
+  for (const char* bad : {"", "ops,", ",ops", "ops,,monitoring", "ops team"}) {
+    auto r = parseConfig({"--metrics-orgs", bad}, {});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--metrics-orgs"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ConfigTest, AcceptsEqualsForm) {
   Config c = parseOk({"--admin-listen=0.0.0.0:0", "--twilio-concurrency=4"});
   EXPECT_EQ(c.adminListen.host, "0.0.0.0");
@@ -141,7 +154,9 @@ TEST(ConfigTest, HelpListsEveryFlagWithItsVariable) {
                         "--sip-outbound-proxy",
                         "GATEWAY_SIP_OUTBOUND_PROXY",
                         "--sip-udp-buffer-bytes",
-                        "GATEWAY_SIP_UDP_BUFFER_BYTES"}) {
+                        "GATEWAY_SIP_UDP_BUFFER_BYTES",
+                        "--metrics-orgs",
+                        "GATEWAY_METRICS_ORGS"}) {
     EXPECT_NE(help.find(s), std::string::npos) << s;
   }
 }

@@ -137,6 +137,8 @@ class MetricsScrapeTest : public GatewayTest {
     GatewayOptions options;
     options.publicSipUri.reset();
     options.extraArgs = {"--sip-trusted-cidr", "127.0.0.0/8", "--sip-workers", "2"};
+    // A tenant besides the default org (whose token the fixture uses, and which may scrape).
+    options.tokensFile = writeTokensFile({{tenantToken_, "tenant-1"}});
     s_ = startWithProvider(3, options);
   }
 
@@ -155,12 +157,17 @@ class MetricsScrapeTest : public GatewayTest {
   }
 
   Setup s_;
+  const std::string tenantToken_ = randomAdminToken();
 };
 
 TEST_F(MetricsScrapeTest, ScrapeNeedsAnAdminTokenAndPassesPromtool) {
   auto anonymous = call(*s_.gateway, "GET", "/metrics", std::nullopt, std::string());
   EXPECT_EQ(anonymous.status, 401) << anonymous.describe();
   EXPECT_EQ(anonymous.header("WWW-Authenticate").value_or(""), "Bearer");
+  // The labels name every org's Twilio accounts: a tenant's own token does not read them.
+  auto tenant = call(*s_.gateway, "GET", "/metrics", std::nullopt, tenantToken_);
+  EXPECT_EQ(tenant.status, 403) << tenant.describe();
+  EXPECT_EQ(tenant.body.find("gateway_"), std::string::npos);
 
   const std::string text = scrape();
   const Command check = promtool(text);
