@@ -466,12 +466,12 @@ void TwilioClient::writeMetrics(metrics::Exposition& out) const { impl_->writeMe
 awaitable<Outcome<Account>> TwilioClient::fetchAccount(const Credentials& c) {
   std::string url = impl_->api(impl_->accountPath(c) + ".json");
   auto r = co_await impl_->call("fetch_account", c, "GET", url);
-  if (r.status != 200) co_return failed("fetchAccount", c, errorOf(r));
+  if (r.status != 200) co_return failed("fetch_account", c, errorOf(r));
   rapidjson::Document d;
   if (json::parse(d, r.body) || !d.IsObject())
-    co_return failed("fetchAccount", c, malformed(r, "the account is not JSON"));
+    co_return failed("fetch_account", c, malformed(r, "the account is not JSON"));
   Account a{str(d, "sid"), str(d, "friendly_name"), str(d, "status")};
-  if (a.sid.empty()) co_return failed("fetchAccount", c, malformed(r, "the account has no sid"));
+  if (a.sid.empty()) co_return failed("fetch_account", c, malformed(r, "the account has no sid"));
   co_return a;
 }
 
@@ -480,8 +480,8 @@ awaitable<Outcome<IncomingNumber>> TwilioClient::fetchNumber(const Credentials& 
   std::string url =
       impl_->api(impl_->accountPath(c) + "/IncomingPhoneNumbers/" + percentEncode(pnSid) + ".json");
   auto r = co_await impl_->call("fetch_number", c, "GET", url);
-  if (r.status != 200) co_return failed("fetchNumber", c, errorOf(r));
-  co_return reported("fetchNumber", c, numberFrom(r));
+  if (r.status != 200) co_return failed("fetch_number", c, errorOf(r));
+  co_return reported("fetch_number", c, numberFrom(r));
 }
 
 awaitable<Outcome<NumberListing>> TwilioClient::listNumbers(const Credentials& c, size_t maxPages) {
@@ -508,17 +508,17 @@ awaitable<Outcome<NumberListing>> TwilioClient::listNumberPages(const Credential
                                std::to_string(impl_->config().pageSize));
   while (listing.pages < maxPages) {
     auto r = co_await impl_->call("list_numbers", c, "GET", url);
-    if (r.status != 200) co_return failed("listNumbers", c, errorOf(r));
+    if (r.status != 200) co_return failed("list_numbers", c, errorOf(r));
     auto page = NumberParser::parsePage(r.body);
     if (!page)
       co_return failed(
-          "listNumbers", c,
+          "list_numbers", c,
           malformed(r, "number page " + std::to_string(listing.pages) + ": " + page.error()));
     ++listing.pages;
     NumberPage& p = page.value();
     // A page whose next_page_uri is not a path fails the listing before the sink sees it.
     if (!p.nextPageUri.empty() && p.nextPageUri.front() != '/') {
-      co_return failed("listNumbers", c, malformed(r, "next_page_uri is not a path"));
+      co_return failed("list_numbers", c, malformed(r, "next_page_uri is not a path"));
     }
     const bool more = sink(p.numbers);
     if (p.nextPageUri.empty()) {
@@ -537,16 +537,16 @@ awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
   std::string body = form(Fields{{"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks");
   auto r = co_await impl_->call("create_trunk", c, "POST", url, body, Repeat::kOnlyWhenNotProcessed);
-  if (r.status != 201 && r.status != 200) co_return failed("createTrunk", c, errorOf(r));
-  co_return reported("createTrunk", c, trunkFrom(r));
+  if (r.status != 201 && r.status != 200) co_return failed("create_trunk", c, errorOf(r));
+  co_return reported("create_trunk", c, trunkFrom(r));
 }
 
 awaitable<Outcome<Trunk>> TwilioClient::fetchTrunk(const Credentials& c,
                                                    std::string_view trunkSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
   auto r = co_await impl_->call("fetch_trunk", c, "GET", url);
-  if (r.status != 200) co_return failed("fetchTrunk", c, errorOf(r));
-  co_return reported("fetchTrunk", c, trunkFrom(r));
+  if (r.status != 200) co_return failed("fetch_trunk", c, errorOf(r));
+  co_return reported("fetch_trunk", c, trunkFrom(r));
 }
 
 awaitable<Outcome<bool>> TwilioClient::deleteTrunk(const Credentials& c,
@@ -554,7 +554,7 @@ awaitable<Outcome<bool>> TwilioClient::deleteTrunk(const Credentials& c,
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
   auto r = co_await impl_->call("delete_trunk", c, "DELETE", url);
   if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
-  co_return failed("deleteTrunk", c, errorOf(r));
+  co_return failed("delete_trunk", c, errorOf(r));
 }
 
 awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credentials& c,
@@ -570,11 +570,11 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls");
   auto r = co_await impl_->call("create_origination_url", c, "POST", url, body,
                                   Repeat::kOnlyWhenNotProcessed);
-  if (r.status != 201 && r.status != 200) co_return failed("createOriginationUrl", c, errorOf(r));
+  if (r.status != 201 && r.status != 200) co_return failed("create_origination_url", c, errorOf(r));
   rapidjson::Document d;
   std::string sid = json::parse(d, r.body) ? std::string() : str(d, "sid");
   if (sid.empty())
-    co_return failed("createOriginationUrl", c, malformed(r, "the origination URL has no sid"));
+    co_return failed("create_origination_url", c, malformed(r, "the origination URL has no sid"));
   co_return sid;
 }
 
@@ -583,7 +583,7 @@ awaitable<Outcome<bool>> TwilioClient::attachNumber(const Credentials& c, std::s
   std::string body = form(Fields{{"PhoneNumberSid", std::string(pnSid)}});
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/PhoneNumbers");
   auto r = co_await impl_->call("attach_number", c, "POST", url, body);
-  if (r.status != 201 && r.status != 200) co_return failed("attachNumber", c, errorOf(r));
+  if (r.status != 201 && r.status != 200) co_return failed("attach_number", c, errorOf(r));
   // The status is the attachment; the resource in the body says nothing the import does
   // not know from its lookup, and parsing it cost a tenth of a 10,000-number import.
   co_return true;
@@ -595,7 +595,7 @@ awaitable<Outcome<bool>> TwilioClient::detachNumber(const Credentials& c, std::s
                                     percentEncode(pnSid));
   auto r = co_await impl_->call("detach_number", c, "DELETE", url);
   if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
-  co_return failed("detachNumber", c, errorOf(r));
+  co_return failed("detach_number", c, errorOf(r));
 }
 
 }  // namespace gw::twilio

@@ -163,7 +163,7 @@ TEST_F(LogsTest, TwilioRejectingCredentialsIsLoggedOnceWithoutTheToken) {
 
   auto lines = linesFor(gw, "twilio", "creds-422", 1);
   ASSERT_THAT(lines, SizeIs(1)) << redact(gw.output());
-  EXPECT_EQ(stringMember(lines.front(), "operation"), "fetchAccount");
+  EXPECT_EQ(stringMember(lines.front(), "operation"), "fetch_account");
   EXPECT_EQ(stringMember(lines.front(), "level"), "warn");
   EXPECT_EQ(intMember(lines.front(), "status"), 401);
   EXPECT_EQ(intMember(lines.front(), "code"), 20003);
@@ -196,7 +196,7 @@ TEST_F(LogsTest, TwilioFailureBehindA502IsLoggedOnce) {
 
   auto lines = linesFor(gw, "twilio", "ou-502", 1);
   ASSERT_THAT(lines, SizeIs(1)) << redact(gw.output());
-  EXPECT_EQ(stringMember(lines.front(), "operation"), "createOriginationUrl");
+  EXPECT_EQ(stringMember(lines.front(), "operation"), "create_origination_url");
   EXPECT_EQ(intMember(lines.front(), "status"), 400);
   EXPECT_GT(intMember(lines.front(), "code"), 0);
   EXPECT_FALSE(containsSecret(gw.output()));

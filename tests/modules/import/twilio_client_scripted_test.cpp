@@ -668,7 +668,7 @@ TEST_F(TwilioClientScriptedTest, LogsEachFailedOperationOnce) {
   ASSERT_TRUE(found.ok());
   ASSERT_FALSE(missing.ok());
   const std::string line =
-      "warn twilio: Twilio fetchNumber failed: 404 20404 Not Found operation=fetchNumber "
+      "warn twilio: Twilio fetch_number failed: 404 20404 Not Found operation=fetch_number "
       "status=404 code=20404 request_id=req-7 account_sid=" +
       std::string(kAccount) + " reason=http\n";
   EXPECT_NE(logged.find(line), std::string::npos) << logged;
