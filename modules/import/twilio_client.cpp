@@ -29,6 +29,13 @@ std::string TwilioError::describe() const {
   return std::to_string(httpStatus) + " " + std::to_string(code) + " " + message;
 }
 
+// How far a failed attempt may be repeated. Reads, deletes and attachments can be
+// repeated after any failure: doing them twice leaves what doing them once leaves. A
+// create (a new trunk, a new origination URL) that reached Twilio may have created the
+// resource even when the answer was a 5xx or was lost, and repeating it could leave a
+// second trunk in the customer's account that nothing refers to.
+enum class Repeat { kAfterAnyFailure, kOnlyWhenNotProcessed };
+
 namespace {
 
 constexpr std::string_view kComponent = "twilio";
@@ -112,13 +119,6 @@ std::string str(const rapidjson::Value& obj, const char* name) {
   if (it == obj.MemberEnd() || !it->value.IsString()) return {};
   return {it->value.GetString(), it->value.GetStringLength()};
 }
-
-// How far a failed attempt may be repeated. Reads, deletes and attachments can be
-// repeated after any failure: doing them twice leaves what doing them once leaves. A
-// create (a new trunk, a new origination URL) that reached Twilio may have created the
-// resource even when the answer was a 5xx or was lost, and repeating it could leave a
-// second trunk in the customer's account that nothing refers to.
-enum class Repeat { kAfterAnyFailure, kOnlyWhenNotProcessed };
 
 // The connection never carried the request.
 bool neverReachedTwilio(const HttpResponse& r) {

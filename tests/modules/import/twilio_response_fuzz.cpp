@@ -61,6 +61,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(!number.error().message.empty());
   }
   if (auto after = gw::twilio::retryAfter(r)) check(after->count() >= 0);
-  (void)gw::twilio::retryable(r);
+  (void)gw::twilio::retryable(r, gw::twilio::Repeat::kAfterAnyFailure);
+  (void)gw::twilio::retryable(r, gw::twilio::Repeat::kOnlyWhenNotProcessed);
   return 0;
 }
