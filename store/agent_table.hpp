@@ -1,7 +1,7 @@
 #pragma once
-// Agents and their per-org index (see schema.hpp), on a raw transaction so that the
-// Store's ReadTxn and WriteTxn overloads share one implementation. The numbers linked to an
-// agent are indexed by NumberTable, which owns numbers_by_agent.
+// Agents and their per-org index (see schema.hpp), on the raw transaction behind the
+// Store's ReadView or WriteTxn. The numbers linked to an agent are indexed by NumberTable,
+// which owns numbers_by_agent.
 #include <lmdb.h>
 
 #include <optional>

@@ -5,7 +5,7 @@
 // or once the number is confirmed detached, so a crash, a failed commit or a provider delete
 // never leaves a number on the customer's trunk that the gateway does not know about.
 // Numbers found already attached are never journaled: they were not attached by us.
-// Works on a raw transaction so the Store's ReadTxn and WriteTxn overloads share it.
+// Works on the raw transaction behind the Store's ReadView or WriteTxn.
 #include <lmdb.h>
 
 #include <string>

@@ -1,8 +1,8 @@
 #pragma once
-// Phone numbers and their five indexes (see schema.hpp), on a raw transaction so that the
-// Store's ReadTxn and WriteTxn overloads share one implementation. Every write keeps the
-// record and all its index entries coherent; a write that throws StoreError for a clash
-// (an id, SID or E.164 number already stored) has changed nothing.
+// Phone numbers and their five indexes (see schema.hpp), on the raw transaction behind the
+// Store's ReadView or WriteTxn. Every write keeps the record and all its index entries
+// coherent; a write that throws StoreError for a clash (an id, SID or E.164 number already
+// stored) has changed nothing.
 #include <lmdb.h>
 
 #include <cstdint>

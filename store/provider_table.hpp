@@ -1,6 +1,6 @@
 #pragma once
-// Providers and their per-org index (see schema.hpp), on a raw transaction so that the
-// Store's ReadTxn and WriteTxn overloads share one implementation.
+// Providers and their per-org index (see schema.hpp), on the raw transaction behind the
+// Store's ReadView or WriteTxn.
 #include <lmdb.h>
 
 #include <optional>

@@ -47,11 +47,11 @@ struct WriteTxn::Impl {
   std::optional<bool> full;  // whether the data had reached the limit when this began
 };
 
-ReadTxn::ReadTxn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ReadTxn::ReadTxn(std::unique_ptr<Impl> impl) : ReadView(&impl->txn), impl_(std::move(impl)) {}
 ReadTxn::~ReadTxn() = default;
 ReadTxn::ReadTxn(ReadTxn&&) noexcept = default;
 
-WriteTxn::WriteTxn(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WriteTxn::WriteTxn(std::unique_ptr<Impl> impl) : ReadView(&impl->txn), impl_(std::move(impl)) {}
 WriteTxn::~WriteTxn() = default;
 WriteTxn::WriteTxn(WriteTxn&&) noexcept = default;
 
@@ -65,14 +65,6 @@ void WriteTxn::commit() {
 }
 
 namespace {
-
-// The raw transaction behind a ReadTxn or WriteTxn (a template so that it may name neither
-// class's private Impl; Store, their friend, passes it in).
-template <typename TxnImpl>
-MDB_txn* raw(const std::unique_ptr<TxnImpl>& impl) {
-  if (!impl) throw StoreError("store: use of a moved-from transaction");
-  return impl->txn.get();
-}
 
 // LMDB copies pages even to delete, so a map filled to the last page could not even free
 // space. The map is therefore larger than the data limit by this reserve, which only
@@ -218,6 +210,11 @@ void Store::compact() {
   impl_ = std::make_unique<Impl>(dir, options);
 }
 
+MDB_txn* Store::raw(const ReadView& view) {
+  if (!view.txn_) throw StoreError("store: use of a moved-from transaction");
+  return view.txn_->get();
+}
+
 uint32_t Store::schemaVersion() const {
   return kSchemaVersion;
 }
@@ -242,168 +239,112 @@ WriteTxn Store::write() {
 // --- providers ---
 
 size_t Store::resealProviderTokens(WriteTxn& t) {
-  return impl_->providers.reseal(raw(t.impl_), true);
+  return impl_->providers.reseal(raw(t), true);
 }
 
-std::optional<Provider> Store::getProvider(const ReadTxn& t, std::string_view id) const {
-  return impl_->providers.get(raw(t.impl_), id);
+std::optional<Provider> Store::getProvider(const ReadView& t, std::string_view id) const {
+  return impl_->providers.get(raw(t), id);
 }
-std::optional<Provider> Store::getProvider(const WriteTxn& t, std::string_view id) const {
-  return impl_->providers.get(raw(t.impl_), id);
+std::vector<Provider> Store::listProviders(const ReadView& t, std::string_view orgId) const {
+  return impl_->providers.listOfOrg(raw(t), orgId);
 }
-std::vector<Provider> Store::listProviders(const ReadTxn& t, std::string_view orgId) const {
-  return impl_->providers.listOfOrg(raw(t.impl_), orgId);
-}
-std::vector<Provider> Store::listProviders(const WriteTxn& t, std::string_view orgId) const {
-  return impl_->providers.listOfOrg(raw(t.impl_), orgId);
-}
-uint64_t Store::countNumbersOfProvider(const ReadTxn& t, std::string_view providerId) const {
-  return impl_->numbers.countOfProvider(raw(t.impl_), providerId);
-}
-uint64_t Store::countNumbersOfProvider(const WriteTxn& t, std::string_view providerId) const {
-  return impl_->numbers.countOfProvider(raw(t.impl_), providerId);
+uint64_t Store::countNumbersOfProvider(const ReadView& t, std::string_view providerId) const {
+  return impl_->numbers.countOfProvider(raw(t), providerId);
 }
 void Store::putProvider(WriteTxn& t, const Provider& provider) {
   requireRoom(t);
-  impl_->providers.put(raw(t.impl_), provider);
+  impl_->providers.put(raw(t), provider);
 }
-std::vector<Provider> Store::listAllProviders(const ReadTxn& t) const {
-  return impl_->providers.listAll(raw(t.impl_));
-}
-std::vector<Provider> Store::listAllProviders(const WriteTxn& t) const {
-  return impl_->providers.listAll(raw(t.impl_));
+std::vector<Provider> Store::listAllProviders(const ReadView& t) const {
+  return impl_->providers.listAll(raw(t));
 }
 void Store::deleteProvider(WriteTxn& t, std::string_view id) {
-  impl_->providers.remove(raw(t.impl_), id);
+  impl_->providers.remove(raw(t), id);
 }
 
 // --- attachment journal ---
 
 void Store::journalAttachments(WriteTxn& t, std::string_view providerId,
                                const std::vector<std::string>& sids) {
-  for (const auto& sid : sids) impl_->journal.add(raw(t.impl_), providerId, sid);
+  for (const auto& sid : sids) impl_->journal.add(raw(t), providerId, sid);
 }
 bool Store::unjournalAttachment(WriteTxn& t, std::string_view providerId, std::string_view sid) {
-  return impl_->journal.remove(raw(t.impl_), providerId, sid);
+  return impl_->journal.remove(raw(t), providerId, sid);
 }
 size_t Store::clearJournalOfProvider(WriteTxn& t, std::string_view providerId) {
-  return impl_->journal.clear(raw(t.impl_), providerId);
+  return impl_->journal.clear(raw(t), providerId);
 }
-std::vector<std::string> Store::journaledAttachments(const ReadTxn& t,
+std::vector<std::string> Store::journaledAttachments(const ReadView& t,
                                                      std::string_view providerId) const {
-  return impl_->journal.sidsOf(raw(t.impl_), providerId);
+  return impl_->journal.sidsOf(raw(t), providerId);
 }
-std::vector<std::string> Store::journaledAttachments(const WriteTxn& t,
-                                                     std::string_view providerId) const {
-  return impl_->journal.sidsOf(raw(t.impl_), providerId);
-}
-std::vector<std::string> Store::providersWithJournal(const ReadTxn& t) const {
-  return impl_->journal.providers(raw(t.impl_));
+std::vector<std::string> Store::providersWithJournal(const ReadView& t) const {
+  return impl_->journal.providers(raw(t));
 }
 
 // --- phone numbers ---
 
-std::optional<PhoneNumber> Store::getNumber(const ReadTxn& t, std::string_view id) const {
-  return impl_->numbers.get(raw(t.impl_), id);
+std::optional<PhoneNumber> Store::getNumber(const ReadView& t, std::string_view id) const {
+  return impl_->numbers.get(raw(t), id);
 }
-std::optional<PhoneNumber> Store::getNumber(const WriteTxn& t, std::string_view id) const {
-  return impl_->numbers.get(raw(t.impl_), id);
+std::optional<PhoneNumber> Store::findNumberBySid(const ReadView& t, std::string_view sid) const {
+  return impl_->numbers.findBySid(raw(t), sid);
 }
-std::optional<PhoneNumber> Store::findNumberBySid(const ReadTxn& t, std::string_view sid) const {
-  return impl_->numbers.findBySid(raw(t.impl_), sid);
+std::optional<PhoneNumber> Store::findNumberByE164(const ReadView& t, std::string_view e164) const {
+  return impl_->numbers.findByE164(raw(t), e164);
 }
-std::optional<PhoneNumber> Store::findNumberBySid(const WriteTxn& t, std::string_view sid) const {
-  return impl_->numbers.findBySid(raw(t.impl_), sid);
-}
-std::optional<PhoneNumber> Store::findNumberByE164(const ReadTxn& t, std::string_view e164) const {
-  return impl_->numbers.findByE164(raw(t.impl_), e164);
-}
-std::optional<PhoneNumber> Store::findNumberByE164(const WriteTxn& t, std::string_view e164) const {
-  return impl_->numbers.findByE164(raw(t.impl_), e164);
-}
-std::vector<PhoneNumber> Store::listNumbersOfProvider(const ReadTxn& t,
+std::vector<PhoneNumber> Store::listNumbersOfProvider(const ReadView& t,
                                                       std::string_view providerId) const {
-  return impl_->numbers.listOfProvider(raw(t.impl_), providerId);
+  return impl_->numbers.listOfProvider(raw(t), providerId);
 }
-std::vector<PhoneNumber> Store::listNumbersOfProvider(const WriteTxn& t,
-                                                      std::string_view providerId) const {
-  return impl_->numbers.listOfProvider(raw(t.impl_), providerId);
-}
-NumberPage Store::listNumbers(const ReadTxn& t, const NumberFilter& filter, uint64_t skip,
+NumberPage Store::listNumbers(const ReadView& t, const NumberFilter& filter, uint64_t skip,
                               uint64_t take) const {
-  return impl_->numbers.list(raw(t.impl_), filter, skip, take);
+  return impl_->numbers.list(raw(t), filter, skip, take);
 }
-NumberPage Store::listNumbers(const WriteTxn& t, const NumberFilter& filter, uint64_t skip,
-                              uint64_t take) const {
-  return impl_->numbers.list(raw(t.impl_), filter, skip, take);
-}
-void Store::forEachNumber(const ReadTxn& t,
+void Store::forEachNumber(const ReadView& t,
                           const std::function<void(const PhoneNumber&)>& fn) const {
-  impl_->numbers.forEach(raw(t.impl_), fn);
-}
-void Store::forEachNumber(const WriteTxn& t,
-                          const std::function<void(const PhoneNumber&)>& fn) const {
-  impl_->numbers.forEach(raw(t.impl_), fn);
+  impl_->numbers.forEach(raw(t), fn);
 }
 
 void Store::insertNumber(WriteTxn& t, const PhoneNumber& number) {
   requireRoom(t);
-  impl_->numbers.insert(raw(t.impl_), number);
+  impl_->numbers.insert(raw(t), number);
 }
 void Store::updateNumber(WriteTxn& t, const PhoneNumber& number) {
-  impl_->numbers.update(raw(t.impl_), number);
+  impl_->numbers.update(raw(t), number);
 }
 bool Store::deleteNumber(WriteTxn& t, std::string_view id) {
-  return impl_->numbers.remove(raw(t.impl_), id);
+  return impl_->numbers.remove(raw(t), id);
 }
 
 // --- agents ---
 
-std::optional<Agent> Store::getAgent(const ReadTxn& t, std::string_view id) const {
-  return impl_->agents.get(raw(t.impl_), id);
+std::optional<Agent> Store::getAgent(const ReadView& t, std::string_view id) const {
+  return impl_->agents.get(raw(t), id);
 }
-std::optional<Agent> Store::getAgent(const WriteTxn& t, std::string_view id) const {
-  return impl_->agents.get(raw(t.impl_), id);
+std::vector<Agent> Store::listAgents(const ReadView& t, std::string_view orgId) const {
+  return impl_->agents.listOfOrg(raw(t), orgId);
 }
-std::vector<Agent> Store::listAgents(const ReadTxn& t, std::string_view orgId) const {
-  return impl_->agents.listOfOrg(raw(t.impl_), orgId);
+std::vector<Agent> Store::listAllAgents(const ReadView& t) const {
+  return impl_->agents.listAll(raw(t));
 }
-std::vector<Agent> Store::listAgents(const WriteTxn& t, std::string_view orgId) const {
-  return impl_->agents.listOfOrg(raw(t.impl_), orgId);
-}
-std::vector<Agent> Store::listAllAgents(const ReadTxn& t) const {
-  return impl_->agents.listAll(raw(t.impl_));
-}
-std::vector<Agent> Store::listAllAgents(const WriteTxn& t) const {
-  return impl_->agents.listAll(raw(t.impl_));
-}
-std::vector<std::string> Store::numbersLinkedToAgent(const ReadTxn& t,
+std::vector<std::string> Store::numbersLinkedToAgent(const ReadView& t,
                                                      std::string_view agentId) const {
-  return impl_->numbers.idsLinkedToAgent(raw(t.impl_), agentId);
+  return impl_->numbers.idsLinkedToAgent(raw(t), agentId);
 }
-std::vector<std::string> Store::numbersLinkedToAgent(const WriteTxn& t,
-                                                     std::string_view agentId) const {
-  return impl_->numbers.idsLinkedToAgent(raw(t.impl_), agentId);
+uint64_t Store::countNumbersLinkedToAgent(const ReadView& t, std::string_view agentId) const {
+  return impl_->numbers.countLinkedToAgent(raw(t), agentId);
 }
-uint64_t Store::countNumbersLinkedToAgent(const ReadTxn& t, std::string_view agentId) const {
-  return impl_->numbers.countLinkedToAgent(raw(t.impl_), agentId);
-}
-uint64_t Store::countNumbersLinkedToAgent(const WriteTxn& t, std::string_view agentId) const {
-  return impl_->numbers.countLinkedToAgent(raw(t.impl_), agentId);
-}
-std::vector<Agent> Store::agentsUsingNumber(const ReadTxn& t, const PhoneNumber& number) const {
-  return impl_->agents.usingNumber(raw(t.impl_), number);
-}
-std::vector<Agent> Store::agentsUsingNumber(const WriteTxn& t, const PhoneNumber& number) const {
-  return impl_->agents.usingNumber(raw(t.impl_), number);
+std::vector<Agent> Store::agentsUsingNumber(const ReadView& t, const PhoneNumber& number) const {
+  return impl_->agents.usingNumber(raw(t), number);
 }
 
 void Store::putAgent(WriteTxn& t, const Agent& agent) {
   requireRoom(t);
-  impl_->agents.put(raw(t.impl_), agent);
+  impl_->agents.put(raw(t), agent);
 }
 bool Store::deleteAgent(WriteTxn& t, std::string_view id) {
-  MDB_txn* txn = raw(t.impl_);
+  MDB_txn* txn = raw(t);
   if (!impl_->agents.get(txn, id)) return false;
   if (uint64_t linked = impl_->numbers.countLinkedToAgent(txn, id)) {
     throw StoreError("store: agent " + std::string(id) + " still has " + std::to_string(linked) +
@@ -428,7 +369,7 @@ Store::SpaceUsage Store::spaceUsage() const {
 }
 
 void Store::requireRoom(WriteTxn& t) const {
-  (void)raw(t.impl_);  // throws for a finished transaction
+  (void)raw(t);  // throws for a finished transaction
   if (!t.impl_->full) t.impl_->full = impl_->overLimit();
   if (*t.impl_->full) {
     throw StoreFullError("store: the stored data has reached the limit of " +

@@ -7,6 +7,7 @@
 // called. One write transaction per import batch. "Not found" is std::nullopt; anything
 // that should never happen (MDB errors, corrupt records) throws StoreError with
 // mdb_strerror text. Read transactions must not be held across an asynchronous wait.
+// Every read method takes a ReadView, which both a ReadTxn and a WriteTxn are.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -16,6 +17,8 @@
 #include <vector>
 
 #include "store/records.hpp"
+
+struct MDB_txn;  // lmdb.h
 
 namespace gw::store {
 
@@ -58,8 +61,33 @@ struct StoreOptions {
 };
 
 class Store;
+namespace lmdb {
+class Txn;
+}  // namespace lmdb
 
-class ReadTxn {
+// What every read method of Store takes: a read transaction, or a write transaction, which
+// reads its own uncommitted writes. Both are a ReadView, so a read needs no conversion and
+// no overload per transaction type. It cannot be made or copied on its own: it is always
+// one of the two transactions.
+class ReadView {
+ public:
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+
+ protected:
+  explicit ReadView(const lmdb::Txn* txn) : txn_(txn) {}
+  ReadView(ReadView&& other) noexcept : txn_(other.txn_) { other.txn_ = nullptr; }
+  ReadView& operator=(ReadView&&) = delete;
+  ~ReadView() = default;
+
+ private:
+  friend class Store;
+  // The LMDB transaction inside the derived transaction's heap-allocated Impl (its address
+  // survives moves); null once moved from.
+  const lmdb::Txn* txn_;
+};
+
+class ReadTxn : public ReadView {
  public:
   ~ReadTxn();
   ReadTxn(ReadTxn&&) noexcept;
@@ -72,7 +100,7 @@ class ReadTxn {
   std::unique_ptr<Impl> impl_;
 };
 
-class WriteTxn {
+class WriteTxn : public ReadView {
  public:
   ~WriteTxn();  // aborts unless committed
   WriteTxn(WriteTxn&&) noexcept;
@@ -117,11 +145,11 @@ class Store {
   WriteTxn write();
 
   // Providers
-  std::optional<Provider> getProvider(const ReadTxn& txn, std::string_view id) const;
+  std::optional<Provider> getProvider(const ReadView& txn, std::string_view id) const;
   // Ordered by createdMs, then id.
-  std::vector<Provider> listProviders(const ReadTxn& txn, std::string_view orgId) const;
+  std::vector<Provider> listProviders(const ReadView& txn, std::string_view orgId) const;
   // O(1): LMDB counts the provider's index entries.
-  uint64_t countNumbersOfProvider(const ReadTxn& txn, std::string_view providerId) const;
+  uint64_t countNumbersOfProvider(const ReadView& txn, std::string_view providerId) const;
   void putProvider(WriteTxn& txn, const Provider& provider);  // insert or replace
   void deleteProvider(WriteTxn& txn, std::string_view id);    // numbers are deleted separately
   // Re-encrypts every provider's auth token under the current key of the store's box (key
@@ -134,22 +162,22 @@ class Store {
   void compact();
 
   // Phone numbers
-  std::optional<PhoneNumber> getNumber(const ReadTxn& txn, std::string_view id) const;
-  std::optional<PhoneNumber> findNumberBySid(const ReadTxn& txn, std::string_view sid) const;
-  std::optional<PhoneNumber> findNumberByE164(const ReadTxn& txn, std::string_view e164) const;
+  std::optional<PhoneNumber> getNumber(const ReadView& txn, std::string_view id) const;
+  std::optional<PhoneNumber> findNumberBySid(const ReadView& txn, std::string_view sid) const;
+  std::optional<PhoneNumber> findNumberByE164(const ReadView& txn, std::string_view e164) const;
   // In E.164 order.
-  std::vector<PhoneNumber> listNumbersOfProvider(const ReadTxn& txn,
+  std::vector<PhoneNumber> listNumbersOfProvider(const ReadView& txn,
                                                  std::string_view providerId) const;
   // The numbers matching every filter that is set, in E.164 order; items are the matches
   // [skip, skip + take) and totalCount counts all matches. Cost: a phoneNumber filter is
   // one lookup; a linkedAgentId filter reads that agent's numbers; a providerId filter
   // reads that provider's numbers; an org with no other filter reads only the page's
   // records; unlinkedOnly reads the org's numbers.
-  NumberPage listNumbers(const ReadTxn& txn, const NumberFilter& filter, uint64_t skip,
+  NumberPage listNumbers(const ReadView& txn, const NumberFilter& filter, uint64_t skip,
                          uint64_t take) const;
   // Calls fn for every stored number, in id order (start-up rebuild of the routing table).
   // fn is handed the same object each time, refilled: copy what must outlive the call.
-  void forEachNumber(const ReadTxn& txn, const std::function<void(const PhoneNumber&)>& fn) const;
+  void forEachNumber(const ReadView& txn, const std::function<void(const PhoneNumber&)>& fn) const;
 
   // Inserts a new number with its indexes. Throws StoreError if its id, SID or E.164 number
   // is already stored (callers check first; this is the last line of defence). A refused
@@ -162,13 +190,13 @@ class Store {
   bool deleteNumber(WriteTxn& txn, std::string_view id);  // false when absent
 
   // Agents
-  std::optional<Agent> getAgent(const ReadTxn& txn, std::string_view id) const;
+  std::optional<Agent> getAgent(const ReadView& txn, std::string_view id) const;
   // Ordered by createdMs, then id.
-  std::vector<Agent> listAgents(const ReadTxn& txn, std::string_view orgId) const;
+  std::vector<Agent> listAgents(const ReadView& txn, std::string_view orgId) const;
   // Every agent, or provider, of every org, in id order (start-up and directory
   // publication).
-  std::vector<Agent> listAllAgents(const ReadTxn& txn) const;
-  std::vector<Provider> listAllProviders(const ReadTxn& txn) const;
+  std::vector<Agent> listAllAgents(const ReadView& txn) const;
+  std::vector<Provider> listAllProviders(const ReadView& txn) const;
   // Insert or replace; the org index follows a change of org or createdMs. Throws
   // StoreError, changing nothing, without an id and an org. The store checks no reference
   // (outboundPhoneNumberId): the admin API does.
@@ -181,12 +209,13 @@ class Store {
   bool deleteAgent(WriteTxn& txn, std::string_view id);
   // Number ids whose incomingCallsAgentId is `agentId` (index numbers_by_agent), in id
   // order; O(1) count.
-  std::vector<std::string> numbersLinkedToAgent(const ReadTxn& txn, std::string_view agentId) const;
-  uint64_t countNumbersLinkedToAgent(const ReadTxn& txn, std::string_view agentId) const;
+  std::vector<std::string> numbersLinkedToAgent(const ReadView& txn,
+                                                std::string_view agentId) const;
+  uint64_t countNumbersLinkedToAgent(const ReadView& txn, std::string_view agentId) const;
   // The agents of number.orgId that use the number: the one whose id is its
   // incomingCallsAgentId (inbound calls) and those whose outboundPhoneNumberId is its id
   // (caller ID), each once, by createdMs then id. Reads the org's agents.
-  std::vector<Agent> agentsUsingNumber(const ReadTxn& txn, const PhoneNumber& number) const;
+  std::vector<Agent> agentsUsingNumber(const ReadView& txn, const PhoneNumber& number) const;
 
   // Attachment journal (store/attach_journal.hpp): SIDs attached, or about to be attached,
   // to a provider's trunk by an import and not stored yet. journalAttachments adds a batch
@@ -197,39 +226,19 @@ class Store {
                           const std::vector<std::string>& sids);
   bool unjournalAttachment(WriteTxn& txn, std::string_view providerId, std::string_view sid);
   size_t clearJournalOfProvider(WriteTxn& txn, std::string_view providerId);
-  std::vector<std::string> journaledAttachments(const ReadTxn& txn,
-                                                std::string_view providerId) const;
-  std::vector<std::string> journaledAttachments(const WriteTxn& txn,
+  std::vector<std::string> journaledAttachments(const ReadView& txn,
                                                 std::string_view providerId) const;
   // The providers with journal entries, in id order.
-  std::vector<std::string> providersWithJournal(const ReadTxn& txn) const;
-
-  // The same read operations are available inside a write transaction.
-  std::optional<Provider> getProvider(const WriteTxn& txn, std::string_view id) const;
-  std::optional<PhoneNumber> getNumber(const WriteTxn& txn, std::string_view id) const;
-  std::optional<PhoneNumber> findNumberBySid(const WriteTxn& txn, std::string_view sid) const;
-  std::optional<PhoneNumber> findNumberByE164(const WriteTxn& txn, std::string_view e164) const;
-  std::vector<PhoneNumber> listNumbersOfProvider(const WriteTxn& txn,
-                                                 std::string_view providerId) const;
-  std::vector<Provider> listProviders(const WriteTxn& txn, std::string_view orgId) const;
-  uint64_t countNumbersOfProvider(const WriteTxn& txn, std::string_view providerId) const;
-  NumberPage listNumbers(const WriteTxn& txn, const NumberFilter& filter, uint64_t skip,
-                         uint64_t take) const;
-  void forEachNumber(const WriteTxn& txn, const std::function<void(const PhoneNumber&)>& fn) const;
-  std::optional<Agent> getAgent(const WriteTxn& txn, std::string_view id) const;
-  std::vector<Agent> listAgents(const WriteTxn& txn, std::string_view orgId) const;
-  std::vector<std::string> numbersLinkedToAgent(const WriteTxn& txn,
-                                                std::string_view agentId) const;
-  uint64_t countNumbersLinkedToAgent(const WriteTxn& txn, std::string_view agentId) const;
-  std::vector<Agent> agentsUsingNumber(const WriteTxn& txn, const PhoneNumber& number) const;
-  std::vector<Agent> listAllAgents(const WriteTxn& txn) const;
-  std::vector<Provider> listAllProviders(const WriteTxn& txn) const;
+  std::vector<std::string> providersWithJournal(const ReadView& txn) const;
 
  private:
   // Before a write that can grow the data (insert, put): throws StoreFullError, changing
   // nothing, when the data had reached StoreOptions::mapSizeBytes as `t` began. Deletes and
   // unlinks skip it and use the map's reserve, so a full store can still be emptied.
   void requireRoom(WriteTxn& t) const;
+  // The LMDB transaction behind `view`; throws StoreError when it was moved from, committed
+  // or aborted.
+  static MDB_txn* raw(const ReadView& view);
 
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);

@@ -43,12 +43,9 @@ void apply(const AgentChanges& c, store::Agent& a) {
 
 }  // namespace
 
-namespace {
-
-template <typename Txn>
-std::variant<store::Agent, Response> findOwnAgentIn(const import::ModuleContext& ctx,
-                                                    const Request& req, const std::string& id,
-                                                    const Txn& txn) {
+std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
+                                                  const Request& req, const std::string& id,
+                                                  const store::ReadView& txn) {
   if (!isUuid(id)) {
     return Response::validationProblem({{"id", "The agent id must be a UUID."}}, req.path);
   }
@@ -59,6 +56,8 @@ std::variant<store::Agent, Response> findOwnAgentIn(const import::ModuleContext&
   }
   return std::move(*a);
 }
+
+namespace {
 
 // The sipUri a PATCH body asks for, when it has a valid one (parseAgentBody reports
 // everything else).
@@ -74,23 +73,6 @@ std::optional<std::string> requestedSipUri(const Request& req) {
 }
 
 }  // namespace
-
-std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
-                                                  const Request& req, const std::string& id,
-                                                  const store::ReadTxn& txn) {
-  return findOwnAgentIn(ctx, req, id, txn);
-}
-
-std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
-                                                  const Request& req, const std::string& id,
-                                                  const store::WriteTxn& txn) {
-  return findOwnAgentIn(ctx, req, id, txn);
-}
-
-std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
-                                                  const Request& req, const std::string& id) {
-  return findOwnAgent(ctx, req, id, ctx.store.read());
-}
 
 void AgentApi::registerRoutes(http::Router& router) {
   router.add("POST", "/api/v1/agents", [this](Request& r) { return create(r); });

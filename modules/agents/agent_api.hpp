@@ -17,8 +17,7 @@
 #include "store/records.hpp"
 
 namespace gw::store {
-class ReadTxn;
-class WriteTxn;
+class ReadView;
 }  // namespace gw::store
 
 namespace gw::agents {
@@ -45,18 +44,11 @@ class AgentApi {
   import::ModuleContext& ctx_;
 };
 
-// The agent `id` of this org, or the 400/404 response to send; read in `txn`, or in a read
-// transaction of its own.
-std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
-                                                        const http::Request& req,
-                                                        const std::string& id);
+// The agent `id` of this org, or the 400/404 response to send; read in `txn` (a read or a
+// write transaction).
 std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
                                                         const http::Request& req,
                                                         const std::string& id,
-                                                        const store::ReadTxn& txn);
-std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
-                                                        const http::Request& req,
-                                                        const std::string& id,
-                                                        const store::WriteTxn& txn);
+                                                        const store::ReadView& txn);
 
 }  // namespace gw::agents

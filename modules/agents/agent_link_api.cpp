@@ -90,7 +90,7 @@ awaitable<Response> AgentLinkApi::link(Request& req) {
 
   auto number = findOwnNumber(ctx_, req);
   if (auto* resp = std::get_if<Response>(&number)) co_return std::move(*resp);
-  auto agent = findOwnAgent(ctx_, req, *agentId);
+  auto agent = findOwnAgent(ctx_, req, *agentId, ctx_.store.read());
   if (auto* resp = std::get_if<Response>(&agent)) co_return std::move(*resp);
 
   const auto& n = std::get<store::PhoneNumber>(number);

@@ -45,8 +45,7 @@ std::string spanText(std::chrono::milliseconds d) {
 
 // Why `sid` (or, when given, its E.164 number) cannot be imported for `provider` because
 // of what is stored; nullopt when nothing stands in the way.
-template <typename Txn>
-std::optional<std::string> conflictOf(const store::Store& db, const Txn& txn,
+std::optional<std::string> conflictOf(const store::Store& db, const store::ReadView& txn,
                                       const store::Provider& provider, const std::string& sid,
                                       const std::string& e164) {
   auto stored = db.findNumberBySid(txn, sid);

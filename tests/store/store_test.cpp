@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <type_traits>
 
 #include <gtest/gtest.h>
 
@@ -154,6 +155,53 @@ TEST_F(StoreTest, ReadsInsideWriteTxnSeeItsOwnWrites) {
   size_t seen = 0;
   store_->forEachNumber(txn, [&](const PhoneNumber&) { ++seen; });
   EXPECT_EQ(seen, 1u);
+}
+
+// What code taking any ReadView (not a transaction type) reads of the number n1 and of
+// provider p1's journal.
+struct Seen {
+  bool number = false;
+  size_t journaled = 0;
+  size_t providersWithJournal = 0;
+};
+Seen seenThrough(const Store& store, const ReadView& view) {
+  return {store.getNumber(view, "n1").has_value(), store.journaledAttachments(view, "p1").size(),
+          store.providersWithJournal(view).size()};
+}
+
+TEST_F(StoreTest, WriteTxnAsReadViewSeesItsOwnUncommittedWrites) {
+  static_assert(std::is_base_of_v<ReadView, ReadTxn> && std::is_base_of_v<ReadView, WriteTxn>);
+  static_assert(!std::is_copy_constructible_v<ReadView>);
+  auto before = store_->read();
+  auto txn = store_->write();
+  store_->insertNumber(txn, sampleNumber(1));
+  store_->journalAttachments(txn, "p1", {sampleSid(2), sampleSid(3)});
+  Seen inside = seenThrough(*store_, txn);
+  EXPECT_TRUE(inside.number);
+  EXPECT_EQ(inside.journaled, 2u);
+  EXPECT_EQ(inside.providersWithJournal, 1u);
+  // Other readers see none of it until the commit, and a snapshot never does.
+  Seen outside = seenThrough(*store_, store_->read());
+  EXPECT_FALSE(outside.number);
+  EXPECT_EQ(outside.journaled, 0u);
+  txn.commit();
+  EXPECT_TRUE(seenThrough(*store_, store_->read()).number);
+  EXPECT_FALSE(seenThrough(*store_, before).number);
+}
+
+TEST_F(StoreTest, MovedFromTransactionCannotBeReadThrough) {
+  insert({sampleNumber(1)});
+  auto first = store_->read();
+  ReadTxn second(std::move(first));
+  auto writer = store_->write();
+  WriteTxn moved(std::move(writer));
+  EXPECT_TRUE(store_->getNumber(second, "n1"));
+  EXPECT_TRUE(store_->getNumber(moved, "n1"));
+  // NOLINTBEGIN(bugprone-use-after-move): using the moved-from transactions is the point
+  EXPECT_THROW(store_->getNumber(first, "n1"), StoreError);
+  EXPECT_THROW(store_->getNumber(writer, "n1"), StoreError);
+  EXPECT_THROW(store_->insertNumber(writer, sampleNumber(2)), StoreError);
+  // NOLINTEND(bugprone-use-after-move)
 }
 
 // --- providers ---
