@@ -7,7 +7,7 @@
 #include "gateway/admin_metrics.hpp"
 #include "gateway/version.hpp"
 #include "modules/import/import_metrics.hpp"
-#include "modules/import/twilio_client.hpp"
+#include "twilio/twilio_client.hpp"
 #include "sip/routing_table.hpp"
 #include "sip/server.hpp"
 #include "store/store.hpp"

@@ -13,7 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "modules/import/import_service.hpp"
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 
 namespace gw::import {
 
@@ -44,7 +44,7 @@ class ImportService::Claims {
       auto event = it->second;  // keep it alive while waiting
       if (!co_await event->waitUntil(deadline)) co_return false;
     }
-    svc_.inFlight_.emplace(sid, std::make_shared<Event>(ex));
+    svc_.inFlight_.emplace(sid, std::make_shared<async::Event>(ex));
     held_.push_back(sid);
     co_return true;
   }

@@ -7,10 +7,10 @@
 #include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
-#include "modules/import/async_queue.hpp"
+#include "async/queue.hpp"
 #include "modules/import/import_claims.hpp"
 #include "modules/import/route_binding.hpp"
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
@@ -253,8 +253,8 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
                                              std::vector<Slot*>& pending, ImportOutcome& out) {
   twilio::Credentials creds{provider.accountSid, provider.authToken, deadline};
   creds.requestId = requestId;
-  const size_t width = ctx_.twilio.config().concurrency;
-  AsyncQueue<Slot*> toAttach(co_await boost::asio::this_coro::executor);
+  const size_t width = ctx_.twilio.concurrency();
+  async::AsyncQueue<Slot*> toAttach(co_await boost::asio::this_coro::executor);
   std::optional<twilio::TwilioError> authFailure;
   // The deadline passed or the account's circuit breaker opened: nothing more is sent.
   std::optional<twilio::TwilioError> halt;
@@ -324,7 +324,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
 
   auto find = [&]() -> awaitable<void> {
     struct CloseOnExit {
-      AsyncQueue<Slot*>& queue;
+      async::AsyncQueue<Slot*>& queue;
       ~CloseOnExit() { queue.close(); }
     } closeOnExit{toAttach};
 
@@ -377,7 +377,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
 
     for (size_t from = 0; from < unresolved.size() && !stopped(); from += kFetchBatch) {
       std::vector<Slot*> batch;
-      co_await forEachConcurrently(
+      co_await async::forEachConcurrently(
           std::min(kFetchBatch, unresolved.size() - from), width,
           [&](size_t i) -> awaitable<void> {
             Slot* s = unresolved[from + i];
@@ -426,7 +426,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
 
   // One finder and `width` attachers; the account's semaphore in the Twilio client bounds
   // the requests in flight whatever the number of coroutines.
-  co_await forEachConcurrently(width + 1, width + 1, [&](size_t i) -> awaitable<void> {
+  co_await async::forEachConcurrently(width + 1, width + 1, [&](size_t i) -> awaitable<void> {
     return i == 0 ? find() : attachFound();
   });
   co_return settle(provider, authFailure, halt, pending, out);

@@ -24,12 +24,14 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "modules/import/module_context.hpp"
-#include "modules/import/twilio_client.hpp"
+#include "twilio/api.hpp"
 #include "store/records.hpp"
 
-namespace gw::import {
-
+namespace gw::async {
 class Event;
+}  // namespace gw::async
+
+namespace gw::import {
 
 struct ImportFailure {
   std::string phoneNumberSid;
@@ -117,7 +119,7 @@ class ImportService {
   struct Activity {
     size_t running = 0;           // imports of the provider under way
     size_t stoppers = 0;          // ImportsStopped alive for it
-    std::shared_ptr<Event> idle;  // set when `running` drops to 0
+    std::shared_ptr<async::Event> idle;  // set when `running` drops to 0
   };
 
   bool stopping(const std::string& providerId) const;
@@ -160,7 +162,7 @@ class ImportService {
   ImportOptions options_;
   // SIDs some running import is working on: a second import of the same SID waits for the
   // first to finish and then sees it as already imported (or tries itself if it failed).
-  std::unordered_map<std::string, std::shared_ptr<Event>> inFlight_;
+  std::unordered_map<std::string, std::shared_ptr<async::Event>> inFlight_;
   std::unordered_map<std::string, Activity> activity_;  // by provider id
   bool sweeping_ = false;
 };

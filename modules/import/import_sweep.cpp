@@ -13,7 +13,7 @@
 #include "common/log.hpp"
 #include "modules/import/import_claims.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -53,7 +53,7 @@ awaitable<ImportsStopped> ImportService::stopImports(const std::string& provider
   for (;;) {
     auto& a = activity_[providerId];
     if (a.running == 0) break;
-    if (!a.idle) a.idle = std::make_shared<Event>(ex);
+    if (!a.idle) a.idle = std::make_shared<async::Event>(ex);
     auto idle = a.idle;  // keep it alive while waiting
     co_await idle->wait();
   }
@@ -65,8 +65,8 @@ awaitable<std::vector<std::string>> ImportService::detachAll(
     std::optional<twilio::TwilioError>& firstFailure) {
   const twilio::Credentials creds{provider.accountSid, provider.authToken};
   std::vector<char> done(sids.size(), 0);
-  co_await forEachConcurrently(
-      sids.size(), ctx_.twilio.config().concurrency, [&](size_t i) -> awaitable<void> {
+  co_await async::forEachConcurrently(
+      sids.size(), ctx_.twilio.concurrency(), [&](size_t i) -> awaitable<void> {
         auto r = co_await ctx_.twilio.detachNumber(creds, provider.trunkSid, sids[i]);
         if (r) {
           done[i] = 1;

@@ -12,7 +12,7 @@ class RoutingTable;
 struct ProxyOptions;
 }
 namespace gw::twilio {
-class TwilioClient;
+class Api;
 }
 namespace gw::import {
 class DirectorySync;
@@ -24,7 +24,7 @@ struct ModuleContext {
   boost::asio::io_context& io;
   store::Store& store;
   sip::RoutingTable& routes;
-  twilio::TwilioClient& twilio;
+  twilio::Api& twilio;  // TwilioClient in gatewayd; a fake in some tests
   std::string publicSipUri;  // where the origination URL of a created trunk points
   // Publishes agents and providers to the SIP workers; call after committing a change of
   // either (providers' allowedAddresses and termination URIs, agents).

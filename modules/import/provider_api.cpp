@@ -10,7 +10,7 @@
 #include "modules/import/agent_uses.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "modules/import/validation.hpp"
 #include "modules/import/views.hpp"
@@ -412,8 +412,8 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   } else {
     std::optional<twilio::TwilioError> failure;
     size_t detached = 0;
-    co_await forEachConcurrently(
-        toDetach.size(), ctx_.twilio.config().concurrency,
+    co_await async::forEachConcurrently(
+        toDetach.size(), ctx_.twilio.concurrency(),
         [&](size_t i) -> awaitable<void> {
           auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, toDetach[i]);
           if (r) {

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "gateway/http/message.hpp"
-#include "modules/import/twilio_client.hpp"
+#include "twilio/api.hpp"
 
 namespace gw::import {
 

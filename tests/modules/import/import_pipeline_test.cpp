@@ -12,8 +12,8 @@
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
-#include "tests/modules/import/io_runner.hpp"
-#include "tests/modules/import/scripted_http_server.hpp"
+#include "tests/async/io_runner.hpp"
+#include "tests/twilio/scripted_http_server.hpp"
 #include "tests/modules/import/service_stack.hpp"
 #include "tests/support/temp_dir.hpp"
 

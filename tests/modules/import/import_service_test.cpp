@@ -9,7 +9,7 @@
 
 #include "common/e164.hpp"
 #include "common/uuid.hpp"
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"

@@ -8,11 +8,11 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "modules/import/curl_client.hpp"
+#include "twilio/curl_client.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/import_service.hpp"
 #include "modules/import/module_context.hpp"
-#include "modules/import/twilio_client.hpp"
+#include "twilio/twilio_client.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"

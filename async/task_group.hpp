@@ -18,7 +18,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace gw::import {
+namespace gw::async {
 
 // A one-shot event: wait() completes once set() was called (before or after the wait).
 class Event {
@@ -93,4 +93,4 @@ inline boost::asio::awaitable<void> forEachConcurrently(
   if (state->error) std::rethrow_exception(state->error);
 }
 
-}  // namespace gw::import
+}  // namespace gw::async

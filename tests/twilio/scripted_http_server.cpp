@@ -1,4 +1,4 @@
-#include "tests/modules/import/scripted_http_server.hpp"
+#include "tests/twilio/scripted_http_server.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,5 +1,5 @@
 // The per-account circuit breaker of the Twilio client, on a hand-driven clock.
-#include "modules/import/circuit_breaker.hpp"
+#include "twilio/circuit_breaker.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "modules/import/number_parser.hpp"
+#include "twilio/number_parser.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>

@@ -1,4 +1,4 @@
-#include "modules/import/curl_client.hpp"
+#include "twilio/curl_client.hpp"
 
 #include <optional>
 #include <string>
@@ -8,8 +8,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/modules/import/io_runner.hpp"
-#include "tests/modules/import/scripted_http_server.hpp"
+#include "tests/async/io_runner.hpp"
+#include "tests/twilio/scripted_http_server.hpp"
 
 namespace gw::twilio {
 namespace {

@@ -1,6 +1,6 @@
 // Event::waitUntil: how a second import waiting for another import's claims gives up at its
 // own deadline instead of waiting as long as the other import runs.
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
-namespace gw::import {
+namespace gw::async {
 namespace {
 
 namespace asio = boost::asio;
@@ -54,4 +54,4 @@ TEST(EventTest, WaitUntilReturnsWhenSetBeforeTheDeadline) {
 }
 
 }  // namespace
-}  // namespace gw::import
+}  // namespace gw::async

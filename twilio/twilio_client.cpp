@@ -1,4 +1,4 @@
-#include "modules/import/twilio_client.hpp"
+#include "twilio/twilio_client.hpp"
 
 #include <curl/curl.h>
 
@@ -16,8 +16,8 @@
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "modules/import/async_semaphore.hpp"
-#include "modules/import/number_parser.hpp"
+#include "async/semaphore.hpp"
+#include "twilio/number_parser.hpp"
 
 namespace gw::twilio {
 namespace asio = boost::asio;
@@ -203,7 +203,7 @@ class TwilioClient::Impl {
   awaitable<HttpResponse> call(std::string_view op, const Credentials& c, std::string_view method,
                                const std::string& url, std::string_view body = {},
                                Repeat repeat = Repeat::kAfterAnyFailure) {
-    AsyncSemaphore& slots = slotsOf(c.accountSid);
+    async::AsyncSemaphore& slots = slotsOf(c.accountSid);
     CircuitBreaker& breaker = breakerOf(c.accountSid);
     HttpResponse last;
     const int attempts = std::max(config_.maxAttempts, 1);
@@ -218,7 +218,7 @@ class TwilioClient::Impl {
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
       co_await slots.acquire();
-      SemaphorePermit permit(slots);
+      async::SemaphorePermit permit(slots);
       const auto now = Clock::now();
       if (now >= c.deadline) co_return deadlinePassed(last);
       if (!breaker.allow(now)) {
@@ -342,7 +342,7 @@ class TwilioClient::Impl {
     return notSent(kDeadlinePassed, std::move(why));
   }
 
-  AsyncSemaphore& slotsOf(const std::string& accountSid) {
+  async::AsyncSemaphore& slotsOf(const std::string& accountSid) {
     auto it = slots_.find(accountSid);
     if (it == slots_.end()) {
       it = slots_.try_emplace(accountSid, config_.concurrency).first;
@@ -399,7 +399,7 @@ class TwilioClient::Impl {
   TwilioConfig config_;
   std::mt19937_64 rng_;
   TwilioStats stats_;
-  std::unordered_map<std::string, AsyncSemaphore> slots_;
+  std::unordered_map<std::string, async::AsyncSemaphore> slots_;
   std::unordered_map<std::string, CircuitBreaker> breakers_;
   std::map<std::string, OpMetrics, std::less<>> ops_;  // by operation, for GET /metrics
 };

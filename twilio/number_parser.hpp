@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "modules/import/twilio_client.hpp"
+#include "twilio/twilio_client.hpp"
 
 namespace gw::twilio {
 

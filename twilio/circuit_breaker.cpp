@@ -1,4 +1,4 @@
-#include "modules/import/circuit_breaker.hpp"
+#include "twilio/circuit_breaker.hpp"
 
 namespace gw::twilio {
 

@@ -1,6 +1,6 @@
 // TwilioClient against a scripted loopback server: exact requests (paths, bodies, auth),
 // response parsing, and the retry and concurrency policy with answers chosen per test.
-#include "modules/import/twilio_client.hpp"
+#include "twilio/twilio_client.hpp"
 
 #include <cstdio>
 #include <optional>
@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 
 #include "common/log.hpp"
-#include "tests/modules/import/io_runner.hpp"
-#include "tests/modules/import/scripted_http_server.hpp"
+#include "tests/async/io_runner.hpp"
+#include "tests/twilio/scripted_http_server.hpp"
 
 namespace gw::twilio {
 namespace {

@@ -9,7 +9,7 @@
 //
 // Input: byte 0 picks the HTTP status; the bytes up to the first '\n' are the Retry-After
 // value (no header when there is no '\n'); the rest is the body.
-#include "modules/import/twilio_client.cpp"  // NOLINT(bugprone-suspicious-include)
+#include "twilio/twilio_client.cpp"  // NOLINT(bugprone-suspicious-include)
 
 #include <array>
 #include <cstddef>

@@ -13,7 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace gw::import {
+namespace gw::async {
 
 template <typename T>
 class AsyncQueue {
@@ -51,4 +51,4 @@ class AsyncQueue {
   bool closed_ = false;
 };
 
-}  // namespace gw::import
+}  // namespace gw::async

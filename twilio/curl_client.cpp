@@ -1,4 +1,4 @@
-#include "modules/import/curl_client.hpp"
+#include "twilio/curl_client.hpp"
 
 #include <curl/curl.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/log.hpp"
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 
 namespace gw::twilio {
 namespace asio = boost::asio;
@@ -70,7 +70,7 @@ struct Transfer {
   bool bodyTooLarge = false;
   bool callbackFailed = false;  // an allocation failed inside a curl callback
   char errorBuffer[CURL_ERROR_SIZE] = {0};
-  import::Event done;
+  async::Event done;
 };
 
 // A socket curl asked us to watch. The descriptor never owns the fd: curl opens and closes

@@ -11,9 +11,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 
-namespace gw::twilio {
+namespace gw::async {
 
 class AsyncSemaphore {
  public:
@@ -24,7 +24,7 @@ class AsyncSemaphore {
       ++inUse_;
       co_return;
     }
-    auto granted = std::make_shared<import::Event>(co_await boost::asio::this_coro::executor);
+    auto granted = std::make_shared<Event>(co_await boost::asio::this_coro::executor);
     waiters_.push_back(granted);
     co_await granted->wait();  // release() handed its slot over; inUse_ already counts it
   }
@@ -32,7 +32,7 @@ class AsyncSemaphore {
   void release() {
     while (!waiters_.empty()) {
       // A waiter whose coroutine was destroyed (its io_context went away) is skipped.
-      std::shared_ptr<import::Event> next = waiters_.front().lock();
+      std::shared_ptr<Event> next = waiters_.front().lock();
       waiters_.pop_front();
       if (next) {
         next->set();
@@ -48,7 +48,7 @@ class AsyncSemaphore {
  private:
   size_t limit_;
   size_t inUse_ = 0;
-  std::deque<std::weak_ptr<import::Event>> waiters_;
+  std::deque<std::weak_ptr<Event>> waiters_;
 };
 
 // Holds one slot of a semaphore until destroyed.
@@ -65,4 +65,4 @@ class SemaphorePermit {
   AsyncSemaphore* s_;
 };
 
-}  // namespace gw::twilio
+}  // namespace gw::async

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "modules/import/number_parser.hpp"
+#include "twilio/number_parser.hpp"
 
 namespace {
 

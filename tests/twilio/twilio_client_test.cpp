@@ -1,4 +1,4 @@
-#include "modules/import/twilio_client.hpp"
+#include "twilio/twilio_client.hpp"
 
 #include <set>
 
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "modules/import/task_group.hpp"
+#include "async/task_group.hpp"
 #include "tests/tools/twilio_emulator/emulator_harness.hpp"
 
 namespace gw::twilio {
@@ -199,7 +199,7 @@ TEST_F(TwilioClientTest, HonoursRetryAfterOnTooManyRequests) {
   auto started = std::chrono::steady_clock::now();
   size_t failed = run([&]() -> asio::awaitable<size_t> {
     size_t bad = 0;
-    co_await import::forEachConcurrently(2, 2, [&](size_t) -> asio::awaitable<void> {
+    co_await async::forEachConcurrently(2, 2, [&](size_t) -> asio::awaitable<void> {
       auto r = co_await client_->fetchAccount(creds_);
       if (!r.ok()) ++bad;
     });
@@ -222,7 +222,7 @@ TEST_F(TwilioClientTest, ConcurrencyStaysWithinTheAccountBound) {
   auto sids = harness_->numberSids();
   size_t failures = run([&]() -> asio::awaitable<size_t> {
     size_t failed = 0;
-    co_await import::forEachConcurrently(sids.size(), sids.size(),
+    co_await async::forEachConcurrently(sids.size(), sids.size(),
                                          [&](size_t i) -> asio::awaitable<void> {
                                            auto r = co_await client_->fetchNumber(creds_, sids[i]);
                                            if (!r.ok()) ++failed;

@@ -1,0 +1,145 @@
+#pragma once
+// An in-memory twilio::Api for service tests: accounts with their numbers and trunks, and
+// failures scripted per operation. It answers at once (no I/O), so a test can set up what
+// the emulator cannot do on cue, such as credentials revoked after the second attachment.
+// Single-threaded, on the test's io_context.
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
+
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "twilio/api.hpp"
+
+namespace gw::import::testing {
+
+class FakeTwilio final : public twilio::Api {
+ public:
+  // Decides, before an operation runs, whether it fails: the error, or nullopt to go on.
+  using Failure = std::function<std::optional<twilio::TwilioError>(const std::string& sid)>;
+
+  explicit FakeTwilio(std::string accountSid) : account_(std::move(accountSid)) {}
+
+  void addNumber(std::string sid, std::string e164) {
+    numbers_[sid] = twilio::IncomingNumber{sid, std::move(e164), "", ""};
+  }
+  std::string addTrunk(std::string sid) {
+    trunks_.insert(sid);
+    return sid;
+  }
+  void failAttach(Failure f) { failAttach_ = std::move(f); }
+  // The SIDs on `trunkSid`, in SID order.
+  std::vector<std::string> onTrunk(const std::string& trunkSid) const {
+    std::vector<std::string> out;
+    for (const auto& [sid, n] : numbers_) {
+      if (n.trunkSid == trunkSid) out.push_back(sid);
+    }
+    return out;
+  }
+  size_t attachCalls() const { return attachCalls_; }
+
+  size_t concurrency() const override { return 1; }
+
+  boost::asio::awaitable<twilio::Outcome<twilio::Account>> fetchAccount(
+      const twilio::Credentials& c) override {
+    if (auto e = refused(c)) co_return *e;
+    co_return twilio::Account{account_, "fake", "active"};
+  }
+  boost::asio::awaitable<twilio::Outcome<twilio::IncomingNumber>> fetchNumber(
+      const twilio::Credentials& c, std::string_view pnSid) override {
+    if (auto e = refused(c)) co_return *e;
+    auto it = numbers_.find(std::string(pnSid));
+    if (it == numbers_.end()) co_return notFound();
+    co_return it->second;
+  }
+  boost::asio::awaitable<twilio::Outcome<twilio::NumberListing>> listNumbers(
+      const twilio::Credentials& c, size_t) override {
+    if (auto e = refused(c)) co_return *e;
+    twilio::NumberListing l;
+    for (const auto& [sid, n] : numbers_) l.numbers.push_back(n);
+    l.complete = true;
+    l.pages = 1;
+    co_return l;
+  }
+  boost::asio::awaitable<twilio::Outcome<twilio::NumberListing>> listNumberPages(
+      const twilio::Credentials& c, size_t, const twilio::NumberPageSink& sink) override {
+    if (auto e = refused(c)) co_return *e;
+    std::vector<twilio::IncomingNumber> page;
+    for (const auto& [sid, n] : numbers_) page.push_back(n);
+    twilio::NumberListing l;
+    l.pages = 1;
+    l.complete = sink(page);
+    co_return l;
+  }
+  boost::asio::awaitable<twilio::Outcome<twilio::Trunk>> createTrunk(
+      const twilio::Credentials& c, std::string_view friendlyName) override {
+    if (auto e = refused(c)) co_return *e;
+    char sid[35];
+    std::snprintf(sid, sizeof sid, "TK%032zx", trunks_.size() + 1);
+    addTrunk(sid);
+    co_return twilio::Trunk{sid, std::string(friendlyName), "fake.pstn.twilio.com"};
+  }
+  boost::asio::awaitable<twilio::Outcome<twilio::Trunk>> fetchTrunk(
+      const twilio::Credentials& c, std::string_view trunkSid) override {
+    if (auto e = refused(c)) co_return *e;
+    if (!trunks_.count(std::string(trunkSid))) co_return notFound();
+    co_return twilio::Trunk{std::string(trunkSid), "fake", "fake.pstn.twilio.com"};
+  }
+  boost::asio::awaitable<twilio::Outcome<bool>> deleteTrunk(const twilio::Credentials& c,
+                                                            std::string_view trunkSid) override {
+    if (auto e = refused(c)) co_return *e;
+    trunks_.erase(std::string(trunkSid));
+    co_return true;
+  }
+  boost::asio::awaitable<twilio::Outcome<std::string>> createOriginationUrl(
+      const twilio::Credentials& c, std::string_view, std::string_view, std::string_view) override {
+    if (auto e = refused(c)) co_return *e;
+    co_return std::string("OU") + std::string(32, '0');
+  }
+  boost::asio::awaitable<twilio::Outcome<bool>> attachNumber(const twilio::Credentials& c,
+                                                             std::string_view trunkSid,
+                                                             std::string_view pnSid) override {
+    ++attachCalls_;
+    if (auto e = refused(c)) co_return *e;
+    if (failAttach_) {
+      if (auto e = failAttach_(std::string(pnSid))) co_return *e;
+    }
+    auto it = numbers_.find(std::string(pnSid));
+    if (it == numbers_.end() || !trunks_.count(std::string(trunkSid))) co_return notFound();
+    it->second.trunkSid = std::string(trunkSid);
+    co_return true;
+  }
+  boost::asio::awaitable<twilio::Outcome<bool>> detachNumber(const twilio::Credentials& c,
+                                                             std::string_view trunkSid,
+                                                             std::string_view pnSid) override {
+    if (auto e = refused(c)) co_return *e;
+    auto it = numbers_.find(std::string(pnSid));
+    if (it != numbers_.end() && it->second.trunkSid == trunkSid) it->second.trunkSid.clear();
+    co_return true;
+  }
+
+  static twilio::TwilioError authFailure() {
+    return twilio::TwilioError{401, 20003, "Authenticate", {}};
+  }
+
+ private:
+  std::optional<twilio::TwilioError> refused(const twilio::Credentials& c) const {
+    if (c.accountSid != account_) return authFailure();
+    return std::nullopt;
+  }
+  static twilio::TwilioError notFound() {
+    return twilio::TwilioError{404, 20404, "The requested resource was not found", {}};
+  }
+
+  std::string account_;
+  std::map<std::string, twilio::IncomingNumber> numbers_;
+  std::set<std::string> trunks_;
+  Failure failAttach_;
+  size_t attachCalls_ = 0;
+};
+
+}  // namespace gw::import::testing

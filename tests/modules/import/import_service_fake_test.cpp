@@ -1,0 +1,126 @@
+// The import service against an in-memory Twilio (FakeTwilio) instead of the emulator: what
+// the emulator cannot do on cue, such as Twilio refusing the credentials after the second
+// attachment of an import.
+#include "modules/import/import_service.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <optional>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
+
+#include "common/uuid.hpp"
+#include "modules/import/directory_sync.hpp"
+#include "modules/import/module_context.hpp"
+#include "sip/directory.hpp"
+#include "sip/routing_table.hpp"
+#include "store/store.hpp"
+#include "tests/modules/import/fake_twilio.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace gw::import {
+namespace {
+
+namespace asio = boost::asio;
+
+const std::string kAccount = "AC" + std::string(32, 'a');
+
+std::string sidOf(int i) {
+  char sid[35];
+  std::snprintf(sid, sizeof sid, "PN%032x", i);
+  return sid;
+}
+
+class ImportServiceFakeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
+    for (int i = 1; i <= 5; ++i) twilio_.addNumber(sidOf(i), "+1415555010" + std::to_string(i));
+    provider_.id = newUuid();
+    provider_.orgId = "org-1";
+    provider_.accountSid = kAccount;
+    provider_.authToken = std::string(32, 'f');
+    provider_.trunkSid = twilio_.addTrunk("TK" + std::string(32, 'b'));
+    auto txn = store_->write();
+    store_->putProvider(txn, provider_);
+    txn.commit();
+    sync_ = std::make_unique<DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
+    ctx_ = std::make_unique<ModuleContext>(
+        ModuleContext{io_, *store_, routes_, twilio_, "sip:gw", *sync_});
+    service_ = std::make_unique<ImportService>(*ctx_);
+  }
+  void TearDown() override {
+    service_.reset();
+    store_.reset();
+  }
+
+  ImportOutcome run(const std::vector<std::string>& sids) {
+    std::optional<ImportOutcome> out;
+    std::exception_ptr error;
+    asio::co_spawn(
+        io_, [&]() -> asio::awaitable<void> { out = co_await service_->run(provider_, sids); },
+        [&](std::exception_ptr e) { error = e; });
+    io_.restart();
+    io_.run();
+    if (error) std::rethrow_exception(error);
+    return std::move(*out);
+  }
+
+  std::vector<std::string> stored() {
+    std::vector<std::string> sids;
+    auto txn = store_->read();
+    for (const auto& n : store_->listNumbersOfProvider(txn, provider_.id)) sids.push_back(n.phoneNumberSid);
+    std::sort(sids.begin(), sids.end());
+    return sids;
+  }
+
+  testsupport::TempDir dir_{"gw-import-fake"};
+  asio::io_context io_;
+  std::unique_ptr<store::Store> store_;
+  sip::RoutingTable routes_{6};
+  sip::DirectoryHolder directory_;
+  testing::FakeTwilio twilio_{kAccount};
+  store::Provider provider_;
+  std::unique_ptr<DirectorySync> sync_;
+  std::unique_ptr<ModuleContext> ctx_;
+  std::unique_ptr<ImportService> service_;
+};
+
+TEST_F(ImportServiceFakeTest, ImportsWhatTheAccountHasAndReportsTheRest) {
+  auto out = run({sidOf(1), sidOf(9), sidOf(2)});
+  EXPECT_EQ(out.successCount, 2u);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].phoneNumberSid, sidOf(9));
+  EXPECT_EQ(out.errors[0].errorMessage, "Not found");
+  EXPECT_EQ(twilio_.onTrunk(provider_.trunkSid), (std::vector<std::string>{sidOf(1), sidOf(2)}));
+  EXPECT_EQ(stored(), (std::vector<std::string>{sidOf(1), sidOf(2)}));
+}
+
+// Credentials revoked after two attachments: the two on the trunk are imported (trunk and
+// store agree), the other three fail with the reason and are neither attached nor stored.
+TEST_F(ImportServiceFakeTest, CredentialsRevokedMidImportImportWhatReachedTheTrunk) {
+  size_t attached = 0;
+  twilio_.failAttach([&](const std::string&) -> std::optional<twilio::TwilioError> {
+    if (attached == 2) return testing::FakeTwilio::authFailure();
+    ++attached;
+    return std::nullopt;
+  });
+  auto out = run({sidOf(1), sidOf(2), sidOf(3), sidOf(4), sidOf(5)});
+  EXPECT_FALSE(out.credentialsRejected.has_value());
+  EXPECT_EQ(out.successCount, 2u);
+  ASSERT_EQ(out.errors.size(), 3u);
+  for (const auto& e : out.errors) {
+    EXPECT_NE(e.errorMessage.find("Twilio rejected the provider's credentials during the import"),
+              std::string::npos)
+        << e.errorMessage;
+  }
+  const auto onTrunk = twilio_.onTrunk(provider_.trunkSid);
+  EXPECT_EQ(onTrunk.size(), 2u);
+  EXPECT_EQ(stored(), onTrunk);
+}
+
+}  // namespace
+}  // namespace gw::import
