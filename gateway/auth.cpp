@@ -30,7 +30,7 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 void TokenAuth::add(std::string token, std::string orgId) {
-  entries_.push_back({std::move(token), std::move(orgId), {}});
+  entries_.push_back({std::move(token), import::Caller{std::move(orgId)}, {}});
 }
 
 Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::string source) {
@@ -42,10 +42,10 @@ Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::s
     if (constantTimeEquals(e.token, token)) {
       return Error{0, source + ": the same token as " +
                           (e.source.empty() ? std::string("another one") : e.source) + " (org '" +
-                          e.orgId + "'); give every org a token of its own"};
+                          e.caller.orgId + "'); give every org a token of its own"};
     }
   }
-  entries_.push_back({std::move(token), std::move(orgId), std::move(source)});
+  entries_.push_back({std::move(token), import::Caller{std::move(orgId)}, std::move(source)});
   return {};
 }
 
@@ -75,13 +75,18 @@ Result<void> TokenAuth::loadFile(const std::string& path) {
   return {};
 }
 
-std::optional<std::string> TokenAuth::orgOf(std::string_view token) const {
+const TokenAuth::Entry* TokenAuth::find(std::string_view token) const {
   const Entry* match = nullptr;
   for (const Entry& e : entries_) {
     if (constantTimeEquals(e.token, token) && !match) match = &e;
   }
+  return match;
+}
+
+std::optional<std::string> TokenAuth::orgOf(std::string_view token) const {
+  const Entry* match = find(token);
   if (!match) return std::nullopt;
-  return match->orgId;
+  return match->caller.orgId;
 }
 
 std::optional<http::Response> TokenAuth::check(http::Request& req) const {
@@ -106,9 +111,9 @@ std::optional<http::Response> TokenAuth::check(http::Request& req) const {
   }
   value.remove_prefix(kScheme.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  auto org = orgOf(value);
-  if (!org) return unauthorized("The bearer token is not valid.");
-  req.orgId = *org;
+  const Entry* match = find(value);
+  if (!match) return unauthorized("The bearer token is not valid.");
+  req.attachment.set(match->caller);
   return std::nullopt;
 }
 

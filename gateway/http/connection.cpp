@@ -364,13 +364,15 @@ std::string Connection::finish(const Entry& entry, Response response, bool last)
   return bytes;
 }
 
-// Requests the parser refused have no method or route: "-" stands in. The org is empty
+// Requests the parser refused have no method or route: "-" stands in. The caller is empty
 // before authentication.
 void Connection::logAccess(const Entry& entry, const Response& response) const {
   if (!gw::log::enabled(gw::log::Level::kInfo)) return;
   const Request& req = entry.request;
+  const ServerOptions& o = host_->options();
   const std::string_view method = req.method.empty() ? "-" : std::string_view(req.method);
   const std::string_view route = req.route.empty() ? "-" : std::string_view(req.route);
+  const std::string_view caller = o.callerOf ? o.callerOf(req) : std::string_view();
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - entry.received);
   const uint64_t bytes = req.method == "HEAD" ? 0 : response.body.size();
@@ -381,7 +383,7 @@ void Connection::logAccess(const Entry& entry, const Response& response) const {
   message += std::to_string(response.status);
   gw::log::write(gw::log::Level::kInfo, "access", message,
                  {{"request_id", req.requestId},
-                  {"org", req.orgId},
+                  {o.callerField, caller},
                   {"method", method},
                   {"route", route},
                   {"status", response.status},
