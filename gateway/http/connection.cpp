@@ -72,10 +72,10 @@ struct Connection::Input {
 
   RequestParser parser;
   size_t maxQueued;
-  std::string pending;       // received, not parsed yet (the queue was full)
-  std::deque<Entry> queue;   // parsed, waiting for their turn
-  bool ended = false;        // nothing more will be parsed: the last request, an error, EOF
-  bool peerClosed = false;   // the client half-closed: it can still read our answers
+  std::string pending;      // received, not parsed yet (the queue was full)
+  std::deque<Entry> queue;  // parsed, waiting for their turn
+  bool ended = false;       // nothing more will be parsed: the last request, an error, EOF
+  bool peerClosed = false;  // the client half-closed: it can still read our answers
   std::optional<Clock::time_point> requestStarted;  // first byte of a partial request
   Clock::time_point lastActivity = Clock::now();    // last byte received or response written
 
@@ -217,8 +217,9 @@ void Connection::parse(Input& in) {
         const ServerOptions& o = host_->options();
         switch (in.parser.error()) {
           case ParseError::kHeadersTooLarge:
-            queueError(in, 431, "The request line and headers exceed " +
-                                    std::to_string(o.maxHeaderBytes) + " bytes.");
+            queueError(in, 431,
+                       "The request line and headers exceed " + std::to_string(o.maxHeaderBytes) +
+                           " bytes.");
             break;
           case ParseError::kBodyTooLarge:
             queueError(in, 413,
@@ -232,8 +233,9 @@ void Connection::parse(Input& in) {
             break;
           case ParseError::kMalformed:
           case ParseError::kNone:
-            queueError(in, 400, "The request is not valid HTTP/1.1: " +
-                                    std::string(in.parser.errorReason()));
+            queueError(
+                in, 400,
+                "The request is not valid HTTP/1.1: " + std::string(in.parser.errorReason()));
             break;
         }
         break;
@@ -280,7 +282,9 @@ awaitable<Response> Connection::answer(Entry& entry, Input& in) {
   handlerDone = true;
   error_code ignored;
   if (readStoppable_) socket_.cancel(ignored);
-  if (readingAhead) co_await readAheadEnded.async_wait(asio::redirect_error(use_awaitable, ignored));
+  if (readingAhead) {
+    co_await readAheadEnded.async_wait(asio::redirect_error(use_awaitable, ignored));
+  }
   co_return response;
 }
 
@@ -307,7 +311,8 @@ std::optional<Response> Connection::route(Request& req, const Handler*& handler)
     return Response::problem(404, "There is no resource at this path.", req.path);
   }
   Response r = Response::problem(
-      405, "This resource does not support " + req.method + "; the Allow header lists what it does.",
+      405,
+      "This resource does not support " + req.method + "; the Allow header lists what it does.",
       req.path);
   r.set("Allow", match.allow);
   return r;
@@ -410,8 +415,8 @@ awaitable<void> Connection::lingeringClose(bool peerClosed) {
   error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) co_return;
-  const auto deadline = Clock::now() + std::min<Clock::duration>(kLingerTimeout,
-                                                                 host_->options().idleTimeout);
+  const auto deadline =
+      Clock::now() + std::min<Clock::duration>(kLingerTimeout, host_->options().idleTimeout);
   for (;;) {
     if (stopping_ && nothingUnread()) co_return;
     const ReadResult read = co_await readSome(deadline, !stopping_);

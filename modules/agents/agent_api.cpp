@@ -142,7 +142,8 @@ awaitable<Response> AgentApi::create(Request& req) {
   a.createdMs = a.updatedMs = nowUnixMillis();
   {
     auto txn = ctx_.store.write();
-    if (auto problem = callerIdProblem(ctx_.store, txn, import::orgOf(req), a.outboundPhoneNumberId)) {
+    if (auto problem =
+            callerIdProblem(ctx_.store, txn, import::orgOf(req), a.outboundPhoneNumberId)) {
       co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
     }
     ctx_.store.putAgent(txn, a);
@@ -211,8 +212,8 @@ awaitable<Response> AgentApi::patch(Request& req) {
     changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, errors);
     if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
     if (changes.outboundPhoneNumberId) {
-      if (auto problem =
-              callerIdProblem(ctx_.store, txn, import::orgOf(req), *changes.outboundPhoneNumberId)) {
+      if (auto problem = callerIdProblem(ctx_.store, txn, import::orgOf(req),
+                                         *changes.outboundPhoneNumberId)) {
         co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
       }
     }
