@@ -23,6 +23,7 @@
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
 #include "modules/agents/agents_module.hpp"
+#include "modules/import/caller.hpp"
 #include "twilio/curl_client.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/import_module.hpp"
@@ -114,6 +115,10 @@ int runGateway(const Config& config) {
   http::ServerOptions adminOptions;
   apply(fdBudget, adminOptions, *sipOptions);
   adminOptions.accessLog = true;
+  adminOptions.callerField = "org";
+  adminOptions.callerOf = [](const http::Request& req) -> std::string_view {
+    return import::orgOf(req);
+  };
 
   TokenAuth auth;
   if (!loadTokens(config, auth)) return kExitBadSetting;

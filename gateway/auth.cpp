@@ -31,7 +31,7 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 void TokenAuth::add(std::string token, std::string orgId) {
-  entries_.push_back({std::move(token), std::move(orgId), {}});
+  entries_.push_back({std::move(token), import::Caller{std::move(orgId)}, {}});
 }
 
 Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::string source) {
@@ -43,10 +43,10 @@ Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::s
     if (constantTimeEquals(e.token, token)) {
       return Error{0, source + ": the same token as " +
                           (e.source.empty() ? std::string("another one") : e.source) + " (org '" +
-                          e.orgId + "'); give every org a token of its own"};
+                          e.caller.orgId + "'); give every org a token of its own"};
     }
   }
-  entries_.push_back({std::move(token), std::move(orgId), std::move(source)});
+  entries_.push_back({std::move(token), import::Caller{std::move(orgId)}, std::move(source)});
   return {};
 }
 
@@ -76,13 +76,18 @@ Result<void> TokenAuth::loadFile(const std::string& path) {
   return {};
 }
 
-std::optional<std::string> TokenAuth::orgOf(std::string_view token) const {
+const TokenAuth::Entry* TokenAuth::find(std::string_view token) const {
   const Entry* match = nullptr;
   for (const Entry& e : entries_) {
     if (constantTimeEquals(e.token, token) && !match) match = &e;
   }
+  return match;
+}
+
+std::optional<std::string> TokenAuth::orgOf(std::string_view token) const {
+  const Entry* match = find(token);
   if (!match) return std::nullopt;
-  return match->orgId;
+  return match->caller.orgId;
 }
 
 std::optional<http::Response> TokenAuth::check(http::Request& req) const {
@@ -107,15 +112,15 @@ std::optional<http::Response> TokenAuth::check(http::Request& req) const {
   }
   value.remove_prefix(kScheme.size());
   while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-  auto org = orgOf(value);
-  if (!org) return unauthorized("The bearer token is not valid.");
+  const Entry* match = find(value);
+  if (!match) return unauthorized("The bearer token is not valid.");
   for (const Restriction& r : restricted_) {
     if (req.path != r.path) continue;
-    if (std::find(r.orgs.begin(), r.orgs.end(), *org) == r.orgs.end()) {
+    if (std::find(r.orgs.begin(), r.orgs.end(), match->caller.orgId) == r.orgs.end()) {
       return http::Response::problem(403, r.refusal, req.path);
     }
   }
-  req.orgId = *org;
+  req.attachment.set(match->caller);
   return std::nullopt;
 }
 

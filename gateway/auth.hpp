@@ -1,6 +1,7 @@
 #pragma once
 // Bearer-token authentication of the admin API. Each token maps to an org; tokens are
 // compared in constant time and never logged.
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -8,6 +9,7 @@
 
 #include "common/result.hpp"
 #include "gateway/http/message.hpp"
+#include "modules/import/caller.hpp"
 
 namespace gw::gateway {
 
@@ -28,7 +30,9 @@ class TokenAuth {
   std::optional<std::string> orgOf(std::string_view token) const;
 
   // The filter for the HTTP server: requests under /api/ need a valid bearer token
-  // (401 problem otherwise) and get req.orgId set, except those to a public path.
+  // (401 problem otherwise) and get the token's import::Caller attached (read it with
+  // import::orgOf), except those to a public path. The Caller lives in this object, so
+  // tokens are added before the server starts and the TokenAuth outlives it.
   std::optional<http::Response> check(http::Request& req) const;
   // A path under /api/ that needs no token (it names no org's data).
   void allowWithoutToken(std::string path) { publicPaths_.push_back(std::move(path)); }
@@ -42,10 +46,12 @@ class TokenAuth {
  private:
   struct Entry {
     std::string token;
-    std::string orgId;
+    import::Caller caller;
     std::string source;
   };
-  std::vector<Entry> entries_;
+  const Entry* find(std::string_view token) const;
+
+  std::deque<Entry> entries_;  // a deque: adding a token moves no Caller already attached
   std::vector<std::string> publicPaths_;
   struct Restriction {
     std::string path;

@@ -1,18 +1,24 @@
 #include "gateway/http/connection.hpp"
 
 #include <algorithm>
+#include <deque>
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include "common/log.hpp"
 #include "common/uuid.hpp"
+#include "gateway/http/request_parser.hpp"
 #include "gateway/http/response_serializer.hpp"
 
 namespace gw::http {
 
 namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
 using boost::system::error_code;
 
 namespace {
@@ -22,12 +28,6 @@ namespace {
 // destroy the response before the client reads it.
 constexpr std::chrono::milliseconds kLingerTimeout{1000};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-
-// A coroutine frame of our own, so that a handler that throws before its first suspension
-// fails inside co_spawn instead of in our call stack.
-asio::awaitable<Response> invokeHandler(const Handler& handler, Request& request) {
-  co_return co_await handler(request);
-}
 
 // A client's X-Request-Id is kept when it is an id and nothing else: 1 to 128 characters of
 // letters, digits and "-._:". Anything else (a log line, a secret pasted by mistake, bytes
@@ -55,127 +55,194 @@ std::string formatEndpoint(const asio::ip::tcp::endpoint& ep) {
 
 }  // namespace
 
+// A request in the order it arrived: routed when its turn comes, or already answered
+// (a parse error or a timeout ends the connection with this answer).
+struct Connection::Entry {
+  Request request;
+  bool keepAlive = true;
+  std::optional<Response> response;
+  Clock::time_point received = Clock::now();  // parsed; latency and the access log count from here
+};
+
+// What the client sent and the loop has not answered yet. Lives in run()'s frame.
+struct Connection::Input {
+  explicit Input(const ServerOptions& o)
+      : parser(RequestParser::Limits{o.maxHeaderBytes, o.maxBodyBytes}),
+        maxQueued(std::max<size_t>(1, o.maxPipelined)) {}
+
+  RequestParser parser;
+  size_t maxQueued;
+  std::string pending;      // received, not parsed yet (the queue was full)
+  std::deque<Entry> queue;  // parsed, waiting for their turn
+  bool ended = false;       // nothing more will be parsed: the last request, an error, EOF
+  bool peerClosed = false;  // the client half-closed: it can still read our answers
+  std::optional<Clock::time_point> requestStarted;  // first byte of a partial request
+  Clock::time_point lastActivity = Clock::now();    // last byte received or response written
+
+  bool full() const { return queue.size() >= maxQueued; }
+};
+
 Connection::Connection(asio::ip::tcp::socket socket, std::shared_ptr<ConnectionHost> host)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
-      host_(std::move(host)),
-      parser_(
-          RequestParser::Limits{host_->options().maxHeaderBytes, host_->options().maxBodyBytes}) {}
+    : socket_(std::move(socket)), watchdog_(socket_.get_executor()), host_(std::move(host)) {}
 
 void Connection::start() {
-  error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // responses are small writes
-  const auto remote = socket_.remote_endpoint(ec);
-  if (ec) {  // the peer has already gone
-    close();
-    return;
-  }
-  remoteAddress_ = formatEndpoint(remote);
-  lastActivity_ = Clock::now();
-  idleSince_ = lastActivity_;
-  advance();
+  // The frame holds `self`: the connection lives exactly as long as its loop.
+  asio::co_spawn(socket_.get_executor(), run(shared_from_this()),
+                 [](const std::exception_ptr& error) {
+                   if (error) std::rethrow_exception(error);  // a bug: end the event loop
+                 });
 }
 
 void Connection::stop() {
-  if (closed_) return;
   stopping_ = true;
-  if (lingering_) {
-    if (nothingUnread()) close();  // otherwise it closes by itself within the linger time
-    return;
+  if (readStoppable_) {
+    error_code ignored;
+    socket_.cancel(ignored);
   }
-  inputClosed_ = true;
-  queue_.clear();
-  pending_.clear();
-  if (!handling_) {
-    close();
-    return;
-  }
-  updateTimer();
 }
 
 void Connection::close() {
-  if (closed_) return;
-  closed_ = true;
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
-  timer_.cancel();
-  queue_.clear();
-  pending_.clear();
-  if (!handlerRunning_) current_.reset();
-  maybeFinish();
+  watchdog_.cancel();
 }
 
-void Connection::maybeFinish() {
-  if (!closed_ || handlerRunning_ || finished_) return;
-  finished_ = true;
-  host_->connectionFinished(*this);
-}
-
-void Connection::advance() {
-  if (closed_) return;
-  parsePending();
-  processQueue();
-  maybeSendContinue();
-  maybeRead();
-  updateTimer();
-}
-
-void Connection::parsePending() {
-  const size_t maxQueued = std::max<size_t>(1, host_->options().maxPipelined);
-  while (!inputClosed_ && !pending_.empty() && queue_.size() < maxQueued) {
-    const RequestParser::FeedResult r = parser_.feed(pending_);
-    pending_.erase(0, r.consumed);
-    if (parser_.inRequest() && !requestInProgress_) {
-      requestInProgress_ = true;
-      requestStarted_ = Clock::now();  // the header timeout counts from the first byte
+// The whole life of the connection: the next request, its answer, the write, and whether
+// another request may follow. Every way out ends with the socket closed and the server told.
+awaitable<void> Connection::run(std::shared_ptr<Connection> self) {
+  error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);  // responses are small writes
+  const auto remote = socket_.remote_endpoint(ec);
+  if (!ec) {  // otherwise the peer has already gone
+    remoteAddress_ = formatEndpoint(remote);
+    Input in(host_->options());
+    Clock::time_point idleSince = Clock::now();  // CRLFs between requests do not move it
+    for (;;) {
+      std::optional<Entry> entry = co_await nextRequest(in, idleSince);
+      if (!entry) break;  // idle timeout, the client left, or the server stops
+      Response response = co_await answer(*entry, in);
+      if (stopping_) in.queue.clear();  // requests that have not started are dropped
+      // Close when the request asked for it, when the server stops, or when nothing can
+      // follow (input ended and no request is waiting).
+      const bool last = !entry->keepAlive || stopping_ || (in.ended && in.queue.empty());
+      if (!co_await writeAll(finish(*entry, std::move(response), last))) break;
+      idleSince = in.lastActivity = Clock::now();  // the idle timeout counts from here
+      if (last || stopping_) {
+        co_await lingeringClose(in.peerClosed);
+        break;
+      }
     }
+  }
+  close();
+  host_->connectionFinished(*self);
+}
+
+// The next request in arrival order, reading as much as it takes; nullopt when the
+// connection should close without another answer.
+awaitable<std::optional<Connection::Entry>> Connection::nextRequest(Input& in,
+                                                                    Clock::time_point idleSince) {
+  const ServerOptions& o = host_->options();
+  for (;;) {
+    if (stopping_) co_return std::nullopt;
+    parse(in);  // what the full queue left unparsed
+    if (!in.queue.empty()) {
+      std::optional<Entry> next(std::move(in.queue.front()));
+      in.queue.pop_front();
+      co_return next;
+    }
+    if (in.ended) co_return std::nullopt;
+    // Only now, with every earlier request answered, so that the interim response cannot
+    // be taken for part of an earlier answer.
+    if (in.parser.expectsContinue()) {
+      in.parser.markContinueSent();
+      if (!co_await writeAll(kContinue)) co_return std::nullopt;
+    }
+    // Waiting for a request: silent close. Inside its header block: 408 from the first
+    // byte on, however slowly bytes trickle. Inside its body: 408 when it stalls.
+    const bool inRequest = in.requestStarted.has_value();
+    Clock::time_point deadline = idleSince + o.idleTimeout;
+    if (inRequest) {
+      deadline = in.parser.headersComplete() ? in.lastActivity + o.idleTimeout
+                                             : *in.requestStarted + o.headerTimeout;
+    }
+    const ReadResult read = co_await readSome(deadline, true);
+    if (read.status == ReadStatus::kTimeout && inRequest) {
+      queueError(in, 408, "The request was not received in time.");
+    } else if (read.status == ReadStatus::kData || read.status == ReadStatus::kEnd) {
+      take(in, read);
+    } else {
+      co_return std::nullopt;
+    }
+  }
+}
+
+// Takes what a read brought: bytes to parse, or the client's half-close.
+void Connection::take(Input& in, ReadResult read) {
+  if (read.status == ReadStatus::kEnd) {
+    in.peerClosed = true;
+    in.ended = true;
+    in.requestStarted.reset();
+    in.pending.clear();
+    return;
+  }
+  in.lastActivity = Clock::now();
+  in.pending.append(readBuffer_.data(), read.bytes);
+  parse(in);
+}
+
+void Connection::parse(Input& in) {
+  while (!in.ended && !in.pending.empty() && !in.full()) {
+    const RequestParser::FeedResult r = in.parser.feed(in.pending);
+    in.pending.erase(0, r.consumed);
+    if (in.parser.inRequest() && !in.requestStarted) in.requestStarted = Clock::now();
     switch (r.status) {
       case RequestParser::Status::kNeedMore:
         if (r.consumed == 0) return;
         break;
       case RequestParser::Status::kRequest: {
-        requestInProgress_ = false;
-        ParsedRequest parsed = parser_.takeRequest();
-        Entry entry;
+        in.requestStarted.reset();
+        ParsedRequest parsed = in.parser.takeRequest();
+        Entry& entry = in.queue.emplace_back();
         entry.request = std::move(parsed.request);
         entry.request.remoteAddress = remoteAddress_;
         entry.keepAlive = parsed.keepAlive;
-        queue_.push_back(std::move(entry));
         if (!parsed.keepAlive) {
-          inputClosed_ = true;
-          pending_.clear();
+          in.ended = true;
+          in.pending.clear();
         }
         break;
       }
       case RequestParser::Status::kError: {
         const ServerOptions& o = host_->options();
-        switch (parser_.error()) {
+        switch (in.parser.error()) {
           case ParseError::kHeadersTooLarge:
-            queueError(431, "The request line and headers exceed " +
-                                std::to_string(o.maxHeaderBytes) + " bytes.");
+            queueError(in, 431,
+                       "The request line and headers exceed " + std::to_string(o.maxHeaderBytes) +
+                           " bytes.");
             break;
           case ParseError::kBodyTooLarge:
-            queueError(413,
+            queueError(in, 413,
                        "The request body exceeds " + std::to_string(o.maxBodyBytes) + " bytes.");
             break;
           case ParseError::kExpectationFailed:
-            queueError(417, std::string(parser_.errorReason()));
+            queueError(in, 417, std::string(in.parser.errorReason()));
             break;
           case ParseError::kVersionNotSupported:
-            queueError(505, std::string(parser_.errorReason()));
+            queueError(in, 505, std::string(in.parser.errorReason()));
             break;
           case ParseError::kMalformed:
           case ParseError::kNone:
-            queueError(400,
-                       "The request is not valid HTTP/1.1: " + std::string(parser_.errorReason()));
+            queueError(
+                in, 400,
+                "The request is not valid HTTP/1.1: " + std::string(in.parser.errorReason()));
             break;
         }
         break;
       }
       case RequestParser::Status::kFinished:
-        inputClosed_ = true;
-        pending_.clear();
+        in.ended = true;
+        in.pending.clear();
         break;
     }
   }
@@ -183,128 +250,134 @@ void Connection::parsePending() {
 
 // Parse errors and timeouts end the connection: the answer waits for the responses to the
 // requests before it, then the connection closes.
-void Connection::queueError(int status, const std::string& detail) {
+void Connection::queueError(Input& in, int status, const std::string& detail) const {
   gw::log::debug("http", remoteAddress_, ": answering ", status, " and closing: ", detail);
-  Entry entry;
+  Entry& entry = in.queue.emplace_back();
   entry.keepAlive = false;
   entry.response = Response::problem(status, detail);
-  queue_.push_back(std::move(entry));
-  inputClosed_ = true;
-  requestInProgress_ = false;
-  pending_.clear();
+  in.ended = true;
+  in.requestStarted.reset();
+  in.pending.clear();
 }
 
-void Connection::processQueue() {
-  if (handling_ || closed_ || queue_.empty()) return;
-  current_ = std::make_unique<Entry>(std::move(queue_.front()));
-  queue_.pop_front();
-  handling_ = true;
-  current_->request.requestId = requestIdOf(current_->request);
-  if (current_->response) {
-    Response r = std::move(*current_->response);
-    respond(std::move(r));
-    return;
-  }
-  dispatch(*current_);
-}
-
-void Connection::dispatch(Entry& entry) {
+// The response to one request: its parse error, the filter's answer, 404/405, or what its
+// handler returns. The socket keeps being read while the handler runs.
+awaitable<Response> Connection::answer(Entry& entry, Input& in) {
   Request& req = entry.request;
-  // Matched before the filter runs so that a refused request is logged with its route.
+  req.requestId = requestIdOf(req);
+  if (entry.response) co_return std::move(*entry.response);
+  const Handler* handler = nullptr;
+  if (std::optional<Response> early = route(req, handler)) co_return std::move(*early);
+
+  bool handlerDone = false;
+  bool readingAhead = true;
+  asio::steady_timer readAheadEnded(socket_.get_executor(), Clock::time_point::max());
+  asio::co_spawn(socket_.get_executor(), readAhead(in, handlerDone),
+                 [&](const std::exception_ptr& error) {
+                   readingAhead = false;
+                   readAheadEnded.cancel();
+                   if (error) std::rethrow_exception(error);
+                 });
+  Response response = co_await callHandler(*handler, req);
+  handlerDone = true;
+  error_code ignored;
+  if (readStoppable_) socket_.cancel(ignored);
+  if (readingAhead) {
+    co_await readAheadEnded.async_wait(asio::redirect_error(use_awaitable, ignored));
+  }
+  co_return response;
+}
+
+// The filter's answer or 404/405 when there is one; otherwise sets `handler`. The route is
+// matched before the filter runs so that a refused request is logged with its route.
+std::optional<Response> Connection::route(Request& req, const Handler*& handler) const {
   const Router::Match match = host_->router().match(req);
   if (const Filter& filter = host_->filter()) {
-    std::optional<Response> early;
     try {
-      early = filter(req);
+      if (std::optional<Response> early = filter(req)) return early;
     } catch (const std::exception& e) {
       gw::log::error("http", "filter failed for ", req.method, " ", req.path, ": ", e.what());
-      early = Response::problem(500, "The server failed to process the request.", req.path);
+      return Response::problem(500, "The server failed to process the request.", req.path);
     } catch (...) {
       gw::log::error("http", "filter failed for ", req.method, " ", req.path);
-      early = Response::problem(500, "The server failed to process the request.", req.path);
-    }
-    if (early) {
-      respond(std::move(*early));
-      return;
+      return Response::problem(500, "The server failed to process the request.", req.path);
     }
   }
-
-  if (match.handler == nullptr) {
-    if (match.pathMatched) {
-      Response r = Response::problem(
-          405,
-          "This resource does not support " + req.method + "; the Allow header lists what it does.",
-          req.path);
-      r.set("Allow", match.allow);
-      respond(std::move(r));
-    } else {
-      respond(Response::problem(404, "There is no resource at this path.", req.path));
-    }
-    return;
+  if (match.handler != nullptr) {
+    handler = match.handler;
+    return std::nullopt;
   }
-
-  handlerRunning_ = true;
-  asio::co_spawn(socket_.get_executor(), invokeHandler(*match.handler, req),
-                 [self = shared_from_this()](std::exception_ptr error, Response response) {
-                   self->onHandlerDone(std::move(error), std::move(response));
-                 });
+  if (!match.pathMatched) {
+    return Response::problem(404, "There is no resource at this path.", req.path);
+  }
+  Response r = Response::problem(
+      405,
+      "This resource does not support " + req.method + "; the Allow header lists what it does.",
+      req.path);
+  r.set("Allow", match.allow);
+  return r;
 }
 
-void Connection::onHandlerDone(const std::exception_ptr& error, Response response) {
-  handlerRunning_ = false;
-  if (closed_) {
-    current_.reset();
-    maybeFinish();
-    return;
+// Runs the handler; what it throws (also before its first suspension) becomes a 500.
+awaitable<Response> Connection::callHandler(const Handler& handler, Request& req) {
+  try {
+    co_return co_await handler(req);
+  } catch (const std::exception& e) {
+    gw::log::error("http", "handler for ", req.method, " ", req.path, " failed: ", e.what());
+  } catch (...) {
+    gw::log::error("http", "handler for ", req.method, " ", req.path,
+                   " failed with a non-standard exception");
   }
-  if (error) {
-    const Request& req = current_->request;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      gw::log::error("http", "handler for ", req.method, " ", req.path, " failed: ", e.what());
-    } catch (...) {
-      gw::log::error("http", "handler for ", req.method, " ", req.path,
-                     " failed with a non-standard exception");
-    }
-    response = Response::problem(500, "The server failed to process the request.", req.path);
-  }
-  respond(std::move(response));
-  advance();
+  co_return Response::problem(500, "The server failed to process the request.", req.path);
 }
 
-void Connection::respond(Response response) {
-  const Entry& entry = *current_;
+// While a handler runs: reads and parses what follows (up to maxPipelined requests), and
+// sees the client's half-close, so the answer can say whether the connection stays open.
+awaitable<void> Connection::readAhead(Input& in, const bool& handlerDone) {
+  parse(in);
+  while (!handlerDone && !stopping_ && !in.ended && !in.full()) {
+    const ReadResult read = co_await readSome(std::nullopt, true);
+    if (read.status == ReadStatus::kFailed) {
+      close();  // the answer has nobody to go to
+      co_return;
+    }
+    if (read.status != ReadStatus::kData && read.status != ReadStatus::kEnd) co_return;
+    take(in, read);
+  }
+}
+
+// The answer's bytes: status checked, X-Request-Id set, logged and observed.
+std::string Connection::finish(const Entry& entry, Response response, bool last) const {
+  const Request& req = entry.request;
   if (response.status < 200 || response.status > 599) {
     // An interim or invalid status would leave the client waiting for a final answer.
-    gw::log::error("http", "handler for ", entry.request.method, " ", entry.request.path,
-                   " returned status ", response.status);
-    response =
-        Response::problem(500, "The server failed to process the request.", entry.request.path);
+    gw::log::error("http", "handler for ", req.method, " ", req.path, " returned status ",
+                   response.status);
+    response = Response::problem(500, "The server failed to process the request.", req.path);
   }
-  // Close when the request asked for it, when the server stops, or when nothing can follow
-  // (input ended and no request is waiting).
-  response.set("X-Request-Id", entry.request.requestId);
-  if (host_->options().accessLog) logAccess(entry, response);
-  const bool closeAfter = !entry.keepAlive || stopping_ || (inputClosed_ && queue_.empty());
+  response.set("X-Request-Id", req.requestId);
+  const ServerOptions& o = host_->options();
+  if (o.accessLog) logAccess(entry, response);
   SerializeOptions options;
-  options.keepAlive = !closeAfter;
-  options.serverName = host_->options().serverName;
-  options.omitBody = entry.request.method == "HEAD";
-  output_.push_back(Output{serializeResponse(response, options), true, closeAfter});
+  options.keepAlive = !last;
+  options.serverName = o.serverName;
+  options.omitBody = req.method == "HEAD";
+  std::string bytes = serializeResponse(response, options);
   if (const Observer& observe = host_->observer()) {
-    observe(entry.request, entry.request.route, response.status, Clock::now() - entry.received);
+    observe(req, req.route, response.status, Clock::now() - entry.received);
   }
-  writeNext();
+  return bytes;
 }
 
-// Requests the parser refused have no method or route: "-" stands in. The org is empty
+// Requests the parser refused have no method or route: "-" stands in. The caller is empty
 // before authentication.
 void Connection::logAccess(const Entry& entry, const Response& response) const {
   if (!gw::log::enabled(gw::log::Level::kInfo)) return;
   const Request& req = entry.request;
+  const ServerOptions& o = host_->options();
   const std::string_view method = req.method.empty() ? "-" : std::string_view(req.method);
   const std::string_view route = req.route.empty() ? "-" : std::string_view(req.route);
+  const std::string_view caller = o.callerOf ? o.callerOf(req) : std::string_view();
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - entry.received);
   const uint64_t bytes = req.method == "HEAD" ? 0 : response.body.size();
@@ -315,7 +388,7 @@ void Connection::logAccess(const Entry& entry, const Response& response) const {
   message += std::to_string(response.status);
   gw::log::write(gw::log::Level::kInfo, "access", message,
                  {{"request_id", req.requestId},
-                  {"org", req.orgId},
+                  {o.callerField, caller},
                   {"method", method},
                   {"route", route},
                   {"status", response.status},
@@ -324,183 +397,69 @@ void Connection::logAccess(const Entry& entry, const Response& response) const {
                   {"remote", remoteAddress_}});
 }
 
-void Connection::maybeSendContinue() {
-  // Only when no earlier response is pending, so that the interim response cannot be taken
-  // for part of an earlier request's answer.
-  if (closed_ || lingering_ || inputClosed_ || handling_ || !queue_.empty()) return;
-  if (!parser_.expectsContinue()) return;
-  parser_.markContinueSent();
-  output_.push_back(Output{std::string(kContinue), false, false});
-  writeNext();
-}
-
-void Connection::maybeRead() {
-  if (reading_ || closed_) return;
-  if (!lingering_) {
-    const size_t maxQueued = std::max<size_t>(1, host_->options().maxPipelined);
-    if (inputClosed_ || !pending_.empty() || queue_.size() >= maxQueued) return;
-  }
-  reading_ = true;
-  socket_.async_read_some(
-      asio::buffer(readBuffer_),
-      [self = shared_from_this()](const error_code& ec, size_t bytes) { self->onRead(ec, bytes); });
-}
-
-void Connection::onRead(const error_code& ec, size_t bytes) {
-  reading_ = false;
-  if (closed_) return;
-  if (lingering_) {
-    if (ec) {
-      close();
-    } else {
-      maybeRead();  // discard
-    }
-    return;
-  }
-  if (ec) {
-    if (ec == asio::error::eof) {
-      onPeerClosed();
-    } else {
-      close();
-    }
-    return;
-  }
-  if (inputClosed_) return;  // answered by a timeout meanwhile; these bytes are not parsed
-  lastActivity_ = Clock::now();
-  pending_.append(readBuffer_.data(), bytes);
-  advance();
-}
-
-// The client may half-close after sending its requests and still read the answers.
-void Connection::onPeerClosed() {
-  peerClosed_ = true;
-  inputClosed_ = true;
-  requestInProgress_ = false;
-  pending_.clear();
-  if (!handling_ && queue_.empty()) {
-    close();
-    return;
-  }
-  advance();
-}
-
-void Connection::writeNext() {
-  if (writing_ || closed_ || output_.empty()) return;
-  writing_ = true;
-  writeStarted_ = Clock::now();
-  asio::async_write(
-      socket_, asio::buffer(output_.front().bytes),
-      [self = shared_from_this()](const error_code& ec, size_t) { self->onWrite(ec); });
-  updateTimer();
-}
-
-void Connection::onWrite(const error_code& ec) {
-  writing_ = false;
-  if (closed_) return;
-  if (ec) {
-    close();
-    return;
-  }
-  const Output done = std::move(output_.front());
-  output_.pop_front();
-  if (done.isResponse) {
-    current_.reset();
-    handling_ = false;
-    lastActivity_ = Clock::now();  // the idle timeout counts from the last response
-    idleSince_ = lastActivity_;
-    // Also when the peer half-closed while this response was on its way: no request
-    // can follow, and nothing else would ever end the connection.
-    if (done.closeAfter || stopping_ || (inputClosed_ && queue_.empty() && output_.empty())) {
-      beginLingeringClose();
-      return;
-    }
-  }
-  writeNext();
-  advance();
-}
-
-void Connection::beginLingeringClose() {
-  inputClosed_ = true;
-  queue_.clear();
-  pending_.clear();
+// A client that stops reading cannot hold the connection: the write gets idleTimeout.
+awaitable<bool> Connection::writeAll(std::string_view bytes) {
+  armWatchdog(Clock::now() + host_->options().idleTimeout);
   error_code ec;
-  if (!peerClosed_) socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  // A stopping server does not wait for the client unless it has sent bytes we have not read
-  // (closing over those would reset the connection).
-  if (peerClosed_ || ec || (stopping_ && nothingUnread())) {
-    close();
-    return;
-  }
-  lingering_ = true;
-  lingerUntil_ =
+  co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
+                             asio::redirect_error(use_awaitable, ec));
+  armWatchdog(std::nullopt);
+  co_return !ec;
+}
+
+// After the last answer: send FIN, then read and discard until the client closes too (see
+// kLingerTimeout). A stopping server does not wait unless unread bytes would turn the
+// close into a reset.
+awaitable<void> Connection::lingeringClose(bool peerClosed) {
+  if (peerClosed) co_return;
+  error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) co_return;
+  const auto deadline =
       Clock::now() + std::min<Clock::duration>(kLingerTimeout, host_->options().idleTimeout);
-  maybeRead();
-  updateTimer();
+  for (;;) {
+    if (stopping_ && nothingUnread()) co_return;
+    const ReadResult read = co_await readSome(deadline, !stopping_);
+    if (read.status != ReadStatus::kData && read.status != ReadStatus::kStopped) co_return;
+  }
+}
+
+// One read into readBuffer_. kTimeout once `deadline` passes; kStopped when stop() (a
+// stoppable read) or the loop cancelled it; kEnd when the client half-closed.
+awaitable<Connection::ReadResult> Connection::readSome(std::optional<Clock::time_point> deadline,
+                                                       bool stoppable) {
+  if (stoppable && stopping_) co_return ReadResult{ReadStatus::kStopped};
+  armWatchdog(deadline);
+  readStoppable_ = stoppable;
+  error_code ec;
+  const size_t n = co_await socket_.async_read_some(asio::buffer(readBuffer_),
+                                                    asio::redirect_error(use_awaitable, ec));
+  readStoppable_ = false;
+  armWatchdog(std::nullopt);
+  if (!ec) co_return ReadResult{ReadStatus::kData, n};
+  if (ec == asio::error::eof) co_return ReadResult{ReadStatus::kEnd};
+  if (ec != asio::error::operation_aborted || !socket_.is_open()) {
+    co_return ReadResult{ReadStatus::kFailed};
+  }
+  if (deadline && Clock::now() >= *deadline) co_return ReadResult{ReadStatus::kTimeout};
+  co_return ReadResult{ReadStatus::kStopped};
+}
+
+void Connection::armWatchdog(std::optional<Clock::time_point> deadline) {
+  watchdog_.expires_at(deadline.value_or(Clock::time_point::max()));  // cancels the last wait
+  if (!deadline) return;
+  watchdog_.async_wait([self = shared_from_this()](const error_code& ec) {
+    // A wait that completed just before it was cancelled finds a later expiry: not ours.
+    if (ec || self->watchdog_.expiry() > Clock::now()) return;
+    error_code ignored;
+    self->socket_.cancel(ignored);
+  });
 }
 
 bool Connection::nothingUnread() {
   error_code ec;
   const size_t unread = socket_.available(ec);
   return !ec && unread == 0;
-}
-
-std::optional<Connection::Deadline> Connection::deadline() const {
-  const ServerOptions& o = host_->options();
-  std::optional<Deadline> best;
-  auto consider = [&best](Clock::time_point at, TimerAction action) {
-    if (!best || at < best->at) best = Deadline{at, action};
-  };
-  if (lingering_) consider(lingerUntil_, TimerAction::kClose);
-  if (writing_) consider(writeStarted_ + o.idleTimeout, TimerAction::kClose);  // stuck reader
-  if (!lingering_ && !inputClosed_) {
-    if (parser_.inRequest()) {
-      if (!parser_.headersComplete()) {
-        consider(requestStarted_ + o.headerTimeout, TimerAction::kRequestTimeout);
-      } else if (!parser_.expectsContinue() || (!handling_ && queue_.empty())) {
-        // A stalled body; not while the client waits for a "100 Continue" that waits on us.
-        consider(lastActivity_ + o.idleTimeout, TimerAction::kRequestTimeout);
-      }
-    } else if (!handling_ && queue_.empty() && output_.empty()) {
-      consider(idleSince_ + o.idleTimeout, TimerAction::kClose);
-    }
-  }
-  return best;
-}
-
-void Connection::updateTimer() {
-  if (closed_) return;
-  const std::optional<Deadline> d = deadline();
-  if (!d) {
-    if (timerArmedFor_) {
-      timer_.cancel();
-      timerArmedFor_.reset();
-    }
-    return;
-  }
-  if (timerArmedFor_ == d->at) return;
-  timerArmedFor_ = d->at;
-  timer_.expires_at(d->at);  // cancels the previous wait
-  timer_.async_wait([self = shared_from_this()](const error_code& ec) { self->onTimer(ec); });
-}
-
-void Connection::onTimer(const error_code& ec) {
-  if (ec == asio::error::operation_aborted || closed_) return;
-  timerArmedFor_.reset();
-  const std::optional<Deadline> d = deadline();
-  if (!d) return;
-  if (d->at > Clock::now()) {  // the state moved on since this wait was armed
-    updateTimer();
-    return;
-  }
-  switch (d->action) {
-    case TimerAction::kClose:
-      close();
-      return;
-    case TimerAction::kRequestTimeout:
-      queueError(408, "The request was not received in time.");
-      advance();
-      return;
-  }
 }
 
 }  // namespace gw::http

@@ -1,28 +1,29 @@
 #pragma once
 // One accepted HTTP/1.1 connection. It lives on the io_context it was accepted on, so its
-// state needs no lock; every pending operation holds it through shared_from_this(), and it
-// is destroyed when none is left.
+// state needs no lock. One coroutine, run(), serves it from accept to close: it waits for
+// the next request, answers it, writes the answer and decides whether the connection stays
+// open; its frame holds the connection, which is destroyed when the coroutine ends.
 //
-// Requests are parsed as bytes arrive and queued; handlers run one at a time, in order, and
-// each response is written before the next handler starts, so responses leave in request
-// order. Reading stops while the queue is full or after the last request of the connection.
+// Requests are answered one at a time, in order. While a handler runs, the socket keeps
+// being read and parsed (pipelined requests queue up to maxPipelined, and a client's
+// half-close is seen), so each answer knows whether another request follows.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <array>
 #include <chrono>
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 
 #include "gateway/http/message.hpp"
-#include "gateway/http/request_parser.hpp"
 #include "gateway/http/router.hpp"
 #include "gateway/http/server.hpp"
 
@@ -59,78 +60,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   using Clock = std::chrono::steady_clock;
-
-  struct Entry {
-    Request request;
-    bool keepAlive = true;
-    std::optional<Response> response;  // set when answered without routing (errors)
-    Clock::time_point received = Clock::now();  // parsed; latency and the access log count from here
-  };
-  struct Output {
-    std::string bytes;
-    bool isResponse = false;  // false for "100 Continue"
-    bool closeAfter = false;
-  };
-  enum class TimerAction { kClose, kRequestTimeout };
-  struct Deadline {
-    Clock::time_point at;
-    TimerAction action;
+  struct Entry;
+  struct Input;
+  enum class ReadStatus { kData, kEnd, kTimeout, kStopped, kFailed };
+  struct ReadResult {
+    ReadStatus status;
+    size_t bytes = 0;
   };
 
-  // Makes every step that the current state allows: parse, dispatch, read, arm the timer.
-  void advance();
-  void parsePending();
-  void queueError(int status, const std::string& detail);
-  void processQueue();
-  void dispatch(Entry& entry);
-  void onHandlerDone(const std::exception_ptr& error, Response response);
-  void respond(Response response);
+  boost::asio::awaitable<void> run(std::shared_ptr<Connection> self);
+  boost::asio::awaitable<std::optional<Entry>> nextRequest(Input& in, Clock::time_point idleSince);
+  boost::asio::awaitable<Response> answer(Entry& entry, Input& in);
+  boost::asio::awaitable<Response> callHandler(const Handler& handler, Request& req);
+  boost::asio::awaitable<void> readAhead(Input& in, const bool& handlerDone);
+  boost::asio::awaitable<bool> writeAll(std::string_view bytes);
+  boost::asio::awaitable<void> lingeringClose(bool peerClosed);
+  boost::asio::awaitable<ReadResult> readSome(std::optional<Clock::time_point> deadline,
+                                              bool stoppable);
+
+  void take(Input& in, ReadResult read);
+  void parse(Input& in);
+  void queueError(Input& in, int status, const std::string& detail) const;
+  std::optional<Response> route(Request& req, const Handler*& handler) const;
+  std::string finish(const Entry& entry, Response response, bool last) const;
   void logAccess(const Entry& entry, const Response& response) const;
-  void maybeSendContinue();
-  void maybeRead();
-  void onRead(const boost::system::error_code& ec, size_t bytes);
-  void onPeerClosed();
-  void writeNext();
-  void onWrite(const boost::system::error_code& ec);
-  void beginLingeringClose();
+  void armWatchdog(std::optional<Clock::time_point> deadline);
   bool nothingUnread();
-  std::optional<Deadline> deadline() const;
-  void updateTimer();
-  void onTimer(const boost::system::error_code& ec);
-  void maybeFinish();
 
   boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
+  // Cancels the socket's operation when its deadline passes; one operation at a time has one.
+  boost::asio::steady_timer watchdog_;
   std::shared_ptr<ConnectionHost> host_;
-  RequestParser parser_;
   std::string remoteAddress_;
-
   std::array<char, 8192> readBuffer_{};
-  std::string pending_;             // received but not parsed yet
-  std::deque<Entry> queue_;         // parsed, waiting for their turn
-  std::unique_ptr<Entry> current_;  // being answered; a running handler refers into it
-  std::deque<Output> output_;       // front() is being written
-
-  Clock::time_point lastActivity_;  // last byte received or response written
-  // Start of the current wait for a request: bytes between requests (bare CRLFs, which
-  // the parser skips) do not move it, or a client could hold an idle connection forever.
-  Clock::time_point idleSince_;
-  Clock::time_point requestStarted_;
-  Clock::time_point writeStarted_;
-  Clock::time_point lingerUntil_;
-  std::optional<Clock::time_point> timerArmedFor_;
-
-  bool reading_ = false;
-  bool writing_ = false;
-  bool handling_ = false;        // an entry is being answered (handler or write)
-  bool handlerRunning_ = false;  // its handler coroutine has not completed
-  bool requestInProgress_ = false;
-  bool inputClosed_ = false;  // parse nothing more
-  bool peerClosed_ = false;
-  bool lingering_ = false;
+  // Set by stop(). stop() interrupts a read only while `readStoppable_`: never a write, so a
+  // response being sent is finished first.
   bool stopping_ = false;
-  bool closed_ = false;
-  bool finished_ = false;
+  bool readStoppable_ = false;
 };
 
 }  // namespace gw::http

@@ -9,6 +9,33 @@
 
 namespace gw::http {
 
+// What a filter learned about a request (the gateway's auth: who is calling), for the
+// handlers after it; the HTTP layer never looks inside. It holds an address, not a copy:
+// nothing is allocated per request, and the filter's owner keeps the object alive while
+// the server runs. get<T>() is null unless a T was set.
+class Attachment {
+ public:
+  template <class T>
+  void set(const T& value) {
+    value_ = &value;
+    type_ = &kTypeTag<T>;
+  }
+  template <class T>
+  void set(const T&&) = delete;  // a temporary would dangle
+  template <class T>
+  const T* get() const {
+    return type_ == &kTypeTag<T> ? static_cast<const T*>(value_) : nullptr;
+  }
+
+ private:
+  // One object per type, so its address names the type without RTTI.
+  template <class T>
+  static constexpr char kTypeTag = 0;
+
+  const void* value_ = nullptr;
+  const char* type_ = nullptr;
+};
+
 struct Header {
   std::string name;
   std::string value;
@@ -25,8 +52,8 @@ struct Request {
 
   // Filled by the router: "{id}" in the pattern gives params["id"].
   std::map<std::string, std::string, std::less<>> params;
-  // Filled by the gateway's auth filter for routes under /api/.
-  std::string orgId;
+  // Set by the server's filter, read by handlers (the gateway's auth attaches the caller).
+  Attachment attachment;
   // Filled by the router: the pattern that matched ("/api/v1/providers/{id}"), so logs
   // name the route without the ids in the path.
   std::string route;

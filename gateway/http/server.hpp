@@ -33,9 +33,14 @@ struct ServerOptions {
   size_t maxConnections = 0;
   size_t maxConnectionsPerSource = 0;
   std::string serverName = "gatewayd";
-  // One "access" log line per answered request (request id, org, method, route template,
+  // One "access" log line per answered request (request id, caller, method, route template,
   // status, duration, bytes). Every response carries X-Request-Id either way.
   bool accessLog = false;
+  // Who a request acts for, as the access log names it: the field's name, and its value
+  // for a request ("" when unset). Only the filter's owner knows what its filter attached
+  // (the gateway logs "org").
+  std::string callerField = "caller";
+  std::function<std::string_view(const Request&)> callerOf;
 };
 
 // Connections closed at accept, by reason, since the server started.

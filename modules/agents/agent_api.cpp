@@ -8,6 +8,7 @@
 #include "modules/agents/agent_rules.hpp"
 #include "modules/agents/agent_views.hpp"
 #include "modules/import/agent_uses.hpp"
+#include "modules/import/caller.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/route_binding.hpp"
@@ -51,7 +52,7 @@ std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& c
   }
   auto a = ctx.store.getAgent(txn, id);
   // Another org's agent is indistinguishable from a missing one.
-  if (!a || a->orgId != req.orgId) {
+  if (!a || a->orgId != import::orgOf(req)) {
     return Response::problem(404, "No agent with id " + id + ".", req.path);
   }
   return std::move(*a);
@@ -118,12 +119,13 @@ awaitable<Response> AgentApi::create(Request& req) {
 
   store::Agent a;
   a.id = newUuid();
-  a.orgId = req.orgId;
+  a.orgId = import::orgOf(req);
   apply(changes, a);
   a.createdMs = a.updatedMs = nowUnixMillis();
   {
     auto txn = ctx_.store.write();
-    if (auto problem = callerIdProblem(ctx_.store, txn, req.orgId, a.outboundPhoneNumberId)) {
+    if (auto problem =
+            callerIdProblem(ctx_.store, txn, import::orgOf(req), a.outboundPhoneNumberId)) {
       co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
     }
     ctx_.store.putAgent(txn, a);
@@ -144,7 +146,7 @@ awaitable<Response> AgentApi::list(Request& req) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   auto txn = ctx_.store.read();
-  auto agents = ctx_.store.listAgents(txn, req.orgId);
+  auto agents = ctx_.store.listAgents(txn, import::orgOf(req));
   w.StartObject();
   import::writeKey(w, "items");
   w.StartArray();
@@ -192,8 +194,8 @@ awaitable<Response> AgentApi::patch(Request& req) {
     changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, errors);
     if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
     if (changes.outboundPhoneNumberId) {
-      if (auto problem =
-              callerIdProblem(ctx_.store, txn, req.orgId, *changes.outboundPhoneNumberId)) {
+      if (auto problem = callerIdProblem(ctx_.store, txn, import::orgOf(req),
+                                         *changes.outboundPhoneNumberId)) {
         co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
       }
     }

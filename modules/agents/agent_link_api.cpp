@@ -9,6 +9,7 @@
 #include "common/uuid.hpp"
 #include "modules/agents/agent_api.hpp"
 #include "modules/import/agent_uses.hpp"
+#include "modules/import/caller.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/route_binding.hpp"
 #include "modules/import/validation.hpp"
@@ -33,7 +34,7 @@ std::variant<store::PhoneNumber, Response> findOwnNumber(const import::ModuleCon
   }
   auto txn = ctx.store.read();
   auto n = ctx.store.getNumber(txn, id);
-  if (!n || n->orgId != req.orgId) {
+  if (!n || n->orgId != import::orgOf(req)) {
     return Response::problem(404, "No phone number with id " + id + ".", req.path);
   }
   return std::move(*n);

@@ -6,6 +6,7 @@
 
 #include "common/text.hpp"
 #include "common/uuid.hpp"
+#include "modules/import/caller.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/validation.hpp"
@@ -169,7 +170,7 @@ awaitable<Response> ExplainApi::explain(Request& req) {
   if (d.route) {
     auto txn = ctx_.store.read();
     auto n = ctx_.store.getNumber(txn, formatUuid(d.route->phoneNumberId));
-    ownNumber = n && n->orgId == req.orgId;
+    ownNumber = n && n->orgId == import::orgOf(req);
   }
   if (!ownNumber) {
     // Another org's number is explained as a number that is not imported: its provider's
@@ -178,7 +179,7 @@ awaitable<Response> ExplainApi::explain(Request& req) {
   }
   // A range of another org's provider that let the source in stays unnamed.
   if (d.acl == sip::AclResult::kProviderSource && d.aclMatch &&
-      !ownRange(*dir, req.orgId, *d.aclMatch)) {
+      !ownRange(*dir, import::orgOf(req), *d.aclMatch)) {
     d.aclMatch = nullptr;
   }
   ExplainInput in{*to, from ? std::optional<std::string_view>(*from) : std::nullopt,

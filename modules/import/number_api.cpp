@@ -5,6 +5,7 @@
 #include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/agent_uses.hpp"
+#include "modules/import/caller.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/provider_api.hpp"
@@ -30,7 +31,7 @@ void NumberApi::registerRoutes(http::Router& router) {
 awaitable<Response> NumberApi::list(Request& req) {
   FieldErrors errors;
   store::NumberFilter filter;
-  filter.orgId = req.orgId;
+  filter.orgId = orgOf(req);
   if (auto v = req.queryParam("providerId")) {
     if (!isUuid(*v)) errors.emplace_back("providerId", "providerId must be a UUID.");
     filter.providerId = *v;
@@ -90,7 +91,7 @@ awaitable<Response> NumberApi::get(Request& req) {
     auto txn = ctx_.store.read();
     n = ctx_.store.getNumber(txn, id);
   }
-  if (!n || n->orgId != req.orgId) {
+  if (!n || n->orgId != orgOf(req)) {
     co_return Response::problem(404, "No phone number with id " + id + ".", req.path);
   }
   co_return Response::json(200, numberJson(*n));

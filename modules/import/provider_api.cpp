@@ -8,6 +8,7 @@
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/agent_uses.hpp"
+#include "modules/import/caller.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "async/task_group.hpp"
@@ -117,7 +118,7 @@ std::variant<store::Provider, Response> findOwnProvider(const ModuleContext& ctx
   auto txn = ctx.store.read();
   auto p = ctx.store.getProvider(txn, id);
   // Another org's provider is indistinguishable from a missing one.
-  if (!p || p->orgId != req.orgId) {
+  if (!p || p->orgId != orgOf(req)) {
     return Response::problem(404, "No provider with id " + id + ".", req.path);
   }
   return std::move(*p);
@@ -170,7 +171,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
 
   auto duplicateOf = [&]() -> std::optional<store::Provider> {
     auto txn = ctx_.store.read();
-    for (auto& p : ctx_.store.listProviders(txn, req.orgId)) {
+    for (auto& p : ctx_.store.listProviders(txn, orgOf(req))) {
       if (p.accountSid == accountSid.value) return p;
     }
     return std::nullopt;
@@ -199,7 +200,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
 
   store::Provider p;
   p.id = newUuid();
-  p.orgId = req.orgId;
+  p.orgId = orgOf(req);
   p.name = name.present ? name.value : account->friendlyName;
   p.name = std::string(utf8Prefix(p.name, kMaxNameLength));
   p.accountSid = accountSid.value;
@@ -270,7 +271,7 @@ awaitable<Response> ProviderApi::list(Request& req) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   auto txn = ctx_.store.read();
-  auto providers = ctx_.store.listProviders(txn, req.orgId);
+  auto providers = ctx_.store.listProviders(txn, orgOf(req));
   w.StartObject();
   writeKey(w, "items");
   w.StartArray();
@@ -487,8 +488,8 @@ awaitable<Response> ProviderApi::availableNumbers(Request& req) {
     writeString(w, "friendlyName", n.friendlyName);
     writeStringOrNull(w, "trunkSid", n.trunkSid);
     writeKey(w, "imported");
-    w.Bool(stored.has_value() && stored->orgId == req.orgId);
-    if (stored && stored->orgId == req.orgId) {
+    w.Bool(stored.has_value() && stored->orgId == orgOf(req));
+    if (stored && stored->orgId == orgOf(req)) {
       writeString(w, "phoneNumberId", stored->id);
       writeString(w, "importedByProviderId", stored->providerId);
     }

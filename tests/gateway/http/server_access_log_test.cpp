@@ -63,6 +63,7 @@ TEST_F(HttpServerTest, LogsOneAccessLineForEachAnsweredRequest) {
   router_.add("GET", "/items/{id}", text("item"));
   ServerOptions options;
   options.accessLog = true;
+  options.callerField = "org";
   startServer(options);
   TestClient client = connect();
   client.send(get("/items/secret-looking-id-77", "X-Request-Id: r1\r\n"));
@@ -90,6 +91,52 @@ TEST_F(HttpServerTest, LogsOneAccessLineForEachAnsweredRequest) {
   EXPECT_NE(logged.find("access: - - 400 request_id=" + *bad->header("X-Request-Id")),
             std::string::npos)
       << logged;
+}
+
+// What a filter attaches reaches the handler, and the access log names the caller through
+// the owner's callerOf: the HTTP layer knows neither what was attached nor what it means.
+TEST_F(HttpServerTest, HandlersAndTheAccessLogSeeWhatTheFilterAttached) {
+  struct Caller {
+    std::string name;
+  };
+  static const Caller kAcme{"acme"};
+  LogCapture log;
+  router_.add("GET", "/whoami", [](Request& req) -> boost::asio::awaitable<Response> {
+    const Caller* caller = req.attachment.get<Caller>();
+    Response r;
+    r.body = caller ? caller->name : "nobody";
+    co_return r;
+  });
+  ServerOptions options;
+  options.accessLog = true;
+  options.callerField = "tenant";
+  options.callerOf = [](const Request& req) -> std::string_view {
+    const Caller* caller = req.attachment.get<Caller>();
+    return caller ? std::string_view(caller->name) : std::string_view();
+  };
+  startServer(options);
+  runOnIo([this] {
+    server_->setFilter([](Request& req) -> std::optional<Response> {
+      if (req.header("Authorization") == "acme") req.attachment.set(kAcme);
+      return std::nullopt;
+    });
+  });
+  TestClient client = connect();
+  client.send(get("/whoami", "Authorization: acme\r\nX-Request-Id: known\r\n"));
+  auto known = client.readResponse();
+  client.send(get("/whoami", "X-Request-Id: anon\r\n"));
+  auto anonymous = client.readResponse();
+  ASSERT_TRUE(known && anonymous);
+  EXPECT_EQ(known->body, "acme");
+  EXPECT_EQ(anonymous->body, "nobody");
+
+  std::string logged;
+  ASSERT_TRUE(waitFor([&] {
+    logged = log.text();
+    return count(logged, " access: ") == 2;
+  })) << logged;
+  EXPECT_NE(logged.find("request_id=known tenant=acme method=GET"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("request_id=anon tenant=\"\" method=GET"), std::string::npos) << logged;
 }
 
 TEST_F(HttpServerTest, WritesNoAccessLineUnlessAsked) {

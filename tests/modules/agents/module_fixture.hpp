@@ -19,6 +19,7 @@
 #include "common/e164.hpp"
 #include "common/uuid.hpp"
 #include "modules/agents/agents_module.hpp"
+#include "modules/import/caller.hpp"
 #include "twilio/curl_client.hpp"
 #include "modules/import/directory_sync.hpp"
 #include "modules/import/import_module.hpp"
@@ -124,7 +125,8 @@ class ModuleFixture : public ::testing::Test {
     auto q = target.find('?');
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
-    req.orgId = org;
+    const import::Caller caller{org};  // outlives the handler, which runs below
+    req.attachment.set(caller);
     if (body) {
       req.headers.push_back({"Content-Type", "application/json"});
       req.body = *body;
