@@ -22,15 +22,9 @@
 #include "sip/route_mac.hpp"
 #include "sip/routing_table.hpp"
 #include "sip/uri.hpp"
+#include "sip/uri_target.hpp"
 
 namespace gw::sip {
-
-struct Peer {
-  boost::asio::ip::address address;
-  uint16_t port = 0;
-  Transport transport = Transport::kUdp;
-  bool operator==(const Peer&) const = default;
-};
 
 struct ProxyOptions {
   // What the gateway writes in its Via and Record-Route: --public-sip-uri's host and port,
@@ -90,13 +84,8 @@ struct Outgoing {
   uint16_t reconnectPort = 0;
 };
 
-// Where a SIP URI says to send: its host (IP literal, else to be resolved), port and
-// transport.
-struct UriTarget {
-  Peer peer;
-  std::string_view host;  // non-empty: a name to resolve
-};
-// nullopt for what the gateway cannot reach (sips/TLS, tel:, other transports).
+// uriTarget() of `uri` when the proxy can send there: nullopt for tel:, other transports
+// and sips (TLS, which the proxy does not speak).
 std::optional<UriTarget> targetOf(const Uri& uri);
 
 // The Record-Route URI parameter whose value lets the in-dialog requests of one call

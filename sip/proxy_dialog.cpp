@@ -10,8 +10,6 @@
 namespace gw::sip {
 namespace {
 
-constexpr uint16_t kDefaultPort = 5060;
-
 // A dialog side as the MAC covers it: "address-or-lowercase-host:port;u|t".
 void appendTargetKey(std::string& out, const UriTarget& t) {
   if (t.host.empty()) {
@@ -48,22 +46,9 @@ std::optional<uint64_t> parseHex64(std::string_view s) {
 }  // namespace
 
 std::optional<UriTarget> targetOf(const Uri& uri) {
-  if (!equalsIgnoreCase(uri.scheme, "sip") || uri.host.empty()) return std::nullopt;
-  UriTarget t;
-  if (auto tp = uri.param("transport")) {
-    if (equalsIgnoreCase(*tp, "tcp")) {
-      t.peer.transport = Transport::kTcp;
-    } else if (!equalsIgnoreCase(*tp, "udp")) {
-      return std::nullopt;
-    }
-  }
-  t.peer.port = uri.port != 0 ? uri.port : kDefaultPort;
-  if (auto ip = text::parseIp(uri.host)) {
-    t.peer.address = *ip;
-  } else {
-    t.host = uri.host;
-  }
-  return t;
+  auto t = uriTarget(uri);
+  if (!t || t->tls) return std::nullopt;
+  return *t;
 }
 
 void Proxy::makeRouteToken(const Message& m, char kind, const boost::asio::ip::address& agent) {

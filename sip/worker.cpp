@@ -77,10 +77,6 @@ constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::chrono::milliseconds kShedAfter{1000};
 // How long stop() lets queued TCP writes drain.
 constexpr std::chrono::milliseconds kStopGrace{500};
-constexpr std::chrono::seconds kResolveTtl{60};
-constexpr size_t kMaxResolving = 64;
-// Host names come from what peers send (Via, Record-Route): bound the cache.
-constexpr size_t kMaxResolved = 4096;
 
 asio::ip::address addressOf(const sockaddr_storage& sa) {
   if (sa.ss_family == AF_INET6) {
@@ -147,7 +143,6 @@ Worker::Worker(WorkerShared& shared, ProxyOptions proxyOptions)
     : shared_(shared),
       udp_(io_),
       acceptor_(io_),
-      resolver_(io_),
       acceptRetry_(io_),
       stopTimer_(io_),
       proxy_(shared.routes, std::move(proxyOptions)),
@@ -243,7 +238,7 @@ void Worker::shutdown() {
   udp_.close(ignored);
   acceptor_.close(ignored);
   acceptRetry_.cancel();
-  resolver_.cancel();
+  dns_.cancel();
   std::vector<std::shared_ptr<TcpConnection>> live;
   for (auto& [raw, c] : connections_) live.push_back(c);
   for (auto& c : live) c->closeAfterWrites();
@@ -605,54 +600,39 @@ void Worker::sendTcp(Peer to, std::string_view bytes, uint16_t reconnectPort) {
 }
 
 void Worker::resolveThenSend(const Outgoing& o) {
-  auto now = std::chrono::steady_clock::now();
-  if (auto it = resolved_.find(o.resolveHost); it != resolved_.end() && it->second.expires > now) {
+  if (const auto* hit = dns_.find(o.resolveHost, std::chrono::steady_clock::now())) {
+    if (hit->addresses.empty()) {  // known not to resolve: asking again now would not help
+      dropped();
+      return;
+    }
     Outgoing copy = o;
     copy.resolveHost = {};
-    copy.to.address = it->second.address;
+    copy.to.address = hit->addresses.front();  // IPv4 first, as the UDP socket prefers
     send(copy, nullptr);
     return;
   }
-  if (resolving_ >= kMaxResolving || stopping_) {
+  if (dns_.busy() || stopping_) {
     dropped();
     return;
   }
-  ++resolving_;
-  std::string host(o.resolveHost);
-  // Plain A/AAAA resolution of the host (no NAPTR/SRV, RFC 3263 is not implemented).
-  resolver_.async_resolve(
-      host, std::to_string(o.to.port),
-      [this, host, to = o.to, bytes = std::string(o.bytes), reconnect = o.reconnectPort](
-          const error_code& ec, const udp::resolver::results_type& results) {
-        --resolving_;
+  dns_.resolve(
+      std::string(o.resolveHost),
+      [this, host = std::string(o.resolveHost), to = o.to, bytes = std::string(o.bytes),
+       reconnect = o.reconnectPort](const error_code& ec, const DnsCache::Addresses& addresses) {
         if (stopping_) return;
-        if (ec || results.empty()) {
+        if (addresses.empty()) {
           uint64_t skipped = 0;
           if (resolveLog_.allow(skipped)) {
-            log::warn("sip", "cannot resolve ", host, ": ",
-                      ec ? ec.message() : std::string("no address"), " (", skipped,
+            log::warn("sip", "cannot resolve ", host, ": ", ec.message(), " (", skipped,
                       " more failures since the last line)");
           }
           dropped();
           return;
         }
-        asio::ip::address address = results.begin()->endpoint().address();
-        for (const auto& r : results) {
-          if (r.endpoint().address().is_v4()) {
-            address = r.endpoint().address();
-            break;
-          }
-        }
-        const auto now = std::chrono::steady_clock::now();
-        if (resolved_.size() >= kMaxResolved) {
-          std::erase_if(resolved_, [now](const auto& e) { return e.second.expires <= now; });
-          if (resolved_.size() >= kMaxResolved) resolved_.clear();
-        }
-        resolved_[host] = Resolved{address, now + kResolveTtl};
         Outgoing resolved;
         resolved.bytes = bytes;
         resolved.to = to;
-        resolved.to.address = address;
+        resolved.to.address = addresses.front();
         resolved.reconnectPort = reconnect;
         send(resolved, nullptr);
       });

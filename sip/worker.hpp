@@ -24,6 +24,7 @@
 #include "common/spare_descriptor.hpp"
 #include "sip/connection_registry.hpp"
 #include "sip/directory.hpp"
+#include "sip/dns_cache.hpp"
 #include "sip/proxy.hpp"
 #include "sip/routing_table.hpp"
 #include "sip/tcp_connection.hpp"
@@ -107,21 +108,10 @@ class Worker final : public TcpConnection::Host {
   void resolveThenSend(const Outgoing& o);
   void dropped() { proxy_.counters().dropped.fetch_add(1, std::memory_order_relaxed); }
 
-  struct Resolved {
-    boost::asio::ip::address address;
-    std::chrono::steady_clock::time_point expires;
-  };
-  // Heterogeneous lookup: a cache hit needs no std::string of the host.
-  struct HostHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   boost::asio::io_context io_{1};  // first: destroyed last, with the handlers it holds
   WorkerShared& shared_;
   boost::asio::ip::udp::socket udp_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::ip::udp::resolver resolver_;
   boost::asio::steady_timer acceptRetry_;
   boost::asio::steady_timer stopTimer_;
   Proxy proxy_;
@@ -146,8 +136,8 @@ class Worker final : public TcpConnection::Host {
   std::atomic<size_t> bufferBytes_{0};  // receive buffers of this worker's connections
   std::chrono::steady_clock::time_point acceptFailingSince_;
   bool acceptFailing_ = false;
-  std::unordered_map<std::string, Resolved, HostHash, std::equal_to<>> resolved_;
-  size_t resolving_ = 0;
+  // Hosts named by peers (Via, Route) and by termination URIs; the defaults bound it.
+  DnsCache dns_{io_, DnsCache::Options{}};
   bool udpV6_ = false;  // IPv4 destinations are then written as v4-mapped addresses
   bool stopping_ = false;
 };

@@ -5,6 +5,7 @@
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "sip/uri.hpp"
+#include "sip/uri_target.hpp"
 
 namespace gw::agents {
 
@@ -98,17 +99,19 @@ std::optional<std::string> sipUriProblem(std::string_view text) {
   if (!uri->headers.empty()) {
     return "sipUri must not carry headers: remove everything from the '?'.";
   }
-  if (auto transport = uri->param("transport")) {
-    if (!equalsIgnoreCase(*transport, "udp") && !equalsIgnoreCase(*transport, "tcp")) {
-      return "sipUri's transport '" + std::string(transport->substr(0, 16)) +
-             "' is not supported: use ;transport=udp or ;transport=tcp, or leave it out for UDP.";
-    }
+  auto target = sip::uriTarget(*uri);
+  if (target) return std::nullopt;
+  if (target.error() == sip::UriTargetError::kUnsupportedTransport) {
+    return "sipUri's transport '" + std::string(uri->param("transport")->substr(0, 16)) +
+           "' is not supported: use ;transport=udp or ;transport=tcp, or leave it out for UDP.";
   }
-  return std::nullopt;
+  return "sipUri cannot be used: " + std::string(sip::describe(target.error())) + "." + example;
 }
 
 std::optional<std::string> sipUriModeProblem(std::string_view sipUri, std::string_view mode) {
-  if (mode != "proxy" || !startsWithIgnoreCase(sipUri, "sips:")) return std::nullopt;
+  auto uri = sip::parseUri(sipUri);
+  auto target = uri ? sip::uriTarget(*uri) : sip::UriTargetError::kNotSip;
+  if (mode != "proxy" || !target || !target->tls) return std::nullopt;
   return "A sips: URI needs TLS to the agent, which the gateway does not speak when it "
          "proxies calls: use a sip: URI (;transport=tcp for TCP), or mode \"redirect\" so "
          "callers connect to the agent themselves.";
@@ -124,10 +127,10 @@ std::optional<std::string> selfTargetProblem(std::string_view sipUri,
                                              const sip::ProxyOptions* self) {
   auto uri = sip::parseUri(sipUri);
   if (self == nullptr || !uri) return std::nullopt;
-  uint16_t port = uri->port != 0 ? uri->port : equalsIgnoreCase(uri->scheme, "sips") ? 5061 : 5060;
-  std::string_view host = uri->host;
-  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  bool looping = equalsIgnoreCase(host, self->host) && port == self->port;
+  auto target = sip::uriTarget(*uri);
+  if (!target) return std::nullopt;
+  uint16_t port = target->peer.port;
+  bool looping = equalsIgnoreCase(uri->host, self->host) && port == self->port;
   for (const auto& a : addresses) looping = looping || sip::pointsAtGateway(*self, a, port);
   if (!looping) return std::nullopt;
   std::string listener = self->host + ":" + std::to_string(self->port);

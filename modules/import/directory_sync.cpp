@@ -1,15 +1,14 @@
 #include "modules/import/directory_sync.hpp"
 
-#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <set>
 
 #include "common/log.hpp"
-#include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "sip/uri.hpp"
+#include "sip/uri_target.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -17,23 +16,21 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::chrono::seconds kResolveTimeout{5};
+// Agent hosts only (refresh() forgets the others), so the bound is a safety net, not an
+// eviction policy. An admin request may wait for a lookup: at most `timeout`.
+sip::DnsCache::Options dnsOptions() {
+  sip::DnsCache::Options o;
+  o.maxEntries = 1 << 16;
+  o.timeout = std::chrono::seconds(5);
+  return o;
+}
 
-struct UriTarget {
-  std::string host;
-  uint16_t port = 5060;
-  sip::Transport transport = sip::Transport::kUdp;
-};
-
-std::optional<UriTarget> targetOf(const std::string& sipUri) {
+std::optional<sip::UriTarget> targetOf(const std::string& sipUri) {
   auto uri = sip::parseUri(sipUri);
-  if (!uri || !uri->isSip() || uri->host.empty()) return std::nullopt;
-  UriTarget t;
-  t.host = std::string(uri->host);
-  if (uri->port != 0) t.port = uri->port;
-  if (auto tr = uri->param("transport"); tr && equalsIgnoreCase(*tr, "tcp"))
-    t.transport = sip::Transport::kTcp;
-  return t;
+  if (!uri) return std::nullopt;
+  auto target = sip::uriTarget(*uri);
+  if (!target) return std::nullopt;
+  return *target;
 }
 
 std::optional<asio::ip::address> literal(const std::string& host) {
@@ -47,7 +44,11 @@ std::optional<asio::ip::address> literal(const std::string& host) {
 
 DirectorySync::DirectorySync(asio::io_context& io, store::Store& store,
                              sip::DirectoryHolder& holder, std::vector<sip::Cidr> trusted)
-    : io_(io), store_(store), holder_(holder), trusted_(std::move(trusted)) {}
+    : io_(io),
+      store_(store),
+      holder_(holder),
+      trusted_(std::move(trusted)),
+      dns_(io, dnsOptions()) {}
 
 void DirectorySync::publish() noexcept {
   try {
@@ -81,12 +82,12 @@ void DirectorySync::build() {
     t.name = std::move(a.name);
     t.mode = a.mode == "redirect" ? sip::AgentMode::kRedirect : sip::AgentMode::kProxy;
     if (auto target = targetOf(a.sipUri)) {
-      t.port = target->port;
-      t.transport = target->transport;
-      if (auto addr = literal(target->host)) {
-        t.addresses.push_back(*addr);
-      } else if (auto it = resolved_.find(target->host); it != resolved_.end()) {
-        t.addresses = it->second;
+      t.port = target->peer.port;
+      t.transport = target->peer.transport;
+      if (target->host.empty()) {
+        t.addresses.push_back(target->peer.address);
+      } else if (const auto* answer = dns_.last(target->host)) {
+        t.addresses = answer->addresses;
       }
     }
     t.sipUri = std::move(a.sipUri);
@@ -122,42 +123,26 @@ void DirectorySync::build() {
 }
 
 asio::awaitable<std::vector<asio::ip::address>> DirectorySync::resolve(std::string host) {
-  asio::ip::udp::resolver resolver(io_);
-  // An admin request waits for this: a DNS server that does not answer must not hold it
-  // for the resolver's own minutes-long retries.
-  asio::steady_timer deadline(io_);
-  deadline.expires_after(kResolveTimeout);
-  deadline.async_wait([&resolver](const boost::system::error_code& e) {
-    if (!e) resolver.cancel();
-  });
   boost::system::error_code ec;
-  auto results =
-      co_await resolver.async_resolve(host, "", asio::redirect_error(asio::use_awaitable, ec));
-  deadline.cancel();
-  std::vector<asio::ip::address> addresses;
+  auto addresses = co_await dns_.asyncResolve(host, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     log::warn("directory", "agent host '", host, "' does not resolve: ", ec.message(),
               "; calls proxied to it are answered 503 until it does");
-    co_return addresses;
   }
-  std::set<asio::ip::address> unique;
-  for (const auto& entry : results) unique.insert(entry.endpoint().address());
-  addresses.assign(unique.begin(), unique.end());
   co_return addresses;
 }
 
 asio::awaitable<std::vector<asio::ip::address>> DirectorySync::addressesOf(std::string host) {
   if (auto addr = literal(host)) co_return std::vector<asio::ip::address>{*addr};
-  if (auto it = resolved_.find(host); it != resolved_.end()) co_return it->second;
-  auto addresses = co_await resolve(host);
-  resolved_[host] = addresses;
-  co_return addresses;
+  if (const auto* answer = dns_.find(host, sip::DnsCache::Clock::now())) {
+    co_return answer->addresses;
+  }
+  co_return co_await resolve(std::move(host));
 }
 
 asio::awaitable<void> DirectorySync::resolveAndPublish(std::string host) {
-  if (!literal(host) && !resolved_.contains(host)) {
-    auto addresses = co_await resolve(host);
-    resolved_[host] = std::move(addresses);
+  if (!literal(host) && dns_.find(host, sip::DnsCache::Clock::now()) == nullptr) {
+    co_await resolve(std::move(host));
   }
   publish();
 }
@@ -168,15 +153,13 @@ asio::awaitable<void> DirectorySync::refresh() {
     {
       auto txn = store_.read();
       for (const auto& a : store_.listAllAgents(txn)) {
-        if (auto t = targetOf(a.sipUri); t && !literal(t->host)) hosts.insert(t->host);
+        if (auto t = targetOf(a.sipUri); t && !t->host.empty()) hosts.emplace(t->host);
       }
     }
-    // Replaced in place: a publish() between two resolutions still sees the old answer.
-    for (const auto& host : hosts) {
-      auto addresses = co_await resolve(host);
-      resolved_[host] = std::move(addresses);
-    }
-    std::erase_if(resolved_, [&](const auto& entry) { return !hosts.contains(entry.first); });
+    // Each answer replaces the previous one in place: a publish() between two resolutions
+    // still sees the old answer, and so does one after a lookup that timed out.
+    for (const auto& host : hosts) co_await resolve(host);
+    dns_.eraseIf([&hosts](const std::string& host) { return !hosts.contains(host); });
     publish();
   } catch (const std::exception& e) {
     log::error("directory", "refresh failed, keeping the previous directory: ", e.what());

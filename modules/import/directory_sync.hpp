@@ -3,13 +3,13 @@
 // of agents or providers, before the HTTP response is written, so SIP workers see the
 // change on their next message.
 //
-// Agent hosts that are not IP literals are resolved with Asio's asynchronous resolver
-// (never blocking the control thread); the results are cached per host and used by
-// publish(). refresh() re-resolves every agent host and publishes.
+// An agent's URI becomes host, port and transport by sip::uriTarget(), as the proxy reads
+// it. Hosts that are not IP literals are resolved by a sip::DnsCache on the control thread
+// (never blocking it); publish() uses the last answer for each host. refresh()
+// re-resolves every agent host and publishes.
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
 
 #include <chrono>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +19,7 @@
 
 #include "sip/cidr.hpp"
 #include "sip/directory.hpp"
+#include "sip/dns_cache.hpp"
 
 namespace gw::store {
 class Store;
@@ -58,7 +59,7 @@ class DirectorySync {
   store::Store& store_;
   sip::DirectoryHolder& holder_;
   std::vector<sip::Cidr> trusted_;
-  std::map<std::string, std::vector<boost::asio::ip::address>> resolved_;
+  sip::DnsCache dns_;
 };
 
 }  // namespace gw::import

@@ -150,6 +150,18 @@ TEST(AgentSipUriTest, SipsIsOnlyForRedirectMode) {
   EXPECT_EQ(sipUriModeProblem("sip:a@example.com;transport=tcp", "proxy"), std::nullopt);
 }
 
+// sipUri is checked by sip::uriTarget, the rule the proxy and the directory use: what it
+// refuses is refused here, with what to do instead.
+TEST(AgentSipUriTest, RefusesWhatTheProxyCannotReach) {
+  EXPECT_THAT(sipUriProblem("sips:a@10.0.0.1;transport=udp").value_or(""),
+              HasSubstr("remove ;transport=udp"));
+  EXPECT_THAT(sipUriProblem("sip:a@10.0.0.1;transport").value_or(""),
+              HasSubstr("is not supported"));
+  EXPECT_THAT(sipUriProblem("sip:a@10.0.0.1;transport=TLS").value_or(""),
+              HasSubstr("is not supported"));
+  EXPECT_EQ(sipUriProblem("sips:a@10.0.0.1;transport=TCP"), std::nullopt);
+}
+
 TEST(AgentSipUriTest, UriOfTheGatewaysOwnListenerIsALoop) {
   sip::ProxyOptions self;
   self.host = "gw.example.com";  // --public-sip-uri

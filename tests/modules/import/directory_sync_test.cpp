@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 #include "common/uuid.hpp"
 #include "store/store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -84,6 +87,30 @@ TEST_F(DirectorySyncTest, DefaultsPortAndTransport) {
   ASSERT_EQ(d->agents().size(), 1u);
   EXPECT_EQ(d->agents()[0].port, 5060);
   EXPECT_EQ(d->agents()[0].transport, sip::Transport::kUdp);
+}
+
+// The directory reads an agent's URI as the proxy and the agents API do (sip::uriTarget):
+// a sips: agent is reached over TLS on 5061, and a transport the gateway does not speak
+// leaves the agent without an address (503) rather than sending it UDP on 5060.
+TEST_F(DirectorySyncTest, ReadsAgentUrisAsTheProxyDoes) {
+  putAgent("sips:night@192.0.2.6", "redirect");
+  putAgent("sip:a@192.0.2.7;transport=tls");
+  putAgent("SIP:b@[2001:db8::8];Transport=TCP");
+  sync_->publish();
+  auto d = holder_.load();
+  ASSERT_EQ(d->agents().size(), 3u);
+  std::map<std::string, const sip::AgentTarget*> bySipUri;
+  for (const auto& a : d->agents()) bySipUri[a.sipUri] = &a;
+  const auto* sips = bySipUri["sips:night@192.0.2.6"];
+  EXPECT_EQ(sips->port, 5061);
+  EXPECT_EQ(sips->transport, sip::Transport::kTcp);
+  ASSERT_EQ(sips->addresses.size(), 1u);
+  EXPECT_TRUE(bySipUri["sip:a@192.0.2.7;transport=tls"]->addresses.empty());
+  const auto* v6 = bySipUri["SIP:b@[2001:db8::8];Transport=TCP"];
+  EXPECT_EQ(v6->transport, sip::Transport::kTcp);
+  EXPECT_EQ(v6->port, 5060);
+  ASSERT_EQ(v6->addresses.size(), 1u);
+  EXPECT_EQ(v6->addresses[0].to_string(), "2001:db8::8");
 }
 
 TEST_F(DirectorySyncTest, HostNamesAreResolvedAsynchronously) {
