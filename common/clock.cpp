@@ -22,8 +22,4 @@ std::string toIso8601(int64_t unixMillis) {
   return buf;
 }
 
-std::string nowIso8601() {
-  return toIso8601(nowUnixMillis());
-}
-
 }  // namespace gw

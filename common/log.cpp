@@ -1,33 +1,78 @@
 #include "common/log.hpp"
 
-#include <mutex>
+#include <atomic>
+#include <memory>
+#include <vector>
 
-#include "common/clock.hpp"
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/dist_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+
 #include "common/utf8.hpp"
 
 namespace gw::log {
-namespace detail {
-std::atomic<Level> g_level{Level::kInfo};
-}  // namespace detail
-
 namespace {
 std::atomic<Format> g_format{Format::kText};
-std::atomic<std::FILE*> g_output{nullptr};
-std::mutex g_mutex;
 
-const char* name(Level l) {
-  switch (l) {
-    case Level::kDebug:
-      return "debug";
-    case Level::kInfo:
-      return "info";
-    case Level::kWarn:
-      return "warn";
-    case Level::kError:
-      return "error";
+// The time is UTC with milliseconds, as in the API's records: 2026-11-26T19:51:30.123Z.
+// %l is the gateway's level name (spdlog's own says "warning"); %v is what write() built.
+constexpr const char* kTextPattern = "%Y-%m-%dT%H:%M:%S.%eZ %l %v";
+constexpr const char* kJsonPattern = R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})";
+
+class LevelName final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const std::string_view name = nameOf(msg.level);
+    dest.append(name.data(), name.data() + name.size());
   }
-  return "?";
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<LevelName>();
+  }
+
+ private:
+  static std::string_view nameOf(spdlog::level::level_enum l) {
+    switch (l) {
+      case spdlog::level::debug:
+        return "debug";
+      case spdlog::level::info:
+        return "info";
+      case spdlog::level::warn:
+        return "warn";
+      case spdlog::level::err:
+        return "error";
+      default:
+        return "?";  // no Level maps to trace, critical or off
+    }
+  }
+};
+
+std::unique_ptr<spdlog::formatter> makeFormatter(Format f) {
+  auto formatter =
+      std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc, "\n");
+  formatter->add_flag<LevelName>('l');
+  formatter->set_pattern(f == Format::kText ? kTextPattern : kJsonPattern);
+  return formatter;
 }
+
+// spdlog's stderr sink on any stream: fwrite and fflush per line under the console mutex.
+std::shared_ptr<spdlog::sinks::sink> streamSink(std::FILE* out, Format f) {
+  using Sink = spdlog::sinks::stdout_sink_base<spdlog::details::console_mutex>;
+  auto sink = std::make_shared<Sink>(out != nullptr ? out : stderr);
+  sink->set_formatter(makeFormatter(f));
+  return sink;
+}
+
+// The logger writes through a distributing sink, so that setOutput can swap the stream
+// under that sink's lock while other threads log.
+struct Backend {
+  std::shared_ptr<spdlog::sinks::dist_sink_mt> output =
+      std::make_shared<spdlog::sinks::dist_sink_mt>(
+          std::vector<spdlog::sink_ptr>{streamSink(nullptr, Format::kText)});
+  spdlog::logger logger{"gateway", output};
+};
+// Never destroyed: a thread that logs while the process exits still finds it.
+Backend& g_backend = *new Backend;
 
 constexpr char kHex[] = "0123456789abcdef";
 
@@ -106,6 +151,32 @@ void appendTextField(std::string& out, const Field& f) {
   }
   out += '"';
 }
+
+// What follows the time and level: "sip: message key=value" or "\"component\":...,\"key\":value".
+void appendBody(std::string& out, Format f, std::string_view component, std::string_view message,
+                Fields fields) {
+  if (f == Format::kText) {
+    out += component;
+    out += ": ";
+    appendText(out, message);
+    for (const Field& field : fields) appendTextField(out, field);
+    return;
+  }
+  out += "\"component\":";
+  appendJsonString(out, component);
+  out += ",\"message\":";
+  appendJsonString(out, message);
+  for (const Field& field : fields) {
+    out += ',';
+    appendJsonString(out, field.key);
+    out += ':';
+    if (field.number) {
+      out += field.value;
+    } else {
+      appendJsonString(out, field.value);
+    }
+  }
+}
 }  // namespace
 
 Field::Field(std::string_view k, double v) : key(k), number(true) {
@@ -117,17 +188,25 @@ Field::Field(std::string_view k, double v) : key(k), number(true) {
   }
 }
 
+namespace detail {
+spdlog::logger& g_logger = g_backend.logger;
+}  // namespace detail
+
 void setLevel(Level l) {
-  detail::g_level.store(l, std::memory_order_relaxed);
+  detail::g_logger.set_level(detail::toSpdlog(l));
+}
+Level level() {
+  return static_cast<Level>(detail::g_logger.level() - spdlog::level::debug);
 }
 void setFormat(Format f) {
   g_format.store(f, std::memory_order_relaxed);
+  detail::g_logger.set_formatter(makeFormatter(f));
 }
 Format format() {
   return g_format.load(std::memory_order_relaxed);
 }
 void setOutput(std::FILE* out) {
-  g_output.store(out, std::memory_order_relaxed);
+  g_backend.output->set_sinks({streamSink(out, format())});
 }
 
 bool parseFormat(std::string_view text, Format& out) {
@@ -142,50 +221,22 @@ bool parseFormat(std::string_view text, Format& out) {
   return false;
 }
 
-std::string formatLine(Format fmt, std::string_view time, Level l, std::string_view component,
-                       std::string_view message, Fields fields) {
-  std::string line;
-  line.reserve(64 + message.size() + 24 * fields.size());
-  if (fmt == Format::kText) {
-    line += time;
-    line += ' ';
-    line += name(l);
-    line += ' ';
-    line += component;
-    line += ": ";
-    appendText(line, message);
-    for (const Field& f : fields) appendTextField(line, f);
-  } else {
-    line += "{\"time\":";
-    appendJsonString(line, time);
-    line += ",\"level\":\"";
-    line += name(l);
-    line += "\",\"component\":";
-    appendJsonString(line, component);
-    line += ",\"message\":";
-    appendJsonString(line, message);
-    for (const Field& f : fields) {
-      line += ',';
-      appendJsonString(line, f.key);
-      line += ':';
-      if (f.number) {
-        line += f.value;
-      } else {
-        appendJsonString(line, f.value);
-      }
-    }
-    line += '}';
-  }
-  line += '\n';
-  return line;
+std::string formatLine(Format f, spdlog::log_clock::time_point time, Level l,
+                       std::string_view component, std::string_view message, Fields fields) {
+  std::string body;
+  appendBody(body, f, component, message, fields);
+  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, detail::g_logger.name(),
+                                     detail::toSpdlog(l), body);
+  spdlog::memory_buf_t line;
+  makeFormatter(f)->format(msg, line);
+  return std::string(line.data(), line.size());
 }
 
 void write(Level l, std::string_view component, std::string_view message, Fields fields) {
-  const std::string line = formatLine(format(), nowIso8601(), l, component, message, fields);
-  std::FILE* out = g_output.load(std::memory_order_relaxed);
-  if (out == nullptr) out = stderr;
-  std::lock_guard lock(g_mutex);
-  std::fwrite(line.data(), 1, line.size(), out);
+  thread_local std::string body;  // reused: one allocation per thread, not per line
+  body.clear();
+  appendBody(body, format(), component, message, fields);
+  detail::g_logger.log(detail::toSpdlog(l), spdlog::string_view_t(body.data(), body.size()));
 }
 
 }  // namespace gw::log

@@ -2,14 +2,21 @@
 // Line-oriented logging to stderr, as text or as one JSON object per line, with optional
 // structured fields (request ids, statuses, durations) that both formats carry. Callers
 // must never pass secrets (auth tokens, admin tokens); records carry ids and SIDs only.
-// Any thread may log; setLevel/setFormat/setOutput are meant for start-up.
-#include <atomic>
+// A facade over one spdlog logger: spdlog filters by level, stamps the time and level and
+// writes each line with one fwrite and fflush under its console mutex, so lines of several
+// threads never interleave and a crash loses no line already logged. The message, its
+// fields and their escaping are ours: spdlog 1.10 has no structured fields.
+// Any thread may log once main() has begun; setLevel/setFormat are meant for start-up,
+// setOutput may be called while other threads log.
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
+
+#include <spdlog/logger.h>
 
 namespace gw::log {
 
@@ -33,20 +40,24 @@ struct Field {
 using Fields = std::initializer_list<Field>;
 
 namespace detail {
+constexpr spdlog::level::level_enum toSpdlog(Level l) {
+  return static_cast<spdlog::level::level_enum>(static_cast<int>(l) + spdlog::level::debug);
+}
+static_assert(toSpdlog(Level::kDebug) == spdlog::level::debug);
+static_assert(toSpdlog(Level::kError) == spdlog::level::err);
+
 // Read inline by every call site, so a line below the level costs one relaxed load.
-extern std::atomic<Level> g_level;
+extern spdlog::logger& g_logger;
 }  // namespace detail
 
 void setLevel(Level level);
-inline Level level() {
-  return detail::g_level.load(std::memory_order_relaxed);
-}
+Level level();
 inline bool enabled(Level l) {
-  return l >= level();
+  return detail::g_logger.should_log(detail::toSpdlog(l));
 }
 void setFormat(Format format);
 Format format();
-// Where lines go (stderr unless set); the stream must outlive all logging.
+// Where lines go (stderr when null); the stream must stay open until the next setOutput.
 void setOutput(std::FILE* out);
 
 // "text" or "json"; false for anything else.
@@ -54,20 +65,56 @@ bool parseFormat(std::string_view name, Format& out);
 
 void write(Level level, std::string_view component, std::string_view message, Fields fields = {});
 
-// The line write() emits, newline included. Pure: any thread (the tests' entry point).
-std::string formatLine(Format format, std::string_view time, Level level,
+// The line write() emits at `time`, newline included, through the same spdlog formatter.
+// Pure: any thread (the tests' entry point).
+std::string formatLine(Format format, spdlog::log_clock::time_point time, Level level,
                        std::string_view component, std::string_view message, Fields fields);
 
 namespace detail {
+// The message of the current line, reused: allocating one per line costs more than the line.
+inline fmt::memory_buffer& messageBuffer() {
+  thread_local fmt::memory_buffer buffer;
+  return buffer;
+}
+
+template <typename T>
+void appendStreamed(fmt::memory_buffer& out, const T& arg) {
+  thread_local std::ostringstream stream;
+  stream.str(std::string());
+  stream.clear();
+  stream << arg;
+  const std::string text = stream.str();
+  out.append(text.data(), text.data() + text.size());
+}
+
+// Text and integers are appended as fmt does it; anything else (bool, floating point,
+// addresses, error codes) through its operator<<, so every argument prints as it did when
+// lines were built on a stream.
+template <typename T>
+void append(fmt::memory_buffer& out, const T& arg) {
+  if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+    if constexpr (std::is_pointer_v<T>) {
+      if (arg == nullptr) return;  // a stream wrote nothing for it either
+    }
+    const std::string_view text(arg);
+    out.append(text.data(), text.data() + text.size());
+  } else if constexpr (std::is_same_v<T, char>) {
+    out.push_back(arg);
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                       !std::is_same_v<T, signed char> && !std::is_same_v<T, unsigned char>) {
+    fmt::format_to(std::back_inserter(out), "{}", arg);
+  } else {
+    appendStreamed(out, arg);
+  }
+}
+
 template <typename... Args>
 void emit(Level lvl, std::string_view component, const Args&... args) {
   if (!enabled(lvl)) return;
-  // One stream per thread: constructing one per line costs more than the line itself.
-  thread_local std::ostringstream out;
-  out.str(std::string());
-  out.clear();
-  (out << ... << args);
-  write(lvl, component, out.str());
+  fmt::memory_buffer& message = messageBuffer();
+  message.clear();
+  (append(message, args), ...);
+  write(lvl, component, std::string_view(message.data(), message.size()));
 }
 }  // namespace detail
 
