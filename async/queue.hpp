@@ -2,8 +2,6 @@
 // An unbounded FIFO between coroutines on one executor: producers push() and finally
 // close(); consumers pop() until it yields nullopt (closed and drained). Not thread-safe:
 // every call happens on the executor's thread.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <deque>
 #include <optional>

@@ -1,8 +1,6 @@
 #pragma once
 // A counting semaphore for coroutines on one executor: at most `limit` holders, the rest
 // wait in arrival order. Not thread-safe: every call happens on the executor's thread.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <algorithm>
 #include <cstddef>
 #include <deque>

@@ -1,8 +1,6 @@
 #pragma once
 // Structured concurrency on one io_context (Boost 1.74 has no parallel_group): run fn(i) for
 // i in [0, count) with at most `width` coroutines at a time, and wait for all of them.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <algorithm>
 #include <chrono>
 #include <cstddef>

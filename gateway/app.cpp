@@ -1,7 +1,5 @@
 #include "gateway/app.hpp"
 
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <csignal>
 #include <filesystem>
 

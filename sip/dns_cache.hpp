@@ -10,8 +10,6 @@
 // back on the io_context thread. Answers live `ttl`, "does not resolve" `negativeTtl`; the
 // cache holds at most `maxEntries` hosts (peers choose names: it must not grow without
 // bound) and at most `maxInFlight` lookups run at once.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <cstddef>
 #include <functional>

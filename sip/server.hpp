@@ -3,8 +3,6 @@
 // each with its own io_context, UDP socket and TCP acceptor bound with SO_REUSEPORT, so
 // the kernel spreads the load and no lock is taken on the UDP path. Messages go through
 // the stateless proxy core (sip/proxy.hpp).
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <array>
 #include <chrono>
 #include <cstdint>

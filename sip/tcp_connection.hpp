@@ -3,8 +3,6 @@
 // on the io_context of the worker that owns it and is only touched from that thread
 // (others post() to it); handlers hold `shared_from_this()`, so it dies when nothing is
 // pending. Messages are framed by sip::StreamFramer and handed to the Host.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <cstddef>
 #include <memory>

@@ -3,8 +3,6 @@
 // the shared port (SO_REUSEPORT: the kernel spreads datagrams and connections over the
 // workers), its own Proxy (buffers, counters) and DirectoryCache. Everything here is
 // touched only from the worker's thread; other threads post() to io().
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <atomic>
 #include <chrono>
 #include <memory>

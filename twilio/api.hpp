@@ -3,8 +3,6 @@
 // import, numbers, the journal sweep) take a twilio::Api&, so their tests can run against a
 // fake as well as against the emulator through the real TwilioClient. The value types of
 // those calls live here too. Every coroutine runs on the control io_context.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <cstddef>
 #include <functional>

@@ -2,8 +2,6 @@
 // Asynchronous HTTP client: libcurl's multi interface driven by an Asio io_context
 // (CURLMOPT_SOCKETFUNCTION / CURLMOPT_TIMERFUNCTION). Connections are reused across
 // requests. Every public function must be called on the io_context's thread.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

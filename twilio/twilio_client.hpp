@@ -5,8 +5,6 @@
 // while Twilio is unreachable, and a caller's deadline that no attempt, backoff or timeout
 // goes past. Every failed operation is logged once (operation, HTTP status, Twilio code,
 // request id; never the token). Runs on the control io_context.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -7,8 +7,6 @@
 // Requests are answered one at a time, in order. While a handler runs, the socket keeps
 // being read and parsed (pipelined requests queue up to maxPipelined, and a client's
 // half-close is seen), so each answer knows whether another request follows.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <array>
 #include <chrono>
 #include <cstddef>

@@ -1,7 +1,5 @@
 #include "gateway/http/router.hpp"
 
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <optional>
 #include <stdexcept>
 

@@ -2,8 +2,6 @@
 // HTTP/1.1 server on Asio + llhttp: keep-alive, pipelining (responses in request order),
 // header/body size limits, header and idle timeouts, graceful stop.
 // Every connection lives on the one io_context it was accepted on, so nothing is locked.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <cstddef>
 #include <functional>

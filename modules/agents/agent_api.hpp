@@ -3,8 +3,6 @@
 // (409 while numbers are linked, unless ?force=true, which unlinks them). Every committed
 // change is published to the SIP directory, and unlinked routes are updated, before the
 // response is written.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <optional>
 #include <string>
 #include <variant>

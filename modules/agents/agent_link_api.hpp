@@ -2,8 +2,6 @@
 // The links between numbers and agents: PUT/DELETE /api/v1/sip-phone-numbers/{id}/agent-link
 // (the number's inbound agent; the route is updated before the response) and GET
 // .../affected-agents (every agent using the number, inbound or as its caller ID).
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"

@@ -2,8 +2,6 @@
 // GET /api/v1/routes/explain?to=...&from=...&source=IP: what the gateway would answer an
 // INVITE for `to` arriving from `source`, decided by sip::decideInbound on the live routing
 // table and directory, so it always agrees with the SIP workers.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <string>
 #include <string_view>
 

@@ -7,8 +7,6 @@
 // it. Hosts that are not IP literals are resolved by a sip::DnsCache on the control thread
 // (never blocking it); publish() uses the last answer for each host. refresh()
 // re-resolves every agent host and publishes.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <string>
 #include <vector>

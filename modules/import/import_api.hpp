@@ -1,7 +1,5 @@
 #pragma once
 // POST /api/v1/providers/twilio/{id}/import-numbers
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <string>
 #include <variant>
 #include <vector>

@@ -2,8 +2,6 @@
 // ImportService's claims on SIDs (inFlight_), shared by the import and the journal sweep so
 // that the two never work on the same SID at once, and its count of running imports per
 // provider (activity_), which a provider delete waits on. Control thread only.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <memory>
 #include <string>

@@ -11,8 +11,6 @@
 // crash or an unreachable Twilio leaves in the journal is swept by sweepJournal() at
 // start-up and retried with back-off until the trunk and the store agree. Everything runs
 // on the control thread.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <exception>
 #include <memory>

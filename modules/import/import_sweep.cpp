@@ -1,7 +1,5 @@
 // The attachment journal's side of ImportService: stopping a provider's imports for its
 // delete, and sweeping journaled SIDs that no import stored off the trunk again.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <algorithm>
 #include <chrono>
 

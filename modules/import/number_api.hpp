@@ -2,8 +2,6 @@
 // Imported numbers: list with filters and paging, get one, and remove one from its provider
 // (detached from the trunk, record deleted, route unbound; 409 while agents use it unless
 // ?force=true, which clears the agents' links and caller IDs in the same transaction).
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"

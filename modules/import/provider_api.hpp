@@ -4,8 +4,6 @@
 // stopped first, numbers and journaled attachments detached, trunk removed when the gateway
 // created it; 409 while agents use its numbers unless ?force=true), and the account's available
 // numbers. Every committed change is published to the SIP directory before the response.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <optional>
 #include <string>
 #include <variant>

@@ -1,8 +1,6 @@
 #pragma once
 // Drives a test's io_context on the test thread: run one coroutine to its end, or run the
 // loop in short slices until a condition holds or a deadline passes (no fixed sleeps).
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <exception>
 #include <functional>

@@ -4,8 +4,6 @@
 // answered from a queue of canned responses, or by a handler once the queue is empty, with
 // an optional delay. Connections are kept alive unless a response asks to close, so tests
 // can count accepted connections to see reuse.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

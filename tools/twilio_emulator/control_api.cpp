@@ -1,7 +1,5 @@
 #include "tools/twilio_emulator/control_api.hpp"
 
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <charconv>
 #include <optional>
 #include <stdexcept>

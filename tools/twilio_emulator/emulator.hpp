@@ -1,8 +1,6 @@
 #pragma once
 // The Twilio emulator: in-memory accounts, numbers and trunks served over gw::http on one
 // io_context. Both the 2010-04-01 API and Trunking v1 paths share one port.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <functional>
 
 #include <boost/asio/io_context.hpp>

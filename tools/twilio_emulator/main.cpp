@@ -1,6 +1,4 @@
 // twilio-emulator: see --help.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <csignal>
 #include <cstdio>
 #include <exception>

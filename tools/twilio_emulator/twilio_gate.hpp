@@ -4,8 +4,6 @@
 // timer, never a blocking sleep), injected 500/503 errors and the faults a test asked for
 // (FaultPlan), Twilio's response headers
 // (Twilio-Concurrent-Requests, Twilio-Request-Duration, Twilio-Request-Id) and the stats.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <functional>
 #include <memory>

@@ -1,6 +1,4 @@
 // Route matching of gw::http::Router: parameters, suffixes, 404 versus 405, decoding.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include "gateway/http/router.hpp"
 
 #include <stdexcept>

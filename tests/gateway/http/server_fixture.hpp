@@ -1,8 +1,6 @@
 #pragma once
 // A real gw::http::Server on 127.0.0.1 (port 0) with its io_context on a thread, and a
 // blocking raw-socket client that sends exact bytes and reads responses with a deadline.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <atomic>
 #include <chrono>
 #include <functional>

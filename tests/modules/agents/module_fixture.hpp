@@ -3,8 +3,6 @@
 // driving the agents module's handlers without network: what each change does to the
 // routing table and the published directory by the time the handler returns, and what a
 // refused change leaves untouched.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <memory>
 #include <optional>
 #include <string>

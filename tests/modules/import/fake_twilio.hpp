@@ -3,8 +3,6 @@
 // failures scripted per operation. It answers at once (no I/O), so a test can set up what
 // the emulator cannot do on cue, such as credentials revoked after the second attachment.
 // Single-threaded, on the test's io_context.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <cstdio>
 #include <functional>
 #include <map>

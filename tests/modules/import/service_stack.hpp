@@ -2,8 +2,6 @@
 // The import service wired as gatewayd wires it (curl multi, Twilio client, directory
 // sync, module context) on a test's io_context, store and routing table, against the
 // Twilio at `config`'s URLs. Members go in reverse order: the service first.
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <vector>
 
 #include <boost/asio/io_context.hpp>

@@ -1,8 +1,6 @@
 #pragma once
 // Runs a Twilio emulator on 127.0.0.1:0 on its own io_context thread, and a blocking
 // libcurl client to talk to it from the test thread (or several test threads at once).
-#include <utility>  // before Asio's coroutine headers (Boost 1.74 + GCC 12)
-
 #include <chrono>
 #include <functional>
 #include <future>
