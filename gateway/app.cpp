@@ -205,9 +205,10 @@ int runGateway(const Config& config) {
                       "the org of GATEWAY_ADMIN_TOKEN and of the generated admin token).");
 
   AdminMetrics adminMetrics;
-  registerOperability(router, OperabilitySources{adminMetrics, importModule.metrics(),
-                                                 twilioClient, routes, *db, routesLoaded,
-                                                 sipServer});
+  registerOperability(router,
+                      OperabilitySources{MetricsSources{adminMetrics, importModule.metrics(),
+                                                        twilioClient, routes, *db, sipServer},
+                                         routesLoaded});
 
   http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });

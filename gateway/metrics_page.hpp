@@ -2,6 +2,7 @@
 // GET /metrics: every gateway_* family in Prometheus text format 0.0.4. Runs on the
 // control thread, which owns the admin, import and Twilio figures; the SIP workers'
 // counters are relaxed atomics read without a lock, so a scrape never slows a call.
+#include <memory>
 #include <string>
 
 namespace gw::sip {
@@ -22,13 +23,14 @@ namespace gw::gateway {
 
 class AdminMetrics;
 
+// What the metrics read; all of it must outlive whoever renders them.
 struct MetricsSources {
   const AdminMetrics& admin;
   const import::ImportMetrics& imports;
   const twilio::TwilioClient& twilio;
   const sip::RoutingTable& routes;
   const store::Store& store;
-  const sip::Server* sip = nullptr;  // null until SIP listens
+  const std::unique_ptr<sip::Server>& sip;  // set once SIP listens
 };
 
 std::string renderMetrics(const MetricsSources& sources);

@@ -21,7 +21,7 @@ std::vector<ReadinessCheck> readinessChecks(const OperabilitySources& s) {
   std::vector<ReadinessCheck> checks;
   ReadinessCheck store{"store", true, {}};
   try {
-    (void)s.store.spaceUsage();  // a read transaction: the environment is open and readable
+    (void)s.metrics.store.spaceUsage();  // a read transaction: the environment is open and readable
   } catch (const std::exception& e) {
     store = {"store", false, std::string("the store cannot be read: ") + e.what()};
   }
@@ -31,7 +31,7 @@ std::vector<ReadinessCheck> readinessChecks(const OperabilitySources& s) {
   } else {
     checks.push_back({"routingTable", false, "the routing table is not loaded from the store yet"});
   }
-  if (s.sip && s.sip->listening()) {
+  if (s.metrics.sip && s.metrics.sip->listening()) {
     checks.push_back({"sip", true, {}});
   } else {
     checks.push_back({"sip", false, "the SIP listener is not running (starting or stopping)"});
@@ -49,8 +49,7 @@ void registerOperability(http::Router& router, OperabilitySources s) {
   router.add("GET", "/metrics", [s](http::Request&) -> asio::awaitable<http::Response> {
     http::Response r;
     r.status = 200;
-    r.body = renderMetrics(MetricsSources{s.admin, s.imports, s.twilio, s.routes, s.store,
-                                          s.sip.get()});
+    r.body = renderMetrics(s.metrics);
     r.set("Content-Type", std::string(metrics::kContentType));
     co_return r;
   });
