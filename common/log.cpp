@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include <spdlog/logger.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/dist_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -73,6 +74,13 @@ struct Backend {
 };
 // Never destroyed: a thread that logs while the process exits still finds it.
 Backend& g_backend = *new Backend;
+spdlog::logger& g_logger = g_backend.logger;
+
+constexpr spdlog::level::level_enum toSpdlog(Level l) {
+  return static_cast<spdlog::level::level_enum>(static_cast<int>(l) + spdlog::level::debug);
+}
+static_assert(toSpdlog(Level::kDebug) == spdlog::level::debug);
+static_assert(toSpdlog(Level::kError) == spdlog::level::err);
 
 constexpr char kHex[] = "0123456789abcdef";
 
@@ -189,18 +197,19 @@ Field::Field(std::string_view k, double v) : key(k), number(true) {
 }
 
 namespace detail {
-spdlog::logger& g_logger = g_backend.logger;
+std::atomic<int> g_level{static_cast<int>(Level::kInfo)};
 }  // namespace detail
 
 void setLevel(Level l) {
-  detail::g_logger.set_level(detail::toSpdlog(l));
+  g_logger.set_level(toSpdlog(l));
+  detail::g_level.store(static_cast<int>(l), std::memory_order_relaxed);
 }
 Level level() {
-  return static_cast<Level>(detail::g_logger.level() - spdlog::level::debug);
+  return static_cast<Level>(detail::g_level.load(std::memory_order_relaxed));
 }
 void setFormat(Format f) {
   g_format.store(f, std::memory_order_relaxed);
-  detail::g_logger.set_formatter(makeFormatter(f));
+  g_logger.set_formatter(makeFormatter(f));
 }
 Format format() {
   return g_format.load(std::memory_order_relaxed);
@@ -221,12 +230,12 @@ bool parseFormat(std::string_view text, Format& out) {
   return false;
 }
 
-std::string formatLine(Format f, spdlog::log_clock::time_point time, Level l,
+std::string formatLine(Format f, std::chrono::system_clock::time_point time, Level l,
                        std::string_view component, std::string_view message, Fields fields) {
   std::string body;
   appendBody(body, f, component, message, fields);
-  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, detail::g_logger.name(),
-                                     detail::toSpdlog(l), body);
+  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, g_logger.name(),
+                                     toSpdlog(l), body);
   spdlog::memory_buf_t line;
   makeFormatter(f)->format(msg, line);
   return std::string(line.data(), line.size());
@@ -236,7 +245,7 @@ void write(Level l, std::string_view component, std::string_view message, Fields
   thread_local std::string body;  // reused: one allocation per thread, not per line
   body.clear();
   appendBody(body, format(), component, message, fields);
-  detail::g_logger.log(detail::toSpdlog(l), spdlog::string_view_t(body.data(), body.size()));
+  g_logger.log(toSpdlog(l), spdlog::string_view_t(body.data(), body.size()));
 }
 
 }  // namespace gw::log

@@ -8,6 +8,9 @@
 // fields and their escaping are ours: spdlog 1.10 has no structured fields.
 // Any thread may log once main() has begun; setLevel/setFormat are meant for start-up,
 // setOutput may be called while other threads log.
+#include <atomic>
+#include <charconv>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <initializer_list>
@@ -15,8 +18,6 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-
-#include <spdlog/logger.h>
 
 namespace gw::log {
 
@@ -40,20 +41,16 @@ struct Field {
 using Fields = std::initializer_list<Field>;
 
 namespace detail {
-constexpr spdlog::level::level_enum toSpdlog(Level l) {
-  return static_cast<spdlog::level::level_enum>(static_cast<int>(l) + spdlog::level::debug);
-}
-static_assert(toSpdlog(Level::kDebug) == spdlog::level::debug);
-static_assert(toSpdlog(Level::kError) == spdlog::level::err);
-
-// Read inline by every call site, so a line below the level costs one relaxed load.
-extern spdlog::logger& g_logger;
+// The level, also set on the spdlog logger. Kept here so that a line below it costs one
+// relaxed load inline, and so that this header need not include spdlog and fmt, whose
+// templates cost seconds of compile time in every file that logs.
+extern std::atomic<int> g_level;
 }  // namespace detail
 
 void setLevel(Level level);
 Level level();
 inline bool enabled(Level l) {
-  return detail::g_logger.should_log(detail::toSpdlog(l));
+  return static_cast<int>(l) >= detail::g_level.load(std::memory_order_relaxed);
 }
 void setFormat(Format format);
 Format format();
@@ -67,42 +64,42 @@ void write(Level level, std::string_view component, std::string_view message, Fi
 
 // The line write() emits at `time`, newline included, through the same spdlog formatter.
 // Pure: any thread (the tests' entry point).
-std::string formatLine(Format format, spdlog::log_clock::time_point time, Level level,
+std::string formatLine(Format format, std::chrono::system_clock::time_point time, Level level,
                        std::string_view component, std::string_view message, Fields fields);
 
 namespace detail {
 // The message of the current line, reused: allocating one per line costs more than the line.
-inline fmt::memory_buffer& messageBuffer() {
-  thread_local fmt::memory_buffer buffer;
+inline std::string& messageBuffer() {
+  thread_local std::string buffer;
   return buffer;
 }
 
 template <typename T>
-void appendStreamed(fmt::memory_buffer& out, const T& arg) {
+void appendStreamed(std::string& out, const T& arg) {
   thread_local std::ostringstream stream;
   stream.str(std::string());
   stream.clear();
   stream << arg;
-  const std::string text = stream.str();
-  out.append(text.data(), text.data() + text.size());
+  out += stream.str();
 }
 
-// Text and integers are appended as fmt does it; anything else (bool, floating point,
+// Text and integers are appended directly (integers with std::to_chars); anything else (bool, floating point,
 // addresses, error codes) through its operator<<, so every argument prints as it did when
 // lines were built on a stream.
 template <typename T>
-void append(fmt::memory_buffer& out, const T& arg) {
+void append(std::string& out, const T& arg) {
   if constexpr (std::is_convertible_v<const T&, std::string_view>) {
     if constexpr (std::is_pointer_v<T>) {
       if (arg == nullptr) return;  // a stream wrote nothing for it either
     }
-    const std::string_view text(arg);
-    out.append(text.data(), text.data() + text.size());
+    out += std::string_view(arg);
   } else if constexpr (std::is_same_v<T, char>) {
     out.push_back(arg);
   } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
                        !std::is_same_v<T, signed char> && !std::is_same_v<T, unsigned char>) {
-    fmt::format_to(std::back_inserter(out), "{}", arg);
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, arg).ptr;
+    out.append(digits, end);
   } else {
     appendStreamed(out, arg);
   }
@@ -111,10 +108,10 @@ void append(fmt::memory_buffer& out, const T& arg) {
 template <typename... Args>
 void emit(Level lvl, std::string_view component, const Args&... args) {
   if (!enabled(lvl)) return;
-  fmt::memory_buffer& message = messageBuffer();
+  std::string& message = messageBuffer();
   message.clear();
   (append(message, args), ...);
-  write(lvl, component, std::string_view(message.data(), message.size()));
+  write(lvl, component, message);
 }
 }  // namespace detail
 

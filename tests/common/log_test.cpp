@@ -27,7 +27,7 @@ namespace gw::log {
 namespace {
 
 // 2026-01-02T03:04:05.678Z
-constexpr spdlog::log_clock::time_point kTime{std::chrono::milliseconds(1767323045678)};
+constexpr std::chrono::system_clock::time_point kTime{std::chrono::milliseconds(1767323045678)};
 constexpr std::string_view kTimeText = "2026-01-02T03:04:05.678Z";
 
 rapidjson::Document parseLine(const std::string& line) {
