@@ -2,7 +2,8 @@
 #   cmake -DROOT=<source dir> -P cmake/check_layers.cmake
 # Each source or header under a layer's folder may include (with "folder/file.hpp") only
 # its own folder and the layers below it. The layers, bottom up:
-#   common -> async -> {store, sip, gateway/http, twilio} -> modules -> gateway
+#   common -> async -> {store, sip, gateway/http, twilio} -> modules/admin -> the other
+#   modules -> gateway
 # tools/twilio_emulator (a test tool) sits on gateway/http; ctl (the CLI) talks HTTP only.
 # A failure names the file, the line and the rule.
 cmake_minimum_required(VERSION 3.25)
@@ -15,14 +16,15 @@ set(allowed_sip "${base};sip")
 set(allowed_gateway/http "${base};gateway/http")
 set(allowed_twilio "${base};async;twilio")
 set(services "${base};async;store;sip;gateway/http;twilio")
-set(allowed_modules/import "${services};modules/import")
+set(allowed_modules/admin "${services};modules/admin")
+set(allowed_modules/import "${services};modules/admin;modules/import")
 # The agents module still takes shared admin-API support from the import module.
-set(allowed_modules/agents "${services};modules/agents;modules/import")
-set(allowed_gateway "${services};modules/import;modules/agents;gateway")
+set(allowed_modules/agents "${services};modules/admin;modules/agents;modules/import")
+set(allowed_gateway "${services};modules/admin;modules/import;modules/agents;gateway")
 set(allowed_tools/twilio_emulator "${base};gateway/http;tools/twilio_emulator")
 set(allowed_ctl "common;ctl")
 # Most specific first: gateway/http before gateway.
-set(layers common async store sip gateway/http twilio modules/import modules/agents gateway
+set(layers common async store sip gateway/http twilio modules/admin modules/import modules/agents gateway
            tools/twilio_emulator ctl)
 set(known_roots common async store sip gateway twilio modules tools ctl)
 

@@ -23,9 +23,10 @@
 #include "modules/agents/agents_module.hpp"
 #include "modules/import/caller.hpp"
 #include "twilio/curl_client.hpp"
-#include "modules/import/directory_sync.hpp"
+#include "modules/admin/attach_journal.hpp"
+#include "modules/admin/directory_sync.hpp"
 #include "modules/import/import_module.hpp"
-#include "modules/import/route_binding.hpp"
+#include "modules/admin/local_write_path.hpp"
 #include "twilio/twilio_client.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
@@ -152,9 +153,6 @@ int runGateway(const Config& config) {
 
   sip::RoutingTable routes;
   bool routesLoaded = false;
-  size_t routed = import::rebuildRoutes(*db, routes);
-  routesLoaded = true;
-  log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
 
   twilio::CurlClient curl(io);
   twilio::TwilioConfig tc;
@@ -166,8 +164,13 @@ int runGateway(const Config& config) {
   twilio::TwilioClient twilioClient(io, curl, tc);
 
   sip::DirectoryHolder directory;
-  import::DirectorySync directorySync(io, *db, directory, config.sipTrustedCidrs);
-  directorySync.publish();
+  admin::DirectorySync directorySync(io, *db, directory, config.sipTrustedCidrs);
+  // The one write path: every admin change is committed, routed and published through it.
+  admin::LocalWritePath writes(*db, routes, directorySync);
+  admin::AttachJournal attachJournal(*db);
+  size_t routed = writes.load();
+  routesLoaded = true;
+  log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
   // Agents named by host name: resolved now (without blocking) and again every few
   // minutes, since DNS answers change.
   asio::co_spawn(io, directorySync.refreshEvery(std::chrono::minutes(5)), asio::detached);
@@ -184,8 +187,9 @@ int runGateway(const Config& config) {
                co_return http::Response::json(200, sipStatsJson(sipServer->stats()));
              });
   sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
-  const import::ModuleContext moduleContext{
-      io, *db, routes, twilioClient, config.effectivePublicSipUri(), directorySync, &sipSelf};
+  const admin::Context moduleContext{
+      io,     *db,           routes, twilioClient, config.effectivePublicSipUri(), directorySync,
+      writes, attachJournal, &sipSelf};
   import::ImportOptions importOptions;
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
   import::ImportModule importModule(moduleContext, importOptions);

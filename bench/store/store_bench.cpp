@@ -17,7 +17,7 @@
 #include <benchmark/benchmark.h>
 
 #include "common/uuid.hpp"
-#include "modules/import/route_binding.hpp"
+#include "modules/admin/route_binding.hpp"
 #include "sample_data.hpp"
 #include "sip/routing_table.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -117,7 +117,7 @@ void BM_Store_OpenAndRebuildRoutes(benchmark::State& state) {
     for (auto _ : state) {
       auto store = Store::open(dir);
       auto table = std::make_unique<sip::RoutingTable>();
-      const size_t routed = import::rebuildRoutes(*store, *table);
+      const size_t routed = admin::rebuildRoutes(*store, *table);
       if (routed != numbers) {
         state.SkipWithError("some stored numbers were not routed");
         break;

@@ -9,10 +9,8 @@
 #include "modules/agents/agent_views.hpp"
 #include "modules/import/agent_uses.hpp"
 #include "modules/import/caller.hpp"
-#include "modules/import/directory_sync.hpp"
+#include "modules/admin/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
-#include "modules/import/route_binding.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
 namespace gw::agents {
@@ -24,9 +22,9 @@ using import::JsonWriter;
 
 namespace {
 
-// The caller ID must be one of the org's numbers; checked inside the write transaction that
-// stores the agent. nullopt when fine.
-std::optional<std::string> callerIdProblem(const store::Store& store, const store::WriteTxn& txn,
+// The caller ID must be one of the org's numbers; checked inside the commit that stores the
+// agent. nullopt when fine.
+std::optional<std::string> callerIdProblem(const store::Store& store, const store::ReadView& txn,
                                            const std::string& orgId, const std::string& numberId) {
   if (numberId.empty()) return std::nullopt;
   auto n = store.getNumber(txn, numberId);
@@ -44,7 +42,7 @@ void apply(const AgentChanges& c, store::Agent& a) {
 
 }  // namespace
 
-std::variant<store::Agent, Response> findOwnAgent(const import::ModuleContext& ctx,
+std::variant<store::Agent, Response> findOwnAgent(const admin::Context& ctx,
                                                   const Request& req, const std::string& id,
                                                   const store::ReadView& txn) {
   if (!isUuid(id)) {
@@ -73,6 +71,56 @@ std::optional<std::string> requestedSipUri(const Request& req) {
   return uri;
 }
 
+// The agent `id` with the PATCH body applied (into `a` and `changes`), read in `txn`; or the
+// response that refuses it (404, 400, 415), with nothing changed.
+std::optional<Response> patched(const admin::Context& ctx, const Request& req,
+                                const std::string& id,
+                                const std::variant<rapidjson::Document, Response>& parsed,
+                                const std::optional<std::string>& loops,
+                                const store::ReadView& txn, store::Agent& a,
+                                AgentChanges& changes) {
+  auto found = findOwnAgent(ctx, req, id, txn);
+  if (auto* resp = std::get_if<Response>(&found)) return std::move(*resp);
+  a = std::move(std::get<store::Agent>(found));
+  if (const auto* resp = std::get_if<Response>(&parsed)) return *resp;
+  import::FieldErrors errors;
+  changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, errors);
+  if (!errors.empty()) return Response::validationProblem(errors, req.path);
+  if (changes.outboundPhoneNumberId) {
+    if (auto problem = callerIdProblem(ctx.store, txn, import::orgOf(req),
+                                       *changes.outboundPhoneNumberId)) {
+      return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
+    }
+  }
+  if (!changes.empty()) apply(changes, a);
+  if (auto problem = sipUriModeProblem(a.sipUri, a.mode)) {
+    // Blame mode only when it alone was sent (an agent stored before sips: was refused for
+    // proxy mode is refused on any change until it is fixed).
+    const char* field = changes.mode && !changes.sipUri ? "mode" : "sipUri";
+    return Response::validationProblem({{field, *problem}}, req.path);
+  }
+  if (changes.sipUri && loops) return Response::validationProblem({{"sipUri", *loops}}, req.path);
+  return std::nullopt;
+}
+
+// 409: the agent still has linked numbers and ?force=true was not sent.
+Response linkedProblem(const std::string& agentId, const std::vector<std::string>& linked,
+                       const std::string& instance) {
+  return import::problemWithMembers(
+      409,
+      "Agent " + agentId + " is linked to " + std::to_string(linked.size()) +
+          " phone number(s). Unlink them (DELETE /api/v1/sip-phone-numbers/{id}/agent-link) "
+          "or delete the agent with ?force=true to unlink them.",
+      instance, [&](JsonWriter& w) {
+        import::writeKey(w, "linkedPhoneNumberIds");
+        w.StartArray();
+        for (const auto& id : linked) {
+          w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+        }
+        w.EndArray();
+      });
+}
+
 }  // namespace
 
 void AgentApi::registerRoutes(http::Router& router) {
@@ -81,16 +129,6 @@ void AgentApi::registerRoutes(http::Router& router) {
   router.add("GET", "/api/v1/agents/{id}", [this](Request& r) { return get(r); });
   router.add("PATCH", "/api/v1/agents/{id}", [this](Request& r) { return patch(r); });
   router.add("DELETE", "/api/v1/agents/{id}", [this](Request& r) { return remove(r); });
-}
-
-awaitable<void> AgentApi::publish(const store::Agent& agent) {
-  // A named local: GCC 12 destroys a temporary inside a co_await expression twice.
-  std::string host = sipUriHost(agent.sipUri);
-  if (host.empty()) {
-    ctx_.directory.publish();
-    co_return;
-  }
-  co_await ctx_.directory.resolveAndPublish(std::move(host));
 }
 
 awaitable<std::optional<std::string>> AgentApi::selfProblem(std::string sipUri) {
@@ -122,16 +160,13 @@ awaitable<Response> AgentApi::create(Request& req) {
   a.orgId = import::orgOf(req);
   apply(changes, a);
   a.createdMs = a.updatedMs = nowUnixMillis();
-  {
-    auto txn = ctx_.store.write();
-    if (auto problem =
-            callerIdProblem(ctx_.store, txn, import::orgOf(req), a.outboundPhoneNumberId)) {
-      co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
-    }
-    ctx_.store.putAgent(txn, a);
-    txn.commit();
-  }
-  co_await publish(a);
+  std::optional<std::string> problem;
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
+    problem = callerIdProblem(ctx_.store, txn, import::orgOf(req), a.outboundPhoneNumberId);
+    if (!problem) change.agentsPut.push_back(a);
+  });
+  if (problem)
+    co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
   log::info("agents", "created agent ", a.id, " (", a.mode, ")");
   Response resp = Response::json(201, agentJson(a, 0));
   resp.set("Location", "/api/v1/agents/" + a.id);
@@ -181,44 +216,20 @@ awaitable<Response> AgentApi::patch(Request& req) {
   AgentChanges changes;
   std::optional<std::string> loops;  // the new sipUri points back at the gateway
   if (auto uri = requestedSipUri(req)) loops = co_await selfProblem(std::move(*uri));
-  {
-    // One read of the agent, in the transaction that writes it; nothing awaits inside.
-    auto txn = ctx_.store.write();
-    auto found = findOwnAgent(ctx_, req, id, txn);
-    if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-    a = std::move(std::get<store::Agent>(found));
-
-    auto parsed = import::parseJsonObjectBody(req);
-    if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
-    import::FieldErrors errors;
-    changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, errors);
-    if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
-    if (changes.outboundPhoneNumberId) {
-      if (auto problem = callerIdProblem(ctx_.store, txn, import::orgOf(req),
-                                         *changes.outboundPhoneNumberId)) {
-        co_return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
-      }
-    }
-    if (!changes.empty()) apply(changes, a);
-    if (auto problem = sipUriModeProblem(a.sipUri, a.mode)) {
-      // Blame mode only when it alone was sent (an agent stored before sips: was refused for
-      // proxy mode is refused on any change until it is fixed).
-      const char* field = changes.mode && !changes.sipUri ? "mode" : "sipUri";
-      co_return Response::validationProblem({{field, *problem}}, req.path);
-    }
-    if (changes.sipUri && loops)
-      co_return Response::validationProblem({{"sipUri", *loops}}, req.path);
+  auto parsed = import::parseJsonObjectBody(req);
+  std::optional<Response> refused;
+  // One read of the agent, in the commit that writes it.
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
+    refused = patched(ctx_, req, id, parsed, loops, txn, a, changes);
+    if (refused) return;
     count = ctx_.store.countNumbersLinkedToAgent(txn, id);
     if (!changes.empty()) {
       a.updatedMs = nowUnixMillis();
-      ctx_.store.putAgent(txn, a);
-      txn.commit();
+      change.agentsPut.push_back(a);
     }
-  }
-  if (!changes.empty()) {
-    co_await publish(a);
-    log::info("agents", "updated agent ", a.id);
-  }
+  });
+  if (refused) co_return std::move(*refused);
+  if (!changes.empty()) log::info("agents", "updated agent ", a.id);
   co_return Response::json(200, agentJson(a, count));
 }
 
@@ -226,28 +237,20 @@ awaitable<Response> AgentApi::remove(Request& req) {
   auto forced = import::forceParam(req);
   if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
   const bool force = std::get<bool>(forced);
-  std::vector<sip::Route> reroute;
   std::string agentId;
-  {
-    auto txn = ctx_.store.write();
+  size_t unlinked = 0;
+  std::optional<Response> refused;
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
     auto found = findOwnAgent(ctx_, req, req.param("id"), txn);
-    if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
+    if (auto* resp = std::get_if<Response>(&found)) {
+      refused = std::move(*resp);
+      return;
+    }
     agentId = std::get<store::Agent>(found).id;
     auto linked = ctx_.store.numbersLinkedToAgent(txn, agentId);
     if (!linked.empty() && !force) {
-      co_return import::problemWithMembers(
-          409,
-          "Agent " + agentId + " is linked to " + std::to_string(linked.size()) +
-              " phone number(s). Unlink them (DELETE /api/v1/sip-phone-numbers/{id}/agent-link) "
-              "or delete the agent with ?force=true to unlink them.",
-          req.path, [&](JsonWriter& w) {
-            import::writeKey(w, "linkedPhoneNumberIds");
-            w.StartArray();
-            for (const auto& id : linked) {
-              w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
-            }
-            w.EndArray();
-          });
+      refused = linkedProblem(agentId, linked, req.path);
+      return;
     }
     const int64_t now = nowUnixMillis();
     for (const auto& numberId : linked) {
@@ -255,15 +258,13 @@ awaitable<Response> AgentApi::remove(Request& req) {
       if (!n) continue;
       n->incomingCallsAgentId.clear();
       n->updatedMs = now;
-      ctx_.store.updateNumber(txn, *n);
-      if (auto r = import::routeOf(*n)) reroute.push_back(*r);
+      change.numbersChanged.push_back(std::move(*n));
     }
-    ctx_.store.deleteAgent(txn, agentId);
-    txn.commit();
-  }
-  ctx_.routes.apply(reroute, {});
-  ctx_.directory.publish();
-  log::info("agents", "deleted agent ", agentId, "; numbers unlinked: ", reroute.size());
+    unlinked = change.numbersChanged.size();
+    change.agentsRemoved.push_back(agentId);
+  });
+  if (refused) co_return std::move(*refused);
+  log::info("agents", "deleted agent ", agentId, "; numbers unlinked: ", unlinked);
   co_return Response::noContent();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Agents: where the calls of their linked numbers go. Create, list, get, PATCH and delete
-// (409 while numbers are linked, unless ?force=true, which unlinks them). Every committed
-// change is published to the SIP directory, and unlinked routes are updated, before the
+// (409 while numbers are linked, unless ?force=true, which unlinks them). Every change is
+// one commit of the write path, which updates the routes and the SIP directory before the
 // response is written.
 #include <optional>
 #include <string>
@@ -11,7 +11,7 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 #include "store/records.hpp"
 
 namespace gw::store {
@@ -22,7 +22,7 @@ namespace gw::agents {
 
 class AgentApi {
  public:
-  explicit AgentApi(import::ModuleContext& ctx) : ctx_(ctx) {}
+  explicit AgentApi(admin::Context& ctx) : ctx_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);
@@ -32,19 +32,16 @@ class AgentApi {
   boost::asio::awaitable<http::Response> remove(http::Request& req);
 
  private:
-  // Publishes the directory after a change of `agent`, resolving its host first when it is
-  // a name that has not been resolved yet.
-  boost::asio::awaitable<void> publish(const store::Agent& agent);
   // selfTargetProblem() of `sipUri`, its host resolved first (before any transaction opens:
   // nothing awaits inside one).
   boost::asio::awaitable<std::optional<std::string>> selfProblem(std::string sipUri);
 
-  import::ModuleContext& ctx_;
+  admin::Context& ctx_;
 };
 
 // The agent `id` of this org, or the 400/404 response to send; read in `txn` (a read or a
 // write transaction).
-std::variant<store::Agent, http::Response> findOwnAgent(const import::ModuleContext& ctx,
+std::variant<store::Agent, http::Response> findOwnAgent(const admin::Context& ctx,
                                                         const http::Request& req,
                                                         const std::string& id,
                                                         const store::ReadView& txn);

@@ -11,10 +11,8 @@
 #include "modules/import/agent_uses.hpp"
 #include "modules/import/caller.hpp"
 #include "modules/import/json_io.hpp"
-#include "modules/import/route_binding.hpp"
 #include "modules/import/validation.hpp"
 #include "modules/import/views.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
 namespace gw::agents {
@@ -26,7 +24,7 @@ using http::Response;
 namespace {
 
 // The number in the path, of this org, or the 400/404 to send.
-std::variant<store::PhoneNumber, Response> findOwnNumber(const import::ModuleContext& ctx,
+std::variant<store::PhoneNumber, Response> findOwnNumber(const admin::Context& ctx,
                                                          const Request& req) {
   const std::string& id = req.param("id");
   if (!isUuid(id)) {
@@ -40,24 +38,19 @@ std::variant<store::PhoneNumber, Response> findOwnNumber(const import::ModuleCon
   return std::move(*n);
 }
 
-// Sets (or clears, with "") the number's inbound agent in one write transaction, then its
+// Sets (or clears, with "") the number's inbound agent in one commit, which updates its
 // route. Returns the stored number, or nullopt when it vanished.
-std::optional<store::PhoneNumber> setInboundAgent(import::ModuleContext& ctx,
-                                                  const std::string& numberId,
-                                                  const std::string& agentId) {
+boost::asio::awaitable<std::optional<store::PhoneNumber>> setInboundAgent(
+    admin::Context& ctx, const std::string& numberId, const std::string& agentId) {
   std::optional<store::PhoneNumber> n;
-  {
-    auto txn = ctx.store.write();
+  co_await ctx.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
     n = ctx.store.getNumber(txn, numberId);
-    if (!n) return std::nullopt;
-    if (n->incomingCallsAgentId == agentId) return n;  // nothing to change
+    if (!n || n->incomingCallsAgentId == agentId) return;  // gone, or nothing to change
     n->incomingCallsAgentId = agentId;
     n->updatedMs = nowUnixMillis();
-    ctx.store.updateNumber(txn, *n);
-    txn.commit();
-  }
-  if (auto r = import::routeOf(*n)) ctx.routes.upsert(*r);
-  return n;
+    change.numbersChanged.push_back(*n);
+  });
+  co_return n;
 }
 
 }  // namespace
@@ -95,7 +88,7 @@ awaitable<Response> AgentLinkApi::link(Request& req) {
   if (auto* resp = std::get_if<Response>(&agent)) co_return std::move(*resp);
 
   const auto& n = std::get<store::PhoneNumber>(number);
-  auto linked = setInboundAgent(ctx_, n.id, *agentId);
+  auto linked = co_await setInboundAgent(ctx_, n.id, *agentId);
   if (!linked) co_return Response::problem(404, "No phone number with id " + n.id + ".", req.path);
   log::info("agents", "linked number ", n.id, " to agent ", *agentId);
   co_return Response::json(200, import::numberJson(*linked));
@@ -106,7 +99,7 @@ awaitable<Response> AgentLinkApi::unlink(Request& req) {
   if (auto* resp = std::get_if<Response>(&number)) co_return std::move(*resp);
   const auto& n = std::get<store::PhoneNumber>(number);
   if (!n.incomingCallsAgentId.empty()) {
-    (void)setInboundAgent(ctx_, n.id, "");
+    (void)co_await setInboundAgent(ctx_, n.id, "");
     log::info("agents", "unlinked number ", n.id, " from agent ", n.incomingCallsAgentId);
   }
   co_return Response::noContent();

@@ -6,13 +6,13 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 
 namespace gw::agents {
 
 class AgentLinkApi {
  public:
-  explicit AgentLinkApi(import::ModuleContext& ctx) : ctx_(ctx) {}
+  explicit AgentLinkApi(admin::Context& ctx) : ctx_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> link(http::Request& req);
@@ -20,7 +20,7 @@ class AgentLinkApi {
   boost::asio::awaitable<http::Response> affectedAgents(http::Request& req);
 
  private:
-  import::ModuleContext& ctx_;
+  admin::Context& ctx_;
 };
 
 }  // namespace gw::agents

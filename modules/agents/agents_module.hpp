@@ -6,13 +6,13 @@
 #include "modules/agents/agent_api.hpp"
 #include "modules/agents/agent_link_api.hpp"
 #include "modules/agents/explain_api.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 
 namespace gw::agents {
 
 class AgentsModule {
  public:
-  explicit AgentsModule(import::ModuleContext ctx)
+  explicit AgentsModule(admin::Context ctx)
       : ctx_(ctx), agents_(ctx_), links_(ctx_), explain_(ctx_) {}
 
   void registerRoutes(http::Router& router) {
@@ -22,7 +22,7 @@ class AgentsModule {
   }
 
  private:
-  import::ModuleContext ctx_;
+  admin::Context ctx_;
   AgentApi agents_;
   AgentLinkApi links_;
   ExplainApi explain_;

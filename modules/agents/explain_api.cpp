@@ -7,7 +7,7 @@
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "modules/import/caller.hpp"
-#include "modules/import/directory_sync.hpp"
+#include "modules/admin/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/validation.hpp"
 #include "sip/message_writer.hpp"

@@ -9,20 +9,20 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 #include "sip/decision.hpp"
 
 namespace gw::agents {
 
 class ExplainApi {
  public:
-  explicit ExplainApi(import::ModuleContext& ctx) : ctx_(ctx) {}
+  explicit ExplainApi(admin::Context& ctx) : ctx_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> explain(http::Request& req);
 
  private:
-  import::ModuleContext& ctx_;
+  admin::Context& ctx_;
   // Always empty: another org's number is decided as if it were not imported.
   sip::RoutingTable notImported_{0};
 };

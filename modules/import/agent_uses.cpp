@@ -18,25 +18,26 @@ std::vector<AgentUse> agentUsesOf(const std::vector<store::Agent>& agents,
   return out;
 }
 
-std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadTxn& txn,
+std::vector<AgentUse> agentUsesOf(const store::Store& store, const store::ReadView& txn,
                                   const store::PhoneNumber& number) {
   return agentUsesOf(store.agentsUsingNumber(txn, number), number);
 }
 
-size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, const store::PhoneNumber& number,
-                      int64_t nowMs) {
-  return clearCallerIds(store, txn, number.orgId, {number.id}, nowMs);
+size_t clearCallerIds(const store::Store& store, const store::ReadView& txn,
+                      const store::PhoneNumber& number, int64_t nowMs, admin::ChangeSet& change) {
+  return clearCallerIds(store, txn, number.orgId, {number.id}, nowMs, change);
 }
 
-size_t clearCallerIds(store::Store& store, store::WriteTxn& txn, std::string_view orgId,
-                      const std::unordered_set<std::string>& numberIds, int64_t nowMs) {
+size_t clearCallerIds(const store::Store& store, const store::ReadView& txn, std::string_view orgId,
+                      const std::unordered_set<std::string>& numberIds, int64_t nowMs,
+                      admin::ChangeSet& change) {
   size_t changed = 0;
   if (numberIds.empty()) return changed;
   for (auto a : store.listAgents(txn, orgId)) {
     if (a.outboundPhoneNumberId.empty() || !numberIds.contains(a.outboundPhoneNumberId)) continue;
     a.outboundPhoneNumberId.clear();
     a.updatedMs = nowMs;
-    store.putAgent(txn, a);
+    change.agentsPut.push_back(std::move(a));
     ++changed;
   }
   return changed;

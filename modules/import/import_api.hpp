@@ -10,7 +10,7 @@
 #include "gateway/http/router.hpp"
 #include "modules/import/import_metrics.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 
 namespace gw::import {
 
@@ -23,13 +23,13 @@ std::string importResultJson(const ImportOutcome& outcome);
 
 class ImportApi {
  public:
-  ImportApi(ModuleContext& ctx, ImportService& service, ImportMetrics& metrics)
+  ImportApi(admin::Context& ctx, ImportService& service, ImportMetrics& metrics)
       : ctx_(ctx), service_(service), metrics_(metrics) {}
   void registerRoutes(http::Router& router);
   boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
 
  private:
-  ModuleContext& ctx_;
+  admin::Context& ctx_;
   ImportService& service_;
   ImportMetrics& metrics_;
 };

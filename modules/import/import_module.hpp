@@ -6,7 +6,7 @@
 #include "gateway/http/router.hpp"
 #include "modules/import/import_api.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 #include "modules/import/number_api.hpp"
 #include "modules/import/provider_api.hpp"
 
@@ -14,7 +14,7 @@ namespace gw::import {
 
 class ImportModule {
  public:
-  explicit ImportModule(ModuleContext ctx, ImportOptions options = {})
+  explicit ImportModule(admin::Context ctx, ImportOptions options = {})
       : ctx_(ctx),
         service_(ctx_, options),
         providers_(ctx_, service_),
@@ -34,7 +34,7 @@ class ImportModule {
   const ImportMetrics& metrics() const { return importMetrics_; }
 
  private:
-  ModuleContext ctx_;
+  admin::Context ctx_;
   ImportService service_;
   ImportMetrics importMetrics_;
   ProviderApi providers_;

@@ -8,10 +8,9 @@
 #include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "async/queue.hpp"
+#include "modules/admin/attach_journal.hpp"
 #include "modules/import/import_claims.hpp"
-#include "modules/import/route_binding.hpp"
 #include "async/task_group.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -56,9 +55,23 @@ std::optional<std::string> conflictOf(const store::Store& db, const store::ReadV
   return std::string("Already imported by another organization");
 }
 
+// The record of a number found in the account and attached, as it is stored.
+store::PhoneNumber newNumber(const store::Provider& provider, const std::string& sid,
+                             const twilio::IncomingNumber& found, int64_t nowMs) {
+  store::PhoneNumber n;
+  n.id = newUuid();
+  n.orgId = provider.orgId;
+  n.providerId = provider.id;
+  n.phoneNumberSid = sid;
+  n.phoneNumber = found.phoneNumber;
+  n.displayName = found.friendlyName;
+  n.createdMs = n.updatedMs = nowMs;
+  return n;
+}
+
 }  // namespace
 
-ImportService::ImportService(ModuleContext& ctx, ImportOptions options)
+ImportService::ImportService(admin::Context& ctx, ImportOptions options)
     : ctx_(ctx), options_(options) {}
 ImportService::~ImportService() = default;
 
@@ -139,18 +152,12 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   // attachments starting while the lookup is still under way.
   const bool proceed = co_await findAndAttach(provider, deadline, requestId, pending, out);
 
-  // 5. One write transaction for the batch, then one routing-table update; what this
-  // import attached and did not store is detached again before it answers.
+  // 5. One commit for the batch (store, then routing table); what this import attached and
+  // did not store is detached again before it answers.
   std::vector<store::PhoneNumber> records;
-  if (proceed) records = storeAttached(provider, pending, out);
+  if (proceed) records = co_await storeAttached(provider, pending, out);
   co_await undoUnstored(provider, slots);
   if (!proceed) co_return out;
-  std::vector<sip::Route> routes;
-  routes.reserve(records.size());
-  for (const auto& n : records) {
-    if (auto r = routeOf(n)) routes.push_back(*r);
-  }
-  if (!routes.empty()) ctx_.routes.apply(routes, {});
 
   for (const Slot& s : slots) {
     if (s.error) {
@@ -166,55 +173,55 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   co_return out;
 }
 
-std::vector<store::PhoneNumber> ImportService::storeAttached(const store::Provider& provider,
-                                                             std::vector<Slot*>& pending,
-                                                             ImportOutcome& out) {
+awaitable<std::vector<store::PhoneNumber>> ImportService::storeAttached(
+    const store::Provider& provider, std::vector<Slot*>& pending, ImportOutcome& out) {
   std::vector<store::PhoneNumber> records;
-  records.reserve(pending.size());
+  std::vector<std::pair<Slot*, std::string>> refused;
+  bool providerGone = false;
   const int64_t now = nowUnixMillis();
+  std::optional<std::string> failure;
   try {
-    auto txn = ctx_.store.write();
-    if (stopping(provider.id) || !ctx_.store.getProvider(txn, provider.id)) {
-      for (Slot* s : pending) s->error = kProviderDeleted;
-      pending.clear();
-    }
-    for (Slot* s : pending) {
-      // Checked before the attachment too; this is the last line of defence.
-      if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
-        s->error = std::move(*conflict);
-        continue;
+    co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
+      records.clear();
+      refused.clear();
+      providerGone = stopping(provider.id) || !ctx_.store.getProvider(txn, provider.id);
+      if (providerGone) return;
+      admin::ChangeSet::Journal stored{provider.id, {}};
+      for (Slot* s : pending) {
+        // Checked before the attachment too; this is the last line of defence.
+        if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
+          refused.emplace_back(s, std::move(*conflict));
+          continue;
+        }
+        change.numbersAdded.push_back(newNumber(provider, s->sid, *s->number, now));
+        stored.sids.push_back(s->sid);
       }
-      store::PhoneNumber n;
-      n.id = newUuid();
-      n.orgId = provider.orgId;
-      n.providerId = provider.id;
-      n.phoneNumberSid = s->sid;
-      n.phoneNumber = s->number->phoneNumber;
-      n.displayName = s->number->friendlyName;
-      n.createdMs = n.updatedMs = now;
-      ctx_.store.insertNumber(txn, n);
-      // Stored: the sweep has nothing to do for it (and a number found on the trunk may
+      // Stored: the sweep has nothing to do for them (and a number found on the trunk may
       // carry the entry of an import a crash interrupted).
-      ctx_.store.unjournalAttachment(txn, provider.id, s->sid);
-      records.push_back(std::move(n));
-    }
-    txn.commit();
+      if (!stored.sids.empty()) change.unjournaled.push_back(std::move(stored));
+      records = change.numbersAdded;
+    });
   } catch (const std::exception& e) {
     // Disk or map full, or anything else the store refuses: nothing of the batch is stored,
     // and undoUnstored() takes the numbers this import attached off the trunk again.
     log::error("import", "provider ", provider.id, ": storing ", pending.size(),
                " numbers failed: ", e.what());
     if (dynamic_cast<const store::StoreFullError*>(&e)) out.storeFull = std::current_exception();
-    for (Slot* s : pending) {
-      if (s->error) continue;
-      s->error = std::string("The gateway could not store the number (") + e.what() +
-                 "): not imported. Free space for the gateway's data directory, then import "
-                 "it again.";
-    }
+    failure = std::string("The gateway could not store the number (") + e.what() +
+              "): not imported. Free space for the gateway's data directory, then import it "
+              "again.";
     records.clear();
   }
-  for (Slot* s : pending) s->stored = !s->error;
-  return records;
+  if (providerGone) {
+    for (Slot* s : pending) s->error = kProviderDeleted;
+    pending.clear();
+  }
+  for (auto& [slot, error] : refused) slot->error = std::move(error);
+  for (Slot* s : pending) {
+    if (failure && !s->error) s->error = *failure;
+    s->stored = !s->error;
+  }
+  co_return records;
 }
 
 awaitable<void> ImportService::undoUnstored(const store::Provider& provider,
@@ -302,9 +309,7 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
     sids.reserve(batch.size());
     for (Slot* s : batch) sids.push_back(s->sid);
     try {
-      auto txn = ctx_.store.write();
-      ctx_.store.journalAttachments(txn, provider.id, sids);
-      txn.commit();
+      ctx_.journal.add(provider.id, sids);
     } catch (const std::exception& e) {
       log::error("import", "provider ", provider.id, ": journaling ", batch.size(),
                  " attachments failed: ", e.what());

@@ -21,7 +21,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 #include "twilio/api.hpp"
 #include "store/records.hpp"
 
@@ -88,7 +88,7 @@ struct SweepOutcome {
 
 class ImportService {
  public:
-  explicit ImportService(ModuleContext& ctx, ImportOptions options = {});
+  explicit ImportService(admin::Context& ctx, ImportOptions options = {});
   ~ImportService();
 
   // `requestId` is the admin request's, for the Twilio failure log lines.
@@ -122,10 +122,10 @@ class ImportService {
 
   bool stopping(const std::string& providerId) const;
   void releaseActivity(const std::string& providerId);
-  // The commit of step 5: the stored numbers; on a store failure none, and every SID of
-  // `pending` carries the reason.
-  std::vector<store::PhoneNumber> storeAttached(const store::Provider& provider,
-                                                std::vector<Slot*>& pending, ImportOutcome& out);
+  // The commit of step 5 (store, then routing table): the stored numbers; on a store
+  // failure none, and every SID of `pending` carries the reason.
+  boost::asio::awaitable<std::vector<store::PhoneNumber>> storeAttached(
+      const store::Provider& provider, std::vector<Slot*>& pending, ImportOutcome& out);
   // After the lookups and attachments: what is on the trunk goes on to be stored, the rest
   // of `pending` fails with the reason the import stopped (credentials refused, deadline,
   // breaker). False when Twilio refused the credentials before any number was on the trunk.
@@ -156,7 +156,7 @@ class ImportService {
   // an auth failure nor a per-request error).
   std::string haltMessage(const store::Provider& provider, const twilio::TwilioError& why) const;
 
-  ModuleContext& ctx_;
+  admin::Context& ctx_;
   ImportOptions options_;
   // SIDs some running import is working on: a second import of the same SID waits for the
   // first to finish and then sees it as already imported (or tries itself if it failed).

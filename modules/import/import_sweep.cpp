@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "common/log.hpp"
+#include "modules/admin/attach_journal.hpp"
 #include "modules/import/import_claims.hpp"
 #include "modules/import/import_service.hpp"
 #include "async/task_group.hpp"
@@ -80,11 +81,8 @@ awaitable<std::vector<std::string>> ImportService::detachAll(
 }
 
 bool ImportService::unjournal(const std::string& providerId, const std::vector<std::string>& sids) {
-  if (sids.empty()) return true;
   try {
-    auto txn = ctx_.store.write();
-    for (const auto& sid : sids) ctx_.store.unjournalAttachment(txn, providerId, sid);
-    txn.commit();
+    ctx_.journal.remove(providerId, sids);
     return true;
   } catch (const std::exception& e) {
     log::error("import", "provider ", providerId, ": removing ", sids.size(),

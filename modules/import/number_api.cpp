@@ -6,13 +6,11 @@
 #include "common/uuid.hpp"
 #include "modules/import/agent_uses.hpp"
 #include "modules/import/caller.hpp"
-#include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "modules/import/provider_api.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "modules/import/validation.hpp"
 #include "modules/import/views.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -140,18 +138,14 @@ awaitable<Response> NumberApi::remove(Request& req) {
     co_return twilioFailure(detached.error(), "detaching the number from the trunk", req.path);
   }
   bool deleted = false;
-  size_t callerIdsCleared = 0;
-  {
-    auto txn = ctx_.store.write();
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
     // A link made while Twilio answered goes too: the number is off the trunk already.
-    if (auto current = ctx_.store.getNumber(txn, n->id)) {
-      callerIdsCleared = clearCallerIds(ctx_.store, txn, *current, nowUnixMillis());
-    }
-    deleted = ctx_.store.deleteNumber(txn, n->id);
-    txn.commit();
-  }
-  if (auto key = e164Key(n->phoneNumber)) ctx_.routes.erase(*key);
-  if (callerIdsCleared) ctx_.directory.publish();
+    auto current = ctx_.store.getNumber(txn, n->id);
+    deleted = current.has_value();
+    if (!current) return;
+    clearCallerIds(ctx_.store, txn, *current, nowUnixMillis(), change);
+    change.numbersRemoved.push_back(std::move(*current));
+  });
   if (!deleted) {
     // Removed by a concurrent request while Twilio answered: the result is the same.
     log::info("numbers", "number ", n->id, " was already deleted");

@@ -6,13 +6,13 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 
 namespace gw::import {
 
 class NumberApi {
  public:
-  explicit NumberApi(ModuleContext& ctx) : ctx_(ctx) {}
+  explicit NumberApi(admin::Context& ctx) : ctx_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> list(http::Request& req);
@@ -20,7 +20,7 @@ class NumberApi {
   boost::asio::awaitable<http::Response> remove(http::Request& req);
 
  private:
-  ModuleContext& ctx_;
+  admin::Context& ctx_;
 };
 
 }  // namespace gw::import

@@ -9,14 +9,12 @@
 #include "common/uuid.hpp"
 #include "modules/import/agent_uses.hpp"
 #include "modules/import/caller.hpp"
-#include "modules/import/directory_sync.hpp"
 #include "modules/import/json_io.hpp"
 #include "async/task_group.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "modules/import/validation.hpp"
 #include "modules/import/views.hpp"
 #include "sip/cidr.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -110,7 +108,7 @@ std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::V
   return out;
 }
 
-std::variant<store::Provider, Response> findOwnProvider(const ModuleContext& ctx,
+std::variant<store::Provider, Response> findOwnProvider(const admin::Context& ctx,
                                                         const Request& req, const std::string& id) {
   if (!isUuid(id)) {
     return Response::validationProblem({{"id", "The provider id must be a UUID."}}, req.path);
@@ -169,14 +167,13 @@ awaitable<Response> ProviderApi::create(Request& req) {
   auto allowedAddresses = allowedAddressesField(body, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
-  auto duplicateOf = [&]() -> std::optional<store::Provider> {
-    auto txn = ctx_.store.read();
+  auto duplicateIn = [&](const store::ReadView& txn) -> std::optional<store::Provider> {
     for (auto& p : ctx_.store.listProviders(txn, orgOf(req))) {
       if (p.accountSid == accountSid.value) return p;
     }
     return std::nullopt;
   };
-  if (auto dup = duplicateOf()) {
+  if (auto dup = duplicateIn(ctx_.store.read())) {
     co_return Response::problem(409,
                                 "A provider for account " + accountSid.value +
                                     " already exists: " + dup->id + ". Use it, or delete it first.",
@@ -248,18 +245,17 @@ awaitable<Response> ProviderApi::create(Request& req) {
   }
 
   // Another request may have registered the same account while Twilio answered.
-  if (auto dup = duplicateOf()) {
+  std::optional<store::Provider> dup;
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
+    dup = duplicateIn(txn);
+    if (!dup) change.providersPut.push_back(p);
+  });
+  if (dup) {
     if (p.trunkCreatedByGateway) (void)co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);
     co_return Response::problem(
         409, "A provider for account " + accountSid.value + " already exists: " + dup->id + ".",
         req.path);
   }
-  {
-    auto txn = ctx_.store.write();
-    ctx_.store.putProvider(txn, p);
-    txn.commit();
-  }
-  ctx_.directory.publish();
   log::info("providers", "created provider ", p.id, " for account ", p.accountSid, " trunk ",
             p.trunkSid, p.trunkCreatedByGateway ? " (created)" : " (adopted)");
   Response resp = Response::json(201, providerJson(p, 0));
@@ -327,27 +323,23 @@ awaitable<Response> ProviderApi::update(Request& req) {
   auto allowedAddresses = allowedAddressesField(body, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
-  store::Provider p;
+  std::optional<store::Provider> p;
   uint64_t count = 0;
-  {
-    auto txn = ctx_.store.write();
-    // Re-read inside the transaction: the fields not sent keep their stored values.
-    auto stored = ctx_.store.getProvider(txn, current.id);
-    if (!stored)
-      co_return Response::problem(404, "No provider with id " + current.id + ".", req.path);
-    p = std::move(*stored);
-    if (name.present) p.name = name.value;
-    if (region.present) p.region = region.value;
-    if (supportsCallTransfer) p.supportsCallTransfer = *supportsCallTransfer;
-    if (allowedAddresses) p.allowedAddresses = std::move(*allowedAddresses);
-    p.updatedMs = nowUnixMillis();
-    ctx_.store.putProvider(txn, p);
-    count = ctx_.store.countNumbersOfProvider(txn, p.id);
-    txn.commit();
-  }
-  ctx_.directory.publish();
-  log::info("providers", "updated provider ", p.id);
-  co_return Response::json(200, providerJson(p, count));
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
+    // Re-read inside the commit: the fields not sent keep their stored values.
+    p = ctx_.store.getProvider(txn, current.id);
+    if (!p) return;
+    if (name.present) p->name = name.value;
+    if (region.present) p->region = region.value;
+    if (supportsCallTransfer) p->supportsCallTransfer = *supportsCallTransfer;
+    if (allowedAddresses) p->allowedAddresses = *allowedAddresses;
+    p->updatedMs = nowUnixMillis();
+    count = ctx_.store.countNumbersOfProvider(txn, p->id);
+    change.providersPut.push_back(*p);
+  });
+  if (!p) co_return Response::problem(404, "No provider with id " + current.id + ".", req.path);
+  log::info("providers", "updated provider ", p->id);
+  co_return Response::json(200, providerJson(*p, count));
 }
 
 awaitable<Response> ProviderApi::remove(Request& req) {
@@ -439,28 +431,21 @@ awaitable<Response> ProviderApi::remove(Request& req) {
               p.trunkSid, " and its numbers were left in account ", p.accountSid);
   }
 
-  std::vector<uint64_t> unroute;
+  size_t removed = 0;
   size_t callerIdsCleared = 0;
-  {
-    auto txn = ctx_.store.write();
-    const int64_t now = nowUnixMillis();
+  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
     // Numbers imported, and links made, while Twilio was being cleaned up are removed too:
-    // the numbers are gone from the trunk either way.
-    const auto stored = ctx_.store.listNumbersOfProvider(txn, p.id);
+    // the numbers are gone from the trunk either way. The journal goes with the provider
+    // (detached above, or gone with the trunk).
+    auto stored = ctx_.store.listNumbersOfProvider(txn, p.id);
     std::unordered_set<std::string> ids;
     for (const auto& n : stored) ids.insert(n.id);
-    callerIdsCleared = clearCallerIds(ctx_.store, txn, p.orgId, ids, now);
-    for (const auto& n : stored) {
-      ctx_.store.deleteNumber(txn, n.id);
-      if (auto key = e164Key(n.phoneNumber)) unroute.push_back(*key);
-    }
-    ctx_.store.deleteProvider(txn, p.id);
-    ctx_.store.clearJournalOfProvider(txn, p.id);  // detached above, or gone with the trunk
-    txn.commit();
-  }
-  ctx_.routes.apply({}, unroute);
-  ctx_.directory.publish();
-  log::info("providers", "deleted provider ", p.id, " and its ", unroute.size(), " numbers",
+    callerIdsCleared = clearCallerIds(ctx_.store, txn, p.orgId, ids, nowUnixMillis(), change);
+    removed = stored.size();
+    change.numbersRemoved = std::move(stored);
+    change.providersRemoved.push_back(p.id);
+  });
+  log::info("providers", "deleted provider ", p.id, " and its ", removed, " numbers",
             uses.empty() ? "" : " (forced: agent links and caller IDs cleared)");
   if (callerIdsCleared) log::info("providers", "cleared ", callerIdsCleared, " agent caller IDs");
   co_return Response::noContent();

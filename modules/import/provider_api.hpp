@@ -15,7 +15,7 @@
 #include "gateway/http/router.hpp"
 #include "modules/import/import_service.hpp"
 #include "modules/import/json_io.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 #include "modules/import/validation.hpp"
 #include "store/records.hpp"
 
@@ -23,7 +23,7 @@ namespace gw::import {
 
 class ProviderApi {
  public:
-  ProviderApi(ModuleContext& ctx, ImportService& imports) : ctx_(ctx), imports_(imports) {}
+  ProviderApi(admin::Context& ctx, ImportService& imports) : ctx_(ctx), imports_(imports) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);
@@ -34,7 +34,7 @@ class ProviderApi {
   boost::asio::awaitable<http::Response> availableNumbers(http::Request& req);
 
  private:
-  ModuleContext& ctx_;
+  admin::Context& ctx_;
   ImportService& imports_;  // a delete stops the provider's imports and sweeps its journal
 };
 
@@ -45,7 +45,7 @@ std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::V
                                                               FieldErrors& errors);
 
 // The provider `id` of this org, or the 400/404 response to send.
-std::variant<store::Provider, http::Response> findOwnProvider(const ModuleContext& ctx,
+std::variant<store::Provider, http::Response> findOwnProvider(const admin::Context& ctx,
                                                               const http::Request& req,
                                                               const std::string& id);
 

@@ -19,9 +19,11 @@
 #include "modules/agents/agents_module.hpp"
 #include "modules/import/caller.hpp"
 #include "twilio/curl_client.hpp"
-#include "modules/import/directory_sync.hpp"
+#include "modules/admin/attach_journal.hpp"
+#include "modules/admin/directory_sync.hpp"
+#include "modules/admin/local_write_path.hpp"
 #include "modules/import/import_module.hpp"
-#include "modules/import/route_binding.hpp"
+#include "modules/admin/route_binding.hpp"
 #include "twilio/twilio_client.hpp"
 #include "sip/cidr.hpp"
 #include "sip/directory.hpp"
@@ -62,9 +64,11 @@ class ModuleFixture : public ::testing::Test {
     tc.maxAttempts = 1;
     curl_ = std::make_unique<twilio::CurlClient>(io_);
     twilio_ = std::make_unique<twilio::TwilioClient>(io_, *curl_, tc);
-    sync_ = std::make_unique<import::DirectorySync>(io_, *store_, holder_, trusted_);
-    ctx_ = std::make_unique<import::ModuleContext>(
-        import::ModuleContext{io_, *store_, routes_, *twilio_, "sip:gw", *sync_});
+    sync_ = std::make_unique<admin::DirectorySync>(io_, *store_, holder_, trusted_);
+    writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
+    journal_ = std::make_unique<admin::AttachJournal>(*store_);
+    ctx_ = std::make_unique<admin::Context>(
+        admin::Context{io_, *store_, routes_, *twilio_, "sip:gw", *sync_, *writes_, *journal_});
     imports_ = std::make_unique<import::ImportModule>(*ctx_);
     agents_ = std::make_unique<AgentsModule>(*ctx_);
     imports_->registerRoutes(router_);
@@ -73,14 +77,15 @@ class ModuleFixture : public ::testing::Test {
     provider_ = addProvider(kOrg);
     number1_ = addNumber(provider_, kNumber1);
     number2_ = addNumber(provider_, kNumber2);
-    import::rebuildRoutes(*store_, routes_);
-    sync_->publish();
+    writes_->load();
   }
 
   void TearDown() override {
     agents_.reset();
     imports_.reset();
     ctx_.reset();
+    journal_.reset();
+    writes_.reset();
     sync_.reset();
     twilio_.reset();
     curl_.reset();
@@ -168,8 +173,10 @@ class ModuleFixture : public ::testing::Test {
   sip::DirectoryHolder holder_;
   std::unique_ptr<twilio::CurlClient> curl_;
   std::unique_ptr<twilio::TwilioClient> twilio_;
-  std::unique_ptr<import::DirectorySync> sync_;
-  std::unique_ptr<import::ModuleContext> ctx_;
+  std::unique_ptr<admin::DirectorySync> sync_;
+  std::unique_ptr<admin::LocalWritePath> writes_;
+  std::unique_ptr<admin::AttachJournal> journal_;
+  std::unique_ptr<admin::Context> ctx_;
   std::unique_ptr<import::ImportModule> imports_;
   std::unique_ptr<AgentsModule> agents_;
   http::Router router_;

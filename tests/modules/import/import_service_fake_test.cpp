@@ -13,8 +13,10 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
-#include "modules/import/directory_sync.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/attach_journal.hpp"
+#include "modules/admin/directory_sync.hpp"
+#include "modules/admin/local_write_path.hpp"
+#include "modules/admin/context.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "store/store.hpp"
@@ -47,9 +49,11 @@ class ImportServiceFakeTest : public ::testing::Test {
     auto txn = store_->write();
     store_->putProvider(txn, provider_);
     txn.commit();
-    sync_ = std::make_unique<DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    ctx_ = std::make_unique<ModuleContext>(
-        ModuleContext{io_, *store_, routes_, twilio_, "sip:gw", *sync_});
+    sync_ = std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
+    writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
+    journal_ = std::make_unique<admin::AttachJournal>(*store_);
+    ctx_ = std::make_unique<admin::Context>(
+        admin::Context{io_, *store_, routes_, twilio_, "sip:gw", *sync_, *writes_, *journal_});
     service_ = std::make_unique<ImportService>(*ctx_);
   }
   void TearDown() override {
@@ -84,8 +88,10 @@ class ImportServiceFakeTest : public ::testing::Test {
   sip::DirectoryHolder directory_;
   testing::FakeTwilio twilio_{kAccount};
   store::Provider provider_;
-  std::unique_ptr<DirectorySync> sync_;
-  std::unique_ptr<ModuleContext> ctx_;
+  std::unique_ptr<admin::DirectorySync> sync_;
+  std::unique_ptr<admin::LocalWritePath> writes_;
+  std::unique_ptr<admin::AttachJournal> journal_;
+  std::unique_ptr<admin::Context> ctx_;
   std::unique_ptr<ImportService> service_;
 };
 

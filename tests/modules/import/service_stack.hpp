@@ -1,15 +1,17 @@
 #pragma once
 // The import service wired as gatewayd wires it (curl multi, Twilio client, directory
-// sync, module context) on a test's io_context, store and routing table, against the
+// sync, write path, module context) on a test's io_context, store and routing table, against the
 // Twilio at `config`'s URLs. Members go in reverse order: the service first.
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
 
 #include "twilio/curl_client.hpp"
-#include "modules/import/directory_sync.hpp"
+#include "modules/admin/attach_journal.hpp"
+#include "modules/admin/directory_sync.hpp"
+#include "modules/admin/local_write_path.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/import/module_context.hpp"
+#include "modules/admin/context.hpp"
 #include "twilio/twilio_client.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
@@ -23,14 +25,18 @@ struct ServiceStack {
       : curl(io),
         twilio(io, curl, config),
         directorySync(io, store, directory, std::vector<sip::Cidr>{}),
-        ctx{io, store, routes, twilio, "sip:gw", directorySync},
+        writes(store, routes, directorySync),
+        journal(store),
+        ctx{io, store, routes, twilio, "sip:gw", directorySync, writes, journal},
         service(ctx) {}
 
   twilio::CurlClient curl;
   twilio::TwilioClient twilio;
   sip::DirectoryHolder directory;
-  DirectorySync directorySync;
-  ModuleContext ctx;
+  admin::DirectorySync directorySync;
+  admin::LocalWritePath writes;
+  admin::AttachJournal journal;
+  admin::Context ctx;
   ImportService service;
 };
 

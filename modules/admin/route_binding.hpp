@@ -9,7 +9,7 @@ namespace gw::store {
 class Store;
 }
 
-namespace gw::import {
+namespace gw::admin {
 
 // nullopt when the record cannot be routed (not E.164 or ids not UUIDs: never for records
 // this gateway wrote).
@@ -18,4 +18,4 @@ std::optional<sip::Route> routeOf(const store::PhoneNumber& n);
 // Start-up: replaces the table's content with every stored number. Returns how many.
 size_t rebuildRoutes(const store::Store& store, sip::RoutingTable& table);
 
-}  // namespace gw::import
+}  // namespace gw::admin

@@ -1,4 +1,4 @@
-#include "modules/import/directory_sync.hpp"
+#include "modules/admin/directory_sync.hpp"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -11,7 +11,7 @@
 #include "sip/uri_target.hpp"
 #include "store/store.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 namespace asio = boost::asio;
 
 namespace {
@@ -122,7 +122,7 @@ void DirectorySync::build() {
                                                          std::move(providerTargets), trusted_));
 }
 
-asio::awaitable<std::vector<asio::ip::address>> DirectorySync::resolve(std::string host) {
+asio::awaitable<std::vector<asio::ip::address>> DirectorySync::resolve(std::string host) const {
   boost::system::error_code ec;
   auto addresses = co_await dns_.asyncResolve(host, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
@@ -132,7 +132,7 @@ asio::awaitable<std::vector<asio::ip::address>> DirectorySync::resolve(std::stri
   co_return addresses;
 }
 
-asio::awaitable<std::vector<asio::ip::address>> DirectorySync::addressesOf(std::string host) {
+asio::awaitable<std::vector<asio::ip::address>> DirectorySync::addressesOf(std::string host) const {
   if (auto addr = literal(host)) co_return std::vector<asio::ip::address>{*addr};
   if (const auto* answer = dns_.find(host, sip::DnsCache::Clock::now())) {
     co_return answer->addresses;
@@ -140,9 +140,13 @@ asio::awaitable<std::vector<asio::ip::address>> DirectorySync::addressesOf(std::
   co_return co_await resolve(std::move(host));
 }
 
-asio::awaitable<void> DirectorySync::resolveAndPublish(std::string host) {
-  if (!literal(host) && dns_.find(host, sip::DnsCache::Clock::now()) == nullptr) {
-    co_await resolve(std::move(host));
+asio::awaitable<void> DirectorySync::publishAfter(const std::vector<store::Agent>& changed) {
+  for (const auto& a : changed) {
+    auto t = targetOf(a.sipUri);
+    if (!t || t->host.empty()) continue;  // no URI the proxy reads, or an IP literal
+    if (dns_.find(t->host, sip::DnsCache::Clock::now()) == nullptr) {
+      co_await resolve(std::string(t->host));
+    }
   }
   publish();
 }
@@ -177,4 +181,4 @@ asio::awaitable<void> DirectorySync::refreshEvery(std::chrono::seconds interval)
   }
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin

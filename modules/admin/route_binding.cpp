@@ -1,11 +1,11 @@
-#include "modules/import/route_binding.hpp"
+#include "modules/admin/route_binding.hpp"
 
 #include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "store/store.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 std::optional<sip::Route> routeOf(const store::PhoneNumber& n) {
   auto key = e164Key(n.phoneNumber);
@@ -42,4 +42,4 @@ size_t rebuildRoutes(const store::Store& store, sip::RoutingTable& table) {
   return count;
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin
