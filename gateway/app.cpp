@@ -21,7 +21,7 @@
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
 #include "modules/agents/agents_module.hpp"
-#include "modules/import/caller.hpp"
+#include "modules/admin/caller.hpp"
 #include "twilio/curl_client.hpp"
 #include "modules/admin/attach_journal.hpp"
 #include "modules/admin/directory_sync.hpp"
@@ -116,7 +116,7 @@ int runGateway(const Config& config) {
   adminOptions.accessLog = true;
   adminOptions.callerField = "org";
   adminOptions.callerOf = [](const http::Request& req) -> std::string_view {
-    return import::orgOf(req);
+    return admin::orgOf(req);
   };
 
   TokenAuth auth;

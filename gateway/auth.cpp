@@ -31,7 +31,7 @@ bool constantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 void TokenAuth::add(std::string token, std::string orgId) {
-  entries_.push_back({std::move(token), import::Caller{std::move(orgId)}, {}});
+  entries_.push_back({std::move(token), admin::Caller{std::move(orgId)}, {}});
 }
 
 Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::string source) {
@@ -46,7 +46,7 @@ Result<void> TokenAuth::addDistinct(std::string token, std::string orgId, std::s
                           e.caller.orgId + "'); give every org a token of its own"};
     }
   }
-  entries_.push_back({std::move(token), import::Caller{std::move(orgId)}, std::move(source)});
+  entries_.push_back({std::move(token), admin::Caller{std::move(orgId)}, std::move(source)});
   return {};
 }
 

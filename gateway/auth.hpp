@@ -9,7 +9,7 @@
 
 #include "common/result.hpp"
 #include "gateway/http/message.hpp"
-#include "modules/import/caller.hpp"
+#include "modules/admin/caller.hpp"
 
 namespace gw::gateway {
 
@@ -30,8 +30,8 @@ class TokenAuth {
   std::optional<std::string> orgOf(std::string_view token) const;
 
   // The filter for the HTTP server: requests under /api/ need a valid bearer token
-  // (401 problem otherwise) and get the token's import::Caller attached (read it with
-  // import::orgOf), except those to a public path. The Caller lives in this object, so
+  // (401 problem otherwise) and get the token's admin::Caller attached (read it with
+  // admin::orgOf), except those to a public path. The Caller lives in this object, so
   // tokens are added before the server starts and the TokenAuth outlives it.
   std::optional<http::Response> check(http::Request& req) const;
   // A path under /api/ that needs no token (it names no org's data).
@@ -46,7 +46,7 @@ class TokenAuth {
  private:
   struct Entry {
     std::string token;
-    import::Caller caller;
+    admin::Caller caller;
     std::string source;
   };
   const Entry* find(std::string_view token) const;

@@ -7,10 +7,10 @@
 #include "common/uuid.hpp"
 #include "modules/agents/agent_rules.hpp"
 #include "modules/agents/agent_views.hpp"
-#include "modules/import/agent_uses.hpp"
-#include "modules/import/caller.hpp"
+#include "modules/admin/agent_uses.hpp"
+#include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 #include "store/store.hpp"
 
 namespace gw::agents {
@@ -18,7 +18,7 @@ namespace gw::agents {
 using boost::asio::awaitable;
 using http::Request;
 using http::Response;
-using import::JsonWriter;
+using admin::JsonWriter;
 
 namespace {
 
@@ -50,7 +50,7 @@ std::variant<store::Agent, Response> findOwnAgent(const admin::Context& ctx,
   }
   auto a = ctx.store.getAgent(txn, id);
   // Another org's agent is indistinguishable from a missing one.
-  if (!a || a->orgId != import::orgOf(req)) {
+  if (!a || a->orgId != admin::orgOf(req)) {
     return Response::problem(404, "No agent with id " + id + ".", req.path);
   }
   return std::move(*a);
@@ -61,7 +61,7 @@ namespace {
 // The sipUri a PATCH body asks for, when it has a valid one (parseAgentBody reports
 // everything else).
 std::optional<std::string> requestedSipUri(const Request& req) {
-  auto parsed = import::parseJsonObjectBody(req);
+  auto parsed = admin::parseJsonObjectBody(req);
   const auto* body = std::get_if<rapidjson::Document>(&parsed);
   if (body == nullptr) return std::nullopt;
   auto it = body->FindMember("sipUri");
@@ -83,11 +83,11 @@ std::optional<Response> patched(const admin::Context& ctx, const Request& req,
   if (auto* resp = std::get_if<Response>(&found)) return std::move(*resp);
   a = std::move(std::get<store::Agent>(found));
   if (const auto* resp = std::get_if<Response>(&parsed)) return *resp;
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, errors);
   if (!errors.empty()) return Response::validationProblem(errors, req.path);
   if (changes.outboundPhoneNumberId) {
-    if (auto problem = callerIdProblem(ctx.store, txn, import::orgOf(req),
+    if (auto problem = callerIdProblem(ctx.store, txn, admin::orgOf(req),
                                        *changes.outboundPhoneNumberId)) {
       return Response::validationProblem({{"outboundPhoneNumberId", *problem}}, req.path);
     }
@@ -106,13 +106,13 @@ std::optional<Response> patched(const admin::Context& ctx, const Request& req,
 // 409: the agent still has linked numbers and ?force=true was not sent.
 Response linkedProblem(const std::string& agentId, const std::vector<std::string>& linked,
                        const std::string& instance) {
-  return import::problemWithMembers(
+  return admin::problemWithMembers(
       409,
       "Agent " + agentId + " is linked to " + std::to_string(linked.size()) +
           " phone number(s). Unlink them (DELETE /api/v1/sip-phone-numbers/{id}/agent-link) "
           "or delete the agent with ?force=true to unlink them.",
       instance, [&](JsonWriter& w) {
-        import::writeKey(w, "linkedPhoneNumberIds");
+        admin::writeKey(w, "linkedPhoneNumberIds");
         w.StartArray();
         for (const auto& id : linked) {
           w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
@@ -140,11 +140,11 @@ awaitable<std::optional<std::string>> AgentApi::selfProblem(std::string sipUri) 
 }
 
 awaitable<Response> AgentApi::create(Request& req) {
-  auto parsed = import::parseJsonObjectBody(req);
+  auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
   const auto& body = std::get<rapidjson::Document>(parsed);
 
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   auto changes = parseAgentBody(body, BodyKind::kCreate, errors);
   if (errors.empty()) {
     if (auto problem = sipUriModeProblem(*changes.sipUri, *changes.mode)) {
@@ -157,12 +157,12 @@ awaitable<Response> AgentApi::create(Request& req) {
 
   store::Agent a;
   a.id = newUuid();
-  a.orgId = import::orgOf(req);
+  a.orgId = admin::orgOf(req);
   apply(changes, a);
   a.createdMs = a.updatedMs = nowUnixMillis();
   std::optional<std::string> problem;
   co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
-    problem = callerIdProblem(ctx_.store, txn, import::orgOf(req), a.outboundPhoneNumberId);
+    problem = callerIdProblem(ctx_.store, txn, admin::orgOf(req), a.outboundPhoneNumberId);
     if (!problem) change.agentsPut.push_back(a);
   });
   if (problem)
@@ -174,16 +174,16 @@ awaitable<Response> AgentApi::create(Request& req) {
 }
 
 awaitable<Response> AgentApi::list(Request& req) {
-  import::FieldErrors errors;
-  const import::Paging paging = import::parsePaging(req, errors);
+  admin::FieldErrors errors;
+  const admin::Paging paging = admin::parsePaging(req, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   auto txn = ctx_.store.read();
-  auto agents = ctx_.store.listAgents(txn, import::orgOf(req));
+  auto agents = ctx_.store.listAgents(txn, admin::orgOf(req));
   w.StartObject();
-  import::writeKey(w, "items");
+  admin::writeKey(w, "items");
   w.StartArray();
   const uint64_t first = std::min<uint64_t>(paging.skip, agents.size());
   const uint64_t last = std::min<uint64_t>(agents.size() - first, paging.take) + first;
@@ -191,11 +191,11 @@ awaitable<Response> AgentApi::list(Request& req) {
     writeAgent(w, agents[i], ctx_.store.countNumbersLinkedToAgent(txn, agents[i].id));
   }
   w.EndArray();
-  import::writeKey(w, "totalCount");
+  admin::writeKey(w, "totalCount");
   w.Uint64(agents.size());
-  import::writeKey(w, "skip");
+  admin::writeKey(w, "skip");
   w.Uint64(paging.skip);
-  import::writeKey(w, "take");
+  admin::writeKey(w, "take");
   w.Uint64(paging.take);
   w.EndObject();
   co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
@@ -216,7 +216,7 @@ awaitable<Response> AgentApi::patch(Request& req) {
   AgentChanges changes;
   std::optional<std::string> loops;  // the new sipUri points back at the gateway
   if (auto uri = requestedSipUri(req)) loops = co_await selfProblem(std::move(*uri));
-  auto parsed = import::parseJsonObjectBody(req);
+  auto parsed = admin::parseJsonObjectBody(req);
   std::optional<Response> refused;
   // One read of the agent, in the commit that writes it.
   co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
@@ -234,7 +234,7 @@ awaitable<Response> AgentApi::patch(Request& req) {
 }
 
 awaitable<Response> AgentApi::remove(Request& req) {
-  auto forced = import::forceParam(req);
+  auto forced = admin::forceParam(req);
   if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
   const bool force = std::get<bool>(forced);
   std::string agentId;

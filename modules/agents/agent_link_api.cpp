@@ -8,11 +8,11 @@
 #include "common/log.hpp"
 #include "common/uuid.hpp"
 #include "modules/agents/agent_api.hpp"
-#include "modules/import/agent_uses.hpp"
-#include "modules/import/caller.hpp"
-#include "modules/import/json_io.hpp"
-#include "modules/import/validation.hpp"
-#include "modules/import/views.hpp"
+#include "modules/admin/agent_uses.hpp"
+#include "modules/admin/caller.hpp"
+#include "modules/admin/json_io.hpp"
+#include "modules/admin/validation.hpp"
+#include "modules/admin/views.hpp"
 #include "store/store.hpp"
 
 namespace gw::agents {
@@ -32,7 +32,7 @@ std::variant<store::PhoneNumber, Response> findOwnNumber(const admin::Context& c
   }
   auto txn = ctx.store.read();
   auto n = ctx.store.getNumber(txn, id);
-  if (!n || n->orgId != import::orgOf(req)) {
+  if (!n || n->orgId != admin::orgOf(req)) {
     return Response::problem(404, "No phone number with id " + id + ".", req.path);
   }
   return std::move(*n);
@@ -65,7 +65,7 @@ void AgentLinkApi::registerRoutes(http::Router& router) {
 }
 
 awaitable<Response> AgentLinkApi::link(Request& req) {
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   auto agentId = req.queryParam("agentId");
   if (!agentId || agentId->empty()) {
     errors.emplace_back("agentId", "agentId is required: the id of the agent to link.");
@@ -91,7 +91,7 @@ awaitable<Response> AgentLinkApi::link(Request& req) {
   auto linked = co_await setInboundAgent(ctx_, n.id, *agentId);
   if (!linked) co_return Response::problem(404, "No phone number with id " + n.id + ".", req.path);
   log::info("agents", "linked number ", n.id, " to agent ", *agentId);
-  co_return Response::json(200, import::numberJson(*linked));
+  co_return Response::json(200, admin::numberJson(*linked));
 }
 
 awaitable<Response> AgentLinkApi::unlink(Request& req) {
@@ -109,17 +109,17 @@ awaitable<Response> AgentLinkApi::affectedAgents(Request& req) {
   auto number = findOwnNumber(ctx_, req);
   if (auto* resp = std::get_if<Response>(&number)) co_return std::move(*resp);
   const auto& n = std::get<store::PhoneNumber>(number);
-  std::vector<import::AgentUse> uses;
+  std::vector<admin::AgentUse> uses;
   {
     auto txn = ctx_.store.read();
-    uses = import::agentUsesOf(ctx_.store, txn, n);
+    uses = admin::agentUsesOf(ctx_.store, txn, n);
   }
   rapidjson::StringBuffer buf;
-  import::JsonWriter w(buf);
+  admin::JsonWriter w(buf);
   w.StartObject();
-  import::writeKey(w, "items");
-  import::writeAgentUses(w, uses);
-  import::writeKey(w, "totalCount");
+  admin::writeKey(w, "items");
+  admin::writeAgentUses(w, uses);
+  admin::writeKey(w, "totalCount");
   w.Uint64(uses.size());
   w.EndObject();
   co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));

@@ -140,7 +140,7 @@ std::optional<std::string> selfTargetProblem(std::string_view sipUri,
 }
 
 AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
-                            import::FieldErrors& errors) {
+                            admin::FieldErrors& errors) {
   AgentChanges c;
   const bool create = kind == BodyKind::kCreate;
   const rapidjson::Value* v = nullptr;

@@ -1,6 +1,6 @@
 #pragma once
 // Field rules of the agents API that need no store: the agent body (create and PATCH) and the
-// agent's SIP URI. List paging is import::parsePaging.
+// agent's SIP URI. List paging is admin::parsePaging.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,7 +11,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "gateway/http/message.hpp"
-#include "modules/import/validation.hpp"
+#include "modules/admin/validation.hpp"
 #include "sip/proxy.hpp"
 
 namespace gw::agents {
@@ -56,6 +56,6 @@ enum class BodyKind : uint8_t { kCreate, kPatch };
 // store). Appends one error per bad field to `errors`. For kCreate, name and sipUri are
 // required and mode defaults to "proxy".
 AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
-                            import::FieldErrors& errors);
+                            admin::FieldErrors& errors);
 
 }  // namespace gw::agents

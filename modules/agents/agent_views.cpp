@@ -4,11 +4,11 @@
 
 namespace gw::agents {
 
-using import::writeKey;
-using import::writeString;
-using import::writeStringOrNull;
+using admin::writeKey;
+using admin::writeString;
+using admin::writeStringOrNull;
 
-void writeAgent(import::JsonWriter& w, const store::Agent& a, uint64_t inboundPhoneNumberCount) {
+void writeAgent(admin::JsonWriter& w, const store::Agent& a, uint64_t inboundPhoneNumberCount) {
   w.StartObject();
   writeString(w, "id", a.id);
   writeString(w, "orgId", a.orgId);
@@ -25,7 +25,7 @@ void writeAgent(import::JsonWriter& w, const store::Agent& a, uint64_t inboundPh
 
 std::string agentJson(const store::Agent& a, uint64_t inboundPhoneNumberCount) {
   rapidjson::StringBuffer buf;
-  import::JsonWriter w(buf);
+  admin::JsonWriter w(buf);
   writeAgent(w, a, inboundPhoneNumberCount);
   return {buf.GetString(), buf.GetSize()};
 }

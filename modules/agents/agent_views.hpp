@@ -3,14 +3,14 @@
 #include <cstdint>
 #include <string>
 
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 #include "store/records.hpp"
 
 namespace gw::agents {
 
 // {id, orgId, name, sipUri, mode, outboundPhoneNumberId (null when none),
 //  inboundPhoneNumberCount, createdTime, lastUpdateTime}
-void writeAgent(import::JsonWriter& w, const store::Agent& a, uint64_t inboundPhoneNumberCount);
+void writeAgent(admin::JsonWriter& w, const store::Agent& a, uint64_t inboundPhoneNumberCount);
 std::string agentJson(const store::Agent& a, uint64_t inboundPhoneNumberCount);
 
 }  // namespace gw::agents

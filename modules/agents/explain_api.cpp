@@ -6,10 +6,10 @@
 
 #include "common/text.hpp"
 #include "common/uuid.hpp"
-#include "modules/import/caller.hpp"
+#include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
-#include "modules/import/json_io.hpp"
-#include "modules/import/validation.hpp"
+#include "modules/admin/json_io.hpp"
+#include "modules/admin/validation.hpp"
 #include "sip/message_writer.hpp"
 #include "sip/uri.hpp"
 #include "store/store.hpp"
@@ -19,10 +19,10 @@ namespace gw::agents {
 using boost::asio::awaitable;
 using http::Request;
 using http::Response;
-using import::JsonWriter;
-using import::writeKey;
-using import::writeString;
-using import::writeStringOrNull;
+using admin::JsonWriter;
+using admin::writeKey;
+using admin::writeString;
+using admin::writeStringOrNull;
 
 namespace {
 
@@ -130,7 +130,7 @@ void ExplainApi::registerRoutes(http::Router& router) {
 }
 
 awaitable<Response> ExplainApi::explain(Request& req) {
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   auto to = req.queryParam("to");
   auto from = req.queryParam("from");
   auto source = req.queryParam("source");
@@ -170,7 +170,7 @@ awaitable<Response> ExplainApi::explain(Request& req) {
   if (d.route) {
     auto txn = ctx_.store.read();
     auto n = ctx_.store.getNumber(txn, formatUuid(d.route->phoneNumberId));
-    ownNumber = n && n->orgId == import::orgOf(req);
+    ownNumber = n && n->orgId == admin::orgOf(req);
   }
   if (!ownNumber) {
     // Another org's number is explained as a number that is not imported: its provider's
@@ -179,7 +179,7 @@ awaitable<Response> ExplainApi::explain(Request& req) {
   }
   // A range of another org's provider that let the source in stays unnamed.
   if (d.acl == sip::AclResult::kProviderSource && d.aclMatch &&
-      !ownRange(*dir, import::orgOf(req), *d.aclMatch)) {
+      !ownRange(*dir, admin::orgOf(req), *d.aclMatch)) {
     d.aclMatch = nullptr;
   }
   ExplainInput in{*to, from ? std::optional<std::string_view>(*from) : std::nullopt,

@@ -1,9 +1,9 @@
 #include "modules/import/import_api.hpp"
 
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 #include "modules/import/provider_api.hpp"
 #include "modules/import/twilio_errors.hpp"
-#include "modules/import/validation.hpp"
+#include "modules/admin/validation.hpp"
 
 namespace gw::import {
 
@@ -16,7 +16,7 @@ constexpr size_t kMaxListedFieldErrors = 100;
 }
 
 std::variant<std::vector<std::string>, Response> parseImportRequest(const Request& req) {
-  auto parsed = parseJsonObjectBody(req);
+  auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) return std::move(*resp);
   const auto& body = std::get<rapidjson::Document>(parsed);
 
@@ -36,13 +36,13 @@ std::variant<std::vector<std::string>, Response> parseImportRequest(const Reques
                                  std::to_string(arr.Size()) + "."}},
         req.path);
   }
-  FieldErrors errors;
+  admin::FieldErrors errors;
   size_t invalid = 0;
   std::vector<std::string> sids;
   sids.reserve(arr.Size());
   for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
     const auto& v = arr[i];
-    bool ok = v.IsString() && isSid(std::string_view(v.GetString(), v.GetStringLength()), "PN");
+    bool ok = v.IsString() && admin::isSid(std::string_view(v.GetString(), v.GetStringLength()), "PN");
     if (!ok) {
       if (++invalid <= kMaxListedFieldErrors) {
         errors.emplace_back("phoneNumberSids[" + std::to_string(i) + "]",
@@ -63,18 +63,18 @@ std::variant<std::vector<std::string>, Response> parseImportRequest(const Reques
 
 std::string importResultJson(const ImportOutcome& outcome) {
   rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  admin::JsonWriter w(buf);
   w.StartObject();
-  writeKey(w, "successCount");
+  admin::writeKey(w, "successCount");
   w.Uint64(outcome.successCount);
-  writeKey(w, "failedCount");
+  admin::writeKey(w, "failedCount");
   w.Uint64(outcome.errors.size());
-  writeKey(w, "errors");
+  admin::writeKey(w, "errors");
   w.StartArray();
   for (const auto& e : outcome.errors) {
     w.StartObject();
-    writeString(w, "phoneNumberSid", e.phoneNumberSid);
-    writeString(w, "errorMessage", e.errorMessage);
+    admin::writeString(w, "phoneNumberSid", e.phoneNumberSid);
+    admin::writeString(w, "errorMessage", e.errorMessage);
     w.EndObject();
   }
   w.EndArray();

@@ -4,13 +4,13 @@
 #include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
-#include "modules/import/agent_uses.hpp"
-#include "modules/import/caller.hpp"
-#include "modules/import/json_io.hpp"
+#include "modules/admin/agent_uses.hpp"
+#include "modules/admin/caller.hpp"
+#include "modules/admin/json_io.hpp"
 #include "modules/import/provider_api.hpp"
 #include "modules/import/twilio_errors.hpp"
-#include "modules/import/validation.hpp"
-#include "modules/import/views.hpp"
+#include "modules/admin/validation.hpp"
+#include "modules/admin/views.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -27,9 +27,9 @@ void NumberApi::registerRoutes(http::Router& router) {
 }
 
 awaitable<Response> NumberApi::list(Request& req) {
-  FieldErrors errors;
+  admin::FieldErrors errors;
   store::NumberFilter filter;
-  filter.orgId = orgOf(req);
+  filter.orgId = admin::orgOf(req);
   if (auto v = req.queryParam("providerId")) {
     if (!isUuid(*v)) errors.emplace_back("providerId", "providerId must be a UUID.");
     filter.providerId = *v;
@@ -53,7 +53,7 @@ awaitable<Response> NumberApi::list(Request& req) {
     }
     filter.unlinkedOnly = *v == "true";
   }
-  const Paging paging = parsePaging(req, errors);
+  const admin::Paging paging = admin::parsePaging(req, errors);
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   store::NumberPage page;
@@ -62,17 +62,17 @@ awaitable<Response> NumberApi::list(Request& req) {
     page = ctx_.store.listNumbers(txn, filter, paging.skip, paging.take);
   }
   rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  admin::JsonWriter w(buf);
   w.StartObject();
-  writeKey(w, "items");
+  admin::writeKey(w, "items");
   w.StartArray();
-  for (const auto& n : page.items) writeNumber(w, n);
+  for (const auto& n : page.items) admin::writeNumber(w, n);
   w.EndArray();
-  writeKey(w, "totalCount");
+  admin::writeKey(w, "totalCount");
   w.Uint64(page.totalCount);
-  writeKey(w, "skip");
+  admin::writeKey(w, "skip");
   w.Uint64(paging.skip);
-  writeKey(w, "take");
+  admin::writeKey(w, "take");
   w.Uint64(paging.take);
   w.EndObject();
   co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
@@ -89,14 +89,14 @@ awaitable<Response> NumberApi::get(Request& req) {
     auto txn = ctx_.store.read();
     n = ctx_.store.getNumber(txn, id);
   }
-  if (!n || n->orgId != orgOf(req)) {
+  if (!n || n->orgId != admin::orgOf(req)) {
     co_return Response::problem(404, "No phone number with id " + id + ".", req.path);
   }
-  co_return Response::json(200, numberJson(*n));
+  co_return Response::json(200, admin::numberJson(*n));
 }
 
 awaitable<Response> NumberApi::remove(Request& req) {
-  auto forced = forceParam(req);
+  auto forced = admin::forceParam(req);
   if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
   const bool force = std::get<bool>(forced);
   auto found = findOwnProvider(ctx_, req, req.param("id"));
@@ -108,11 +108,11 @@ awaitable<Response> NumberApi::remove(Request& req) {
         {{"phoneNumberId", "The phone number id must be a UUID."}}, req.path);
   }
   std::optional<store::PhoneNumber> n;
-  std::vector<AgentUse> uses;
+  std::vector<admin::AgentUse> uses;
   {
     auto txn = ctx_.store.read();
     n = ctx_.store.getNumber(txn, numberId);
-    if (n) uses = agentUsesOf(ctx_.store, txn, *n);
+    if (n) uses = admin::agentUsesOf(ctx_.store, txn, *n);
   }
   if (!n || n->providerId != provider.id) {
     co_return Response::problem(
@@ -121,7 +121,7 @@ awaitable<Response> NumberApi::remove(Request& req) {
   }
   // Before Twilio is touched: a refused delete changes nothing anywhere.
   if (!uses.empty() && !force) {
-    co_return agentsInUseProblem(
+    co_return admin::agentsInUseProblem(
         "Phone number " + n->phoneNumber + " is used by " + std::to_string(uses.size()) +
             " agent link(s) or caller ID(s). Unlink it first (DELETE /api/v1/sip-phone-numbers/" +
             n->id +
@@ -143,7 +143,7 @@ awaitable<Response> NumberApi::remove(Request& req) {
     auto current = ctx_.store.getNumber(txn, n->id);
     deleted = current.has_value();
     if (!current) return;
-    clearCallerIds(ctx_.store, txn, *current, nowUnixMillis(), change);
+    admin::clearCallerIds(ctx_.store, txn, *current, nowUnixMillis(), change);
     change.numbersRemoved.push_back(std::move(*current));
   });
   if (!deleted) {

@@ -7,13 +7,13 @@
 #include "common/log.hpp"
 #include "common/text.hpp"
 #include "common/uuid.hpp"
-#include "modules/import/agent_uses.hpp"
-#include "modules/import/caller.hpp"
-#include "modules/import/json_io.hpp"
+#include "modules/admin/agent_uses.hpp"
+#include "modules/admin/caller.hpp"
+#include "modules/admin/json_io.hpp"
 #include "async/task_group.hpp"
 #include "modules/import/twilio_errors.hpp"
-#include "modules/import/validation.hpp"
-#include "modules/import/views.hpp"
+#include "modules/admin/validation.hpp"
+#include "modules/admin/views.hpp"
 #include "sip/cidr.hpp"
 #include "store/store.hpp"
 
@@ -37,7 +37,7 @@ twilio::Credentials credentialsOf(const store::Provider& p, const Request& req) 
 }
 
 // supportsCallTransfer when sent (null counts as not sent); a non-boolean is an error.
-std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, FieldErrors& errors) {
+std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, admin::FieldErrors& errors) {
   auto it = body.FindMember("supportsCallTransfer");
   if (it == body.MemberEnd() || it->value.IsNull()) return std::nullopt;
   if (!it->value.IsBool()) {
@@ -49,7 +49,7 @@ std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, Fiel
 
 // A name as sent on create and PUT (null counts as not sent): 1 to 100 characters, not
 // blank.
-void checkName(const StringField& name, FieldErrors& errors) {
+void checkName(const admin::StringField& name, admin::FieldErrors& errors) {
   if (!name.present) return;
   if (name.wrongType || isBlank(name.value) || utf8Length(name.value) > kMaxNameLength) {
     errors.emplace_back("name",
@@ -75,7 +75,7 @@ Response partlyDetached(const twilio::TwilioError& e, size_t detached, size_t to
 }  // namespace
 
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
-                                                              FieldErrors& errors) {
+                                                              admin::FieldErrors& errors) {
   auto it = body.FindMember("allowedAddresses");
   if (it == body.MemberEnd() || it->value.IsNull()) return std::nullopt;
   const auto& v = it->value;
@@ -116,7 +116,7 @@ std::variant<store::Provider, Response> findOwnProvider(const admin::Context& ct
   auto txn = ctx.store.read();
   auto p = ctx.store.getProvider(txn, id);
   // Another org's provider is indistinguishable from a missing one.
-  if (!p || p->orgId != orgOf(req)) {
+  if (!p || p->orgId != admin::orgOf(req)) {
     return Response::problem(404, "No provider with id " + id + ".", req.path);
   }
   return std::move(*p);
@@ -134,32 +134,32 @@ void ProviderApi::registerRoutes(http::Router& router) {
 }
 
 awaitable<Response> ProviderApi::create(Request& req) {
-  auto parsed = parseJsonObjectBody(req);
+  auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
   const auto& body = std::get<rapidjson::Document>(parsed);
 
-  FieldErrors errors;
-  auto accountSid = stringField(body, "accountSid");
-  auto authToken = stringField(body, "authToken");
-  auto name = stringField(body, "name");
-  auto region = stringField(body, "region");
-  auto trunkSid = stringField(body, "trunkSid");
+  admin::FieldErrors errors;
+  auto accountSid = admin::stringField(body, "accountSid");
+  auto authToken = admin::stringField(body, "authToken");
+  auto name = admin::stringField(body, "name");
+  auto region = admin::stringField(body, "region");
+  auto trunkSid = admin::stringField(body, "trunkSid");
   if (!accountSid.present) {
     errors.emplace_back("accountSid", "accountSid is required.");
-  } else if (accountSid.wrongType || !isSid(accountSid.value, "AC")) {
+  } else if (accountSid.wrongType || !admin::isSid(accountSid.value, "AC")) {
     errors.emplace_back("accountSid",
                         "accountSid must be 'AC' followed by 32 lowercase hex characters.");
   }
   if (!authToken.present) {
     errors.emplace_back("authToken", "authToken is required.");
-  } else if (authToken.wrongType || !isLowerHex(authToken.value, 32)) {
+  } else if (authToken.wrongType || !admin::isLowerHex(authToken.value, 32)) {
     errors.emplace_back("authToken", "authToken must be 32 lowercase hex characters.");
   }
   checkName(name, errors);
-  if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
+  if (region.wrongType || (region.present && !admin::isKnownRegion(region.value))) {
     errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
   }
-  if (trunkSid.wrongType || (trunkSid.present && !isSid(trunkSid.value, "TK"))) {
+  if (trunkSid.wrongType || (trunkSid.present && !admin::isSid(trunkSid.value, "TK"))) {
     errors.emplace_back("trunkSid",
                         "trunkSid must be 'TK' followed by 32 lowercase hex characters.");
   }
@@ -168,7 +168,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
   if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
 
   auto duplicateIn = [&](const store::ReadView& txn) -> std::optional<store::Provider> {
-    for (auto& p : ctx_.store.listProviders(txn, orgOf(req))) {
+    for (auto& p : ctx_.store.listProviders(txn, admin::orgOf(req))) {
       if (p.accountSid == accountSid.value) return p;
     }
     return std::nullopt;
@@ -197,7 +197,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
 
   store::Provider p;
   p.id = newUuid();
-  p.orgId = orgOf(req);
+  p.orgId = admin::orgOf(req);
   p.name = name.present ? name.value : account->friendlyName;
   p.name = std::string(utf8Prefix(p.name, kMaxNameLength));
   p.accountSid = accountSid.value;
@@ -258,22 +258,22 @@ awaitable<Response> ProviderApi::create(Request& req) {
   }
   log::info("providers", "created provider ", p.id, " for account ", p.accountSid, " trunk ",
             p.trunkSid, p.trunkCreatedByGateway ? " (created)" : " (adopted)");
-  Response resp = Response::json(201, providerJson(p, 0));
+  Response resp = Response::json(201, admin::providerJson(p, 0));
   resp.set("Location", "/api/v1/providers/twilio/" + p.id);
   co_return resp;
 }
 
 awaitable<Response> ProviderApi::list(Request& req) {
   rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  admin::JsonWriter w(buf);
   auto txn = ctx_.store.read();
-  auto providers = ctx_.store.listProviders(txn, orgOf(req));
+  auto providers = ctx_.store.listProviders(txn, admin::orgOf(req));
   w.StartObject();
-  writeKey(w, "items");
+  admin::writeKey(w, "items");
   w.StartArray();
-  for (const auto& p : providers) writeProvider(w, p, ctx_.store.countNumbersOfProvider(txn, p.id));
+  for (const auto& p : providers) admin::writeProvider(w, p, ctx_.store.countNumbersOfProvider(txn, p.id));
   w.EndArray();
-  writeKey(w, "totalCount");
+  admin::writeKey(w, "totalCount");
   w.Uint64(providers.size());
   w.EndObject();
   co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
@@ -288,7 +288,7 @@ awaitable<Response> ProviderApi::get(Request& req) {
     auto txn = ctx_.store.read();
     count = ctx_.store.countNumbersOfProvider(txn, p.id);
   }
-  co_return Response::json(200, providerJson(p, count));
+  co_return Response::json(200, admin::providerJson(p, count));
 }
 
 awaitable<Response> ProviderApi::update(Request& req) {
@@ -296,11 +296,11 @@ awaitable<Response> ProviderApi::update(Request& req) {
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto& current = std::get<store::Provider>(found);
 
-  auto parsed = parseJsonObjectBody(req);
+  auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
   const auto& body = std::get<rapidjson::Document>(parsed);
 
-  FieldErrors errors;
+  admin::FieldErrors errors;
   for (const char* fixed : {"accountSid", "authToken", "trunkSid"}) {
     if (body.HasMember(fixed)) {
       errors.emplace_back(fixed, std::string(fixed) +
@@ -313,10 +313,10 @@ awaitable<Response> ProviderApi::update(Request& req) {
                         "terminationUri is the trunk's domain name, which Twilio assigns; it "
                         "cannot be changed here (change it on the trunk in the Twilio console).");
   }
-  auto name = stringField(body, "name");
-  auto region = stringField(body, "region");
+  auto name = admin::stringField(body, "name");
+  auto region = admin::stringField(body, "region");
   checkName(name, errors);
-  if (region.wrongType || (region.present && !isKnownRegion(region.value))) {
+  if (region.wrongType || (region.present && !admin::isKnownRegion(region.value))) {
     errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
   }
   std::optional<bool> supportsCallTransfer = supportsCallTransferField(body, errors);
@@ -339,11 +339,11 @@ awaitable<Response> ProviderApi::update(Request& req) {
   });
   if (!p) co_return Response::problem(404, "No provider with id " + current.id + ".", req.path);
   log::info("providers", "updated provider ", p->id);
-  co_return Response::json(200, providerJson(*p, count));
+  co_return Response::json(200, admin::providerJson(*p, count));
 }
 
 awaitable<Response> ProviderApi::remove(Request& req) {
-  auto forced = forceParam(req);
+  auto forced = admin::forceParam(req);
   if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
   const bool force = std::get<bool>(forced);
   auto found = findOwnProvider(ctx_, req, req.param("id"));
@@ -352,7 +352,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   auto creds = credentialsOf(p, req);
 
   std::vector<store::PhoneNumber> numbers;
-  std::vector<AgentUse> uses;
+  std::vector<admin::AgentUse> uses;
   std::vector<std::string> toDetach;  // stored numbers, then journaled attachments
   auto readNumbers = [&] {
     numbers.clear();
@@ -362,7 +362,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
     const auto agents = ctx_.store.listAgents(txn, p.orgId);
     for (const auto& n : numbers) {
-      auto more = agentUsesOf(agents, n);
+      auto more = admin::agentUsesOf(agents, n);
       uses.insert(uses.end(), more.begin(), more.end());
       toDetach.push_back(n.phoneNumberSid);
     }
@@ -373,7 +373,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   };
   auto refusal = [&]() -> std::optional<Response> {
     if (uses.empty() || force) return std::nullopt;
-    return agentsInUseProblem(
+    return admin::agentsInUseProblem(
         "Agents use " + std::to_string(uses.size()) +
             " phone number link(s) or caller ID(s) of provider " + p.id +
             ". Unlink the numbers from those agents first, or delete with ?force=true to "
@@ -440,7 +440,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     auto stored = ctx_.store.listNumbersOfProvider(txn, p.id);
     std::unordered_set<std::string> ids;
     for (const auto& n : stored) ids.insert(n.id);
-    callerIdsCleared = clearCallerIds(ctx_.store, txn, p.orgId, ids, nowUnixMillis(), change);
+    callerIdsCleared = admin::clearCallerIds(ctx_.store, txn, p.orgId, ids, nowUnixMillis(), change);
     removed = stored.size();
     change.numbersRemoved = std::move(stored);
     change.providersRemoved.push_back(p.id);
@@ -460,28 +460,28 @@ awaitable<Response> ProviderApi::availableNumbers(Request& req) {
   if (!listing) co_return twilioFailure(listing.error(), "listing the account's numbers", req.path);
 
   rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  admin::JsonWriter w(buf);
   auto txn = ctx_.store.read();
   w.StartObject();
-  writeKey(w, "items");
+  admin::writeKey(w, "items");
   w.StartArray();
   for (const auto& n : listing->numbers) {
     auto stored = ctx_.store.findNumberBySid(txn, n.sid);
     w.StartObject();
-    writeString(w, "phoneNumberSid", n.sid);
-    writeString(w, "phoneNumber", n.phoneNumber);
-    writeString(w, "friendlyName", n.friendlyName);
-    writeStringOrNull(w, "trunkSid", n.trunkSid);
-    writeKey(w, "imported");
-    w.Bool(stored.has_value() && stored->orgId == orgOf(req));
-    if (stored && stored->orgId == orgOf(req)) {
-      writeString(w, "phoneNumberId", stored->id);
-      writeString(w, "importedByProviderId", stored->providerId);
+    admin::writeString(w, "phoneNumberSid", n.sid);
+    admin::writeString(w, "phoneNumber", n.phoneNumber);
+    admin::writeString(w, "friendlyName", n.friendlyName);
+    admin::writeStringOrNull(w, "trunkSid", n.trunkSid);
+    admin::writeKey(w, "imported");
+    w.Bool(stored.has_value() && stored->orgId == admin::orgOf(req));
+    if (stored && stored->orgId == admin::orgOf(req)) {
+      admin::writeString(w, "phoneNumberId", stored->id);
+      admin::writeString(w, "importedByProviderId", stored->providerId);
     }
     w.EndObject();
   }
   w.EndArray();
-  writeKey(w, "totalCount");
+  admin::writeKey(w, "totalCount");
   w.Uint64(listing->numbers.size());
   w.EndObject();
   co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));

@@ -14,9 +14,9 @@
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 #include "modules/admin/context.hpp"
-#include "modules/import/validation.hpp"
+#include "modules/admin/validation.hpp"
 #include "store/records.hpp"
 
 namespace gw::import {
@@ -42,7 +42,7 @@ class ProviderApi {
 // keeps its default) or invalid (then `errors` says why, keyed allowedAddresses[i]); else the
 // CIDRs in canonical text, in the order sent.
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
-                                                              FieldErrors& errors);
+                                                              admin::FieldErrors& errors);
 
 // The provider `id` of this org, or the 400/404 response to send.
 std::variant<store::Provider, http::Response> findOwnProvider(const admin::Context& ctx,

@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "modules/import/caller.hpp"
+#include "modules/admin/caller.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace gw::gateway {
@@ -39,7 +39,7 @@ TEST(AuthTest, ValidTokenSetsTheOrg) {
   auth.add("token-for-org-two-0002", "org-2");
   auto req = apiRequest("Bearer token-for-org-two-0002");
   EXPECT_FALSE(auth.check(req).has_value());
-  EXPECT_EQ(import::orgOf(req), "org-2");
+  EXPECT_EQ(admin::orgOf(req), "org-2");
 }
 
 TEST(AuthTest, MissingOrWrongTokenIs401WithoutTheToken) {
@@ -52,7 +52,7 @@ TEST(AuthTest, MissingOrWrongTokenIs401WithoutTheToken) {
     EXPECT_EQ(resp->status, 401);
     EXPECT_EQ(resp->body.find("token-for-org-one"), std::string::npos);
     EXPECT_EQ(resp->body.find("nope-nope"), std::string::npos);
-    EXPECT_TRUE(import::orgOf(req).empty());
+    EXPECT_TRUE(admin::orgOf(req).empty());
   }
 }
 
@@ -72,7 +72,7 @@ TEST(AuthTest, PublicPathUnderApiNeedsNoTokenAndOnlyThatPath) {
   http::Request req = apiRequest("");
   req.path = "/api/v1/openapi.json";
   EXPECT_FALSE(auth.check(req).has_value());
-  EXPECT_TRUE(import::orgOf(req).empty());
+  EXPECT_TRUE(admin::orgOf(req).empty());
   for (const char* other : {"/api/v1/openapi.json/x", "/api/v1/openapi", "/api/v1/providers"}) {
     req.path = other;
     auto resp = auth.check(req);
@@ -120,7 +120,7 @@ TEST(AuthTest, MetricsAreOnlyForTheOrgsNamedForThem) {
   req.headers.clear();
   req.headers.push_back({"Authorization", "Bearer token-of-a-tenant-org-0001"});
   EXPECT_FALSE(auth.check(req).has_value());
-  EXPECT_EQ(import::orgOf(req), "tenant-1");
+  EXPECT_EQ(admin::orgOf(req), "tenant-1");
 }
 
 TEST(AuthTest, LoadsTokensFile) {

@@ -17,7 +17,7 @@ rapidjson::Document parse(const std::string& body) {
   return d;
 }
 
-std::vector<std::string> keysOf(const import::FieldErrors& errors) {
+std::vector<std::string> keysOf(const admin::FieldErrors& errors) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : errors) keys.push_back(k);
   return keys;
@@ -79,7 +79,7 @@ TEST(AgentSipUriTest, HostIsTheUriHostWithoutBrackets) {
 }
 
 TEST(AgentBodyTest, CreateRequiresNameAndSipUriAndDefaultsModeToProxy) {
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   auto c = parseAgentBody(parse(R"({"name":"Front desk","sipUri":"sip:desk@10.0.0.5"})"),
                           BodyKind::kCreate, errors);
   EXPECT_THAT(errors, IsEmpty());
@@ -94,7 +94,7 @@ TEST(AgentBodyTest, CreateRequiresNameAndSipUriAndDefaultsModeToProxy) {
 }
 
 TEST(AgentBodyTest, ReportsEachBadFieldOnce) {
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   parseAgentBody(parse(R"({"name":"   ","sipUri":"tel:+1","mode":"Proxy",
                            "outboundPhoneNumberId":"n-1"})"),
                  BodyKind::kCreate, errors);
@@ -111,7 +111,7 @@ TEST(AgentBodyTest, ReportsEachBadFieldOnce) {
 TEST(AgentBodyTest, NameLimitCountsCharactersNotBytes) {
   std::string hundredEuros;
   for (int i = 0; i < 100; ++i) hundredEuros += "\xE2\x82\xAC";  // U+20AC, 3 bytes
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   auto c = parseAgentBody(parse(R"({"name":")" + hundredEuros + R"(","sipUri":"sip:a@b"})"),
                           BodyKind::kCreate, errors);
   EXPECT_THAT(errors, IsEmpty());
@@ -123,7 +123,7 @@ TEST(AgentBodyTest, NameLimitCountsCharactersNotBytes) {
 }
 
 TEST(AgentBodyTest, PatchChangesOnlyWhatIsSentAndNullClearsTheCallerId) {
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   auto c = parseAgentBody(parse(R"({"mode":"redirect"})"), BodyKind::kPatch, errors);
   EXPECT_THAT(errors, IsEmpty());
   EXPECT_EQ(c.mode, "redirect");
@@ -138,7 +138,7 @@ TEST(AgentBodyTest, PatchChangesOnlyWhatIsSentAndNullClearsTheCallerId) {
 }
 
 TEST(AgentBodyTest, PatchRefusesNullForFieldsThatCannotBeCleared) {
-  import::FieldErrors errors;
+  admin::FieldErrors errors;
   parseAgentBody(parse(R"({"name":null,"sipUri":null,"mode":null})"), BodyKind::kPatch, errors);
   EXPECT_EQ(keysOf(errors), (std::vector<std::string>{"name", "sipUri", "mode"}));
 }

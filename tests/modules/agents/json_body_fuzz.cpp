@@ -13,8 +13,8 @@
 #include <variant>
 
 #include "modules/agents/agent_rules.hpp"
-#include "modules/import/json_io.hpp"
-#include "modules/import/validation.hpp"
+#include "modules/admin/json_io.hpp"
+#include "modules/admin/validation.hpp"
 #include "sip/cidr.hpp"
 
 namespace {
@@ -27,14 +27,14 @@ void check(bool ok) {
 
 void checkStringFields(const rapidjson::Value& body) {
   for (const char* name : {"accountSid", "authToken", "name", "region", "trunkSid"}) {
-    const auto f = gw::import::stringField(body, name);
+    const auto f = gw::admin::stringField(body, name);
     check(f.present || (!f.wrongType && f.value.empty()));
     if (f.wrongType) check(f.value.empty());
   }
 }
 
 void checkAgentBody(const rapidjson::Value& body, gw::agents::BodyKind kind) {
-  gw::import::FieldErrors errors;
+  gw::admin::FieldErrors errors;
   const auto c = gw::agents::parseAgentBody(body, kind, errors);
   for (const auto& [field, message] : errors) check(!field.empty() && !message.empty());
   if (kind == gw::agents::BodyKind::kCreate && errors.empty()) {
@@ -51,7 +51,7 @@ void checkAgentBody(const rapidjson::Value& body, gw::agents::BodyKind kind) {
 void checkArrays(const rapidjson::Value& body) {
   if (auto it = body.FindMember("phoneNumberSids"); it != body.MemberEnd() && it->value.IsArray()) {
     for (const auto& v : it->value.GetArray()) {
-      if (v.IsString()) (void)gw::import::isSid({v.GetString(), v.GetStringLength()}, "PN");
+      if (v.IsString()) (void)gw::admin::isSid({v.GetString(), v.GetStringLength()}, "PN");
     }
   }
   if (auto it = body.FindMember("allowedAddresses");
@@ -76,7 +76,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.headers.push_back({"Content-Type", "application/json; charset=utf-8"});
   req.body.assign(reinterpret_cast<const char*>(data), size);
 
-  auto parsed = gw::import::parseJsonObjectBody(req);
+  auto parsed = gw::admin::parseJsonObjectBody(req);
   if (const auto* rejected = std::get_if<Response>(&parsed)) {
     check(rejected->status == 400 && !rejected->body.empty());
     return 0;

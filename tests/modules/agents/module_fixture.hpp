@@ -17,7 +17,7 @@
 #include "common/e164.hpp"
 #include "common/uuid.hpp"
 #include "modules/agents/agents_module.hpp"
-#include "modules/import/caller.hpp"
+#include "modules/admin/caller.hpp"
 #include "twilio/curl_client.hpp"
 #include "modules/admin/attach_journal.hpp"
 #include "modules/admin/directory_sync.hpp"
@@ -128,7 +128,7 @@ class ModuleFixture : public ::testing::Test {
     auto q = target.find('?');
     req.path = target.substr(0, q);
     req.query = q == std::string::npos ? "" : target.substr(q + 1);
-    const import::Caller caller{org};  // outlives the handler, which runs below
+    const admin::Caller caller{org};  // outlives the handler, which runs below
     req.attachment.set(caller);
     if (body) {
       req.headers.push_back({"Content-Type", "application/json"});

@@ -17,21 +17,21 @@ rapidjson::Document parse(const std::string& body) {
   return d;
 }
 
-std::vector<std::string> keysOf(const FieldErrors& errors) {
+std::vector<std::string> keysOf(const admin::FieldErrors& errors) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : errors) keys.push_back(k);
   return keys;
 }
 
 TEST(ProviderAllowedAddressesTest, AbsentOrNullKeepsTheDefault) {
-  FieldErrors errors;
+  admin::FieldErrors errors;
   EXPECT_EQ(allowedAddressesField(parse("{}"), errors), std::nullopt);
   EXPECT_EQ(allowedAddressesField(parse(R"({"allowedAddresses":null})"), errors), std::nullopt);
   EXPECT_THAT(errors, IsEmpty());
 }
 
 TEST(ProviderAllowedAddressesTest, StoresCanonicalCidrsInTheOrderSent) {
-  FieldErrors errors;
+  admin::FieldErrors errors;
   auto v = allowedAddressesField(
       parse(R"({"allowedAddresses":["54.172.60.0/30","10.1.2.3","2001:DB8::/32"]})"), errors);
   EXPECT_THAT(errors, IsEmpty());
@@ -40,7 +40,7 @@ TEST(ProviderAllowedAddressesTest, StoresCanonicalCidrsInTheOrderSent) {
 }
 
 TEST(ProviderAllowedAddressesTest, ReportsEachBadEntryByIndex) {
-  FieldErrors errors;
+  admin::FieldErrors errors;
   auto v = allowedAddressesField(
       parse(R"({"allowedAddresses":["54.172.60.0/30","10.0.0.1/8",7,"example.com","1.2.3.4/33"]})"),
       errors);
@@ -56,7 +56,7 @@ TEST(ProviderAllowedAddressesTest, RefusesAnEmptyListATooLongOneAndOtherTypes) {
   many += "]}";
   for (const std::string& body : {std::string(R"({"allowedAddresses":[]})"),
                                   std::string(R"({"allowedAddresses":"10.0.0.0/8"})"), many}) {
-    FieldErrors errors;
+    admin::FieldErrors errors;
     EXPECT_EQ(allowedAddressesField(parse(body), errors), std::nullopt);
     EXPECT_THAT(keysOf(errors), ElementsAre("allowedAddresses")) << body.substr(0, 60);
   }

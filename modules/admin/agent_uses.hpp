@@ -11,7 +11,7 @@
 
 #include "gateway/http/message.hpp"
 #include "modules/admin/change_set.hpp"
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 #include "store/records.hpp"
 
 namespace gw::store {
@@ -19,7 +19,7 @@ class Store;
 class ReadView;
 }  // namespace gw::store
 
-namespace gw::import {
+namespace gw::admin {
 
 struct AgentUse {
   std::string agentId;
@@ -62,4 +62,4 @@ http::Response agentsInUseProblem(std::string_view detail, const std::vector<Age
 // The `force` query parameter: false when absent, true/false as sent, else the 400 to send.
 std::variant<bool, http::Response> forceParam(const http::Request& req);
 
-}  // namespace gw::import
+}  // namespace gw::admin

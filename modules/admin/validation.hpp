@@ -8,7 +8,7 @@
 
 #include "gateway/http/message.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 // Two-letter prefix followed by 32 lowercase hex digits (Twilio SIDs as the API takes them).
 bool isSid(std::string_view text, std::string_view prefix);
@@ -27,4 +27,4 @@ inline constexpr uint64_t kMaxTake = 1000;
 // per bad parameter.
 Paging parsePaging(const http::Request& req, FieldErrors& errors);
 
-}  // namespace gw::import
+}  // namespace gw::admin

@@ -1,9 +1,9 @@
-#include "modules/import/validation.hpp"
+#include "modules/admin/validation.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace gw::import {
+namespace gw::admin {
 namespace {
 
 using ::testing::IsEmpty;
@@ -51,4 +51,4 @@ TEST(SidTest, WantsThePrefixAndThirtyTwoLowercaseHexDigits) {
 }
 
 }  // namespace
-}  // namespace gw::import
+}  // namespace gw::admin

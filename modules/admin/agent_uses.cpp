@@ -1,8 +1,8 @@
-#include "modules/import/agent_uses.hpp"
+#include "modules/admin/agent_uses.hpp"
 
 #include "store/store.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 std::vector<AgentUse> agentUsesOf(const std::vector<store::Agent>& agents,
                                   const store::PhoneNumber& number) {
@@ -91,4 +91,4 @@ std::variant<bool, http::Response> forceParam(const http::Request& req) {
   return http::Response::validationProblem({{"force", "force must be true or false."}}, req.path);
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin

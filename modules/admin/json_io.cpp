@@ -1,11 +1,11 @@
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 
 #include <cctype>
 
 #include "common/json.hpp"
 #include "common/text.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 namespace {
 
@@ -54,4 +54,4 @@ StringField stringField(const rapidjson::Value& obj, const char* name) {
   return f;
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin

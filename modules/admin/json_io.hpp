@@ -13,7 +13,7 @@
 #include "common/utf8.hpp"
 #include "gateway/http/message.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
@@ -57,4 +57,4 @@ struct StringField {
 };
 StringField stringField(const rapidjson::Value& obj, const char* name);
 
-}  // namespace gw::import
+}  // namespace gw::admin

@@ -1,10 +1,10 @@
-#include "modules/import/validation.hpp"
+#include "modules/admin/validation.hpp"
 
 #include <array>
 #include <charconv>
 #include <optional>
 
-namespace gw::import {
+namespace gw::admin {
 
 bool isLowerHex(std::string_view text, size_t length) {
   if (text.size() != length) return false;
@@ -59,4 +59,4 @@ Paging parsePaging(const http::Request& req, FieldErrors& errors) {
   return p;
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin

@@ -1,8 +1,8 @@
-#include "modules/import/views.hpp"
+#include "modules/admin/views.hpp"
 
 #include "common/clock.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 void writeProvider(JsonWriter& w, const store::Provider& p, uint64_t phoneNumberCount) {
   w.StartObject();
@@ -64,4 +64,4 @@ std::string numberJson(const store::PhoneNumber& n) {
   return {buf.GetString(), buf.GetSize()};
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin

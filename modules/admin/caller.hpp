@@ -6,7 +6,7 @@
 
 #include "gateway/http/message.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 struct Caller {
   std::string orgId;
@@ -19,4 +19,4 @@ inline const std::string& orgOf(const http::Request& req) {
   return caller != nullptr ? caller->orgId : kNone;
 }
 
-}  // namespace gw::import
+}  // namespace gw::admin

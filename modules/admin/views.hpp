@@ -1,9 +1,9 @@
 #pragma once
 // The API's JSON shapes of stored records. The auth token never appears.
-#include "modules/import/json_io.hpp"
+#include "modules/admin/json_io.hpp"
 #include "store/records.hpp"
 
-namespace gw::import {
+namespace gw::admin {
 
 void writeProvider(JsonWriter& w, const store::Provider& p, uint64_t phoneNumberCount);
 void writeNumber(JsonWriter& w, const store::PhoneNumber& n);
@@ -11,4 +11,4 @@ void writeNumber(JsonWriter& w, const store::PhoneNumber& n);
 std::string providerJson(const store::Provider& p, uint64_t phoneNumberCount);
 std::string numberJson(const store::PhoneNumber& n);
 
-}  // namespace gw::import
+}  // namespace gw::admin
