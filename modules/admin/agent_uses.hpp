@@ -2,16 +2,13 @@
 // Agents that use imported numbers, as the number and provider deletes see them: a use
 // blocks the delete (409 with `affectedAgents`) unless ?force=true, which clears it in the
 // delete's own change set. The agents module lists the same uses.
-#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
-#include <variant>
 #include <vector>
 
-#include "gateway/http/message.hpp"
 #include "modules/admin/change_set.hpp"
-#include "modules/admin/json_io.hpp"
+#include "modules/admin/domain_error.hpp"
 #include "store/records.hpp"
 
 namespace gw::store {
@@ -20,12 +17,6 @@ class ReadView;
 }  // namespace gw::store
 
 namespace gw::admin {
-
-struct AgentUse {
-  std::string agentId;
-  std::string name;
-  std::string usage;  // "inbound" (the number is linked to it) or "outbound" (its caller ID)
-};
 
 // The uses of `number`: its inbound agent first, then the agents using it as caller ID. An
 // agent doing both is listed twice, once per usage.
@@ -46,20 +37,5 @@ size_t clearCallerIds(const store::Store& store, const store::ReadView& txn,
 size_t clearCallerIds(const store::Store& store, const store::ReadView& txn, std::string_view orgId,
                       const std::unordered_set<std::string>& numberIds, int64_t nowMs,
                       admin::ChangeSet& change);
-
-// [{agentId, name, usage}, ...]
-void writeAgentUses(JsonWriter& w, const std::vector<AgentUse>& uses);
-
-// A problem+json document like http::Response::problem with further members, written by
-// `extra` while the object is still open.
-http::Response problemWithMembers(int status, std::string_view detail, std::string_view instance,
-                                  const std::function<void(JsonWriter&)>& extra);
-
-// 409 with `affectedAgents`; the detail says how to go on.
-http::Response agentsInUseProblem(std::string_view detail, const std::vector<AgentUse>& uses,
-                                  std::string_view instance);
-
-// The `force` query parameter: false when absent, true/false as sent, else the 400 to send.
-std::variant<bool, http::Response> forceParam(const http::Request& req);
 
 }  // namespace gw::admin

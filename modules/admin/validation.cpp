@@ -59,4 +59,12 @@ Paging parsePaging(const http::Request& req, FieldErrors& errors) {
   return p;
 }
 
+bool forceParam(const http::Request& req, FieldErrors& errors) {
+  auto v = req.queryParam("force");
+  if (!v || *v == "false") return false;
+  if (*v == "true") return true;
+  errors.emplace_back("force", "force must be true or false.");
+  return false;
+}
+
 }  // namespace gw::admin

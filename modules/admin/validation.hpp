@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/http/message.hpp"
+#include "modules/admin/domain_error.hpp"
 
 namespace gw::admin {
 
@@ -15,7 +16,6 @@ bool isSid(std::string_view text, std::string_view prefix);
 bool isLowerHex(std::string_view text, size_t length);
 bool isKnownRegion(std::string_view region);
 
-using FieldErrors = std::vector<std::pair<std::string, std::string>>;
 
 // skip and take of a list request.
 struct Paging {
@@ -26,5 +26,9 @@ inline constexpr uint64_t kMaxTake = 1000;
 // skip (0 or more, default 0) and take (1 to kMaxTake, default 20) from the query; one error
 // per bad parameter.
 Paging parsePaging(const http::Request& req, FieldErrors& errors);
+
+// The `force` query parameter of a delete: false when absent, true or false as sent; any
+// other value adds an error.
+bool forceParam(const http::Request& req, FieldErrors& errors);
 
 }  // namespace gw::admin

@@ -11,6 +11,7 @@
 #include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/problem.hpp"
 #include "store/store.hpp"
 
 namespace gw::agents {
@@ -234,9 +235,9 @@ awaitable<Response> AgentApi::patch(Request& req) {
 }
 
 awaitable<Response> AgentApi::remove(Request& req) {
-  auto forced = admin::forceParam(req);
-  if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
-  const bool force = std::get<bool>(forced);
+  admin::FieldErrors forceErrors;
+  const bool force = admin::forceParam(req, forceErrors);
+  if (!forceErrors.empty()) co_return Response::validationProblem(forceErrors, req.path);
   std::string agentId;
   size_t unlinked = 0;
   std::optional<Response> refused;

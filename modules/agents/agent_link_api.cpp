@@ -11,6 +11,7 @@
 #include "modules/admin/agent_uses.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 #include "modules/admin/views.hpp"
 #include "store/store.hpp"

@@ -7,6 +7,7 @@
 #include "modules/admin/agent_uses.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/problem.hpp"
 #include "modules/import/provider_api.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "modules/admin/validation.hpp"
@@ -96,9 +97,9 @@ awaitable<Response> NumberApi::get(Request& req) {
 }
 
 awaitable<Response> NumberApi::remove(Request& req) {
-  auto forced = admin::forceParam(req);
-  if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
-  const bool force = std::get<bool>(forced);
+  admin::FieldErrors forceErrors;
+  const bool force = admin::forceParam(req, forceErrors);
+  if (!forceErrors.empty()) co_return Response::validationProblem(forceErrors, req.path);
   auto found = findOwnProvider(ctx_, req, req.param("id"));
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto provider = std::get<store::Provider>(found);
@@ -121,13 +122,13 @@ awaitable<Response> NumberApi::remove(Request& req) {
   }
   // Before Twilio is touched: a refused delete changes nothing anywhere.
   if (!uses.empty() && !force) {
-    co_return admin::agentsInUseProblem(
+    co_return admin::problemOf(admin::DomainError::inUse(
         "Phone number " + n->phoneNumber + " is used by " + std::to_string(uses.size()) +
             " agent link(s) or caller ID(s). Unlink it first (DELETE /api/v1/sip-phone-numbers/" +
             n->id +
             "/agent-link, PATCH the agents' outboundPhoneNumberId), or delete with "
             "?force=true to unlink it.",
-        uses, req.path);
+        uses), req.path);
   }
 
   // A named local: GCC 12 destroys a braced temporary inside a co_await expression twice.

@@ -10,6 +10,7 @@
 #include "modules/admin/agent_uses.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/problem.hpp"
 #include "async/task_group.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "modules/admin/validation.hpp"
@@ -343,9 +344,9 @@ awaitable<Response> ProviderApi::update(Request& req) {
 }
 
 awaitable<Response> ProviderApi::remove(Request& req) {
-  auto forced = admin::forceParam(req);
-  if (auto* resp = std::get_if<Response>(&forced)) co_return std::move(*resp);
-  const bool force = std::get<bool>(forced);
+  admin::FieldErrors forceErrors;
+  const bool force = admin::forceParam(req, forceErrors);
+  if (!forceErrors.empty()) co_return Response::validationProblem(forceErrors, req.path);
   auto found = findOwnProvider(ctx_, req, req.param("id"));
   if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
   const auto p = std::get<store::Provider>(found);
@@ -373,12 +374,12 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   };
   auto refusal = [&]() -> std::optional<Response> {
     if (uses.empty() || force) return std::nullopt;
-    return admin::agentsInUseProblem(
+    return admin::problemOf(admin::DomainError::inUse(
         "Agents use " + std::to_string(uses.size()) +
             " phone number link(s) or caller ID(s) of provider " + p.id +
             ". Unlink the numbers from those agents first, or delete with ?force=true to "
             "unlink them.",
-        uses, req.path);
+        uses), req.path);
   };
   // Before Twilio is touched or an import stopped: a refused delete changes nothing anywhere.
   readNumbers();
