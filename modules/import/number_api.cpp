@@ -136,7 +136,7 @@ awaitable<Response> NumberApi::remove(Request& req) {
   creds.requestId = req.requestId;
   auto detached = co_await ctx_.twilio.detachNumber(creds, provider.trunkSid, n->phoneNumberSid);
   if (!detached) {
-    co_return twilioFailure(detached.error(), "detaching the number from the trunk", req.path);
+    co_return admin::problemOf(twilioFault(detached.error(), "detaching the number from the trunk"), req.path);
   }
   bool deleted = false;
   co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {

@@ -193,7 +193,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
               "). Check the account SID and auth token in the Twilio console.",
           req.path);
     }
-    co_return twilioFailure(e, "checking the credentials", req.path);
+    co_return admin::problemOf(twilioFault(e, "checking the credentials"), req.path);
   }
 
   store::Provider p;
@@ -218,7 +218,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
               "Trunk " + trunkSid.value + " does not exist in account " + accountSid.value + "."}},
             req.path);
       }
-      co_return twilioFailure(trunk.error(), "fetching the trunk", req.path);
+      co_return admin::problemOf(twilioFault(trunk.error(), "fetching the trunk"), req.path);
     }
     p.trunkSid = trunk->sid;
     p.terminationUri = trunk->domainName;
@@ -227,7 +227,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
     std::string friendly = "gateway " + p.name;
     friendly = std::string(utf8Prefix(friendly, kTwilioFriendlyNameMax));
     auto trunk = co_await ctx_.twilio.createTrunk(creds, friendly);
-    if (!trunk) co_return twilioFailure(trunk.error(), "creating the SIP trunk", req.path);
+    if (!trunk) co_return admin::problemOf(twilioFault(trunk.error(), "creating the SIP trunk"), req.path);
     auto ou =
         co_await ctx_.twilio.createOriginationUrl(creds, trunk->sid, ctx_.publicSipUri, "gateway");
     if (!ou) {
@@ -237,7 +237,7 @@ awaitable<Response> ProviderApi::create(Request& req) {
         log::warn("providers", "could not delete trunk ", trunk->sid,
                   " after a failed origination URL: ", undo.error().describe());
       }
-      co_return twilioFailure(ou.error(), "creating the trunk's origination URL", req.path);
+      co_return admin::problemOf(twilioFault(ou.error(), "creating the trunk's origination URL"), req.path);
     }
     p.trunkSid = trunk->sid;
     p.terminationUri = trunk->domainName;
@@ -400,7 +400,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
     auto r = co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);  // releases its numbers
     if (!r) {
       if (!r.error().isAuthFailure())
-        co_return twilioFailure(r.error(), "deleting the trunk", req.path);
+        co_return admin::problemOf(twilioFault(r.error(), "deleting the trunk"), req.path);
       credentialsRevoked = true;
     }
   } else {
@@ -421,8 +421,8 @@ awaitable<Response> ProviderApi::remove(Request& req) {
       if (!failure->isAuthFailure()) {
         if (detached > 0)
           co_return partlyDetached(*failure, detached, toDetach.size(), p.trunkSid, req.path);
-        co_return twilioFailure(*failure, "detaching the provider's numbers from its trunk",
-                                req.path);
+        co_return admin::problemOf(
+            twilioFault(*failure, "detaching the provider's numbers from its trunk"), req.path);
       }
       credentialsRevoked = true;
     }
@@ -458,7 +458,7 @@ awaitable<Response> ProviderApi::availableNumbers(Request& req) {
   const auto p = std::get<store::Provider>(found);
 
   auto listing = co_await ctx_.twilio.listNumbers(credentialsOf(p, req), SIZE_MAX);
-  if (!listing) co_return twilioFailure(listing.error(), "listing the account's numbers", req.path);
+  if (!listing) co_return admin::problemOf(twilioFault(listing.error(), "listing the account's numbers"), req.path);
 
   rapidjson::StringBuffer buf;
   admin::JsonWriter w(buf);

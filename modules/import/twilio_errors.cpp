@@ -1,22 +1,22 @@
 #include "modules/import/twilio_errors.hpp"
 
+#include <string>
+
 namespace gw::import {
 
-http::Response twilioFailure(const twilio::TwilioError& e, std::string_view what,
-                             std::string_view instance) {
+admin::DomainError twilioFault(const twilio::TwilioError& e, std::string_view what) {
   if (e.isAuthFailure()) {
-    return http::Response::problem(
-        502,
+    return admin::DomainError::of(
+        admin::Fault::kUpstream,
         "Twilio rejected the provider's credentials while " + std::string(what) + " (" +
             e.describe() +
             "). Nothing was changed. Check the account's auth token and rotate it on the "
-            "provider.",
-        instance);
+            "provider.");
   }
-  return http::Response::problem(502,
-                                 "Twilio request failed while " + std::string(what) + ": " +
-                                     e.describe() + ". Nothing was changed; retry later.",
-                                 instance);
+  return admin::DomainError::of(admin::Fault::kUpstream, "Twilio request failed while " +
+                                                             std::string(what) + ": " +
+                                                             e.describe() +
+                                                             ". Nothing was changed; retry later.");
 }
 
 }  // namespace gw::import

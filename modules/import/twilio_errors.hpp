@@ -1,16 +1,15 @@
 #pragma once
-// How Twilio failures reach admin API clients.
-#include <string>
+// How Twilio failures reach admin API clients: as a domain error (kUpstream, 502), whose
+// detail names the operation and what to do.
 #include <string_view>
 
-#include "gateway/http/message.hpp"
+#include "modules/admin/domain_error.hpp"
 #include "twilio/api.hpp"
 
 namespace gw::import {
 
-// 502 "Twilio rejected the provider's credentials ..." for 401/20003, else 502 with the
-// failure described. `what` names the operation ("creating the trunk").
-http::Response twilioFailure(const twilio::TwilioError& e, std::string_view what,
-                             std::string_view instance);
+// "Twilio rejected the provider's credentials ..." for 401/20003, else the failure
+// described. `what` names the operation ("creating the trunk").
+admin::DomainError twilioFault(const twilio::TwilioError& e, std::string_view what);
 
 }  // namespace gw::import
