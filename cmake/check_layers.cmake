@@ -5,6 +5,7 @@
 #   common -> async -> {store, sip, gateway/http, twilio} -> modules/admin -> the other
 #   modules -> gateway
 # tools/twilio_emulator (a test tool) sits on gateway/http; ctl (the CLI) talks HTTP only.
+# Services (modules/**/*_service.hpp|cpp) may not include gateway/http at all.
 # A failure names the file, the line and the rule.
 cmake_minimum_required(VERSION 3.25)
 
@@ -62,6 +63,11 @@ foreach(layer IN LISTS layers)
       if(NOT ok)
         string(APPEND violations
                "${file}: includes \"${target}\"; ${layer} may include only: ${allowed_${layer}}\n")
+      endif()
+      # Domain services take and return no HTTP types: their handlers (*_api.cpp) do that.
+      if(file MATCHES "^modules/.*_service\\.(hpp|cpp)$" AND target MATCHES "^gateway/http/")
+        string(APPEND violations
+               "${file}: includes \"${target}\"; a service (*_service.*) uses no HTTP type\n")
       endif()
     endforeach()
   endforeach()
