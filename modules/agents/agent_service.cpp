@@ -55,7 +55,9 @@ admin::Result<store::Agent> AgentService::findAgent(const store::ReadView& view,
   if (!isUuid(id)) return DomainError::invalid("id", "The agent id must be a UUID.");
   auto a = ctx_.store.getAgent(view, id);
   // Another org's agent is indistinguishable from a missing one.
-  if (!a || a->orgId != org) return DomainError::of(Fault::kNotFound, "No agent with id " + id + ".");
+  if (!a || a->orgId != org) {
+    return DomainError::of(Fault::kNotFound, "No agent with id " + id + ".");
+  }
   return std::move(*a);
 }
 
@@ -78,8 +80,7 @@ awaitable<std::optional<std::string>> AgentService::selfProblem(std::string sipU
   co_return selfTargetProblem(sipUri, addresses, ctx_.sipSelf);
 }
 
-awaitable<admin::Result<store::Agent>> AgentService::create(std::string org,
-                                                            AgentChanges changes) {
+awaitable<admin::Result<store::Agent>> AgentService::create(std::string org, AgentChanges changes) {
   if (auto problem = sipUriModeProblem(*changes.sipUri, *changes.mode)) {
     co_return DomainError::invalid("sipUri", *problem);
   }
@@ -115,8 +116,7 @@ AgentPage AgentService::list(const std::string& org, uint64_t skip, uint64_t tak
   return page;
 }
 
-admin::Result<AgentRecord> AgentService::get(const std::string& org,
-                                             const std::string& id) const {
+admin::Result<AgentRecord> AgentService::get(const std::string& org, const std::string& id) const {
   auto txn = ctx_.store.read();
   auto found = findAgent(txn, org, id);
   if (!found) return found.error();
@@ -174,8 +174,7 @@ awaitable<admin::Result<AgentRecord>> AgentService::patch(std::string org, std::
   co_return out;
 }
 
-awaitable<admin::Result<void>> AgentService::remove(std::string org, std::string id,
-                                                    bool force) {
+awaitable<admin::Result<void>> AgentService::remove(std::string org, std::string id, bool force) {
   size_t unlinked = 0;
   std::optional<DomainError> refused;
   co_await ctx_.writes.commit([&](const store::ReadView& view, admin::ChangeSet& change) {

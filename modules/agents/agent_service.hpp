@@ -49,8 +49,7 @@ class AgentService {
   // A new agent of `org` from a create body that parseAgentBody(kCreate) accepted (name,
   // sipUri and mode set). kInvalid: a sips: URI in proxy mode, a URI that points back at
   // the gateway, a caller ID that is not one of the org's numbers.
-  boost::asio::awaitable<admin::Result<store::Agent>> create(std::string org,
-                                                             AgentChanges changes);
+  boost::asio::awaitable<admin::Result<store::Agent>> create(std::string org, AgentChanges changes);
   // Never fails: a page beyond the end is empty.
   AgentPage list(const std::string& org, uint64_t skip, uint64_t take) const;
   // kInvalid: `id` is not a UUID; kNotFound: no such agent in `org`.
@@ -79,8 +78,7 @@ class AgentService {
   // view). kInvalid: `id` is not a UUID. kNotFound: none, or another org's (the same answer).
   admin::Result<store::Agent> findAgent(const store::ReadView& view, const std::string& org,
                                         const std::string& id) const;
-  admin::Result<store::PhoneNumber> findNumber(const store::ReadView& view,
-                                               const std::string& org,
+  admin::Result<store::PhoneNumber> findNumber(const store::ReadView& view, const std::string& org,
                                                const std::string& id) const;
 
  private:
@@ -95,8 +93,8 @@ class AgentService {
                                                  store::Agent& a) const;
   // Sets (or clears, with "") the number's inbound agent in one commit. nullopt when the
   // number vanished.
-  boost::asio::awaitable<std::optional<store::PhoneNumber>> setInboundAgent(
-      std::string numberId, std::string agentId);
+  boost::asio::awaitable<std::optional<store::PhoneNumber>> setInboundAgent(std::string numberId,
+                                                                            std::string agentId);
 
   admin::Context& ctx_;
 };
