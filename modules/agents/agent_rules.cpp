@@ -139,12 +139,11 @@ std::optional<std::string> selfTargetProblem(std::string_view sipUri,
          "where the agent itself listens.";
 }
 
-AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
-                            admin::FieldErrors& errors) {
-  AgentChanges c;
-  const bool create = kind == BodyKind::kCreate;
-  const rapidjson::Value* v = nullptr;
+namespace {
 
+void readName(const rapidjson::Value& body, bool create, AgentChanges& c,
+              admin::FieldErrors& errors) {
+  const rapidjson::Value* v = nullptr;
   switch (presenceOf(body, "name", &v)) {
     case Presence::kAbsent:
       if (create) errors.emplace_back("name", "name is required: 1 to 100 characters.");
@@ -162,7 +161,11 @@ AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
       }
       break;
   }
+}
 
+void readSipUri(const rapidjson::Value& body, bool create, AgentChanges& c,
+                admin::FieldErrors& errors) {
+  const rapidjson::Value* v = nullptr;
   switch (presenceOf(body, "sipUri", &v)) {
     case Presence::kAbsent:
     case Presence::kNull:
@@ -181,7 +184,11 @@ AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
       }
       break;
   }
+}
 
+void readMode(const rapidjson::Value& body, bool create, AgentChanges& c,
+              admin::FieldErrors& errors) {
+  const rapidjson::Value* v = nullptr;
   switch (presenceOf(body, "mode", &v)) {
     case Presence::kAbsent:
       if (create) c.mode = "proxy";
@@ -201,7 +208,10 @@ AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
       }
       break;
   }
+}
 
+void readCallerId(const rapidjson::Value& body, AgentChanges& c, admin::FieldErrors& errors) {
+  const rapidjson::Value* v = nullptr;
   switch (presenceOf(body, "outboundPhoneNumberId", &v)) {
     case Presence::kAbsent:
       break;
@@ -218,6 +228,19 @@ AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
       }
       break;
   }
+}
+
+}  // namespace
+
+AgentChanges parseAgentBody(const rapidjson::Value& body, BodyKind kind,
+                            admin::FieldErrors& errors) {
+  AgentChanges c;
+  const bool create = kind == BodyKind::kCreate;
+  // In this order: the errors are reported in the order of the fields.
+  readName(body, create, c, errors);
+  readSipUri(body, create, c, errors);
+  readMode(body, create, c, errors);
+  readCallerId(body, c, errors);
   return c;
 }
 

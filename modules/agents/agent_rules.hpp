@@ -10,8 +10,7 @@
 #include <rapidjson/document.h>
 #include <boost/asio/ip/address.hpp>
 
-#include "gateway/http/message.hpp"
-#include "modules/admin/validation.hpp"
+#include "modules/admin/domain_error.hpp"
 #include "sip/proxy.hpp"
 
 namespace gw::agents {

@@ -63,6 +63,56 @@ std::optional<std::string> calledUserOf(std::string_view to) {
   return std::string(to);
 }
 
+namespace {
+
+// "phoneNumber": the route the number matched, or null.
+void writeRoute(JsonWriter& w, const sip::Decision& d) {
+  writeKey(w, "phoneNumber");
+  if (!d.route) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  writeString(w, "id", formatUuid(d.route->phoneNumberId));
+  writeString(w, "phoneNumber", d.normalizedNumber);
+  writeString(w, "providerId", formatUuid(d.route->providerId));
+  writeStringOrNull(w, "incomingCallsAgentId",
+                    isZero(d.route->agentId) ? "" : formatUuid(d.route->agentId));
+  w.EndObject();
+}
+
+// "agent": the agent the call would go to, or null.
+void writeAgentTarget(JsonWriter& w, const sip::Decision& d) {
+  writeKey(w, "agent");
+  if (!d.agent) {
+    w.Null();
+    return;
+  }
+  w.StartObject();
+  writeString(w, "id", d.agent->idText);
+  writeString(w, "name", d.agent->name);
+  writeString(w, "mode", modeName(d.agent->mode));
+  writeString(w, "sipUri", d.agent->sipUri);
+  w.EndObject();
+}
+
+// "sip": the answer the workers would send.
+void writeSipAnswer(JsonWriter& w, const sip::Decision& d) {
+  writeKey(w, "sip");
+  w.StartObject();
+  writeKey(w, "status");
+  w.Int(d.status);
+  std::string_view reason = d.reason.empty() ? sip::reasonPhrase(d.status) : d.reason;
+  writeString(w, "reason", reason);
+  if (d.action == sip::Action::kRedirect && d.agent) {
+    // The 302's Contact is the agent's URI in angle brackets, as the workers write it.
+    writeString(w, "contact", "<" + d.agent->sipUri + ">");
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
 std::string explainJson(const ExplainInput& in, const sip::Decision& d) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -83,43 +133,10 @@ std::string explainJson(const ExplainInput& in, const sip::Decision& d) {
   writeStringOrNull(w, "match", d.aclMatch ? d.aclMatch->text() : std::string());
   w.EndObject();
 
-  writeKey(w, "phoneNumber");
-  if (d.route) {
-    w.StartObject();
-    writeString(w, "id", formatUuid(d.route->phoneNumberId));
-    writeString(w, "phoneNumber", d.normalizedNumber);
-    writeString(w, "providerId", formatUuid(d.route->providerId));
-    writeStringOrNull(w, "incomingCallsAgentId",
-                      isZero(d.route->agentId) ? "" : formatUuid(d.route->agentId));
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-
-  writeKey(w, "agent");
-  if (d.agent) {
-    w.StartObject();
-    writeString(w, "id", d.agent->idText);
-    writeString(w, "name", d.agent->name);
-    writeString(w, "mode", modeName(d.agent->mode));
-    writeString(w, "sipUri", d.agent->sipUri);
-    w.EndObject();
-  } else {
-    w.Null();
-  }
-
+  writeRoute(w, d);
+  writeAgentTarget(w, d);
   writeString(w, "action", sip::actionName(d.action));
-  writeKey(w, "sip");
-  w.StartObject();
-  writeKey(w, "status");
-  w.Int(d.status);
-  std::string_view reason = d.reason.empty() ? sip::reasonPhrase(d.status) : d.reason;
-  writeString(w, "reason", reason);
-  if (d.action == sip::Action::kRedirect && d.agent) {
-    // The 302's Contact is the agent's URI in angle brackets, as the workers write it.
-    writeString(w, "contact", "<" + d.agent->sipUri + ">");
-  }
-  w.EndObject();
+  writeSipAnswer(w, d);
   writeString(w, "detail", d.detail);
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
