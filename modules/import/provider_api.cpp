@@ -22,7 +22,8 @@ constexpr size_t kMaxAllowedAddresses = 100;
 constexpr size_t kMaxListedCidrErrors = 10;
 
 // supportsCallTransfer when sent (null counts as not sent); a non-boolean is an error.
-std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, admin::FieldErrors& errors) {
+std::optional<bool> supportsCallTransferField(const rapidjson::Value& body,
+                                              admin::FieldErrors& errors) {
   auto it = body.FindMember("supportsCallTransfer");
   if (it == body.MemberEnd() || it->value.IsNull()) return std::nullopt;
   if (!it->value.IsBool()) {
@@ -260,8 +261,7 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   admin::FieldErrors errors;
   const bool force = admin::forceParam(req, errors);
   if (!errors.empty()) co_return invalid(std::move(errors), req.path);
-  auto removed =
-      co_await service_.remove(admin::orgOf(req), req.param("id"), force, req.requestId);
+  auto removed = co_await service_.remove(admin::orgOf(req), req.param("id"), force, req.requestId);
   if (!removed) co_return admin::problemOf(removed.error(), req.path);
   co_return Response::noContent();
 }

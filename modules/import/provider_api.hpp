@@ -13,11 +13,11 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
+#include "modules/admin/context.hpp"
+#include "modules/admin/json_io.hpp"
+#include "modules/admin/validation.hpp"
 #include "modules/import/import_service.hpp"
 #include "modules/import/provider_service.hpp"
-#include "modules/admin/json_io.hpp"
-#include "modules/admin/context.hpp"
-#include "modules/admin/validation.hpp"
 #include "store/records.hpp"
 
 namespace gw::import {

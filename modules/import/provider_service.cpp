@@ -50,9 +50,9 @@ awaitable<Result<twilio::Account>> checkAccount(admin::Context& ctx,
   const auto& e = account.error();
   if (e.isAuthFailure() || e.isNotFound()) {
     co_return DomainError::of(
-        Fault::kRejected,
-        "Twilio rejected the credentials of account " + creds.accountSid + " (" + e.describe() +
-            "). Check the account SID and auth token in the Twilio console.");
+        Fault::kRejected, "Twilio rejected the credentials of account " + creds.accountSid + " (" +
+                              e.describe() +
+                              "). Check the account SID and auth token in the Twilio console.");
   }
   co_return twilioFault(e, "checking the credentials");
 }
@@ -100,7 +100,8 @@ awaitable<Result<void>> createTrunk(admin::Context& ctx, const twilio::Credentia
   friendly = std::string(utf8Prefix(friendly, kTwilioFriendlyNameMax));
   auto trunk = co_await ctx.twilio.createTrunk(creds, friendly);
   if (!trunk) co_return twilioFault(trunk.error(), "creating the SIP trunk");
-  auto ou = co_await ctx.twilio.createOriginationUrl(creds, trunk->sid, ctx.publicSipUri, "gateway");
+  auto ou =
+      co_await ctx.twilio.createOriginationUrl(creds, trunk->sid, ctx.publicSipUri, "gateway");
   if (!ou) {
     auto undo = co_await ctx.twilio.deleteTrunk(creds, trunk->sid);
     if (!undo) {
@@ -175,8 +176,8 @@ DomainError partlyDetached(const twilio::TwilioError& e, size_t detached, size_t
                            const std::string& trunkSid) {
   return DomainError::of(
       Fault::kUpstream,
-      "Twilio request failed while detaching the provider's numbers from trunk " + trunkSid +
-          ": " + e.describe() + ". " + std::to_string(detached) + " of " + std::to_string(total) +
+      "Twilio request failed while detaching the provider's numbers from trunk " + trunkSid + ": " +
+          e.describe() + ". " + std::to_string(detached) + " of " + std::to_string(total) +
           " numbers were detached already, so Twilio no longer sends their calls here; the "
           "provider and its numbers are still stored. Repeat the delete to detach the rest.");
 }
@@ -241,8 +242,7 @@ awaitable<void> removeStored(admin::Context& ctx, const store::Provider& p, bool
     auto stored = ctx.store.listNumbersOfProvider(txn, p.id);
     std::unordered_set<std::string> ids;
     for (const auto& n : stored) ids.insert(n.id);
-    callerIdsCleared =
-        admin::clearCallerIds(ctx.store, txn, p.orgId, ids, nowUnixMillis(), change);
+    callerIdsCleared = admin::clearCallerIds(ctx.store, txn, p.orgId, ids, nowUnixMillis(), change);
     removed = stored.size();
     change.numbersRemoved = std::move(stored);
     change.providersRemoved.push_back(p.id);
@@ -294,8 +294,8 @@ awaitable<Result<store::Provider>> ProviderService::create(const std::string& or
   co_return p;
 }
 
-Result<store::Provider> ProviderService::find(const store::Store& store,
-                                              const std::string& orgId, const std::string& id) {
+Result<store::Provider> ProviderService::find(const store::Store& store, const std::string& orgId,
+                                              const std::string& id) {
   if (!isUuid(id)) return DomainError::invalid("id", "The provider id must be a UUID.");
   auto txn = store.read();
   auto p = store.getProvider(txn, id);

@@ -36,8 +36,8 @@ inline constexpr size_t kMaxProviderNameLength = 100;
 struct ProviderDraft {
   std::string accountSid;
   std::string authToken;
-  std::optional<std::string> name;  // nullopt: the Twilio account's friendly name
-  std::string region;               // "" when not sent
+  std::optional<std::string> name;      // nullopt: the Twilio account's friendly name
+  std::string region;                   // "" when not sent
   std::optional<std::string> trunkSid;  // adopt this trunk; nullopt: create one
   bool supportsCallTransfer = false;
   std::optional<std::vector<std::string>> allowedAddresses;  // nullopt: the defaults

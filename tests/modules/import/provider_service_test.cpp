@@ -39,7 +39,9 @@ std::string sidOf(int i) {
   return sid;
 }
 
-twilio::TwilioError unavailable() { return twilio::TwilioError{503, 20500, "Service Unavailable", {}}; }
+twilio::TwilioError unavailable() {
+  return twilio::TwilioError{503, 20500, "Service Unavailable", {}};
+}
 
 // FakeTwilio with failures scripted for the operations it cannot fail on its own, and a
 // record of the calls made, in order.
@@ -121,7 +123,8 @@ class ProviderServiceTest : public ::testing::Test {
   void SetUp() override {
     store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     for (int i = 1; i <= 3; ++i) fake_.addNumber(sidOf(i), "+1415555010" + std::to_string(i));
-    sync_ = std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
+    sync_ =
+        std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
     writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
     journal_ = std::make_unique<admin::AttachJournal>(*store_);
     ctx_ = std::make_unique<admin::Context>(
@@ -252,8 +255,8 @@ TEST_F(ProviderServiceTest, CreateRefusesASecondProviderForTheSameAccount) {
   auto r = run(service_->create(kOrg, draft(), ""));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().fault, Fault::kConflict);
-  EXPECT_EQ(r.error().detail, "A provider for account " + kAccount + " already exists: " +
-                                  first.id + ". Use it, or delete it first.");
+  EXPECT_EQ(r.error().detail, "A provider for account " + kAccount +
+                                  " already exists: " + first.id + ". Use it, or delete it first.");
   EXPECT_TRUE(twilio_.calls.empty());  // refused before Twilio is asked
 }
 
@@ -263,10 +266,10 @@ TEST_F(ProviderServiceTest, CreateIsRejectedWhenTwilioRefusesTheCredentials) {
   auto r = run(service_->create(kOrg, std::move(d), ""));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().fault, Fault::kRejected);
-  EXPECT_EQ(r.error().detail.rfind("Twilio rejected the credentials of account AC" +
-                                       std::string(32, 'c') + " (401",
-                                   0),
-            0u)
+  EXPECT_EQ(
+      r.error().detail.rfind(
+          "Twilio rejected the credentials of account AC" + std::string(32, 'c') + " (401", 0),
+      0u)
       << r.error().detail;
   EXPECT_TRUE(providers().empty());
 }
@@ -288,9 +291,8 @@ TEST_F(ProviderServiceTest, CreateDeletesTheNewTrunkWhenItsOriginationUrlFails) 
   auto r = run(service_->create(kOrg, draft(), ""));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().fault, Fault::kUpstream);
-  EXPECT_EQ(r.error().detail,
-            "Twilio request failed while creating the trunk's origination URL: " +
-                unavailable().describe() + ". Nothing was changed; retry later.");
+  EXPECT_EQ(r.error().detail, "Twilio request failed while creating the trunk's origination URL: " +
+                                  unavailable().describe() + ". Nothing was changed; retry later.");
   ASSERT_EQ(twilio_.calls.size(), 4u);
   EXPECT_EQ(twilio_.calls[3], "deleteTrunk TK" + std::string(31, '0') + "1");
   EXPECT_TRUE(providers().empty());
