@@ -1,22 +1,14 @@
 #include "modules/import/provider_api.hpp"
 
-#include <unordered_set>
+#include <utility>
 
-#include "common/clock.hpp"
-#include "common/e164.hpp"
-#include "common/log.hpp"
 #include "common/text.hpp"
-#include "common/uuid.hpp"
-#include "modules/admin/agent_uses.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
 #include "modules/admin/problem.hpp"
-#include "async/task_group.hpp"
-#include "modules/import/twilio_errors.hpp"
 #include "modules/admin/validation.hpp"
 #include "modules/admin/views.hpp"
 #include "sip/cidr.hpp"
-#include "store/store.hpp"
 
 namespace gw::import {
 
@@ -26,19 +18,12 @@ using http::Response;
 
 namespace {
 
-constexpr size_t kMaxNameLength = 100;
-constexpr size_t kTwilioFriendlyNameMax = 64;
 constexpr size_t kMaxAllowedAddresses = 100;
 constexpr size_t kMaxListedCidrErrors = 10;
 
-twilio::Credentials credentialsOf(const store::Provider& p, const Request& req) {
-  twilio::Credentials c{p.accountSid, p.authToken};
-  c.requestId = req.requestId;
-  return c;
-}
-
 // supportsCallTransfer when sent (null counts as not sent); a non-boolean is an error.
-std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, admin::FieldErrors& errors) {
+std::optional<bool> supportsCallTransferField(const rapidjson::Value& body,
+                                              admin::FieldErrors& errors) {
   auto it = body.FindMember("supportsCallTransfer");
   if (it == body.MemberEnd() || it->value.IsNull()) return std::nullopt;
   if (!it->value.IsBool()) {
@@ -52,7 +37,7 @@ std::optional<bool> supportsCallTransferField(const rapidjson::Value& body, admi
 // blank.
 void checkName(const admin::StringField& name, admin::FieldErrors& errors) {
   if (!name.present) return;
-  if (name.wrongType || isBlank(name.value) || utf8Length(name.value) > kMaxNameLength) {
+  if (name.wrongType || isBlank(name.value) || utf8Length(name.value) > kMaxProviderNameLength) {
     errors.emplace_back("name",
                         "name must be a string of 1 to 100 characters, not blank; leave "
                         "it out to keep it (or, on create, to use the Twilio account's "
@@ -60,17 +45,123 @@ void checkName(const admin::StringField& name, admin::FieldErrors& errors) {
   }
 }
 
-// A provider delete stopped by a Twilio failure after Twilio had already detached some of
-// the numbers from the adopted trunk: the answer must not claim that nothing changed.
-Response partlyDetached(const twilio::TwilioError& e, size_t detached, size_t total,
-                        const std::string& trunkSid, std::string_view instance) {
-  return Response::problem(
-      502,
-      "Twilio request failed while detaching the provider's numbers from trunk " + trunkSid + ": " +
-          e.describe() + ". " + std::to_string(detached) + " of " + std::to_string(total) +
-          " numbers were detached already, so Twilio no longer sends their calls here; the "
-          "provider and its numbers are still stored. Repeat the delete to detach the rest.",
-      instance);
+// A region as sent on create and PUT: absent, or one of Twilio's.
+void checkRegion(const admin::StringField& region, admin::FieldErrors& errors) {
+  if (region.wrongType || (region.present && !admin::isKnownRegion(region.value))) {
+    errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
+  }
+}
+
+// The required account SID and auth token of a create.
+void checkCredentials(const admin::StringField& accountSid, const admin::StringField& authToken,
+                      admin::FieldErrors& errors) {
+  if (!accountSid.present) {
+    errors.emplace_back("accountSid", "accountSid is required.");
+  } else if (accountSid.wrongType || !admin::isSid(accountSid.value, "AC")) {
+    errors.emplace_back("accountSid",
+                        "accountSid must be 'AC' followed by 32 lowercase hex characters.");
+  }
+  if (!authToken.present) {
+    errors.emplace_back("authToken", "authToken is required.");
+  } else if (authToken.wrongType || !admin::isLowerHex(authToken.value, 32)) {
+    errors.emplace_back("authToken", "authToken must be 32 lowercase hex characters.");
+  }
+}
+
+// The body of a create; what is wrong with it goes to `errors`, field by field.
+ProviderDraft parseDraft(const rapidjson::Value& body, admin::FieldErrors& errors) {
+  auto accountSid = admin::stringField(body, "accountSid");
+  auto authToken = admin::stringField(body, "authToken");
+  auto name = admin::stringField(body, "name");
+  auto region = admin::stringField(body, "region");
+  auto trunkSid = admin::stringField(body, "trunkSid");
+  checkCredentials(accountSid, authToken, errors);
+  checkName(name, errors);
+  checkRegion(region, errors);
+  if (trunkSid.wrongType || (trunkSid.present && !admin::isSid(trunkSid.value, "TK"))) {
+    errors.emplace_back("trunkSid",
+                        "trunkSid must be 'TK' followed by 32 lowercase hex characters.");
+  }
+  ProviderDraft draft;
+  draft.supportsCallTransfer = supportsCallTransferField(body, errors).value_or(false);
+  draft.allowedAddresses = allowedAddressesField(body, errors);
+  draft.accountSid = std::move(accountSid.value);
+  draft.authToken = std::move(authToken.value);
+  if (name.present) draft.name = std::move(name.value);
+  draft.region = std::move(region.value);
+  if (trunkSid.present) draft.trunkSid = std::move(trunkSid.value);
+  return draft;
+}
+
+// The body of a PUT; what is wrong with it goes to `errors`, field by field.
+ProviderChanges parseChanges(const rapidjson::Value& body, admin::FieldErrors& errors) {
+  for (const char* fixed : {"accountSid", "authToken", "trunkSid"}) {
+    if (body.HasMember(fixed)) {
+      errors.emplace_back(fixed, std::string(fixed) +
+                                     " cannot be changed; create a provider for another account "
+                                     "or trunk instead.");
+    }
+  }
+  if (body.HasMember("terminationUri")) {
+    errors.emplace_back("terminationUri",
+                        "terminationUri is the trunk's domain name, which Twilio assigns; it "
+                        "cannot be changed here (change it on the trunk in the Twilio console).");
+  }
+  auto name = admin::stringField(body, "name");
+  auto region = admin::stringField(body, "region");
+  checkName(name, errors);
+  checkRegion(region, errors);
+  ProviderChanges changes;
+  changes.supportsCallTransfer = supportsCallTransferField(body, errors);
+  changes.allowedAddresses = allowedAddressesField(body, errors);
+  if (name.present) changes.name = std::move(name.value);
+  if (region.present) changes.region = std::move(region.value);
+  return changes;
+}
+
+std::string providerListJson(const std::vector<ProviderView>& providers) {
+  rapidjson::StringBuffer buf;
+  admin::JsonWriter w(buf);
+  w.StartObject();
+  admin::writeKey(w, "items");
+  w.StartArray();
+  for (const auto& v : providers) admin::writeProvider(w, v.provider, v.phoneNumberCount);
+  w.EndArray();
+  admin::writeKey(w, "totalCount");
+  w.Uint64(providers.size());
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+std::string availableNumbersJson(const std::vector<AvailableNumber>& numbers) {
+  rapidjson::StringBuffer buf;
+  admin::JsonWriter w(buf);
+  w.StartObject();
+  admin::writeKey(w, "items");
+  w.StartArray();
+  for (const auto& [n, imported] : numbers) {
+    w.StartObject();
+    admin::writeString(w, "phoneNumberSid", n.sid);
+    admin::writeString(w, "phoneNumber", n.phoneNumber);
+    admin::writeString(w, "friendlyName", n.friendlyName);
+    admin::writeStringOrNull(w, "trunkSid", n.trunkSid);
+    admin::writeKey(w, "imported");
+    w.Bool(imported.has_value());
+    if (imported) {
+      admin::writeString(w, "phoneNumberId", imported->id);
+      admin::writeString(w, "importedByProviderId", imported->providerId);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  admin::writeKey(w, "totalCount");
+  w.Uint64(numbers.size());
+  w.EndObject();
+  return {buf.GetString(), buf.GetSize()};
+}
+
+Response invalid(admin::FieldErrors errors, std::string_view instance) {
+  return admin::problemOf(admin::DomainError::invalid(std::move(errors)), instance);
 }
 
 }  // namespace
@@ -111,16 +202,9 @@ std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::V
 
 std::variant<store::Provider, Response> findOwnProvider(const admin::Context& ctx,
                                                         const Request& req, const std::string& id) {
-  if (!isUuid(id)) {
-    return Response::validationProblem({{"id", "The provider id must be a UUID."}}, req.path);
-  }
-  auto txn = ctx.store.read();
-  auto p = ctx.store.getProvider(txn, id);
-  // Another org's provider is indistinguishable from a missing one.
-  if (!p || p->orgId != admin::orgOf(req)) {
-    return Response::problem(404, "No provider with id " + id + ".", req.path);
-  }
-  return std::move(*p);
+  auto found = ProviderService::find(ctx.store, admin::orgOf(req), id);
+  if (!found) return admin::problemOf(found.error(), req.path);
+  return std::move(*found);
 }
 
 void ProviderApi::registerRoutes(http::Router& router) {
@@ -137,355 +221,56 @@ void ProviderApi::registerRoutes(http::Router& router) {
 awaitable<Response> ProviderApi::create(Request& req) {
   auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
-  const auto& body = std::get<rapidjson::Document>(parsed);
-
   admin::FieldErrors errors;
-  auto accountSid = admin::stringField(body, "accountSid");
-  auto authToken = admin::stringField(body, "authToken");
-  auto name = admin::stringField(body, "name");
-  auto region = admin::stringField(body, "region");
-  auto trunkSid = admin::stringField(body, "trunkSid");
-  if (!accountSid.present) {
-    errors.emplace_back("accountSid", "accountSid is required.");
-  } else if (accountSid.wrongType || !admin::isSid(accountSid.value, "AC")) {
-    errors.emplace_back("accountSid",
-                        "accountSid must be 'AC' followed by 32 lowercase hex characters.");
-  }
-  if (!authToken.present) {
-    errors.emplace_back("authToken", "authToken is required.");
-  } else if (authToken.wrongType || !admin::isLowerHex(authToken.value, 32)) {
-    errors.emplace_back("authToken", "authToken must be 32 lowercase hex characters.");
-  }
-  checkName(name, errors);
-  if (region.wrongType || (region.present && !admin::isKnownRegion(region.value))) {
-    errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
-  }
-  if (trunkSid.wrongType || (trunkSid.present && !admin::isSid(trunkSid.value, "TK"))) {
-    errors.emplace_back("trunkSid",
-                        "trunkSid must be 'TK' followed by 32 lowercase hex characters.");
-  }
-  bool supportsCallTransfer = supportsCallTransferField(body, errors).value_or(false);
-  auto allowedAddresses = allowedAddressesField(body, errors);
-  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+  auto draft = parseDraft(std::get<rapidjson::Document>(parsed), errors);
+  if (!errors.empty()) co_return invalid(std::move(errors), req.path);
 
-  auto duplicateIn = [&](const store::ReadView& txn) -> std::optional<store::Provider> {
-    for (auto& p : ctx_.store.listProviders(txn, admin::orgOf(req))) {
-      if (p.accountSid == accountSid.value) return p;
-    }
-    return std::nullopt;
-  };
-  if (auto dup = duplicateIn(ctx_.store.read())) {
-    co_return Response::problem(409,
-                                "A provider for account " + accountSid.value +
-                                    " already exists: " + dup->id + ". Use it, or delete it first.",
-                                req.path);
-  }
-
-  twilio::Credentials creds{accountSid.value, authToken.value};
-  creds.requestId = req.requestId;
-  auto account = co_await ctx_.twilio.fetchAccount(creds);
-  if (!account) {
-    const auto& e = account.error();
-    if (e.isAuthFailure() || e.isNotFound()) {
-      co_return Response::problem(
-          422,
-          "Twilio rejected the credentials of account " + accountSid.value + " (" + e.describe() +
-              "). Check the account SID and auth token in the Twilio console.",
-          req.path);
-    }
-    co_return admin::problemOf(twilioFault(e, "checking the credentials"), req.path);
-  }
-
-  store::Provider p;
-  p.id = newUuid();
-  p.orgId = admin::orgOf(req);
-  p.name = name.present ? name.value : account->friendlyName;
-  p.name = std::string(utf8Prefix(p.name, kMaxNameLength));
-  p.accountSid = accountSid.value;
-  p.authToken = authToken.value;
-  p.region = region.value;
-  p.supportsCallTransfer = supportsCallTransfer;
-  p.allowedAddresses =
-      allowedAddresses ? std::move(*allowedAddresses) : store::defaultAllowedAddresses();
-  p.createdMs = p.updatedMs = p.lastVerifiedMs = nowUnixMillis();
-
-  if (trunkSid.present) {
-    auto trunk = co_await ctx_.twilio.fetchTrunk(creds, trunkSid.value);
-    if (!trunk) {
-      if (trunk.error().isNotFound()) {
-        co_return Response::validationProblem(
-            {{"trunkSid",
-              "Trunk " + trunkSid.value + " does not exist in account " + accountSid.value + "."}},
-            req.path);
-      }
-      co_return admin::problemOf(twilioFault(trunk.error(), "fetching the trunk"), req.path);
-    }
-    p.trunkSid = trunk->sid;
-    p.terminationUri = trunk->domainName;
-    p.trunkCreatedByGateway = false;
-  } else {
-    std::string friendly = "gateway " + p.name;
-    friendly = std::string(utf8Prefix(friendly, kTwilioFriendlyNameMax));
-    auto trunk = co_await ctx_.twilio.createTrunk(creds, friendly);
-    if (!trunk) co_return admin::problemOf(twilioFault(trunk.error(), "creating the SIP trunk"), req.path);
-    auto ou =
-        co_await ctx_.twilio.createOriginationUrl(creds, trunk->sid, ctx_.publicSipUri, "gateway");
-    if (!ou) {
-      // Leave nothing behind in the customer's account.
-      auto undo = co_await ctx_.twilio.deleteTrunk(creds, trunk->sid);
-      if (!undo) {
-        log::warn("providers", "could not delete trunk ", trunk->sid,
-                  " after a failed origination URL: ", undo.error().describe());
-      }
-      co_return admin::problemOf(twilioFault(ou.error(), "creating the trunk's origination URL"), req.path);
-    }
-    p.trunkSid = trunk->sid;
-    p.terminationUri = trunk->domainName;
-    p.originationUrlSid = *ou;
-    p.trunkCreatedByGateway = true;
-  }
-
-  // Another request may have registered the same account while Twilio answered.
-  std::optional<store::Provider> dup;
-  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
-    dup = duplicateIn(txn);
-    if (!dup) change.providersPut.push_back(p);
-  });
-  if (dup) {
-    if (p.trunkCreatedByGateway) (void)co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);
-    co_return Response::problem(
-        409, "A provider for account " + accountSid.value + " already exists: " + dup->id + ".",
-        req.path);
-  }
-  log::info("providers", "created provider ", p.id, " for account ", p.accountSid, " trunk ",
-            p.trunkSid, p.trunkCreatedByGateway ? " (created)" : " (adopted)");
-  Response resp = Response::json(201, admin::providerJson(p, 0));
-  resp.set("Location", "/api/v1/providers/twilio/" + p.id);
+  auto created = co_await service_.create(admin::orgOf(req), std::move(draft), req.requestId);
+  if (!created) co_return admin::problemOf(created.error(), req.path);
+  Response resp = Response::json(201, admin::providerJson(*created, 0));
+  resp.set("Location", "/api/v1/providers/twilio/" + created->id);
   co_return resp;
 }
 
 awaitable<Response> ProviderApi::list(Request& req) {
-  rapidjson::StringBuffer buf;
-  admin::JsonWriter w(buf);
-  auto txn = ctx_.store.read();
-  auto providers = ctx_.store.listProviders(txn, admin::orgOf(req));
-  w.StartObject();
-  admin::writeKey(w, "items");
-  w.StartArray();
-  for (const auto& p : providers) admin::writeProvider(w, p, ctx_.store.countNumbersOfProvider(txn, p.id));
-  w.EndArray();
-  admin::writeKey(w, "totalCount");
-  w.Uint64(providers.size());
-  w.EndObject();
-  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+  co_return Response::json(200, providerListJson(service_.list(admin::orgOf(req))));
 }
 
 awaitable<Response> ProviderApi::get(Request& req) {
-  auto found = findOwnProvider(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const auto& p = std::get<store::Provider>(found);
-  uint64_t count = 0;
-  {
-    auto txn = ctx_.store.read();
-    count = ctx_.store.countNumbersOfProvider(txn, p.id);
-  }
-  co_return Response::json(200, admin::providerJson(p, count));
+  auto found = service_.get(admin::orgOf(req), req.param("id"));
+  if (!found) co_return admin::problemOf(found.error(), req.path);
+  co_return Response::json(200, admin::providerJson(found->provider, found->phoneNumberCount));
 }
 
 awaitable<Response> ProviderApi::update(Request& req) {
-  auto found = findOwnProvider(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const auto& current = std::get<store::Provider>(found);
-
+  // The provider is looked up before the body is read: a wrong id answers 400 or 404 first.
+  auto found = service_.find(admin::orgOf(req), req.param("id"));
+  if (!found) co_return admin::problemOf(found.error(), req.path);
   auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
-  const auto& body = std::get<rapidjson::Document>(parsed);
-
   admin::FieldErrors errors;
-  for (const char* fixed : {"accountSid", "authToken", "trunkSid"}) {
-    if (body.HasMember(fixed)) {
-      errors.emplace_back(fixed, std::string(fixed) +
-                                     " cannot be changed; create a provider for another account "
-                                     "or trunk instead.");
-    }
-  }
-  if (body.HasMember("terminationUri")) {
-    errors.emplace_back("terminationUri",
-                        "terminationUri is the trunk's domain name, which Twilio assigns; it "
-                        "cannot be changed here (change it on the trunk in the Twilio console).");
-  }
-  auto name = admin::stringField(body, "name");
-  auto region = admin::stringField(body, "region");
-  checkName(name, errors);
-  if (region.wrongType || (region.present && !admin::isKnownRegion(region.value))) {
-    errors.emplace_back("region", "region must be one of us1, us2, ie1, de1, au1, jp1, br1, sg1.");
-  }
-  std::optional<bool> supportsCallTransfer = supportsCallTransferField(body, errors);
-  auto allowedAddresses = allowedAddressesField(body, errors);
-  if (!errors.empty()) co_return Response::validationProblem(errors, req.path);
+  auto changes = parseChanges(std::get<rapidjson::Document>(parsed), errors);
+  if (!errors.empty()) co_return invalid(std::move(errors), req.path);
 
-  std::optional<store::Provider> p;
-  uint64_t count = 0;
-  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
-    // Re-read inside the commit: the fields not sent keep their stored values.
-    p = ctx_.store.getProvider(txn, current.id);
-    if (!p) return;
-    if (name.present) p->name = name.value;
-    if (region.present) p->region = region.value;
-    if (supportsCallTransfer) p->supportsCallTransfer = *supportsCallTransfer;
-    if (allowedAddresses) p->allowedAddresses = *allowedAddresses;
-    p->updatedMs = nowUnixMillis();
-    count = ctx_.store.countNumbersOfProvider(txn, p->id);
-    change.providersPut.push_back(*p);
-  });
-  if (!p) co_return Response::problem(404, "No provider with id " + current.id + ".", req.path);
-  log::info("providers", "updated provider ", p->id);
-  co_return Response::json(200, admin::providerJson(*p, count));
+  auto updated = co_await service_.update(admin::orgOf(req), found->id, std::move(changes));
+  if (!updated) co_return admin::problemOf(updated.error(), req.path);
+  co_return Response::json(200, admin::providerJson(updated->provider, updated->phoneNumberCount));
 }
 
 awaitable<Response> ProviderApi::remove(Request& req) {
-  admin::FieldErrors forceErrors;
-  const bool force = admin::forceParam(req, forceErrors);
-  if (!forceErrors.empty()) co_return Response::validationProblem(forceErrors, req.path);
-  auto found = findOwnProvider(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const auto p = std::get<store::Provider>(found);
-  auto creds = credentialsOf(p, req);
-
-  std::vector<store::PhoneNumber> numbers;
-  std::vector<admin::AgentUse> uses;
-  std::vector<std::string> toDetach;  // stored numbers, then journaled attachments
-  auto readNumbers = [&] {
-    numbers.clear();
-    uses.clear();
-    toDetach.clear();
-    auto txn = ctx_.store.read();
-    numbers = ctx_.store.listNumbersOfProvider(txn, p.id);
-    const auto agents = ctx_.store.listAgents(txn, p.orgId);
-    for (const auto& n : numbers) {
-      auto more = admin::agentUsesOf(agents, n);
-      uses.insert(uses.end(), more.begin(), more.end());
-      toDetach.push_back(n.phoneNumberSid);
-    }
-    // Attached by an import a crash or an unreachable Twilio interrupted, not stored.
-    for (auto& sid : ctx_.store.journaledAttachments(txn, p.id)) {
-      if (!ctx_.store.findNumberBySid(txn, sid)) toDetach.push_back(std::move(sid));
-    }
-  };
-  auto refusal = [&]() -> std::optional<Response> {
-    if (uses.empty() || force) return std::nullopt;
-    return admin::problemOf(admin::DomainError::inUse(
-        "Agents use " + std::to_string(uses.size()) +
-            " phone number link(s) or caller ID(s) of provider " + p.id +
-            ". Unlink the numbers from those agents first, or delete with ?force=true to "
-            "unlink them.",
-        uses), req.path);
-  };
-  // Before Twilio is touched or an import stopped: a refused delete changes nothing anywhere.
-  readNumbers();
-  if (auto refused = refusal()) co_return std::move(*refused);
-
-  // No import of the provider attaches anything from here on: running ones detach what
-  // they attached and finish before this goes on, so nothing of ours is left on the trunk
-  // once the delete answers. Then the numbers are read again (links made meanwhile count).
-  auto stopped = co_await imports_.stopImports(p.id);
-  readNumbers();
-  if (auto refused = refusal()) co_return std::move(*refused);
-
-  // Clean up the customer's Twilio account first; local state changes only once Twilio
-  // agreed, so a failed delete can simply be repeated. Revoked credentials cannot clean
-  // anything up: the local records are removed anyway, and the log says what was left.
-  bool credentialsRevoked = false;
-  if (p.trunkCreatedByGateway) {
-    auto r = co_await ctx_.twilio.deleteTrunk(creds, p.trunkSid);  // releases its numbers
-    if (!r) {
-      if (!r.error().isAuthFailure())
-        co_return admin::problemOf(twilioFault(r.error(), "deleting the trunk"), req.path);
-      credentialsRevoked = true;
-    }
-  } else {
-    std::optional<twilio::TwilioError> failure;
-    size_t detached = 0;
-    co_await async::forEachConcurrently(
-        toDetach.size(), ctx_.twilio.concurrency(),
-        [&](size_t i) -> awaitable<void> {
-          auto r = co_await ctx_.twilio.detachNumber(creds, p.trunkSid, toDetach[i]);
-          if (r) {
-            ++detached;
-          } else if (!failure) {
-            failure = r.error();
-          }
-        },
-        [&] { return failure.has_value(); });
-    if (failure) {
-      if (!failure->isAuthFailure()) {
-        if (detached > 0)
-          co_return partlyDetached(*failure, detached, toDetach.size(), p.trunkSid, req.path);
-        co_return admin::problemOf(
-            twilioFault(*failure, "detaching the provider's numbers from its trunk"), req.path);
-      }
-      credentialsRevoked = true;
-    }
-  }
-  if (credentialsRevoked) {
-    log::warn("providers", "provider ", p.id, ": Twilio rejected the credentials; trunk ",
-              p.trunkSid, " and its numbers were left in account ", p.accountSid);
-  }
-
-  size_t removed = 0;
-  size_t callerIdsCleared = 0;
-  co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
-    // Numbers imported, and links made, while Twilio was being cleaned up are removed too:
-    // the numbers are gone from the trunk either way. The journal goes with the provider
-    // (detached above, or gone with the trunk).
-    auto stored = ctx_.store.listNumbersOfProvider(txn, p.id);
-    std::unordered_set<std::string> ids;
-    for (const auto& n : stored) ids.insert(n.id);
-    callerIdsCleared = admin::clearCallerIds(ctx_.store, txn, p.orgId, ids, nowUnixMillis(), change);
-    removed = stored.size();
-    change.numbersRemoved = std::move(stored);
-    change.providersRemoved.push_back(p.id);
-  });
-  log::info("providers", "deleted provider ", p.id, " and its ", removed, " numbers",
-            uses.empty() ? "" : " (forced: agent links and caller IDs cleared)");
-  if (callerIdsCleared) log::info("providers", "cleared ", callerIdsCleared, " agent caller IDs");
+  admin::FieldErrors errors;
+  const bool force = admin::forceParam(req, errors);
+  if (!errors.empty()) co_return invalid(std::move(errors), req.path);
+  auto removed = co_await service_.remove(admin::orgOf(req), req.param("id"), force, req.requestId);
+  if (!removed) co_return admin::problemOf(removed.error(), req.path);
   co_return Response::noContent();
 }
 
 awaitable<Response> ProviderApi::availableNumbers(Request& req) {
-  auto found = findOwnProvider(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const auto p = std::get<store::Provider>(found);
-
-  auto listing = co_await ctx_.twilio.listNumbers(credentialsOf(p, req), SIZE_MAX);
-  if (!listing) co_return admin::problemOf(twilioFault(listing.error(), "listing the account's numbers"), req.path);
-
-  rapidjson::StringBuffer buf;
-  admin::JsonWriter w(buf);
-  auto txn = ctx_.store.read();
-  w.StartObject();
-  admin::writeKey(w, "items");
-  w.StartArray();
-  for (const auto& n : listing->numbers) {
-    auto stored = ctx_.store.findNumberBySid(txn, n.sid);
-    w.StartObject();
-    admin::writeString(w, "phoneNumberSid", n.sid);
-    admin::writeString(w, "phoneNumber", n.phoneNumber);
-    admin::writeString(w, "friendlyName", n.friendlyName);
-    admin::writeStringOrNull(w, "trunkSid", n.trunkSid);
-    admin::writeKey(w, "imported");
-    w.Bool(stored.has_value() && stored->orgId == admin::orgOf(req));
-    if (stored && stored->orgId == admin::orgOf(req)) {
-      admin::writeString(w, "phoneNumberId", stored->id);
-      admin::writeString(w, "importedByProviderId", stored->providerId);
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-  admin::writeKey(w, "totalCount");
-  w.Uint64(listing->numbers.size());
-  w.EndObject();
-  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+  auto listed =
+      co_await service_.availableNumbers(admin::orgOf(req), req.param("id"), req.requestId);
+  if (!listed) co_return admin::problemOf(listed.error(), req.path);
+  co_return Response::json(200, availableNumbersJson(*listed));
 }
 
 }  // namespace gw::import

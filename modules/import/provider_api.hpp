@@ -1,9 +1,9 @@
 #pragma once
-// Twilio providers: create (credentials checked, trunk adopted or created), read, list,
-// update (name, region, call transfer, allowed source addresses), delete (running imports
-// stopped first, numbers and journaled attachments detached, trunk removed when the gateway
-// created it; 409 while agents use its numbers unless ?force=true), and the account's available
-// numbers. Every committed change is published to the SIP directory before the response.
+// The admin API of Twilio providers: each route parses the request, calls one method of
+// ProviderService (provider_service.hpp) and renders its result, or its domain error as
+// problem+json. Create, read, list, update (name, region, call transfer, allowed source
+// addresses), delete (409 while agents use its numbers unless ?force=true), and the account's
+// available numbers.
 #include <optional>
 #include <string>
 #include <variant>
@@ -13,17 +13,18 @@
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
-#include "modules/import/import_service.hpp"
-#include "modules/admin/json_io.hpp"
 #include "modules/admin/context.hpp"
+#include "modules/admin/json_io.hpp"
 #include "modules/admin/validation.hpp"
+#include "modules/import/import_service.hpp"
+#include "modules/import/provider_service.hpp"
 #include "store/records.hpp"
 
 namespace gw::import {
 
 class ProviderApi {
  public:
-  ProviderApi(admin::Context& ctx, ImportService& imports) : ctx_(ctx), imports_(imports) {}
+  ProviderApi(admin::Context& ctx, ImportService& imports) : service_(ctx, imports) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);
@@ -34,8 +35,7 @@ class ProviderApi {
   boost::asio::awaitable<http::Response> availableNumbers(http::Request& req);
 
  private:
-  admin::Context& ctx_;
-  ImportService& imports_;  // a delete stops the provider's imports and sweeps its journal
+  ProviderService service_;
 };
 
 // The `allowedAddresses` member of a provider body: nullopt when absent or null (the caller
@@ -44,7 +44,8 @@ class ProviderApi {
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
                                                               admin::FieldErrors& errors);
 
-// The provider `id` of this org, or the 400/404 response to send.
+// The provider `id` of the request's org, or the 400/404 response to send
+// (ProviderService::find as a response).
 std::variant<store::Provider, http::Response> findOwnProvider(const admin::Context& ctx,
                                                               const http::Request& req,
                                                               const std::string& id);
