@@ -54,7 +54,7 @@ admin::Result<Removal> removalOf(const store::Store& db, const std::string& org,
             n->id +
             "/agent-link, PATCH the agents' outboundPhoneNumberId), or delete with "
             "?force=true to unlink it.",
-        std::move(uses));
+        uses);
   }
   return Removal{std::move(*provider), std::move(*n)};
 }
