@@ -35,8 +35,9 @@ admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& bod
   }
   const auto& arr = it->value.GetArray();
   if (arr.Empty() || arr.Size() > kMaxSidsPerImport) {
-    return admin::DomainError::invalid("phoneNumberSids", "phoneNumberSids must hold 1 to 10000 SIDs; it holds " +
-                                 std::to_string(arr.Size()) + ".");
+    return admin::DomainError::invalid(
+        "phoneNumberSids",
+        "phoneNumberSids must hold 1 to 10000 SIDs; it holds " + std::to_string(arr.Size()) + ".");
   }
   admin::FieldErrors errors;
   size_t invalid = 0;
@@ -44,7 +45,8 @@ admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& bod
   sids.reserve(arr.Size());
   for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
     const auto& v = arr[i];
-    bool ok = v.IsString() && admin::isSid(std::string_view(v.GetString(), v.GetStringLength()), "PN");
+    bool ok =
+        v.IsString() && admin::isSid(std::string_view(v.GetString(), v.GetStringLength()), "PN");
     if (!ok) {
       if (++invalid <= kMaxListedFieldErrors) {
         errors.emplace_back("phoneNumberSids[" + std::to_string(i) + "]",

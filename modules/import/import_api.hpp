@@ -5,8 +5,8 @@
 #include <variant>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
 #include <rapidjson/document.h>
+#include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"

@@ -40,9 +40,8 @@ awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
 
 ImportService::Pipeline::Pipeline(ImportService& svc, const store::Provider& provider,
                                   std::chrono::steady_clock::time_point deadline,
-                                  const std::string& requestId,
-                                  const std::vector<Slot*>& pending, ImportOutcome& out,
-                                  const boost::asio::any_io_executor& ex)
+                                  const std::string& requestId, const std::vector<Slot*>& pending,
+                                  ImportOutcome& out, const boost::asio::any_io_executor& ex)
     : svc_(svc),
       provider_(provider),
       creds_{provider.accountSid, provider.authToken, deadline},
@@ -111,8 +110,7 @@ void ImportService::Pipeline::journalAndQueue(const std::vector<Slot*>& batch) {
     if (dynamic_cast<const store::StoreFullError*>(&e)) out_.storeFull = std::current_exception();
     for (Slot* s : batch) {
       s->error = std::string("Not attached: the gateway could not record the attachment (") +
-                 e.what() +
-                 "). Free space for the gateway's data directory, then import it again.";
+                 e.what() + "). Free space for the gateway's data directory, then import it again.";
     }
     return;
   }
@@ -165,8 +163,7 @@ awaitable<std::vector<ImportService::Slot*>> ImportService::Pipeline::listAccoun
   co_return unresolved;
 }
 
-bool ImportService::Pipeline::takePage(std::vector<twilio::IncomingNumber>& page,
-                                       Wanted& wanted) {
+bool ImportService::Pipeline::takePage(std::vector<twilio::IncomingNumber>& page, Wanted& wanted) {
   std::vector<Slot*> found;
   for (auto& n : page) {
     auto it = wanted.find(n.sid);

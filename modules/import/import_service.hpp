@@ -132,8 +132,8 @@ class ImportService {
   class Running;
   class Pipeline;  // one import's lookups and attachments (import_pipeline.hpp)
   struct Activity {
-    size_t running = 0;           // imports of the provider under way
-    size_t stoppers = 0;          // ImportsStopped alive for it
+    size_t running = 0;                  // imports of the provider under way
+    size_t stoppers = 0;                 // ImportsStopped alive for it
     std::shared_ptr<async::Event> idle;  // set when `running` drops to 0
   };
 

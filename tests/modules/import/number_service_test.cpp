@@ -40,8 +40,8 @@ class NumberServiceTest : public ::testing::Test {
     provider_.accountSid = kAccount;
     provider_.authToken = std::string(32, 'f');
     provider_.trunkSid = twilio_.addTrunk("TK" + std::string(32, 'b'));
-    sync_ = std::make_unique<admin::DirectorySync>(io_, *store_, directory_,
-                                                   std::vector<sip::Cidr>{});
+    sync_ =
+        std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
     writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
     journal_ = std::make_unique<admin::AttachJournal>(*store_);
     ctx_ = std::make_unique<admin::Context>(
@@ -160,8 +160,8 @@ TEST_F(NumberServiceTest, GetRefusesABadIdAndHidesOtherOrgs) {
   EXPECT_EQ(bad.error().fields,
             (admin::FieldErrors{{"id", "The phone number id must be a UUID."}}));
 
-  for (const auto& [org, id] : {std::pair{std::string("org-2"), number1_.id},
-                                std::pair{kOrg, newUuid()}}) {
+  for (const auto& [org, id] :
+       {std::pair{std::string("org-2"), number1_.id}, std::pair{kOrg, newUuid()}}) {
     auto missing = service_->get(org, id);
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().fault, admin::Fault::kNotFound);
