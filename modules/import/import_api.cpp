@@ -1,8 +1,8 @@
 #include "modules/import/import_api.hpp"
 
+#include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
-#include "modules/import/provider_api.hpp"
-#include "modules/import/twilio_errors.hpp"
+#include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 
 namespace gw::import {
@@ -18,23 +18,26 @@ constexpr size_t kMaxListedFieldErrors = 100;
 std::variant<std::vector<std::string>, Response> parseImportRequest(const Request& req) {
   auto parsed = admin::parseJsonObjectBody(req);
   if (auto* resp = std::get_if<Response>(&parsed)) return std::move(*resp);
-  const auto& body = std::get<rapidjson::Document>(parsed);
+  auto sids = importSidsOf(std::get<rapidjson::Document>(parsed));
+  if (!sids) return admin::problemOf(sids.error(), req.path);
+  return std::move(*sids);
+}
 
+admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body) {
   auto it = body.FindMember("phoneNumberSids");
   if (it == body.MemberEnd() || it->value.IsNull()) {
-    return Response::validationProblem(
-        {{"phoneNumberSids", "phoneNumberSids is required: a list of 1 to 10000 SIDs."}}, req.path);
+    return admin::DomainError::invalid("phoneNumberSids",
+                                       "phoneNumberSids is required: a list of 1 to 10000 SIDs.");
   }
   if (!it->value.IsArray()) {
-    return Response::validationProblem(
-        {{"phoneNumberSids", "phoneNumberSids must be an array of strings."}}, req.path);
+    return admin::DomainError::invalid("phoneNumberSids",
+                                       "phoneNumberSids must be an array of strings.");
   }
   const auto& arr = it->value.GetArray();
   if (arr.Empty() || arr.Size() > kMaxSidsPerImport) {
-    return Response::validationProblem(
-        {{"phoneNumberSids", "phoneNumberSids must hold 1 to 10000 SIDs; it holds " +
-                                 std::to_string(arr.Size()) + "."}},
-        req.path);
+    return admin::DomainError::invalid(
+        "phoneNumberSids",
+        "phoneNumberSids must hold 1 to 10000 SIDs; it holds " + std::to_string(arr.Size()) + ".");
   }
   admin::FieldErrors errors;
   size_t invalid = 0;
@@ -42,7 +45,8 @@ std::variant<std::vector<std::string>, Response> parseImportRequest(const Reques
   sids.reserve(arr.Size());
   for (rapidjson::SizeType i = 0; i < arr.Size(); ++i) {
     const auto& v = arr[i];
-    bool ok = v.IsString() && admin::isSid(std::string_view(v.GetString(), v.GetStringLength()), "PN");
+    bool ok =
+        v.IsString() && admin::isSid(std::string_view(v.GetString(), v.GetStringLength()), "PN");
     if (!ok) {
       if (++invalid <= kMaxListedFieldErrors) {
         errors.emplace_back("phoneNumberSids[" + std::to_string(i) + "]",
@@ -57,7 +61,7 @@ std::variant<std::vector<std::string>, Response> parseImportRequest(const Reques
     errors.emplace_back("phoneNumberSids", std::to_string(invalid - kMaxListedFieldErrors) +
                                                " more invalid SIDs are not listed.");
   }
-  if (!errors.empty()) return Response::validationProblem(errors, req.path);
+  if (!errors.empty()) return admin::DomainError::invalid(std::move(errors));
   return sids;
 }
 
@@ -88,27 +92,16 @@ void ImportApi::registerRoutes(http::Router& router) {
 }
 
 awaitable<Response> ImportApi::importNumbers(Request& req) {
-  auto found = findOwnProvider(ctx_, req, req.param("id"));
-  if (auto* resp = std::get_if<Response>(&found)) co_return std::move(*resp);
-  const auto provider = std::get<store::Provider>(found);
-
+  // The provider before the body, as it always was: its 400 or 404 comes before the body's
+  // 415 or 400.
+  auto provider = service_.provider(admin::orgOf(req), req.param("id"));
+  if (!provider) co_return admin::problemOf(provider.error(), req.path);
   auto parsed = parseImportRequest(req);
   if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
-  const auto& sids = std::get<std::vector<std::string>>(parsed);
-
-  ImportOutcome outcome = co_await service_.run(provider, sids, req.requestId);
-  metrics_.record(outcome);
-  if (outcome.credentialsRejected) {
-    co_return Response::problem(
-        502,
-        "Twilio rejected the credentials of provider " + provider.id + " (account " +
-            provider.accountSid + "): " + outcome.credentialsRejected->describe() +
-            ". No number was imported. Update the provider's auth token and retry.",
-        req.path);
-  }
-  // Nothing imported because the store is full: the answer every full-store write gets.
-  if (outcome.storeFull && outcome.successCount == 0) std::rethrow_exception(outcome.storeFull);
-  co_return Response::json(200, importResultJson(outcome));
+  auto outcome = co_await service_.importNumbers(
+      *provider, std::get<std::vector<std::string>>(parsed), req.requestId);
+  if (!outcome) co_return admin::problemOf(outcome.error(), req.path);
+  co_return Response::json(200, importResultJson(*outcome));
 }
 
 }  // namespace gw::import

@@ -1,16 +1,17 @@
 #pragma once
-// POST /api/v1/providers/twilio/{id}/import-numbers
+// POST /api/v1/providers/twilio/{id}/import-numbers: the request parsed (the provider first,
+// then the body), one ImportService::importNumbers() call, its outcome rendered.
 #include <string>
 #include <variant>
 #include <vector>
 
+#include <rapidjson/document.h>
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
-#include "modules/import/import_metrics.hpp"
+#include "modules/admin/domain_error.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/admin/context.hpp"
 
 namespace gw::import {
 
@@ -18,20 +19,20 @@ constexpr size_t kMaxSidsPerImport = 10'000;
 
 // The SIDs of a valid body, or the 400/415 response listing what is wrong.
 std::variant<std::vector<std::string>, http::Response> parseImportRequest(const http::Request& req);
+// The `phoneNumberSids` of a JSON object body: 1 to kMaxSidsPerImport phone number SIDs, in
+// the order sent; kInvalid lists what is wrong (at most 100 entries by index, then a count).
+admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body);
 // {"successCount","failedCount","errors":[{"phoneNumberSid","errorMessage"}]}
 std::string importResultJson(const ImportOutcome& outcome);
 
 class ImportApi {
  public:
-  ImportApi(admin::Context& ctx, ImportService& service, ImportMetrics& metrics)
-      : ctx_(ctx), service_(service), metrics_(metrics) {}
+  explicit ImportApi(ImportService& service) : service_(service) {}
   void registerRoutes(http::Router& router);
   boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
 
  private:
-  admin::Context& ctx_;
-  ImportService& service_;
-  ImportMetrics& metrics_;
+  ImportService& service_;  // counts each answered import in the module's metrics
 };
 
 }  // namespace gw::import

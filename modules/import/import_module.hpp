@@ -5,6 +5,7 @@
 
 #include "gateway/http/router.hpp"
 #include "modules/import/import_api.hpp"
+#include "modules/import/import_metrics.hpp"
 #include "modules/import/import_service.hpp"
 #include "modules/admin/context.hpp"
 #include "modules/import/number_api.hpp"
@@ -16,9 +17,9 @@ class ImportModule {
  public:
   explicit ImportModule(admin::Context ctx, ImportOptions options = {})
       : ctx_(ctx),
-        service_(ctx_, options),
+        service_(ctx_, options, &importMetrics_),  // only its address: constructed next
         providers_(ctx_, service_),
-        imports_(ctx_, service_, importMetrics_),
+        imports_(service_),
         numbers_(ctx_) {}
 
   void registerRoutes(http::Router& router) {

@@ -4,35 +4,18 @@
 #include <unordered_set>
 
 #include "common/clock.hpp"
-#include "common/e164.hpp"
 #include "common/log.hpp"
 #include "common/uuid.hpp"
-#include "async/queue.hpp"
 #include "modules/admin/attach_journal.hpp"
 #include "modules/import/import_claims.hpp"
-#include "async/task_group.hpp"
+#include "modules/import/import_metrics.hpp"
+#include "modules/import/import_pipeline.hpp"
+#include "modules/import/own_provider.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
 
 using boost::asio::awaitable;
-
-struct ImportService::Slot {
-  std::string sid;
-  std::optional<std::string> error;  // set once the SID has failed
-  std::optional<twilio::IncomingNumber> number;
-  bool onTrunk = false;     // on this provider's trunk: attached now, or found there
-  bool journaled = false;   // in the attachment journal: this import attaches it
-  bool attachSent = false;  // its attach request went out (it may be on the trunk)
-  bool stored = false;
-};
-
-namespace {
-constexpr char kProviderDeleted[] = "Provider was deleted during the import";
-// Found numbers are looked up one by one in batches of this many, each batch journaled in
-// one write transaction before its attach requests go out.
-constexpr size_t kFetchBatch = 100;
-}  // namespace
 
 namespace {
 
@@ -40,19 +23,6 @@ namespace {
 std::string spanText(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
   return std::to_string(d.count()) + " ms";
-}
-
-// Why `sid` (or, when given, its E.164 number) cannot be imported for `provider` because
-// of what is stored; nullopt when nothing stands in the way.
-std::optional<std::string> conflictOf(const store::Store& db, const store::ReadView& txn,
-                                      const store::Provider& provider, const std::string& sid,
-                                      const std::string& e164) {
-  auto stored = db.findNumberBySid(txn, sid);
-  if (!stored && !e164.empty()) stored = db.findNumberByE164(txn, e164);
-  if (!stored) return std::nullopt;
-  if (stored->providerId == provider.id) return std::string("Already imported");
-  if (stored->orgId == provider.orgId) return "Already imported by provider " + stored->providerId;
-  return std::string("Already imported by another organization");
 }
 
 // The record of a number found in the account and attached, as it is stored.
@@ -71,9 +41,42 @@ store::PhoneNumber newNumber(const store::Provider& provider, const std::string&
 
 }  // namespace
 
-ImportService::ImportService(admin::Context& ctx, ImportOptions options)
-    : ctx_(ctx), options_(options) {}
+std::optional<std::string> conflictOf(const store::Store& db, const store::ReadView& txn,
+                                      const store::Provider& provider, const std::string& sid,
+                                      const std::string& e164) {
+  auto stored = db.findNumberBySid(txn, sid);
+  if (!stored && !e164.empty()) stored = db.findNumberByE164(txn, e164);
+  if (!stored) return std::nullopt;
+  if (stored->providerId == provider.id) return std::string("Already imported");
+  if (stored->orgId == provider.orgId) return "Already imported by provider " + stored->providerId;
+  return std::string("Already imported by another organization");
+}
+
+ImportService::ImportService(admin::Context& ctx, ImportOptions options, ImportMetrics* metrics)
+    : ctx_(ctx), options_(options), metrics_(metrics) {}
 ImportService::~ImportService() = default;
+
+admin::Result<store::Provider> ImportService::provider(const std::string& org,
+                                                       const std::string& id) const {
+  return ownProvider(ctx_.store, org, id);
+}
+
+awaitable<admin::Result<ImportOutcome>> ImportService::importNumbers(
+    const store::Provider& provider, const std::vector<std::string>& sids,
+    const std::string& requestId) {
+  ImportOutcome outcome = co_await run(provider, sids, requestId);
+  if (metrics_ != nullptr) metrics_->record(outcome);
+  if (outcome.credentialsRejected) {
+    co_return admin::DomainError::of(
+        admin::Fault::kUpstream,
+        "Twilio rejected the credentials of provider " + provider.id + " (account " +
+            provider.accountSid + "): " + outcome.credentialsRejected->describe() +
+            ". No number was imported. Update the provider's auth token and retry.");
+  }
+  // Nothing imported because the store is full: the answer every full-store write gets.
+  if (outcome.storeFull && outcome.successCount == 0) std::rethrow_exception(outcome.storeFull);
+  co_return outcome;
+}
 
 awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
                                             const std::vector<std::string>& sids,
@@ -84,69 +87,13 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   Claims claims(*this);
   const auto deadline = std::chrono::steady_clock::now() + options_.deadline;
 
-  // 1. Repeats within the request.
-  std::vector<Slot*> pending;
-  {
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(sids.size());
-    for (size_t i = 0; i < sids.size(); ++i) {
-      slots[i].sid = sids[i];
-      if (!seen.insert(sids[i]).second) {
-        slots[i].error = "Duplicate in request";
-      } else {
-        pending.push_back(&slots[i]);
-      }
-    }
-  }
-  {
-    // A fixed order (sorted) makes two overlapping imports unable to wait on each other.
-    std::vector<const std::string*> order;
-    order.reserve(pending.size());
-    for (Slot* s : pending) order.push_back(&s->sid);
-    std::sort(order.begin(), order.end(),
-              [](const std::string* a, const std::string* b) { return *a < *b; });
-    std::unordered_set<std::string_view> unclaimed;
-    for (const std::string* sid : order) {
-      if (!unclaimed.empty() || !co_await claims.acquire(*sid, deadline)) unclaimed.insert(*sid);
-    }
-    if (!unclaimed.empty()) {
-      log::warn("import", "provider ", provider.id, ": ", unclaimed.size(),
-                " numbers were still being imported by another import at this import's "
-                "deadline");
-      const std::string busy =
-          "Another import of this number was still running when this import's deadline (" +
-          spanText(options_.deadline) +
-          ") passed: not imported. Import it again once the other import has answered.";
-      std::vector<Slot*> claimed;
-      for (Slot* s : pending) {
-        if (unclaimed.count(s->sid)) {
-          s->error = busy;
-        } else {
-          claimed.push_back(s);
-        }
-      }
-      pending.swap(claimed);
-    }
-  }
+  // 1. Repeats within the request, and SIDs another import holds until the deadline.
+  std::vector<Slot*> pending = firstOfEach(sids, slots);
+  co_await claimAll(provider, claims, deadline, pending);
 
   // 2. Already imported, by this provider or another one (or nothing, when the provider is
   // being deleted).
-  if (stopping(provider.id)) {
-    for (Slot* s : pending) s->error = kProviderDeleted;
-    pending.clear();
-  }
-  {
-    auto txn = ctx_.store.read();
-    std::vector<Slot*> next;
-    for (Slot* s : pending) {
-      if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, {})) {
-        s->error = std::move(*conflict);
-      } else {
-        next.push_back(s);
-      }
-    }
-    pending.swap(next);
-  }
+  dropImported(provider, pending);
 
   // 3. Look the numbers up in the Twilio account and 4. attach them to the trunk, the
   // attachments starting while the lookup is still under way.
@@ -158,7 +105,78 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   if (proceed) records = co_await storeAttached(provider, pending, out);
   co_await undoUnstored(provider, slots);
   if (!proceed) co_return out;
+  summarize(provider, slots, std::move(records), out);
+  co_return out;
+}
 
+std::vector<ImportService::Slot*> ImportService::firstOfEach(const std::vector<std::string>& sids,
+                                                             std::vector<Slot>& slots) {
+  std::vector<Slot*> pending;
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(sids.size());
+  for (size_t i = 0; i < sids.size(); ++i) {
+    slots[i].sid = sids[i];
+    if (!seen.insert(sids[i]).second) {
+      slots[i].error = "Duplicate in request";
+    } else {
+      pending.push_back(&slots[i]);
+    }
+  }
+  return pending;
+}
+
+awaitable<void> ImportService::claimAll(const store::Provider& provider, Claims& claims,
+                                        std::chrono::steady_clock::time_point deadline,
+                                        std::vector<Slot*>& pending) const {
+  // A fixed order (sorted) makes two overlapping imports unable to wait on each other.
+  std::vector<const std::string*> order;
+  order.reserve(pending.size());
+  for (Slot* s : pending) order.push_back(&s->sid);
+  std::sort(order.begin(), order.end(),
+            [](const std::string* a, const std::string* b) { return *a < *b; });
+  std::unordered_set<std::string_view> unclaimed;
+  for (const std::string* sid : order) {
+    if (!unclaimed.empty() || !co_await claims.acquire(*sid, deadline)) unclaimed.insert(*sid);
+  }
+  if (unclaimed.empty()) co_return;
+  log::warn("import", "provider ", provider.id, ": ", unclaimed.size(),
+            " numbers were still being imported by another import at this import's "
+            "deadline");
+  const std::string busy =
+      "Another import of this number was still running when this import's deadline (" +
+      spanText(options_.deadline) +
+      ") passed: not imported. Import it again once the other import has answered.";
+  std::vector<Slot*> claimed;
+  for (Slot* s : pending) {
+    if (unclaimed.count(s->sid)) {
+      s->error = busy;
+    } else {
+      claimed.push_back(s);
+    }
+  }
+  pending.swap(claimed);
+}
+
+void ImportService::dropImported(const store::Provider& provider,
+                                 std::vector<Slot*>& pending) const {
+  if (stopping(provider.id)) {
+    for (Slot* s : pending) s->error = kProviderDeleted;
+    pending.clear();
+  }
+  auto txn = ctx_.store.read();
+  std::vector<Slot*> next;
+  for (Slot* s : pending) {
+    if (auto conflict = conflictOf(ctx_.store, txn, provider, s->sid, {})) {
+      s->error = std::move(*conflict);
+    } else {
+      next.push_back(s);
+    }
+  }
+  pending.swap(next);
+}
+
+void ImportService::summarize(const store::Provider& provider, const std::vector<Slot>& slots,
+                              std::vector<store::PhoneNumber> records, ImportOutcome& out) {
   for (const Slot& s : slots) {
     if (s.error) {
       out.errors.push_back({s.sid, *s.error});
@@ -168,9 +186,8 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   }
   out.imported = std::move(records);
   log::info("import", "provider ", provider.id, ": imported ", out.successCount, " of ",
-            sids.size(), " numbers, ", out.errors.size(), " failed, ", out.twilioLookups,
+            slots.size(), " numbers, ", out.errors.size(), " failed, ", out.twilioLookups,
             " Twilio lookup requests");
-  co_return out;
 }
 
 awaitable<std::vector<store::PhoneNumber>> ImportService::storeAttached(
@@ -247,194 +264,6 @@ awaitable<void> ImportService::undoUnstored(const store::Provider& provider,
               "; the journal keeps them and the sweep retries");
     startSweeper();
   }
-}
-
-// Looks the SIDs up and attaches the numbers as they are found: when the account is
-// listed, the wanted numbers of each page are checked and attached while the next page is
-// on its way, so the listing hides behind the attachments; it stops as soon as every wanted
-// SID has been seen. SIDs missing from a complete listing are "Not found"; an incomplete
-// one (page budget spent, or a failed page) leaves the rest to single fetches.
-awaitable<bool> ImportService::findAndAttach(const store::Provider& provider,
-                                             std::chrono::steady_clock::time_point deadline,
-                                             const std::string& requestId,
-                                             std::vector<Slot*>& pending, ImportOutcome& out) {
-  twilio::Credentials creds{provider.accountSid, provider.authToken, deadline};
-  creds.requestId = requestId;
-  const size_t width = ctx_.twilio.concurrency();
-  async::AsyncQueue<Slot*> toAttach(co_await boost::asio::this_coro::executor);
-  std::optional<twilio::TwilioError> authFailure;
-  // The deadline passed or the account's circuit breaker opened: nothing more is sent.
-  std::optional<twilio::TwilioError> halt;
-  auto stopped = [&] { return authFailure.has_value() || halt.has_value(); };
-  // Auth failures and halts end the whole import; true when `e` was one.
-  auto stopsAll = [&](const twilio::TwilioError& e) {
-    if (e.isAuthFailure()) {
-      if (!authFailure) authFailure = e;
-    } else if (e.circuitOpen || e.deadlinePassed) {
-      if (!halt) halt = e;
-    } else {
-      return false;
-    }
-    return true;
-  };
-
-  // A found number is refused, kept as it is (already on this provider's trunk: a re-run
-  // after a crash) or added to `batch` for attachment. A number stored under another SID
-  // (released and bought again) is refused before it is attached, so a refusal leaves the
-  // customer's trunk as it was.
-  auto admit = [&](const store::ReadTxn& txn, Slot* s, std::vector<Slot*>& batch) {
-    if (!isE164(s->number->phoneNumber)) {
-      s->error = "Twilio lookup failed: the number has no E.164 phone_number";
-    } else if (auto conflict =
-                   conflictOf(ctx_.store, txn, provider, s->sid, s->number->phoneNumber)) {
-      s->error = std::move(*conflict);
-    } else if (s->number->trunkSid.empty()) {
-      batch.push_back(s);
-    } else if (s->number->trunkSid != provider.trunkSid) {
-      s->error = "Trunk attachment failed: attached to another trunk " + s->number->trunkSid;
-    } else {
-      s->onTrunk = true;
-    }
-  };
-
-  // The batch goes into the journal in one write transaction, then to the attachers; a
-  // batch the store refuses is not attached at all.
-  auto journalAndQueue = [&](const std::vector<Slot*>& batch) {
-    if (batch.empty()) return;
-    if (stopping(provider.id)) {
-      for (Slot* s : batch) s->error = kProviderDeleted;
-      return;
-    }
-    std::vector<std::string> sids;
-    sids.reserve(batch.size());
-    for (Slot* s : batch) sids.push_back(s->sid);
-    try {
-      ctx_.journal.add(provider.id, sids);
-    } catch (const std::exception& e) {
-      log::error("import", "provider ", provider.id, ": journaling ", batch.size(),
-                 " attachments failed: ", e.what());
-      if (dynamic_cast<const store::StoreFullError*>(&e)) out.storeFull = std::current_exception();
-      for (Slot* s : batch) {
-        s->error = std::string("Not attached: the gateway could not record the attachment (") +
-                   e.what() +
-                   "). Free space for the gateway's data directory, then import it again.";
-      }
-      return;
-    }
-    for (Slot* s : batch) {
-      s->journaled = true;
-      toAttach.push(s);
-    }
-  };
-
-  auto find = [&]() -> awaitable<void> {
-    struct CloseOnExit {
-      async::AsyncQueue<Slot*>& queue;
-      ~CloseOnExit() { queue.close(); }
-    } closeOnExit{toAttach};
-
-    std::vector<Slot*> unresolved = pending;
-    if (pending.size() >= options_.listThreshold) {
-      std::unordered_map<std::string_view, Slot*> wanted;
-      wanted.reserve(pending.size());
-      for (Slot* s : pending) wanted.emplace(s->sid, s);
-      twilio::NumberPageSink onPage = [&](std::vector<twilio::IncomingNumber>& page) {
-        std::vector<Slot*> found;
-        for (auto& n : page) {
-          auto it = wanted.find(n.sid);
-          if (it == wanted.end()) continue;
-          Slot* s = it->second;
-          wanted.erase(it);
-          s->number = std::move(n);
-          found.push_back(s);
-        }
-        std::vector<Slot*> batch;
-        if (!found.empty()) {
-          auto txn = ctx_.store.read();
-          for (Slot* s : found) admit(txn, s, batch);
-        }
-        journalAndQueue(batch);
-        return !wanted.empty() && !stopped() && !stopping(provider.id);
-      };
-      // Listing costs one request per 1000 numbers in the account, fetching one per SID.
-      // The page budget keeps a huge account with few wanted numbers from costing more
-      // than a tenth of the per-SID price before falling back to single fetches.
-      const size_t budget = (pending.size() + 9) / 10;
-      auto listing = co_await ctx_.twilio.listNumberPages(creds, budget, onPage);
-      if (stopped()) co_return;
-      if (!listing) {
-        if (stopsAll(listing.error())) co_return;
-        log::warn("import", "provider ", provider.id, ": listing the account failed (",
-                  listing.error().describe(), "); looking the rest up one by one");
-      } else {
-        out.twilioLookups += listing->pages;
-      }
-      unresolved.clear();
-      for (Slot* s : pending) {
-        if (s->number) continue;
-        if (listing && listing->complete) {
-          s->error = "Not found";
-        } else {
-          unresolved.push_back(s);
-        }
-      }
-    }
-
-    for (size_t from = 0; from < unresolved.size() && !stopped(); from += kFetchBatch) {
-      std::vector<Slot*> batch;
-      co_await async::forEachConcurrently(
-          std::min(kFetchBatch, unresolved.size() - from), width,
-          [&](size_t i) -> awaitable<void> {
-            Slot* s = unresolved[from + i];
-            auto r = co_await ctx_.twilio.fetchNumber(creds, s->sid);
-            ++out.twilioLookups;
-            if (r) {
-              s->number = std::move(*r);
-              auto txn = ctx_.store.read();
-              admit(txn, s, batch);
-            } else if (stopsAll(r.error())) {
-              // reported below, with the other SIDs not on the trunk
-            } else if (r.error().isNotFound()) {
-              s->error = "Not found";
-            } else {
-              s->error = "Twilio lookup failed: " + r.error().describe();
-            }
-          },
-          stopped);
-      journalAndQueue(batch);
-    }
-  };
-
-  auto attachFound = [&]() -> awaitable<void> {
-    while (auto next = co_await toAttach.pop()) {
-      Slot* s = *next;
-      if (stopped()) continue;  // drain: nothing more is sent
-      if (stopping(provider.id)) {
-        s->error = kProviderDeleted;
-        continue;
-      }
-      s->attachSent = true;
-      auto r = co_await ctx_.twilio.attachNumber(creds, provider.trunkSid, s->sid);
-      if (r) {
-        s->onTrunk = true;
-        continue;
-      }
-      if (stopsAll(r.error())) {
-        // Refused before Twilio saw it (credentials, an open breaker): not on the trunk. A
-        // deadline may have cut short a request Twilio carried out: undone as sent.
-        if (!r.error().deadlinePassed) s->attachSent = false;
-      } else {
-        s->error = "Trunk attachment failed: " + r.error().describe();
-      }
-    }
-  };
-
-  // One finder and `width` attachers; the account's semaphore in the Twilio client bounds
-  // the requests in flight whatever the number of coroutines.
-  co_await async::forEachConcurrently(width + 1, width + 1, [&](size_t i) -> awaitable<void> {
-    return i == 0 ? find() : attachFound();
-  });
-  co_return settle(provider, authFailure, halt, pending, out);
 }
 
 bool ImportService::settle(const store::Provider& provider,

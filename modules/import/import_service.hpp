@@ -22,8 +22,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "modules/admin/context.hpp"
-#include "twilio/api.hpp"
+#include "modules/admin/domain_error.hpp"
 #include "store/records.hpp"
+#include "twilio/api.hpp"
 
 namespace gw::async {
 class Event;
@@ -60,6 +61,7 @@ struct ImportOptions {
   std::chrono::milliseconds deadline{std::chrono::minutes(30)};
 };
 
+class ImportMetrics;
 class ImportService;
 
 // Held by a provider delete: while it lives, that provider's running imports stop attaching,
@@ -88,8 +90,22 @@ struct SweepOutcome {
 
 class ImportService {
  public:
-  explicit ImportService(admin::Context& ctx, ImportOptions options = {});
+  // `metrics`, when given, counts each import answered by importNumbers().
+  explicit ImportService(admin::Context& ctx, ImportOptions options = {},
+                         ImportMetrics* metrics = nullptr);
   ~ImportService();
+
+  // The provider `id` of `org` that an import goes into: kInvalid ("id") when `id` is not a
+  // UUID, kNotFound when `org` has no such provider.
+  admin::Result<store::Provider> provider(const std::string& org, const std::string& id) const;
+
+  // run(), as the admin API answers it: counted in the metrics; kUpstream when Twilio
+  // rejected the credentials before any number reached the trunk (nothing was imported).
+  // When the store was full and nothing was imported, the store::StoreFullError is thrown,
+  // as every full-store write throws it. Per-SID failures stay in the outcome.
+  boost::asio::awaitable<admin::Result<ImportOutcome>> importNumbers(
+      const store::Provider& provider, const std::vector<std::string>& sids,
+      const std::string& requestId = {});
 
   // `requestId` is the admin request's, for the Twilio failure log lines.
   boost::asio::awaitable<ImportOutcome> run(const store::Provider& provider,
@@ -114,14 +130,32 @@ class ImportService {
   struct Slot;
   class Claims;
   class Running;
+  class Pipeline;  // one import's lookups and attachments (import_pipeline.hpp)
   struct Activity {
-    size_t running = 0;           // imports of the provider under way
-    size_t stoppers = 0;          // ImportsStopped alive for it
+    size_t running = 0;                  // imports of the provider under way
+    size_t stoppers = 0;                 // ImportsStopped alive for it
     std::shared_ptr<async::Event> idle;  // set when `running` drops to 0
   };
 
   bool stopping(const std::string& providerId) const;
   void releaseActivity(const std::string& providerId);
+
+  // Step 1 of run(): fills `slots` from `sids`; the SIDs that go on (a repeat in the request
+  // fails as a duplicate).
+  static std::vector<Slot*> firstOfEach(const std::vector<std::string>& sids,
+                                        std::vector<Slot>& slots);
+  // Claims the SIDs of `pending` in SID order; those another import still holds at
+  // `deadline` fail and leave `pending`.
+  boost::asio::awaitable<void> claimAll(const store::Provider& provider, Claims& claims,
+                                        std::chrono::steady_clock::time_point deadline,
+                                        std::vector<Slot*>& pending) const;
+  // Step 2 of run(): the SIDs already imported (by this provider or another), or all of
+  // them when the provider is being deleted, fail and leave `pending`.
+  void dropImported(const store::Provider& provider, std::vector<Slot*>& pending) const;
+  // The answer of a run that got to the store: every slot counted or reported, in request
+  // order, and the line that sums the import up.
+  static void summarize(const store::Provider& provider, const std::vector<Slot>& slots,
+                        std::vector<store::PhoneNumber> records, ImportOutcome& out);
   // The commit of step 5 (store, then routing table): the stored numbers; on a store
   // failure none, and every SID of `pending` carries the reason.
   boost::asio::awaitable<std::vector<store::PhoneNumber>> storeAttached(
@@ -158,6 +192,7 @@ class ImportService {
 
   admin::Context& ctx_;
   ImportOptions options_;
+  ImportMetrics* metrics_;
   // SIDs some running import is working on: a second import of the same SID waits for the
   // first to finish and then sees it as already imported (or tries itself if it failed).
   std::unordered_map<std::string, std::shared_ptr<async::Event>> inFlight_;

@@ -1,18 +1,20 @@
 #pragma once
-// Imported numbers: list with filters and paging, get one, and remove one from its provider
-// (detached from the trunk, record deleted, route unbound; 409 while agents use it unless
-// ?force=true, which clears the agents' links and caller IDs in the same transaction).
+// Imported numbers over HTTP: GET /api/v1/sip-phone-numbers (filters and paging),
+// GET /api/v1/sip-phone-numbers/{id}, and DELETE
+// /api/v1/providers/twilio/{id}/phone-numbers/{phoneNumberId} (?force=true). Each handler
+// parses the request, calls NumberService once and renders the result.
 #include <boost/asio/awaitable.hpp>
 
 #include "gateway/http/message.hpp"
 #include "gateway/http/router.hpp"
 #include "modules/admin/context.hpp"
+#include "modules/import/number_service.hpp"
 
 namespace gw::import {
 
 class NumberApi {
  public:
-  explicit NumberApi(admin::Context& ctx) : ctx_(ctx) {}
+  explicit NumberApi(admin::Context& ctx) : numbers_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> list(http::Request& req);
@@ -20,7 +22,7 @@ class NumberApi {
   boost::asio::awaitable<http::Response> remove(http::Request& req);
 
  private:
-  admin::Context& ctx_;
+  NumberService numbers_;
 };
 
 }  // namespace gw::import
