@@ -15,6 +15,8 @@
 namespace gw::admin {
 
 enum class Fault {
+  kUnreadable,   // 400: the body is not a JSON object (the detail says where parsing stopped)
+  kMediaType,    // 415: the body is not application/json
   kInvalid,      // 400: a field is wrong; `fields` says which and why
   kNotFound,     // 404: no such record in the caller's org
   kConflict,     // 409: the state refuses it (a duplicate, a record in use)

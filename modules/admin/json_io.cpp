@@ -20,12 +20,11 @@ bool isJsonContentType(std::string_view ct) {
 
 }  // namespace
 
-std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http::Request& req) {
+Result<rapidjson::Document> parseJsonObjectBody(const http::Request& req) {
   auto ct = req.header("Content-Type");
   if (!ct || !isJsonContentType(*ct)) {
-    return http::Response::problem(
-        415, "Content-Type must be application/json; got '" + std::string(ct.value_or("")) + "'.",
-        req.path);
+    return DomainError::of(Fault::kMediaType, "Content-Type must be application/json; got '" +
+                                                  std::string(ct.value_or("")) + "'.");
   }
   rapidjson::Document doc;
   if (auto err = json::parse(doc, req.body)) {
@@ -33,11 +32,9 @@ std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http
                        : err->kind == json::ParseError::Kind::kInvalidUtf8
                            ? "; encode every string as UTF-8."
                            : ".";
-    return http::Response::problem(400, "The body " + err->message + what, req.path);
+    return DomainError::of(Fault::kUnreadable, "The body " + err->message + what);
   }
-  if (!doc.IsObject()) {
-    return http::Response::problem(400, "The body must be a JSON object.", req.path);
-  }
+  if (!doc.IsObject()) return DomainError::of(Fault::kUnreadable, "The body must be a JSON object.");
   return doc;
 }
 

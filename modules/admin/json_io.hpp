@@ -4,7 +4,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -12,14 +11,15 @@
 
 #include "common/utf8.hpp"
 #include "gateway/http/message.hpp"
+#include "modules/admin/domain_error.hpp"
 
 namespace gw::admin {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// The parsed body, or the response to send: 415 unless Content-Type is application/json,
-// 400 when the body is not a JSON object (the detail says where parsing stopped).
-std::variant<rapidjson::Document, http::Response> parseJsonObjectBody(const http::Request& req);
+// The parsed body; kMediaType (415) unless Content-Type is application/json, kUnreadable
+// (400) when the body is not a JSON object (the detail says where parsing stopped).
+Result<rapidjson::Document> parseJsonObjectBody(const http::Request& req);
 
 // Writes `value` as a JSON string. Bodies and Twilio's answers are checked to be UTF-8
 // before anything is stored; text that still is not (written by an older version) is

@@ -6,8 +6,11 @@ namespace {
 
 int statusOf(Fault fault) {
   switch (fault) {
+    case Fault::kUnreadable:
     case Fault::kInvalid:
       return 400;
+    case Fault::kMediaType:
+      return 415;
     case Fault::kNotFound:
       return 404;
     case Fault::kConflict:

@@ -11,7 +11,8 @@
 
 namespace gw::admin {
 
-// kInvalid -> 400 validation problem (errors by field), kNotFound -> 404, kConflict -> 409
+// kUnreadable -> 400, kMediaType -> 415, kInvalid -> 400 validation problem (errors by
+// field), kNotFound -> 404, kConflict -> 409
 // (with affectedAgents or linkedPhoneNumberIds when set), kRejected -> 422,
 // kUpstream -> 502. `instance` is the request path.
 http::Response problemOf(const DomainError& error, std::string_view instance);

@@ -52,9 +52,9 @@ void AgentApi::registerRoutes(http::Router& router) {
 
 awaitable<Response> AgentApi::create(Request& req) {
   auto parsed = admin::parseJsonObjectBody(req);
-  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  if (!parsed) co_return problemOf(parsed.error(), req.path);
   admin::FieldErrors errors;
-  auto changes = parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kCreate, errors);
+  auto changes = parseAgentBody(*parsed, BodyKind::kCreate, errors);
   if (!errors.empty()) co_return problemOf(DomainError::invalid(std::move(errors)), req.path);
 
   std::string org = admin::orgOf(req);
@@ -83,15 +83,14 @@ awaitable<Response> AgentApi::patch(Request& req) {
   std::string org = admin::orgOf(req);
   std::string id = req.param("id");
   auto parsed = admin::parseJsonObjectBody(req);
-  if (auto* unreadable = std::get_if<Response>(&parsed)) {
+  if (!parsed) {
     // The id comes first: an unknown agent is a 404 whatever its body.
     auto found = service_.get(org, id);
     if (!found) co_return problemOf(found.error(), req.path);
-    co_return std::move(*unreadable);
+    co_return problemOf(parsed.error(), req.path);
   }
   AgentPatch patch;
-  patch.changes =
-      parseAgentBody(std::get<rapidjson::Document>(parsed), BodyKind::kPatch, patch.errors);
+  patch.changes = parseAgentBody(*parsed, BodyKind::kPatch, patch.errors);
   auto patched = co_await service_.patch(std::move(org), std::move(id), std::move(patch));
   if (!patched) co_return problemOf(patched.error(), req.path);
   co_return Response::json(200, agentJson(patched->agent, patched->inboundPhoneNumberCount));

@@ -15,12 +15,10 @@ namespace {
 constexpr size_t kMaxListedFieldErrors = 100;
 }
 
-std::variant<std::vector<std::string>, Response> parseImportRequest(const Request& req) {
+admin::Result<std::vector<std::string>> parseImportRequest(const Request& req) {
   auto parsed = admin::parseJsonObjectBody(req);
-  if (auto* resp = std::get_if<Response>(&parsed)) return std::move(*resp);
-  auto sids = importSidsOf(std::get<rapidjson::Document>(parsed));
-  if (!sids) return admin::problemOf(sids.error(), req.path);
-  return std::move(*sids);
+  if (!parsed) return parsed.error();
+  return importSidsOf(*parsed);
 }
 
 admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body) {
@@ -96,10 +94,9 @@ awaitable<Response> ImportApi::importNumbers(Request& req) {
   // 415 or 400.
   auto provider = service_.provider(admin::orgOf(req), req.param("id"));
   if (!provider) co_return admin::problemOf(provider.error(), req.path);
-  auto parsed = parseImportRequest(req);
-  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
-  auto outcome = co_await service_.importNumbers(
-      *provider, std::get<std::vector<std::string>>(parsed), req.requestId);
+  auto sids = parseImportRequest(req);
+  if (!sids) co_return admin::problemOf(sids.error(), req.path);
+  auto outcome = co_await service_.importNumbers(*provider, *sids, req.requestId);
   if (!outcome) co_return admin::problemOf(outcome.error(), req.path);
   co_return Response::json(200, importResultJson(*outcome));
 }

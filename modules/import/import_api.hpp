@@ -17,8 +17,8 @@ namespace gw::import {
 
 constexpr size_t kMaxSidsPerImport = 10'000;
 
-// The SIDs of a valid body, or the 400/415 response listing what is wrong.
-std::variant<std::vector<std::string>, http::Response> parseImportRequest(const http::Request& req);
+// The SIDs of a valid body, or what is wrong with it (kMediaType, kUnreadable, kInvalid).
+admin::Result<std::vector<std::string>> parseImportRequest(const http::Request& req);
 // The `phoneNumberSids` of a JSON object body: 1 to kMaxSidsPerImport phone number SIDs, in
 // the order sent; kInvalid lists what is wrong (at most 100 entries by index, then a count).
 admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body);

@@ -10,6 +10,7 @@ admin::Result<store::Provider> ownProvider(const store::Store& store, const std:
   if (!isUuid(id)) return admin::DomainError::invalid("id", "The provider id must be a UUID.");
   auto txn = store.read();
   auto p = store.getProvider(txn, id);
+  // Another org's provider is indistinguishable from a missing one.
   if (!p || p->orgId != org) {
     return admin::DomainError::of(admin::Fault::kNotFound, "No provider with id " + id + ".");
   }

@@ -200,13 +200,6 @@ std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::V
   return out;
 }
 
-std::variant<store::Provider, Response> findOwnProvider(const admin::Context& ctx,
-                                                        const Request& req, const std::string& id) {
-  auto found = ProviderService::find(ctx.store, admin::orgOf(req), id);
-  if (!found) return admin::problemOf(found.error(), req.path);
-  return std::move(*found);
-}
-
 void ProviderApi::registerRoutes(http::Router& router) {
   router.add("POST", "/api/v1/providers/twilio", [this](Request& r) { return create(r); });
   router.add("GET", "/api/v1/providers", [this](Request& r) { return list(r); });
@@ -220,9 +213,9 @@ void ProviderApi::registerRoutes(http::Router& router) {
 
 awaitable<Response> ProviderApi::create(Request& req) {
   auto parsed = admin::parseJsonObjectBody(req);
-  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  if (!parsed) co_return admin::problemOf(parsed.error(), req.path);
   admin::FieldErrors errors;
-  auto draft = parseDraft(std::get<rapidjson::Document>(parsed), errors);
+  auto draft = parseDraft(*parsed, errors);
   if (!errors.empty()) co_return invalid(std::move(errors), req.path);
 
   auto created = co_await service_.create(admin::orgOf(req), std::move(draft), req.requestId);
@@ -247,9 +240,9 @@ awaitable<Response> ProviderApi::update(Request& req) {
   auto found = service_.find(admin::orgOf(req), req.param("id"));
   if (!found) co_return admin::problemOf(found.error(), req.path);
   auto parsed = admin::parseJsonObjectBody(req);
-  if (auto* resp = std::get_if<Response>(&parsed)) co_return std::move(*resp);
+  if (!parsed) co_return admin::problemOf(parsed.error(), req.path);
   admin::FieldErrors errors;
-  auto changes = parseChanges(std::get<rapidjson::Document>(parsed), errors);
+  auto changes = parseChanges(*parsed, errors);
   if (!errors.empty()) co_return invalid(std::move(errors), req.path);
 
   auto updated = co_await service_.update(admin::orgOf(req), found->id, std::move(changes));

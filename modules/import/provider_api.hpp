@@ -44,10 +44,5 @@ class ProviderApi {
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
                                                               admin::FieldErrors& errors);
 
-// The provider `id` of the request's org, or the 400/404 response to send
-// (ProviderService::find as a response).
-std::variant<store::Provider, http::Response> findOwnProvider(const admin::Context& ctx,
-                                                              const http::Request& req,
-                                                              const std::string& id);
 
 }  // namespace gw::import

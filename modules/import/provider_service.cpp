@@ -1,5 +1,7 @@
 #include "modules/import/provider_service.hpp"
 
+#include "modules/import/own_provider.hpp"
+
 #include <cstdint>
 #include <unordered_set>
 #include <utility>
@@ -10,6 +12,7 @@
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "modules/admin/agent_uses.hpp"
+#include "modules/import/own_provider.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "store/store.hpp"
 
@@ -294,16 +297,9 @@ awaitable<Result<store::Provider>> ProviderService::create(const std::string& or
   co_return p;
 }
 
-Result<store::Provider> ProviderService::find(const store::Store& store, const std::string& orgId,
-                                              const std::string& id) {
-  if (!isUuid(id)) return DomainError::invalid("id", "The provider id must be a UUID.");
-  auto txn = store.read();
-  auto p = store.getProvider(txn, id);
-  // Another org's provider is indistinguishable from a missing one.
-  if (!p || p->orgId != orgId) {
-    return DomainError::of(Fault::kNotFound, "No provider with id " + id + ".");
-  }
-  return std::move(*p);
+Result<store::Provider> ProviderService::find(const std::string& orgId,
+                                              const std::string& id) const {
+  return ownProvider(ctx_.store, orgId, id);
 }
 
 std::vector<ProviderView> ProviderService::list(const std::string& orgId) const {
@@ -317,7 +313,7 @@ std::vector<ProviderView> ProviderService::list(const std::string& orgId) const 
 }
 
 Result<ProviderView> ProviderService::get(const std::string& orgId, const std::string& id) const {
-  auto found = find(ctx_.store, orgId, id);
+  auto found = find(orgId, id);
   if (!found) return found.error();
   auto txn = ctx_.store.read();
   const uint64_t count = ctx_.store.countNumbersOfProvider(txn, found->id);
@@ -327,7 +323,7 @@ Result<ProviderView> ProviderService::get(const std::string& orgId, const std::s
 awaitable<Result<ProviderView>> ProviderService::update(const std::string& orgId,
                                                         const std::string& id,
                                                         ProviderChanges changes) {
-  auto found = find(ctx_.store, orgId, id);
+  auto found = find(orgId, id);
   if (!found) co_return found.error();
   std::optional<store::Provider> p;
   uint64_t count = 0;
@@ -351,7 +347,7 @@ awaitable<Result<ProviderView>> ProviderService::update(const std::string& orgId
 
 awaitable<Result<void>> ProviderService::remove(const std::string& orgId, const std::string& id,
                                                 bool force, const std::string& requestId) {
-  auto found = find(ctx_.store, orgId, id);
+  auto found = find(orgId, id);
   if (!found) co_return found.error();
   const store::Provider p = std::move(*found);
   // Before Twilio is touched or an import stopped: a refused delete changes nothing anywhere.
@@ -375,7 +371,7 @@ awaitable<Result<void>> ProviderService::remove(const std::string& orgId, const 
 
 awaitable<Result<std::vector<AvailableNumber>>> ProviderService::availableNumbers(
     const std::string& orgId, const std::string& id, const std::string& requestId) {
-  auto found = find(ctx_.store, orgId, id);
+  auto found = find(orgId, id);
   if (!found) co_return found.error();
   auto listing = co_await ctx_.twilio.listNumbers(credentialsOf(*found, requestId), SIZE_MAX);
   if (!listing) co_return twilioFault(listing.error(), "listing the account's numbers");

@@ -78,11 +78,8 @@ class ProviderService {
 
   // The provider `id` of org `orgId`: kInvalid (field "id") unless `id` is a UUID, kNotFound
   // when that org has no such provider. Every route that names a provider looks it up so.
-  static admin::Result<store::Provider> find(const store::Store& store, const std::string& orgId,
-                                             const std::string& id);
-  admin::Result<store::Provider> find(const std::string& orgId, const std::string& id) const {
-    return find(ctx_.store, orgId, id);
-  }
+  // (ownProvider(), which the number and import services use too.)
+  admin::Result<store::Provider> find(const std::string& orgId, const std::string& id) const;
   // The org's providers, each with its number count.
   std::vector<ProviderView> list(const std::string& orgId) const;
   // find() with its number count.

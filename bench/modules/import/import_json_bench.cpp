@@ -38,8 +38,7 @@ void BM_ImportJson_ParseRequest(benchmark::State& state) {
   const http::Request req = importRequest(sids);
   {
     auto parsed = parseImportRequest(req);
-    auto* ok = std::get_if<std::vector<std::string>>(&parsed);
-    if (!ok || ok->size() != sids) {
+    if (!parsed.ok() || parsed->size() != sids) {
       state.SkipWithError("the request body was refused");
       return;
     }

@@ -14,6 +14,7 @@
 
 #include "modules/agents/agent_rules.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 #include "sip/cidr.hpp"
 
@@ -77,11 +78,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req.body.assign(reinterpret_cast<const char*>(data), size);
 
   auto parsed = gw::admin::parseJsonObjectBody(req);
-  if (const auto* rejected = std::get_if<Response>(&parsed)) {
-    check(rejected->status == 400 && !rejected->body.empty());
+  if (!parsed) {
+    const Response rejected = gw::admin::problemOf(parsed.error(), req.path);
+    check(rejected.status == 400 && !rejected.body.empty());
     return 0;
   }
-  const auto& body = std::get<rapidjson::Document>(parsed);
+  const auto& body = *parsed;
   check(body.IsObject());
   checkStringFields(body);
   checkAgentBody(body, gw::agents::BodyKind::kCreate);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "modules/admin/problem.hpp"
+
 namespace gw::import {
 namespace {
 
@@ -22,6 +24,13 @@ http::Request jsonRequest(std::string body, std::string contentType = "applicati
   return r;
 }
 
+// The answer the handler sends for a refused body.
+http::Response refusalOf(const admin::Result<std::vector<std::string>>& r) {
+  EXPECT_FALSE(r.ok());
+  if (r.ok()) return http::Response::json(200, "{}");
+  return admin::problemOf(r.error(), "/");
+}
+
 rapidjson::Document parse(const std::string& body) {
   rapidjson::Document d;
   d.Parse(body.c_str());
@@ -31,25 +40,24 @@ rapidjson::Document parse(const std::string& body) {
 TEST(ImportRequestTest, AcceptsValidSidsInOrder) {
   auto r = parseImportRequest(jsonRequest(R"({"phoneNumberSids":[")" + sidOf(2) + R"(",")" +
                                           sidOf(1) + R"(",")" + sidOf(2) + R"("]})"));
-  auto* sids = std::get_if<std::vector<std::string>>(&r);
-  ASSERT_NE(sids, nullptr);
-  EXPECT_EQ(*sids, (std::vector<std::string>{sidOf(2), sidOf(1), sidOf(2)}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, (std::vector<std::string>{sidOf(2), sidOf(1), sidOf(2)}));
 }
 
 TEST(ImportRequestTest, AcceptsJsonWithCharset) {
   auto r = parseImportRequest(jsonRequest(R"({"phoneNumberSids":[")" + sidOf(1) + R"("]})",
                                           "application/json; charset=utf-8"));
-  EXPECT_NE(std::get_if<std::vector<std::string>>(&r), nullptr);
+  EXPECT_TRUE(r.ok());
 }
 
 TEST(ImportRequestTest, BadSidIsReportedByIndex) {
   std::string body = R"({"phoneNumberSids":[")" + sidOf(0) + R"(",")" + sidOf(1) + R"(",")" +
                      sidOf(2) + R"(","PNABCDEF", 42, ")" + "PN" + std::string(32, 'A') + R"("]})";
   auto r = parseImportRequest(jsonRequest(body));
-  auto* resp = std::get_if<http::Response>(&r);
-  ASSERT_NE(resp, nullptr);
-  EXPECT_EQ(resp->status, 400);
-  auto d = parse(resp->body);
+  ASSERT_FALSE(r.ok());
+  auto resp = refusalOf(r);
+  EXPECT_EQ(resp.status, 400);
+  auto d = parse(resp.body);
   ASSERT_TRUE(d.HasMember("errors"));
   EXPECT_TRUE(d["errors"].HasMember("phoneNumberSids[3]"));
   EXPECT_TRUE(d["errors"].HasMember("phoneNumberSids[4]"));
@@ -61,17 +69,17 @@ TEST(ImportRequestTest, RefusesEmptyMissingWrongTypeAndTooMany) {
   for (std::string body : {R"({"phoneNumberSids":[]})", R"({})", R"({"phoneNumberSids":"PN"})",
                            R"({"phoneNumberSids":null})"}) {
     auto r = parseImportRequest(jsonRequest(body));
-    auto* resp = std::get_if<http::Response>(&r);
-    ASSERT_NE(resp, nullptr) << body;
-    EXPECT_EQ(resp->status, 400) << body;
-    EXPECT_TRUE(parse(resp->body)["errors"].HasMember("phoneNumberSids")) << body;
+    ASSERT_FALSE(r.ok()) << body;
+    auto resp = refusalOf(r);
+    EXPECT_EQ(resp.status, 400) << body;
+    EXPECT_TRUE(parse(resp.body)["errors"].HasMember("phoneNumberSids")) << body;
   }
   std::string many = R"({"phoneNumberSids":[)";
   for (int i = 0; i <= 10000; ++i) many += (i ? ",\"" : "\"") + sidOf(i) + "\"";
   many += "]}";
   auto r = parseImportRequest(jsonRequest(many));
-  ASSERT_NE(std::get_if<http::Response>(&r), nullptr);
-  EXPECT_EQ(std::get<http::Response>(r).status, 400);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(refusalOf(r).status, 400);
 }
 
 TEST(ImportRequestTest, ListsAtMostAHundredBadEntries) {
@@ -79,24 +87,24 @@ TEST(ImportRequestTest, ListsAtMostAHundredBadEntries) {
   for (int i = 0; i < 500; ++i) body += i ? ",\"bad\"" : "\"bad\"";
   body += "]}";
   auto r = parseImportRequest(jsonRequest(body));
-  auto d = parse(std::get<http::Response>(r).body);
+  auto d = parse(refusalOf(r).body);
   EXPECT_EQ(d["errors"].MemberCount(), 101u);
   EXPECT_TRUE(d["errors"].HasMember("phoneNumberSids"));
 }
 
 TEST(ImportRequestTest, NotJsonIs400AndWrongTypeIs415) {
   auto r = parseImportRequest(jsonRequest("{\"phoneNumberSids\": ["));
-  EXPECT_EQ(std::get<http::Response>(r).status, 400);
+  EXPECT_EQ(refusalOf(r).status, 400);
   r = parseImportRequest(jsonRequest("[]"));
-  EXPECT_EQ(std::get<http::Response>(r).status, 400);
+  EXPECT_EQ(refusalOf(r).status, 400);
   r = parseImportRequest(jsonRequest("{} trailing"));
-  EXPECT_EQ(std::get<http::Response>(r).status, 400);
+  EXPECT_EQ(refusalOf(r).status, 400);
   r = parseImportRequest(jsonRequest(R"({"phoneNumberSids":[]})", "text/plain"));
-  EXPECT_EQ(std::get<http::Response>(r).status, 415);
+  EXPECT_EQ(refusalOf(r).status, 415);
   http::Request noType = jsonRequest("{}");
   noType.headers.clear();
   r = parseImportRequest(noType);
-  EXPECT_EQ(std::get<http::Response>(r).status, 415);
+  EXPECT_EQ(refusalOf(r).status, 415);
 }
 
 TEST(ImportResultTest, EmptyErrorsIsAnEmptyArray) {
