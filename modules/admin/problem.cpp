@@ -45,15 +45,17 @@ http::Response problemOf(const DomainError& error, std::string_view instance) {
   return http::Response::problem(status, error.detail, instance);
 }
 
+void writeAgentUse(JsonWriter& w, const AgentUse& use) {
+  w.StartObject();
+  writeString(w, "agentId", use.agentId);
+  writeString(w, "name", use.name);
+  writeString(w, "usage", use.usage);
+  w.EndObject();
+}
+
 void writeAgentUses(JsonWriter& w, const std::vector<AgentUse>& uses) {
   w.StartArray();
-  for (const auto& u : uses) {
-    w.StartObject();
-    writeString(w, "agentId", u.agentId);
-    writeString(w, "name", u.name);
-    writeString(w, "usage", u.usage);
-    w.EndObject();
-  }
+  for (const auto& u : uses) writeAgentUse(w, u);
   w.EndArray();
 }
 

@@ -17,6 +17,8 @@ namespace gw::admin {
 // kUpstream -> 502. `instance` is the request path.
 http::Response problemOf(const DomainError& error, std::string_view instance);
 
+// {agentId, name, usage}
+void writeAgentUse(JsonWriter& w, const AgentUse& use);
 // [{agentId, name, usage}, ...]
 void writeAgentUses(JsonWriter& w, const std::vector<AgentUse>& uses);
 

@@ -5,6 +5,7 @@
 
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/list_json.hpp"
 #include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 #include "modules/agents/agent_rules.hpp"
@@ -23,21 +24,9 @@ namespace {
 
 // {items, totalCount, skip, take}
 std::string pageJson(const AgentPage& page, const admin::Paging& paging) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  admin::writeKey(w, "items");
-  w.StartArray();
-  for (const auto& item : page.items) writeAgent(w, item.agent, item.inboundPhoneNumberCount);
-  w.EndArray();
-  admin::writeKey(w, "totalCount");
-  w.Uint64(page.totalCount);
-  admin::writeKey(w, "skip");
-  w.Uint64(paging.skip);
-  admin::writeKey(w, "take");
-  w.Uint64(paging.take);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return admin::listJson(page.totalCount, paging, [&](JsonWriter& w) {
+    for (const auto& item : page.items) writeAgent(w, item.agent, item.inboundPhoneNumberCount);
+  });
 }
 
 }  // namespace

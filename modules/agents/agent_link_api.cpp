@@ -7,6 +7,7 @@
 #include "common/uuid.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/list_json.hpp"
 #include "modules/admin/problem.hpp"
 #include "modules/admin/views.hpp"
 
@@ -73,15 +74,10 @@ awaitable<Response> AgentLinkApi::unlink(Request& req) {
 awaitable<Response> AgentLinkApi::affectedAgents(Request& req) {
   auto uses = service_.affectedAgents(admin::orgOf(req), req.param("id"));
   if (!uses) co_return problemOf(uses.error(), req.path);
-  rapidjson::StringBuffer buf;
-  admin::JsonWriter w(buf);
-  w.StartObject();
-  admin::writeKey(w, "items");
-  admin::writeAgentUses(w, *uses);
-  admin::writeKey(w, "totalCount");
-  w.Uint64(uses->size());
-  w.EndObject();
-  co_return Response::json(200, std::string(buf.GetString(), buf.GetSize()));
+  std::string body = admin::listJson(uses->size(), std::nullopt, [&](admin::JsonWriter& w) {
+    for (const auto& u : *uses) admin::writeAgentUse(w, u);
+  });
+  co_return Response::json(200, std::move(body));
 }
 
 }  // namespace gw::agents

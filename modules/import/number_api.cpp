@@ -4,6 +4,7 @@
 #include "common/uuid.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/list_json.hpp"
 #include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 #include "modules/admin/views.hpp"
@@ -47,21 +48,9 @@ store::NumberFilter numberFilterOf(const Request& req, admin::FieldErrors& error
 
 // {"items":[...],"totalCount","skip","take"}
 std::string numberPageJson(const store::NumberPage& page, const admin::Paging& paging) {
-  rapidjson::StringBuffer buf;
-  admin::JsonWriter w(buf);
-  w.StartObject();
-  admin::writeKey(w, "items");
-  w.StartArray();
-  for (const auto& n : page.items) admin::writeNumber(w, n);
-  w.EndArray();
-  admin::writeKey(w, "totalCount");
-  w.Uint64(page.totalCount);
-  admin::writeKey(w, "skip");
-  w.Uint64(paging.skip);
-  admin::writeKey(w, "take");
-  w.Uint64(paging.take);
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return admin::listJson(page.totalCount, paging, [&](admin::JsonWriter& w) {
+    for (const auto& n : page.items) admin::writeNumber(w, n);
+  });
 }
 
 }  // namespace

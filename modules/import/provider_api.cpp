@@ -5,6 +5,7 @@
 #include "common/text.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
+#include "modules/admin/list_json.hpp"
 #include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 #include "modules/admin/views.hpp"
@@ -120,44 +121,28 @@ ProviderChanges parseChanges(const rapidjson::Value& body, admin::FieldErrors& e
 }
 
 std::string providerListJson(const std::vector<ProviderView>& providers) {
-  rapidjson::StringBuffer buf;
-  admin::JsonWriter w(buf);
-  w.StartObject();
-  admin::writeKey(w, "items");
-  w.StartArray();
-  for (const auto& v : providers) admin::writeProvider(w, v.provider, v.phoneNumberCount);
-  w.EndArray();
-  admin::writeKey(w, "totalCount");
-  w.Uint64(providers.size());
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  return admin::listJson(providers.size(), std::nullopt, [&](admin::JsonWriter& w) {
+    for (const auto& v : providers) admin::writeProvider(w, v.provider, v.phoneNumberCount);
+  });
 }
 
 std::string availableNumbersJson(const std::vector<AvailableNumber>& numbers) {
-  rapidjson::StringBuffer buf;
-  admin::JsonWriter w(buf);
-  w.StartObject();
-  admin::writeKey(w, "items");
-  w.StartArray();
-  for (const auto& [n, imported] : numbers) {
-    w.StartObject();
-    admin::writeString(w, "phoneNumberSid", n.sid);
-    admin::writeString(w, "phoneNumber", n.phoneNumber);
-    admin::writeString(w, "friendlyName", n.friendlyName);
-    admin::writeStringOrNull(w, "trunkSid", n.trunkSid);
-    admin::writeKey(w, "imported");
-    w.Bool(imported.has_value());
-    if (imported) {
-      admin::writeString(w, "phoneNumberId", imported->id);
-      admin::writeString(w, "importedByProviderId", imported->providerId);
+  return admin::listJson(numbers.size(), std::nullopt, [&](admin::JsonWriter& w) {
+    for (const auto& [n, imported] : numbers) {
+      w.StartObject();
+      admin::writeString(w, "phoneNumberSid", n.sid);
+      admin::writeString(w, "phoneNumber", n.phoneNumber);
+      admin::writeString(w, "friendlyName", n.friendlyName);
+      admin::writeStringOrNull(w, "trunkSid", n.trunkSid);
+      admin::writeKey(w, "imported");
+      w.Bool(imported.has_value());
+      if (imported) {
+        admin::writeString(w, "phoneNumberId", imported->id);
+        admin::writeString(w, "importedByProviderId", imported->providerId);
+      }
+      w.EndObject();
     }
-    w.EndObject();
-  }
-  w.EndArray();
-  admin::writeKey(w, "totalCount");
-  w.Uint64(numbers.size());
-  w.EndObject();
-  return {buf.GetString(), buf.GetSize()};
+  });
 }
 
 Response invalid(admin::FieldErrors errors, std::string_view instance) {
