@@ -1,5 +1,6 @@
 #pragma once
 // Text helpers shared by the HTTP layer, the admin API and the emulator.
+#include <string>
 #include <string_view>
 
 namespace gw {
@@ -9,6 +10,13 @@ constexpr char asciiLower(char c) {
 }
 
 // Case-insensitive ASCII comparison (header names, auth schemes, media types).
+// `text` with its ASCII letters in lower case.
+inline std::string asciiLowerCopy(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = asciiLower(c);
+  return out;
+}
+
 constexpr bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {

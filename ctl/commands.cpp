@@ -109,15 +109,18 @@ void addProviderCommands(CLI::App& app, Context& ctx) {
     };
   });
 
-  auto* l = group->add_subcommand("list", "list the providers");
-  l->callback([&ctx] {
-    ctx.action = [&ctx](ApiClient& api) {
-      ctx.list(api.call("GET", "/api/v1/providers"), {{"ID", "id"},
-                                                      {"NAME", "name"},
-                                                      {"ACCOUNT", "accountSid"},
-                                                      {"TRUNK", "trunkSid"},
-                                                      {"NUMBERS", "phoneNumberCount"},
-                                                      {"STATUS", "verificationStatus"}});
+  auto paging = std::make_shared<Paging>();
+  auto* l = group->add_subcommand("list", "list the providers (oldest first)");
+  addPaging(l, *paging);
+  l->callback([&ctx, paging] {
+    ctx.action = [&ctx, paging](ApiClient& api) {
+      ctx.list(api.call("GET", "/api/v1/providers?" + paging->query()),
+               {{"ID", "id"},
+                {"NAME", "name"},
+                {"ACCOUNT", "accountSid"},
+                {"TRUNK", "trunkSid"},
+                {"NUMBERS", "phoneNumberCount"},
+                {"STATUS", "verificationStatus"}});
       return kExitOk;
     };
   });

@@ -1,5 +1,7 @@
 #include "modules/admin/validation.hpp"
 
+#include "common/text.hpp"
+
 #include <array>
 #include <charconv>
 #include <optional>
@@ -57,6 +59,16 @@ Paging parsePaging(const http::Request& req, FieldErrors& errors) {
     }
   }
   return p;
+}
+
+std::string idParam(const http::Request& req, std::string_view name) {
+  return asciiLowerCopy(req.param(name));
+}
+
+std::optional<std::string> idQuery(const http::Request& req, std::string_view name) {
+  auto v = req.queryParam(name);
+  if (!v) return std::nullopt;
+  return asciiLowerCopy(*v);
 }
 
 bool forceParam(const http::Request& req, FieldErrors& errors) {

@@ -1,6 +1,7 @@
 #pragma once
 // Field rules of the admin API, shared by every handler of the module.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,6 +27,12 @@ inline constexpr uint64_t kMaxTake = 1000;
 // skip (0 or more, default 0) and take (1 to kMaxTake, default 20) from the query; one error
 // per bad parameter.
 Paging parsePaging(const http::Request& req, FieldErrors& errors);
+
+// Ids are UUIDs, which the API accepts in any case and stores in lower case: the path
+// parameter `name` in lower case (anything that is not a UUID is refused later, as before).
+std::string idParam(const http::Request& req, std::string_view name);
+// The same for a query parameter; nullopt when absent.
+std::optional<std::string> idQuery(const http::Request& req, std::string_view name);
 
 // The `force` query parameter of a delete: false when absent, true or false as sent; any
 // other value adds an error.

@@ -63,14 +63,14 @@ awaitable<Response> AgentApi::list(Request& req) {
 }
 
 awaitable<Response> AgentApi::get(Request& req) {
-  auto found = service_.get(admin::orgOf(req), req.param("id"));
+  auto found = service_.get(admin::orgOf(req), admin::idParam(req, "id"));
   if (!found) co_return problemOf(found.error(), req.path);
   co_return Response::json(200, agentJson(found->agent, found->inboundPhoneNumberCount));
 }
 
 awaitable<Response> AgentApi::patch(Request& req) {
   std::string org = admin::orgOf(req);
-  std::string id = req.param("id");
+  std::string id = admin::idParam(req, "id");
   auto parsed = admin::parseJsonObjectBody(req);
   if (!parsed) {
     // The id comes first: an unknown agent is a 404 whatever its body.
@@ -90,7 +90,7 @@ awaitable<Response> AgentApi::remove(Request& req) {
   const bool force = admin::forceParam(req, errors);
   if (!errors.empty()) co_return problemOf(DomainError::invalid(std::move(errors)), req.path);
   std::string org = admin::orgOf(req);
-  std::string id = req.param("id");
+  std::string id = admin::idParam(req, "id");
   auto removed = co_await service_.remove(std::move(org), std::move(id), force);
   if (!removed) co_return problemOf(removed.error(), req.path);
   co_return Response::noContent();

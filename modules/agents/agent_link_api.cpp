@@ -24,7 +24,7 @@ namespace {
 // The query and path of a link request, one error per bad parameter.
 admin::FieldErrors linkParamErrors(const Request& req) {
   admin::FieldErrors errors;
-  auto agentId = req.queryParam("agentId");
+  auto agentId = admin::idQuery(req, "agentId");
   if (!agentId || agentId->empty()) {
     errors.emplace_back("agentId", "agentId is required: the id of the agent to link.");
   } else if (!isUuid(*agentId)) {
@@ -35,7 +35,7 @@ admin::FieldErrors linkParamErrors(const Request& req) {
                         "mode must be inbound (the only link mode); caller IDs are set with "
                         "PATCH /api/v1/agents/{id} {\"outboundPhoneNumberId\": ...}.");
   }
-  if (!isUuid(req.param("id"))) {
+  if (!isUuid(admin::idParam(req, "id"))) {
     errors.emplace_back("id", "The phone number id must be a UUID.");
   }
   return errors;
@@ -56,8 +56,8 @@ awaitable<Response> AgentLinkApi::link(Request& req) {
   admin::FieldErrors errors = linkParamErrors(req);
   if (!errors.empty()) co_return problemOf(DomainError::invalid(std::move(errors)), req.path);
   std::string org = admin::orgOf(req);
-  std::string numberId = req.param("id");
-  std::string agentId = req.queryParam("agentId").value_or("");
+  std::string numberId = admin::idParam(req, "id");
+  std::string agentId = admin::idQuery(req, "agentId").value_or("");
   auto linked = co_await service_.link(std::move(org), std::move(numberId), std::move(agentId));
   if (!linked) co_return problemOf(linked.error(), req.path);
   co_return Response::json(200, admin::numberJson(*linked));
@@ -65,14 +65,14 @@ awaitable<Response> AgentLinkApi::link(Request& req) {
 
 awaitable<Response> AgentLinkApi::unlink(Request& req) {
   std::string org = admin::orgOf(req);
-  std::string numberId = req.param("id");
+  std::string numberId = admin::idParam(req, "id");
   auto unlinked = co_await service_.unlink(std::move(org), std::move(numberId));
   if (!unlinked) co_return problemOf(unlinked.error(), req.path);
   co_return Response::noContent();
 }
 
 awaitable<Response> AgentLinkApi::affectedAgents(Request& req) {
-  auto uses = service_.affectedAgents(admin::orgOf(req), req.param("id"));
+  auto uses = service_.affectedAgents(admin::orgOf(req), admin::idParam(req, "id"));
   if (!uses) co_return problemOf(uses.error(), req.path);
   std::string body = admin::listJson(uses->size(), std::nullopt, [&](admin::JsonWriter& w) {
     for (const auto& u : *uses) admin::writeAgentUse(w, u);

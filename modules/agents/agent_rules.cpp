@@ -224,7 +224,7 @@ void readCallerId(const rapidjson::Value& body, AgentChanges& c, admin::FieldErr
                             "outboundPhoneNumberId must be the id (a UUID) of one of the "
                             "organization's phone numbers, or null for none.");
       } else {
-        c.outboundPhoneNumberId = stringOf(*v);
+        c.outboundPhoneNumberId = asciiLowerCopy(stringOf(*v));  // ids in any case
       }
       break;
   }

@@ -92,7 +92,7 @@ void ImportApi::registerRoutes(http::Router& router) {
 awaitable<Response> ImportApi::importNumbers(Request& req) {
   // The provider before the body, as it always was: its 400 or 404 comes before the body's
   // 415 or 400.
-  auto provider = service_.provider(admin::orgOf(req), req.param("id"));
+  auto provider = service_.provider(admin::orgOf(req), admin::idParam(req, "id"));
   if (!provider) co_return admin::problemOf(provider.error(), req.path);
   auto sids = parseImportRequest(req);
   if (!sids) co_return admin::problemOf(sids.error(), req.path);

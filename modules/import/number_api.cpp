@@ -20,7 +20,7 @@ namespace {
 // The filter of a list request (its org is the service's to set); one error per bad parameter.
 store::NumberFilter numberFilterOf(const Request& req, admin::FieldErrors& errors) {
   store::NumberFilter filter;
-  if (auto v = req.queryParam("providerId")) {
+  if (auto v = admin::idQuery(req, "providerId")) {
     if (!isUuid(*v)) errors.emplace_back("providerId", "providerId must be a UUID.");
     filter.providerId = *v;
   }
@@ -33,7 +33,7 @@ store::NumberFilter numberFilterOf(const Request& req, admin::FieldErrors& error
       filter.phoneNumber = *e164;
     }
   }
-  if (auto v = req.queryParam("linkedAgentId")) {
+  if (auto v = admin::idQuery(req, "linkedAgentId")) {
     if (!isUuid(*v)) errors.emplace_back("linkedAgentId", "linkedAgentId must be a UUID.");
     filter.linkedAgentId = *v;
   }
@@ -72,7 +72,7 @@ awaitable<Response> NumberApi::list(Request& req) {
 }
 
 awaitable<Response> NumberApi::get(Request& req) {
-  auto n = numbers_.get(admin::orgOf(req), req.param("id"));
+  auto n = numbers_.get(admin::orgOf(req), admin::idParam(req, "id"));
   if (!n) co_return admin::problemOf(n.error(), req.path);
   co_return Response::json(200, admin::numberJson(*n));
 }
@@ -81,8 +81,9 @@ awaitable<Response> NumberApi::remove(Request& req) {
   admin::FieldErrors errors;
   const bool force = admin::forceParam(req, errors);
   if (!errors.empty()) co_return admin::problemOf(admin::DomainError::invalid(errors), req.path);
-  auto removed = co_await numbers_.remove(admin::orgOf(req), req.param("id"),
-                                          req.param("phoneNumberId"), force, req.requestId);
+  auto removed =
+      co_await numbers_.remove(admin::orgOf(req), admin::idParam(req, "id"),
+                               admin::idParam(req, "phoneNumberId"), force, req.requestId);
   if (!removed) co_return admin::problemOf(removed.error(), req.path);
   co_return Response::noContent();
 }

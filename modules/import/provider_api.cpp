@@ -120,9 +120,9 @@ ProviderChanges parseChanges(const rapidjson::Value& body, admin::FieldErrors& e
   return changes;
 }
 
-std::string providerListJson(const std::vector<ProviderView>& providers) {
-  return admin::listJson(providers.size(), std::nullopt, [&](admin::JsonWriter& w) {
-    for (const auto& v : providers) admin::writeProvider(w, v.provider, v.phoneNumberCount);
+std::string providerPageJson(const ProviderService::Page& page, const admin::Paging& paging) {
+  return admin::listJson(page.totalCount, paging, [&](admin::JsonWriter& w) {
+    for (const auto& v : page.items) admin::writeProvider(w, v.provider, v.phoneNumberCount);
   });
 }
 
@@ -211,18 +211,22 @@ awaitable<Response> ProviderApi::create(Request& req) {
 }
 
 awaitable<Response> ProviderApi::list(Request& req) {
-  co_return Response::json(200, providerListJson(service_.list(admin::orgOf(req))));
+  admin::FieldErrors errors;
+  const admin::Paging paging = admin::parsePaging(req, errors);
+  if (!errors.empty()) co_return invalid(std::move(errors), req.path);
+  auto page = service_.list(admin::orgOf(req), paging.skip, paging.take);
+  co_return Response::json(200, providerPageJson(page, paging));
 }
 
 awaitable<Response> ProviderApi::get(Request& req) {
-  auto found = service_.get(admin::orgOf(req), req.param("id"));
+  auto found = service_.get(admin::orgOf(req), admin::idParam(req, "id"));
   if (!found) co_return admin::problemOf(found.error(), req.path);
   co_return Response::json(200, admin::providerJson(found->provider, found->phoneNumberCount));
 }
 
 awaitable<Response> ProviderApi::update(Request& req) {
   // The provider is looked up before the body is read: a wrong id answers 400 or 404 first.
-  auto found = service_.find(admin::orgOf(req), req.param("id"));
+  auto found = service_.find(admin::orgOf(req), admin::idParam(req, "id"));
   if (!found) co_return admin::problemOf(found.error(), req.path);
   auto parsed = admin::parseJsonObjectBody(req);
   if (!parsed) co_return admin::problemOf(parsed.error(), req.path);
@@ -239,14 +243,15 @@ awaitable<Response> ProviderApi::remove(Request& req) {
   admin::FieldErrors errors;
   const bool force = admin::forceParam(req, errors);
   if (!errors.empty()) co_return invalid(std::move(errors), req.path);
-  auto removed = co_await service_.remove(admin::orgOf(req), req.param("id"), force, req.requestId);
+  auto removed =
+      co_await service_.remove(admin::orgOf(req), admin::idParam(req, "id"), force, req.requestId);
   if (!removed) co_return admin::problemOf(removed.error(), req.path);
   co_return Response::noContent();
 }
 
 awaitable<Response> ProviderApi::availableNumbers(Request& req) {
-  auto listed =
-      co_await service_.availableNumbers(admin::orgOf(req), req.param("id"), req.requestId);
+  auto listed = co_await service_.availableNumbers(admin::orgOf(req), admin::idParam(req, "id"),
+                                                   req.requestId);
   if (!listed) co_return admin::problemOf(listed.error(), req.path);
   co_return Response::json(200, availableNumbersJson(*listed));
 }

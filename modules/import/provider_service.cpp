@@ -2,6 +2,7 @@
 
 #include "modules/import/own_provider.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <unordered_set>
 #include <utility>
@@ -302,14 +303,19 @@ Result<store::Provider> ProviderService::find(const std::string& orgId,
   return ownProvider(ctx_.store, orgId, id);
 }
 
-std::vector<ProviderView> ProviderService::list(const std::string& orgId) const {
-  std::vector<ProviderView> out;
+ProviderService::Page ProviderService::list(const std::string& orgId, uint64_t skip,
+                                            uint64_t take) const {
+  Page page;
   auto txn = ctx_.store.read();
-  for (auto& p : ctx_.store.listProviders(txn, orgId)) {
-    const uint64_t count = ctx_.store.countNumbersOfProvider(txn, p.id);
-    out.push_back(ProviderView{std::move(p), count});
+  auto providers = ctx_.store.listProviders(txn, orgId);
+  page.totalCount = providers.size();
+  const uint64_t first = std::min<uint64_t>(skip, providers.size());
+  const uint64_t last = first + std::min<uint64_t>(providers.size() - first, take);
+  for (uint64_t i = first; i < last; ++i) {
+    const uint64_t count = ctx_.store.countNumbersOfProvider(txn, providers[i].id);
+    page.items.push_back(ProviderView{std::move(providers[i]), count});
   }
-  return out;
+  return page;
 }
 
 Result<ProviderView> ProviderService::get(const std::string& orgId, const std::string& id) const {

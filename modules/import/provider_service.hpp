@@ -81,7 +81,13 @@ class ProviderService {
   // (ownProvider(), which the number and import services use too.)
   admin::Result<store::Provider> find(const std::string& orgId, const std::string& id) const;
   // The org's providers, each with its number count.
-  std::vector<ProviderView> list(const std::string& orgId) const;
+  // The org's providers [skip, skip + take) in creation order, each with its number count,
+  // and how many the org has.
+  struct Page {
+    std::vector<ProviderView> items;
+    uint64_t totalCount = 0;
+  };
+  Page list(const std::string& orgId, uint64_t skip, uint64_t take) const;
   // find() with its number count.
   admin::Result<ProviderView> get(const std::string& orgId, const std::string& id) const;
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <map>
 #include <regex>
 #include <thread>
@@ -15,6 +16,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 using ::testing::UnorderedElementsAre;
@@ -224,6 +226,66 @@ TEST_F(ProviderTest, DeleteOfUnknownProviderAnswers404) {
   EXPECT_EQ(resp.status, 404) << resp.describe();
   EXPECT_THAT(providerIds(call(*s.gateway, "GET", "/api/v1/providers").body),
               ElementsAre(s.providerId));
+}
+
+// GET /api/v1/providers pages like every other list: {items, totalCount, skip, take}, in
+// creation order, and a bad skip or take is a 400 naming it. It used to ignore both and
+// answer every provider with no skip or take in the envelope.
+TEST_F(ProviderTest, ListPagesWithSkipAndTake) {
+  std::vector<TwilioAccount> accounts = {randomAccount(), randomAccount(), randomAccount()};
+  EmulatorOptions eo;
+  eo.accounts = accounts;
+  eo.numbers = 1;
+  startEmulator(eo);
+  auto& gw = startGateway();
+  std::vector<std::string> ids;
+  for (const auto& a : accounts) ids.push_back(createProvider(gw, a));
+
+  auto page = call(gw, "GET", "/api/v1/providers?skip=1&take=1");
+  ASSERT_EQ(page.status, 200) << page.describe();
+  EXPECT_THAT(providerIds(page.body), ElementsAre(ids[1]));
+  auto doc = parseJson(page.body);
+  EXPECT_EQ(doc["totalCount"].GetUint64(), 3u);
+  EXPECT_EQ(doc["skip"].GetUint64(), 1u);
+  EXPECT_EQ(doc["take"].GetUint64(), 1u);
+
+  auto all = parseJson(call(gw, "GET", "/api/v1/providers").body);
+  EXPECT_EQ(all["skip"].GetUint64(), 0u);
+  EXPECT_EQ(all["take"].GetUint64(), 20u);
+  EXPECT_THAT(providerIds(call(gw, "GET", "/api/v1/providers").body), ElementsAreArray(ids));
+  EXPECT_THAT(providerIds(call(gw, "GET", "/api/v1/providers?skip=3").body), IsEmpty());
+
+  for (const std::string& query : {"take=0", "take=1001", "skip=-1", "take=x"}) {
+    auto bad = call(gw, "GET", "/api/v1/providers?" + query);
+    EXPECT_EQ(bad.status, 400) << query << ": " << bad.describe();
+    EXPECT_THAT(validationErrorKeys(bad.body), Contains(query.substr(0, 4))) << query;
+  }
+}
+
+// Ids are UUIDs and are accepted in any case (they are stored in lower case). An upper-case
+// provider id used to answer 404.
+TEST_F(ProviderTest, AcceptsIdsInAnyCase) {
+  auto s = startWithProvider(2);
+  std::string upper = s.providerId;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  ASSERT_NE(upper, s.providerId);
+
+  auto got = call(*s.gateway, "GET", "/api/v1/providers/twilio/" + upper);
+  ASSERT_EQ(got.status, 200) << got.describe();
+  EXPECT_EQ(stringMember(parseJson(got.body), "id"), s.providerId);
+
+  auto sids = sidsOf(s.emulator->numbers(s.account.sid));
+  auto r = importNumbers(*s.gateway, upper, {sids[0]});
+  EXPECT_EQ(r.successCount, 1);
+  auto listed = listNumbers(*s.gateway, "providerId=" + upper);
+  ASSERT_EQ(listed.totalCount, 1);
+  std::string numberUpper = listed.items[0].id;
+  for (char& c : numberUpper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(call(*s.gateway, "GET", "/api/v1/sip-phone-numbers/" + numberUpper).status, 200);
+  auto removed = call(*s.gateway, "DELETE",
+                      "/api/v1/providers/twilio/" + upper + "/phone-numbers/" + numberUpper);
+  EXPECT_EQ(removed.status, 204) << removed.describe();
+  EXPECT_EQ(listNumbers(*s.gateway, "providerId=" + s.providerId).totalCount, 0);
 }
 
 TEST_F(ProviderTest, AvailableNumbersMarksImportedOnes) {

@@ -2,6 +2,8 @@
 // conflicts agents cause for number and provider deletes.
 #include "modules/agents/agent_link_api.hpp"
 
+#include <cctype>
+
 #include "tests/modules/agents/module_fixture.hpp"
 
 namespace gw::agents {
@@ -35,6 +37,36 @@ TEST_F(AgentLinkApiTest, LinkingSetsTheRouteBeforeTheAnswerAndReplacesThePreviou
   EXPECT_EQ(call("DELETE", link).status, 204);
   EXPECT_EQ(routedAgent(kNumber1), UuidBytes{});
   EXPECT_EQ(call("DELETE", link).status, 204);  // idempotent
+}
+
+// Ids are UUIDs and are accepted in any case: stored and answered in lower case. An
+// upper-case id used to answer 404, and an upper-case caller ID was refused.
+TEST_F(AgentLinkApiTest, IdsAreAcceptedInAnyCase) {
+  auto upper = [](std::string id) {
+    for (char& c : id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return id;
+  };
+  std::string a = createAgent("A", "sip:a@10.0.0.1");
+  ASSERT_NE(upper(a), a);
+  EXPECT_EQ(call("GET", "/api/v1/agents/" + upper(a)).status, 200);
+
+  auto linked = call(
+      "PUT", "/api/v1/sip-phone-numbers/" + upper(number1_.id) + "/agent-link?agentId=" + upper(a));
+  ASSERT_EQ(linked.status, 200) << linked.body;
+  EXPECT_EQ(str(parse(linked.body), "incomingCallsAgentId"), a);
+  EXPECT_EQ(routedAgent(kNumber1), *parseUuid(a));
+
+  auto patched = call("PATCH", "/api/v1/agents/" + upper(a),
+                      R"({"outboundPhoneNumberId":")" + upper(number2_.id) + R"("})");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(str(parse(patched.body), "outboundPhoneNumberId"), number2_.id);
+  auto uses = call("GET", "/api/v1/sip-phone-numbers/" + upper(number2_.id) + "/affected-agents");
+  ASSERT_EQ(uses.status, 200) << uses.body;
+  EXPECT_EQ(parse(uses.body)["totalCount"].GetInt(), 1);
+  EXPECT_EQ(
+      call("DELETE", "/api/v1/sip-phone-numbers/" + upper(number1_.id) + "/agent-link").status,
+      204);
+  EXPECT_EQ(routedAgent(kNumber1), UuidBytes{});
 }
 
 TEST_F(AgentLinkApiTest, RefusedLinksChangeNothing) {

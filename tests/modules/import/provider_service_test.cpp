@@ -321,7 +321,7 @@ TEST_F(ProviderServiceTest, AnotherOrgsProviderIsNotFound) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().fault, Fault::kNotFound);
   EXPECT_EQ(r.error().detail, "No provider with id " + p.id + ".");
-  EXPECT_TRUE(service_->list("org-2").empty());
+  EXPECT_TRUE(service_->list("org-2", 0, 20).items.empty());
 }
 
 TEST_F(ProviderServiceTest, GetAndListCountTheNumbers) {
@@ -330,10 +330,14 @@ TEST_F(ProviderServiceTest, GetAndListCountTheNumbers) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->provider, p);
   EXPECT_EQ(got->phoneNumberCount, 2u);
-  auto all = service_->list(kOrg);
-  ASSERT_EQ(all.size(), 1u);
-  EXPECT_EQ(all[0].provider, p);
-  EXPECT_EQ(all[0].phoneNumberCount, 2u);
+  auto all = service_->list(kOrg, 0, 20);
+  EXPECT_EQ(all.totalCount, 1u);
+  ASSERT_EQ(all.items.size(), 1u);
+  EXPECT_EQ(all.items[0].provider, p);
+  EXPECT_EQ(all.items[0].phoneNumberCount, 2u);
+  auto past = service_->list(kOrg, 1, 20);
+  EXPECT_EQ(past.totalCount, 1u);
+  EXPECT_TRUE(past.items.empty());
 }
 
 // --- update ---
