@@ -10,17 +10,11 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
-#include "modules/admin/attach_journal.hpp"
-#include "modules/admin/context.hpp"
-#include "modules/admin/directory_sync.hpp"
-#include "modules/admin/local_write_path.hpp"
 #include "modules/import/import_metrics.hpp"
 #include "modules/import/import_service.hpp"
-#include "sip/directory.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
+#include "tests/modules/admin/admin_stack.hpp"
 #include "tests/modules/import/fake_twilio.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace gw::import {
 namespace {
@@ -33,7 +27,6 @@ const std::string kSid = "PN" + std::string(31, '0') + "1";
 class ImportServiceDomainTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     twilio_.addNumber(kSid, "+14155550101");
     provider_.id = newUuid();
     provider_.orgId = "org-1";
@@ -43,12 +36,6 @@ class ImportServiceDomainTest : public ::testing::Test {
     auto txn = store_->write();
     store_->putProvider(txn, provider_);
     txn.commit();
-    sync_ =
-        std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
-    journal_ = std::make_unique<admin::AttachJournal>(*store_);
-    ctx_ = std::make_unique<admin::Context>(
-        admin::Context{io_, *store_, routes_, twilio_, "sip:gw", *sync_, *writes_, *journal_});
     service_ = std::make_unique<ImportService>(*ctx_, ImportOptions{}, &metrics_);
   }
   void TearDown() override {
@@ -72,18 +59,13 @@ class ImportServiceDomainTest : public ::testing::Test {
     return std::move(*out);
   }
 
-  testsupport::TempDir dir_{"gw-import-domain"};
-  asio::io_context io_;
-  std::unique_ptr<store::Store> store_;
-  sip::RoutingTable routes_{6};
-  sip::DirectoryHolder directory_;
   testing::FakeTwilio twilio_{kAccount};
   store::Provider provider_;
   ImportMetrics metrics_;
-  std::unique_ptr<admin::DirectorySync> sync_;
-  std::unique_ptr<admin::LocalWritePath> writes_;
-  std::unique_ptr<admin::AttachJournal> journal_;
-  std::unique_ptr<admin::Context> ctx_;
+  admin::testing::AdminStack stack_{twilio_, "gw-import-domain"};
+  asio::io_context& io_ = stack_.io;
+  std::unique_ptr<store::Store>& store_ = stack_.store;
+  admin::Context* ctx_ = &stack_.ctx;
   std::unique_ptr<ImportService> service_;
 };
 

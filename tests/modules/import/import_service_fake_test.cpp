@@ -13,15 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
-#include "modules/admin/attach_journal.hpp"
-#include "modules/admin/directory_sync.hpp"
-#include "modules/admin/local_write_path.hpp"
-#include "modules/admin/context.hpp"
-#include "sip/directory.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
+#include "tests/modules/admin/admin_stack.hpp"
 #include "tests/modules/import/fake_twilio.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace gw::import {
 namespace {
@@ -39,7 +33,6 @@ std::string sidOf(int i) {
 class ImportServiceFakeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     for (int i = 1; i <= 5; ++i) twilio_.addNumber(sidOf(i), "+1415555010" + std::to_string(i));
     provider_.id = newUuid();
     provider_.orgId = "org-1";
@@ -49,11 +42,6 @@ class ImportServiceFakeTest : public ::testing::Test {
     auto txn = store_->write();
     store_->putProvider(txn, provider_);
     txn.commit();
-    sync_ = std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
-    journal_ = std::make_unique<admin::AttachJournal>(*store_);
-    ctx_ = std::make_unique<admin::Context>(
-        admin::Context{io_, *store_, routes_, twilio_, "sip:gw", *sync_, *writes_, *journal_});
     service_ = std::make_unique<ImportService>(*ctx_);
   }
   void TearDown() override {
@@ -76,22 +64,18 @@ class ImportServiceFakeTest : public ::testing::Test {
   std::vector<std::string> stored() {
     std::vector<std::string> sids;
     auto txn = store_->read();
-    for (const auto& n : store_->listNumbersOfProvider(txn, provider_.id)) sids.push_back(n.phoneNumberSid);
+    for (const auto& n : store_->listNumbersOfProvider(txn, provider_.id))
+      sids.push_back(n.phoneNumberSid);
     std::sort(sids.begin(), sids.end());
     return sids;
   }
 
-  testsupport::TempDir dir_{"gw-import-fake"};
-  asio::io_context io_;
-  std::unique_ptr<store::Store> store_;
-  sip::RoutingTable routes_{6};
-  sip::DirectoryHolder directory_;
   testing::FakeTwilio twilio_{kAccount};
   store::Provider provider_;
-  std::unique_ptr<admin::DirectorySync> sync_;
-  std::unique_ptr<admin::LocalWritePath> writes_;
-  std::unique_ptr<admin::AttachJournal> journal_;
-  std::unique_ptr<admin::Context> ctx_;
+  admin::testing::AdminStack stack_{twilio_, "gw-import-fake"};
+  asio::io_context& io_ = stack_.io;
+  std::unique_ptr<store::Store>& store_ = stack_.store;
+  admin::Context* ctx_ = &stack_.ctx;
   std::unique_ptr<ImportService> service_;
 };
 

@@ -11,15 +11,9 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
-#include "modules/admin/attach_journal.hpp"
-#include "modules/admin/context.hpp"
-#include "modules/admin/directory_sync.hpp"
-#include "modules/admin/local_write_path.hpp"
-#include "sip/directory.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
+#include "tests/modules/admin/admin_stack.hpp"
 #include "tests/modules/import/fake_twilio.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace gw::import {
 namespace {
@@ -34,18 +28,11 @@ const std::string kSid2 = "PN" + std::string(31, '0') + "2";
 class NumberServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     provider_.id = newUuid();
     provider_.orgId = kOrg;
     provider_.accountSid = kAccount;
     provider_.authToken = std::string(32, 'f');
     provider_.trunkSid = twilio_.addTrunk("TK" + std::string(32, 'b'));
-    sync_ =
-        std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
-    journal_ = std::make_unique<admin::AttachJournal>(*store_);
-    ctx_ = std::make_unique<admin::Context>(
-        admin::Context{io_, *store_, routes_, twilio_, "sip:gw", *sync_, *writes_, *journal_});
     service_ = std::make_unique<NumberService>(*ctx_);
 
     number1_ = numberOf(kSid1, "+14155550101");
@@ -74,15 +61,7 @@ class NumberServiceTest : public ::testing::Test {
 
   template <typename T>
   T await(asio::awaitable<T> task) {
-    std::optional<T> out;
-    std::exception_ptr error;
-    asio::co_spawn(
-        io_, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(task)); },
-        [&](std::exception_ptr e) { error = e; });
-    io_.restart();
-    io_.run();
-    if (error) std::rethrow_exception(error);
-    return std::move(*out);
+    return stack_.run(std::move(task));
   }
 
   void commit(const std::function<void(admin::ChangeSet&)>& fill) {
@@ -108,19 +87,15 @@ class NumberServiceTest : public ::testing::Test {
     return store_->getNumber(txn, id);
   }
 
-  testsupport::TempDir dir_{"gw-number-service"};
-  asio::io_context io_;
-  std::unique_ptr<store::Store> store_;
-  sip::RoutingTable routes_{6};
-  sip::DirectoryHolder directory_;
   testing::FakeTwilio twilio_{kAccount};
   store::Provider provider_;
   store::PhoneNumber number1_;
   store::PhoneNumber number2_;
-  std::unique_ptr<admin::DirectorySync> sync_;
-  std::unique_ptr<admin::LocalWritePath> writes_;
-  std::unique_ptr<admin::AttachJournal> journal_;
-  std::unique_ptr<admin::Context> ctx_;
+  admin::testing::AdminStack stack_{twilio_, "gw-number-service"};
+  asio::io_context& io_ = stack_.io;
+  std::unique_ptr<store::Store>& store_ = stack_.store;
+  admin::LocalWritePath* writes_ = &stack_.writes;
+  admin::Context* ctx_ = &stack_.ctx;
   std::unique_ptr<NumberService> service_;
 };
 

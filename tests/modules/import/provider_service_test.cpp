@@ -13,15 +13,9 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.hpp"
-#include "modules/admin/attach_journal.hpp"
-#include "modules/admin/context.hpp"
-#include "modules/admin/directory_sync.hpp"
-#include "modules/admin/local_write_path.hpp"
-#include "sip/directory.hpp"
-#include "sip/routing_table.hpp"
 #include "store/store.hpp"
+#include "tests/modules/admin/admin_stack.hpp"
 #include "tests/modules/import/fake_twilio.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace gw::import {
 namespace {
@@ -121,14 +115,7 @@ class ScriptedTwilio final : public twilio::Api {
 class ProviderServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
     for (int i = 1; i <= 3; ++i) fake_.addNumber(sidOf(i), "+1415555010" + std::to_string(i));
-    sync_ =
-        std::make_unique<admin::DirectorySync>(io_, *store_, directory_, std::vector<sip::Cidr>{});
-    writes_ = std::make_unique<admin::LocalWritePath>(*store_, routes_, *sync_);
-    journal_ = std::make_unique<admin::AttachJournal>(*store_);
-    ctx_ = std::make_unique<admin::Context>(
-        admin::Context{io_, *store_, routes_, twilio_, "sip:gw", *sync_, *writes_, *journal_});
     imports_ = std::make_unique<ImportService>(*ctx_);
     service_ = std::make_unique<ProviderService>(*ctx_, *imports_);
   }
@@ -140,15 +127,7 @@ class ProviderServiceTest : public ::testing::Test {
 
   template <typename T>
   T run(asio::awaitable<T> task) {
-    std::optional<T> out;
-    std::exception_ptr error;
-    asio::co_spawn(
-        io_, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(task)); },
-        [&](std::exception_ptr e) { error = e; });
-    io_.restart();
-    io_.run();
-    if (error) std::rethrow_exception(error);
-    return std::move(*out);
+    return stack_.run(std::move(task));
   }
 
   ProviderDraft draft() {
@@ -203,17 +182,12 @@ class ProviderServiceTest : public ::testing::Test {
     return store_->listProviders(txn, kOrg);
   }
 
-  testsupport::TempDir dir_{"gw-provider-service"};
-  asio::io_context io_;
-  std::unique_ptr<store::Store> store_;
-  sip::RoutingTable routes_{6};
-  sip::DirectoryHolder directory_;
   testing::FakeTwilio fake_{kAccount};
   ScriptedTwilio twilio_{fake_};
-  std::unique_ptr<admin::DirectorySync> sync_;
-  std::unique_ptr<admin::LocalWritePath> writes_;
-  std::unique_ptr<admin::AttachJournal> journal_;
-  std::unique_ptr<admin::Context> ctx_;
+  admin::testing::AdminStack stack_{twilio_, "gw-provider-service"};
+  asio::io_context& io_ = stack_.io;
+  std::unique_ptr<store::Store>& store_ = stack_.store;
+  admin::Context* ctx_ = &stack_.ctx;
   std::unique_ptr<ImportService> imports_;
   std::unique_ptr<ProviderService> service_;
   std::vector<std::string> numberIds_;
