@@ -234,8 +234,8 @@ std::string formatLine(Format f, std::chrono::system_clock::time_point time, Lev
                        std::string_view component, std::string_view message, Fields fields) {
   std::string body;
   appendBody(body, f, component, message, fields);
-  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, g_logger.name(),
-                                     toSpdlog(l), body);
+  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, g_logger.name(), toSpdlog(l),
+                                     body);
   spdlog::memory_buf_t line;
   makeFormatter(f)->format(msg, line);
   return std::string(line.data(), line.size());

@@ -83,9 +83,9 @@ void appendStreamed(std::string& out, const T& arg) {
   out += stream.str();
 }
 
-// Text and integers are appended directly (integers with std::to_chars); anything else (bool, floating point,
-// addresses, error codes) through its operator<<, so every argument prints as it did when
-// lines were built on a stream.
+// Text and integers are appended directly (integers with std::to_chars); anything else (bool,
+// floating point, addresses, error codes) through its operator<<, so every argument prints as it
+// did when lines were built on a stream.
 template <typename T>
 void append(std::string& out, const T& arg) {
   if constexpr (std::is_convertible_v<const T&, std::string_view>) {

@@ -20,18 +20,18 @@
 #include "gateway/operability.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
-#include "modules/agents/agents_module.hpp"
-#include "modules/admin/caller.hpp"
-#include "twilio/curl_client.hpp"
 #include "modules/admin/attach_journal.hpp"
+#include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
-#include "modules/import/import_module.hpp"
 #include "modules/admin/local_write_path.hpp"
-#include "twilio/twilio_client.hpp"
+#include "modules/agents/agents_module.hpp"
+#include "modules/import/import_module.hpp"
 #include "sip/directory.hpp"
 #include "sip/routing_table.hpp"
 #include "sip/server.hpp"
 #include "store/store.hpp"
+#include "twilio/curl_client.hpp"
+#include "twilio/twilio_client.hpp"
 
 namespace gw::gateway {
 namespace asio = boost::asio;
@@ -188,7 +188,7 @@ int runGateway(const Config& config) {
              });
   sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const admin::Context moduleContext{
-      io,     *db,           routes, twilioClient, config.effectivePublicSipUri(), directorySync,
+      io,     *db,           routes,  twilioClient, config.effectivePublicSipUri(), directorySync,
       writes, attachJournal, &sipSelf};
   import::ImportOptions importOptions;
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
@@ -209,10 +209,10 @@ int runGateway(const Config& config) {
                       "the org of GATEWAY_ADMIN_TOKEN and of the generated admin token).");
 
   AdminMetrics adminMetrics;
-  registerOperability(router,
-                      OperabilitySources{MetricsSources{adminMetrics, importModule.metrics(),
-                                                        twilioClient, routes, *db, sipServer},
-                                         routesLoaded});
+  registerOperability(
+      router, OperabilitySources{MetricsSources{adminMetrics, importModule.metrics(), twilioClient,
+                                                routes, *db, sipServer},
+                                 routesLoaded});
 
   http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });

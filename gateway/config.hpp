@@ -35,7 +35,7 @@ struct Config {
   std::string twilioTrunkingUrl = "https://trunking.twilio.com";
   std::string tokensFile;
   std::string masterKeyFile;  // empty: <dataDir>/master-key, generated on first start
-  std::string adminToken;  // from GATEWAY_ADMIN_TOKEN only (never a flag: argv is visible)
+  std::string adminToken;     // from GATEWAY_ADMIN_TOKEN only (never a flag: argv is visible)
   // Orgs whose tokens may read GET /metrics, which covers every org.
   std::vector<std::string> metricsOrgs{"default"};
   size_t twilioConcurrency = 16;

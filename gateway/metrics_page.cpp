@@ -7,10 +7,10 @@
 #include "gateway/admin_metrics.hpp"
 #include "gateway/version.hpp"
 #include "modules/import/import_metrics.hpp"
-#include "twilio/twilio_client.hpp"
 #include "sip/routing_table.hpp"
 #include "sip/server.hpp"
 #include "store/store.hpp"
+#include "twilio/twilio_client.hpp"
 
 namespace gw::gateway {
 
