@@ -21,6 +21,7 @@ constexpr uint8_t kOldestProviderFormat = 1;
 constexpr uint8_t kNewestProviderFormat = kSealedProviderFormat;
 constexpr uint8_t kNumberFormat = 1;
 constexpr uint8_t kAgentFormat = 1;
+constexpr uint8_t kIdempotentAnswerFormat = 1;
 
 class Writer {
  public:
@@ -269,6 +270,28 @@ Agent decodeAgent(std::string_view bytes) {
   a.outboundPhoneNumberId = r.str();
   a.createdMs = r.i64();
   a.updatedMs = r.i64();
+  r.end();
+  return a;
+}
+
+std::string encode(const IdempotentAnswer& a) {
+  return Writer(kIdempotentAnswerFormat)
+      .str(a.fingerprint)
+      .i64(a.createdMs)
+      .i64(a.status)
+      .strs(a.headers)
+      .str(a.body)
+      .take();
+}
+
+IdempotentAnswer decodeIdempotentAnswer(std::string_view bytes) {
+  Reader r(bytes, kIdempotentAnswerFormat, "idempotent answer");
+  IdempotentAnswer a;
+  a.fingerprint = r.str();
+  a.createdMs = r.i64();
+  a.status = static_cast<int>(r.i64());
+  r.strs(a.headers);
+  a.body = r.str();
   r.end();
   return a;
 }

@@ -28,10 +28,12 @@ inline constexpr uint8_t kSealedProviderFormat = 3;
 std::string encode(const Provider& p);
 std::string encode(const PhoneNumber& n);
 std::string encode(const Agent& a);
+std::string encode(const IdempotentAnswer& a);
 // Throw StoreError on a truncated, overlong or unknown record.
 Provider decodeProvider(std::string_view bytes);
 PhoneNumber decodeNumber(std::string_view bytes);
 Agent decodeAgent(std::string_view bytes);
+IdempotentAnswer decodeIdempotentAnswer(std::string_view bytes);
 // Decodes into `out`, reusing its strings' buffers: a scan over every number then
 // allocates nothing once the buffers are large enough.
 void decodeNumber(std::string_view bytes, PhoneNumber& out);

@@ -71,4 +71,12 @@ std::string_view idOfAgentEntry(std::string_view entry) {
   return idOfCreatedEntry(entry, "agent");
 }
 
+std::string answerTimeEntry(int64_t createdMs, std::string_view slot) {
+  return createdEntry(createdMs, slot);
+}
+
+std::string_view slotOfAnswerTimeEntry(std::string_view entry) {
+  return idOfCreatedEntry(entry, "idempotent answer");
+}
+
 }  // namespace gw::store::keys

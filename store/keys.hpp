@@ -26,4 +26,9 @@ std::string_view idOfProviderEntry(std::string_view entry);  // throws StoreErro
 std::string agentEntry(int64_t createdMs, std::string_view id);
 std::string_view idOfAgentEntry(std::string_view entry);  // throws StoreError if malformed
 
+// Keys of idempotency_by_time: the same layout (the time an answer was stored, then its slot),
+// so a cursor meets the oldest answers first.
+std::string answerTimeEntry(int64_t createdMs, std::string_view slot);
+std::string_view slotOfAnswerTimeEntry(std::string_view entry);  // throws StoreError if malformed
+
 }  // namespace gw::store::keys

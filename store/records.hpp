@@ -70,6 +70,18 @@ struct Agent {
   bool operator==(const Agent&) const = default;
 };
 
+// The answer to a POST sent with an Idempotency-Key, kept so that a retry of the same request
+// gets it again (store/idempotency_table.hpp).
+struct IdempotentAnswer {
+  std::string fingerprint;  // of the request that produced it (what makes it "the same")
+  int64_t createdMs = 0;
+  int status = 0;
+  std::vector<std::string> headers;  // name, value, name, value...
+  std::string body;
+
+  bool operator==(const IdempotentAnswer&) const = default;
+};
+
 struct NumberFilter {
   std::string orgId;  // required
   std::optional<std::string> providerId;

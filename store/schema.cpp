@@ -38,6 +38,8 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.agents = lmdb::Dbi::open(txn, kAgentsDb, 0);
   s.agentsByOrg = lmdb::Dbi::open(txn, kAgentsByOrgDb, MDB_DUPSORT);
   s.attachJournal = lmdb::Dbi::open(txn, kAttachJournalDb, MDB_DUPSORT);
+  s.idempotencyKeys = lmdb::Dbi::open(txn, kIdempotencyKeysDb, 0);
+  s.idempotencyByTime = lmdb::Dbi::open(txn, kIdempotencyByTimeDb, 0);
   return s;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The on-disk layout, schema version 4. Records are encoded by codec.hpp, index entries by
+// The on-disk layout, schema version 5. Records are encoded by codec.hpp, index entries by
 // keys.hpp.
 //
 //   database             flags     key              value
@@ -15,6 +15,8 @@
 //   agents                         agent id         agent record
 //   agents_by_org        DUPSORT   org id           createdMs (8 bytes, ordered) + agent id
 //   attach_journal       DUPSORT   provider id      PN... SID
+//   idempotency_keys               slot (32 bytes)  idempotent answer record
+//   idempotency_by_time            createdMs (8 bytes, ordered) + slot   (empty)
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's
@@ -27,6 +29,10 @@
 // attach_journal holds the SIDs an import attaches to the provider's trunk until they are
 // stored or confirmed detached (see attach_journal.hpp); it is empty when nothing is in
 // flight. Schema version 3 had no attach_journal.
+//
+// idempotency_keys holds the answers of POSTs sent with an Idempotency-Key; a slot is a
+// digest of the org and the key (modules/admin/idempotency.hpp). idempotency_by_time orders
+// them by age, so expired answers are found without a scan. Schema version 4 had neither.
 //
 // Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
 // records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
@@ -53,6 +59,8 @@ inline constexpr char kNumbersByAgentDb[] = "numbers_by_agent";
 inline constexpr char kAgentsDb[] = "agents";
 inline constexpr char kAgentsByOrgDb[] = "agents_by_org";
 inline constexpr char kAttachJournalDb[] = "attach_journal";
+inline constexpr char kIdempotencyKeysDb[] = "idempotency_keys";
+inline constexpr char kIdempotencyByTimeDb[] = "idempotency_by_time";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 16;
 
@@ -69,6 +77,8 @@ struct Schema {
   lmdb::Dbi agents;
   lmdb::Dbi agentsByOrg;
   lmdb::Dbi attachJournal;
+  lmdb::Dbi idempotencyKeys;
+  lmdb::Dbi idempotencyByTime;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

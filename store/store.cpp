@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "store/agent_table.hpp"
 #include "store/attach_journal.hpp"
+#include "store/idempotency_table.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
@@ -117,6 +118,7 @@ struct Store::Impl {
     numbers = NumberTable(schema);
     agents = AgentTable(schema);
     journal = AttachJournal(schema);
+    answers = IdempotencyTable(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -177,6 +179,7 @@ struct Store::Impl {
   NumberTable numbers;
   AgentTable agents;
   AttachJournal journal;
+  IdempotencyTable answers;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -280,6 +283,24 @@ std::vector<std::string> Store::journaledAttachments(const ReadView& t,
 }
 std::vector<std::string> Store::providersWithJournal(const ReadView& t) const {
   return impl_->journal.providers(raw(t));
+}
+
+// --- idempotent answers ---
+
+std::optional<IdempotentAnswer> Store::findIdempotentAnswer(const ReadView& t,
+                                                            std::string_view slot) const {
+  return impl_->answers.get(raw(t), slot);
+}
+void Store::putIdempotentAnswer(WriteTxn& t, std::string_view slot,
+                                const IdempotentAnswer& answer) {
+  requireRoom(t);
+  impl_->answers.put(raw(t), slot, answer);
+}
+size_t Store::purgeIdempotentAnswers(WriteTxn& t, int64_t beforeMs, size_t max) {
+  return impl_->answers.purge(raw(t), beforeMs, max);
+}
+uint64_t Store::countIdempotentAnswers(const ReadView& t) const {
+  return impl_->answers.count(raw(t));
 }
 
 // --- phone numbers ---

@@ -125,7 +125,7 @@ class Store {
 
   // The on-disk layout of each version is in store/schema.hpp, the steps between them in
   // store/migrations.cpp.
-  static constexpr uint32_t kSchemaVersion = 4;
+  static constexpr uint32_t kSchemaVersion = 5;
   uint32_t schemaVersion() const;
 
   // How much of the LMDB map the data takes; any thread (it opens a read transaction).
@@ -230,6 +230,16 @@ class Store {
                                                 std::string_view providerId) const;
   // The providers with journal entries, in id order.
   std::vector<std::string> providersWithJournal(const ReadView& txn) const;
+
+  // Idempotent answers (store/idempotency_table.hpp), by slot. putIdempotentAnswer replaces
+  // what the slot held and throws StoreFullError, changing nothing, when the store is full;
+  // purgeIdempotentAnswers deletes at most `max` answers stored before `beforeMs`, oldest
+  // first, and returns how many.
+  std::optional<IdempotentAnswer> findIdempotentAnswer(const ReadView& txn,
+                                                       std::string_view slot) const;
+  void putIdempotentAnswer(WriteTxn& txn, std::string_view slot, const IdempotentAnswer& answer);
+  size_t purgeIdempotentAnswers(WriteTxn& txn, int64_t beforeMs, size_t max);
+  uint64_t countIdempotentAnswers(const ReadView& txn) const;
 
  private:
   // Before a write that can grow the data (insert, put): throws StoreFullError, changing

@@ -58,6 +58,11 @@ void copyVersion3Files(const std::string& dir) {
                              dir + "/data.mdb");
 }
 
+void copyVersion4Files(const std::string& dir) {
+  std::filesystem::copy_file(GW_SOURCE_DIR "/tests/store/data/schema_v4/data.mdb",
+                             dir + "/data.mdb");
+}
+
 // The format byte of a stored provider record, read without the Store.
 int providerFormatOnDisk(const std::string& dir, const std::string& id) {
   auto env = rawEnv(dir);
@@ -370,6 +375,48 @@ TEST(SchemaTest, MigratesVersion3Files) {
   EXPECT_EQ(store->providersWithJournal(txn), std::vector<std::string>{"provider-a"});
   EXPECT_EQ(store->journaledAttachments(txn, "provider-a"),
             (std::vector<std::string>{"PN1", "PN2"}));
+}
+
+TEST(SchemaTest, MigratesVersion4Files) {
+  TempDir dir;
+  copyVersion4Files(dir.path());
+  ASSERT_EQ(storedVersion(dir.path()), 4u);
+  {
+    auto env = rawEnv(dir.path());
+    Txn txn(env.get(), Txn::Mode::kRead);
+    for (const char* db : {kIdempotencyKeysDb, kIdempotencyByTimeDb}) {
+      MDB_dbi handle = 0;
+      ASSERT_EQ(mdb_dbi_open(txn.get(), db, 0, &handle), MDB_NOTFOUND) << db;
+    }
+  }
+
+  {
+    auto store = Store::open(dir.path());
+    EXPECT_EQ(store->schemaVersion(), Store::kSchemaVersion);
+    auto txn = store->read();
+    // Everything schema 4 held is still there, the journal's import in flight included;
+    // there are no stored answers yet.
+    EXPECT_EQ(store->listAllProviders(txn).size(), 3u);
+    EXPECT_EQ(store->listAllAgents(txn).size(), 3u);
+    EXPECT_EQ(store->listNumbers(txn, {"org-1"}, 0, 100).totalCount, 5u);
+    EXPECT_EQ(store->journaledAttachments(txn, "provider-a"),
+              (std::vector<std::string>{"PN00000000000000000000000000000007",
+                                        "PN00000000000000000000000000000008"}));
+    EXPECT_EQ(store->countIdempotentAnswers(txn), 0u);
+  }
+  EXPECT_EQ(storedVersion(dir.path()), Store::kSchemaVersion);
+
+  // The migrated store keeps answers and reopens like a new one.
+  IdempotentAnswer answer{"fingerprint", 5000, 200, {"Content-Type", "application/json"}, "{}"};
+  {
+    auto store = Store::open(dir.path());
+    auto txn = store->write();
+    store->putIdempotentAnswer(txn, "slot-1", answer);
+    txn.commit();
+  }
+  auto store = Store::open(dir.path());
+  auto txn = store->read();
+  EXPECT_EQ(store->findIdempotentAnswer(txn, "slot-1"), answer);
 }
 
 }  // namespace
