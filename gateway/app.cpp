@@ -23,6 +23,7 @@
 #include "modules/admin/attach_journal.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
+#include "modules/admin/idempotency.hpp"
 #include "modules/admin/local_write_path.hpp"
 #include "modules/agents/agents_module.hpp"
 #include "modules/import/import_module.hpp"
@@ -168,6 +169,7 @@ int runGateway(const Config& config) {
   // The one write path: every admin change is committed, routed and published through it.
   admin::LocalWritePath writes(*db, routes, directorySync);
   admin::AttachJournal attachJournal(*db);
+  admin::Idempotency idempotency(*db);
   size_t routed = writes.load();
   routesLoaded = true;
   log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
@@ -188,8 +190,8 @@ int runGateway(const Config& config) {
              });
   sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const admin::Context moduleContext{
-      io,     *db,           routes,  twilioClient, config.effectivePublicSipUri(), directorySync,
-      writes, attachJournal, &sipSelf};
+      io,     *db,           routes,   twilioClient, config.effectivePublicSipUri(), directorySync,
+      writes, attachJournal, &sipSelf, &idempotency};
   import::ImportOptions importOptions;
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
   import::ImportModule importModule(moduleContext, importOptions);

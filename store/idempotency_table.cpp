@@ -10,8 +10,7 @@
 
 namespace gw::store {
 
-std::optional<IdempotentAnswer> IdempotencyTable::get(MDB_txn* txn,
-                                                      std::string_view slot) const {
+std::optional<IdempotentAnswer> IdempotencyTable::get(MDB_txn* txn, std::string_view slot) const {
   auto bytes = answers_.get(txn, slot);
   if (!bytes) return std::nullopt;
   return codec::decodeIdempotentAnswer(*bytes);

@@ -53,7 +53,7 @@ struct StoreOptions {
   // The data's limit: inserts and puts beyond it throw StoreFullError. LMDB's map is this
   // plus a reserve (1/8, at least 2 MiB) that keeps deletes possible in a full store.
   size_t mapSizeBytes = kDefaultMapSizeBytes;
-  bool syncOnCommit = true;               // fsync at every commit (MDB_NOSYNC when false)
+  bool syncOnCommit = true;  // fsync at every commit (MDB_NOSYNC when false)
   // Seals the providers' auth tokens (secret_box.hpp). With a box, open() encrypts the
   // tokens still stored in clear text and checks that every stored token decrypts, so a
   // wrong or missing key fails at open. Null (tests, tools): tokens are stored in clear.

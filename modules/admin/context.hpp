@@ -14,7 +14,7 @@ class Store;
 namespace gw::sip {
 class RoutingTable;
 struct ProxyOptions;
-}
+}  // namespace gw::sip
 namespace gw::twilio {
 class Api;
 }
@@ -23,12 +23,13 @@ namespace gw::admin {
 
 class AttachJournal;
 class DirectorySync;
+class Idempotency;
 
 struct Context {
   boost::asio::io_context& io;
   const store::Store& store;
   const sip::RoutingTable& routes;
-  twilio::Api& twilio;  // TwilioClient in gatewayd; a fake in some tests
+  twilio::Api& twilio;       // TwilioClient in gatewayd; a fake in some tests
   std::string publicSipUri;  // where the origination URL of a created trunk points
   // The SIP directory as published, and agent host look-ups (cached).
   const DirectorySync& directory;
@@ -37,6 +38,9 @@ struct Context {
   // The SIP listener as the proxy sees it (filled once it is bound, before any request is
   // served): agent URIs that point back at it are refused. Null: no check.
   const sip::ProxyOptions* sipSelf = nullptr;
+  // Idempotency-Key on the POSTs that import or create (idempotency.hpp). Null: the header
+  // is ignored (some tests).
+  Idempotency* idempotency = nullptr;
 };
 
 }  // namespace gw::admin

@@ -1,5 +1,7 @@
 #include "modules/import/import_api.hpp"
 
+#include "modules/admin/idempotency.hpp"
+
 #include "modules/admin/caller.hpp"
 #include "modules/admin/json_io.hpp"
 #include "modules/admin/problem.hpp"
@@ -86,7 +88,7 @@ std::string importResultJson(const ImportOutcome& outcome) {
 
 void ImportApi::registerRoutes(http::Router& router) {
   router.add("POST", "/api/v1/providers/twilio/{id}/import-numbers",
-             [this](Request& r) { return importNumbers(r); });
+             admin::idempotent(idempotency_, [this](Request& r) { return importNumbers(r); }));
 }
 
 awaitable<Response> ImportApi::importNumbers(Request& req) {

@@ -13,6 +13,10 @@
 #include "modules/admin/domain_error.hpp"
 #include "modules/import/import_service.hpp"
 
+namespace gw::admin {
+class Idempotency;
+}
+
 namespace gw::import {
 
 constexpr size_t kMaxSidsPerImport = 10'000;
@@ -27,12 +31,15 @@ std::string importResultJson(const ImportOutcome& outcome);
 
 class ImportApi {
  public:
-  explicit ImportApi(ImportService& service) : service_(service) {}
+  // Idempotency-Key is honoured when `idempotency` is not null.
+  ImportApi(ImportService& service, admin::Idempotency* idempotency)
+      : service_(service), idempotency_(idempotency) {}
   void registerRoutes(http::Router& router);
   boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
 
  private:
   ImportService& service_;  // counts each answered import in the module's metrics
+  admin::Idempotency* idempotency_;
 };
 
 }  // namespace gw::import

@@ -19,7 +19,7 @@ class ImportModule {
       : ctx_(ctx),
         service_(ctx_, options, &importMetrics_),  // only its address: constructed next
         providers_(ctx_, service_),
-        imports_(service_),
+        imports_(service_, ctx_.idempotency),
         numbers_(ctx_) {}
 
   void registerRoutes(http::Router& router) {

@@ -4,6 +4,7 @@
 
 #include "common/text.hpp"
 #include "modules/admin/caller.hpp"
+#include "modules/admin/idempotency.hpp"
 #include "modules/admin/json_io.hpp"
 #include "modules/admin/list_json.hpp"
 #include "modules/admin/problem.hpp"
@@ -186,7 +187,8 @@ std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::V
 }
 
 void ProviderApi::registerRoutes(http::Router& router) {
-  router.add("POST", "/api/v1/providers/twilio", [this](Request& r) { return create(r); });
+  router.add("POST", "/api/v1/providers/twilio",
+             admin::idempotent(idempotency_, [this](Request& r) { return create(r); }));
   router.add("GET", "/api/v1/providers", [this](Request& r) { return list(r); });
   router.add("GET", "/api/v1/providers/{id}", [this](Request& r) { return get(r); });
   router.add("GET", "/api/v1/providers/twilio/{id}", [this](Request& r) { return get(r); });

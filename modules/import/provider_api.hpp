@@ -24,7 +24,8 @@ namespace gw::import {
 
 class ProviderApi {
  public:
-  ProviderApi(admin::Context& ctx, ImportService& imports) : service_(ctx, imports) {}
+  ProviderApi(admin::Context& ctx, ImportService& imports)
+      : service_(ctx, imports), idempotency_(ctx.idempotency) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);
@@ -36,6 +37,7 @@ class ProviderApi {
 
  private:
   ProviderService service_;
+  admin::Idempotency* idempotency_;  // Idempotency-Key on create, when not null
 };
 
 // The `allowedAddresses` member of a provider body: nullopt when absent or null (the caller
@@ -43,6 +45,5 @@ class ProviderApi {
 // CIDRs in canonical text, in the order sent.
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
                                                               admin::FieldErrors& errors);
-
 
 }  // namespace gw::import

@@ -10,7 +10,10 @@ namespace {
 using IdempotencyTableTest = testing::StoreFixture;
 
 IdempotentAnswer answer(int64_t createdMs, std::string body) {
-  return {"fp-" + body, createdMs, 201, {"Content-Type", "application/json", "Location", "/x"},
+  return {"fp-" + body,
+          createdMs,
+          201,
+          {"Content-Type", "application/json", "Location", "/x"},
           std::move(body)};
 }
 

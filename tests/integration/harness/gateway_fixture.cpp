@@ -43,8 +43,10 @@ int nestingDepth(std::string_view json) {
   for (size_t i = 0; i < json.size(); ++i) {
     char c = json[i];
     if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
     } else if (c == '"') {
       inString = true;
     } else if (c == '[' || c == '{') {
@@ -226,6 +228,20 @@ HttpResponse GatewayTest::call(GatewayProcess& gw, const std::string& method,
     req.headers.push_back("Content-Type: application/json");
     req.body = std::move(body);
   }
+  return send(gw, std::move(req), path);
+}
+
+HttpResponse GatewayTest::callWithHeaders(GatewayProcess& gw, const std::string& method,
+                                          const std::string& path, std::optional<std::string> body,
+                                          const std::vector<std::string>& headers, Token token) {
+  HttpRequest req;
+  req.method = method;
+  if (auto h = authHeader(token); !h.empty()) req.headers.push_back(h);
+  if (body) {
+    req.headers.push_back("Content-Type: application/json");
+    req.body = std::move(body);
+  }
+  for (const auto& h : headers) req.headers.push_back(h);
   return send(gw, std::move(req), path);
 }
 

@@ -65,6 +65,10 @@ class GatewayTest : public ::testing::Test {
   // The admin API; `body`, when given, is sent as application/json.
   HttpResponse call(GatewayProcess& gw, const std::string& method, const std::string& path,
                     std::optional<std::string> body = std::nullopt, Token token = std::nullopt);
+  // The same, with more header lines ("Name: value").
+  HttpResponse callWithHeaders(GatewayProcess& gw, const std::string& method,
+                               const std::string& path, std::optional<std::string> body,
+                               const std::vector<std::string>& headers, Token token = std::nullopt);
   HttpResponse callWithContentType(GatewayProcess& gw, const std::string& method,
                                    const std::string& path, std::string body,
                                    const std::string& contentType, Token token = std::nullopt);
