@@ -114,6 +114,9 @@ int runGateway(const Config& config) {
   http::ServerOptions adminOptions;
   apply(fdBudget, adminOptions, *sipOptions);
   adminOptions.accessLog = true;
+  // An import job carries up to 100,000 SIDs.
+  adminOptions.largeBody = import::takesJobBody;
+  adminOptions.largeBodyBytes = import::kMaxJobBodyBytes;
   adminOptions.callerField = "org";
   adminOptions.callerOf = [](const http::Request& req) -> std::string_view {
     return admin::orgOf(req);
@@ -196,6 +199,7 @@ int runGateway(const Config& config) {
   importModule.registerRoutes(router);
   // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
   importModule.startJournalSweep();
+  importModule.resumeImportJobs();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
   // The API's description, public like /healthz: it holds no org's data.

@@ -77,8 +77,15 @@ void addAttachJournal(MDB_txn* txn) {
   lmdb::Dbi::open(txn, kAttachJournalDb, MDB_CREATE | MDB_DUPSORT);
 }
 
-constexpr std::array<Step, 4> kSteps = {createVersion1, addOwnerIndexes, addAgents,
-                                        addAttachJournal};
+// 4 -> 5: the lifecycle databases, empty: import jobs with their SIDs and errors.
+void addLifecycle(MDB_txn* txn) {
+  for (const char* name : {kImportJobsDb, kImportJobSidsDb, kImportJobErrorsDb}) {
+    lmdb::Dbi::open(txn, name, MDB_CREATE);
+  }
+}
+
+constexpr std::array<Step, 5> kSteps = {createVersion1, addOwnerIndexes, addAgents,
+                                        addAttachJournal, addLifecycle};
 static_assert(kSteps.size() == Store::kSchemaVersion, "one migration step per schema version");
 
 }  // namespace

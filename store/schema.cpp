@@ -38,6 +38,9 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.agents = lmdb::Dbi::open(txn, kAgentsDb, 0);
   s.agentsByOrg = lmdb::Dbi::open(txn, kAgentsByOrgDb, MDB_DUPSORT);
   s.attachJournal = lmdb::Dbi::open(txn, kAttachJournalDb, MDB_DUPSORT);
+  s.importJobs = lmdb::Dbi::open(txn, kImportJobsDb, 0);
+  s.importJobSids = lmdb::Dbi::open(txn, kImportJobSidsDb, 0);
+  s.importJobErrors = lmdb::Dbi::open(txn, kImportJobErrorsDb, 0);
   return s;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The on-disk layout, schema version 4. Records are encoded by codec.hpp, index entries by
+// The on-disk layout, schema version 5. Records are encoded by codec.hpp, index entries by
 // keys.hpp.
 //
 //   database             flags     key              value
@@ -15,6 +15,11 @@
 //   agents                         agent id         agent record
 //   agents_by_org        DUPSORT   org id           createdMs (8 bytes, ordered) + agent id
 //   attach_journal       DUPSORT   provider id      PN... SID
+//   import_jobs                    job id           import job record (import_job_table.hpp)
+//   import_job_sids                job id + chunk   the chunk's SIDs, 34 bytes each, in
+//                                  (8 bytes BE)     request order
+//   import_job_errors              job id + n       SID and message of the job's n-th
+//                                  (8 bytes BE)     failed SID
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's
@@ -27,6 +32,11 @@
 // attach_journal holds the SIDs an import attaches to the provider's trunk until they are
 // stored or confirmed detached (see attach_journal.hpp); it is empty when nothing is in
 // flight. Schema version 3 had no attach_journal.
+//
+// An import job's record carries its progress (done, successCount, failedCount), written in
+// the transaction that stores the numbers of the chunk it counts and adds the chunk's
+// errors, so the count and the stored numbers always agree. Schema version 4 had no
+// import_job* databases.
 //
 // Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
 // records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
@@ -53,6 +63,9 @@ inline constexpr char kNumbersByAgentDb[] = "numbers_by_agent";
 inline constexpr char kAgentsDb[] = "agents";
 inline constexpr char kAgentsByOrgDb[] = "agents_by_org";
 inline constexpr char kAttachJournalDb[] = "attach_journal";
+inline constexpr char kImportJobsDb[] = "import_jobs";
+inline constexpr char kImportJobSidsDb[] = "import_job_sids";
+inline constexpr char kImportJobErrorsDb[] = "import_job_errors";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 16;
 
@@ -69,6 +82,9 @@ struct Schema {
   lmdb::Dbi agents;
   lmdb::Dbi agentsByOrg;
   lmdb::Dbi attachJournal;
+  lmdb::Dbi importJobs;
+  lmdb::Dbi importJobSids;
+  lmdb::Dbi importJobErrors;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

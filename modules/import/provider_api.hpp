@@ -24,7 +24,8 @@ namespace gw::import {
 
 class ProviderApi {
  public:
-  ProviderApi(admin::Context& ctx, ImportService& imports) : service_(ctx, imports) {}
+  ProviderApi(admin::Context& ctx, ImportService& imports, ImportJobService* jobs = nullptr)
+      : service_(ctx, imports, jobs) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);
