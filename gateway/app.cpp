@@ -195,7 +195,9 @@ int runGateway(const Config& config) {
       writes, attachJournal, &sipSelf};
   import::ImportOptions importOptions;
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
-  import::ImportModule importModule(moduleContext, importOptions);
+  import::ImportJobOptions jobOptions;
+  jobOptions.chunkSize = config.importJobChunk;
+  import::ImportModule importModule(moduleContext, importOptions, jobOptions);
   importModule.registerRoutes(router);
   // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
   importModule.startJournalSweep();
