@@ -226,16 +226,27 @@ TEST_F(ImportJobsTest, FiftyThousandSidsSurviveTwoKillNines) {
   const auto start = std::chrono::steady_clock::now();
   auto a = startWithAdoptedTrunk(kCount);
   Job job = createJob(*a.gateway, a.providerId, a.sids);
+  // Killed once about 30 % and once about 60 % are done (the progress having moved since the
+  // last start), each time while a chunk is being attached.
   int64_t lastDone = 0;
   for (int kill = 1; kill <= 2; ++kill) {
-    Job seen = waitFor(*a.gateway, job.id,
-                       [&](const Job& j) { return j.done > lastDone || finished(j); });
+    const int64_t target = kCount * 3 * kill / 10;
+    Job seen = waitFor(*a.gateway, job.id, [&](const Job& j) {
+      return (j.done > lastDone && j.done >= target) || finished(j);
+    });
     ASSERT_FALSE(finished(seen)) << "the job finished before kill " << kill;
+    // Then into the next chunk's attachments: it is attached in part and not stored.
+    const uint64_t attaches = a.emulator->stats().requestsTo("POST", "/PhoneNumbers");
+    ASSERT_TRUE(waitForAttaches(*a.emulator, attaches + 200, 120s));
     a.gateway->kill();
+    const size_t attachedAtKill = onTrunk(a).size();
     a.gateway->start();
     Job resumed = getJob(*a.gateway, job.id);
     EXPECT_GE(resumed.done, seen.done) << "progress is kept across kill " << kill;
-    std::cout << "kill " << kill << " at " << seen.done << " of " << kCount << " SIDs\n";
+    EXPECT_GT(attachedAtKill, static_cast<size_t>(resumed.done)) << "a chunk was in flight";
+    EXPECT_EQ(resumed.successCount, resumed.done) << "kill " << kill;
+    std::cout << "kill " << kill << ": " << resumed.done << " of " << kCount
+              << " SIDs recorded, " << attachedAtKill << " on the trunk\n";
     lastDone = resumed.done;
   }
   Job done = waitFor(*a.gateway, job.id, finished, 600s);
