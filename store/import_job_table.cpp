@@ -136,7 +136,8 @@ std::vector<std::string> ImportJobTable::chunk(MDB_txn* txn, std::string_view jo
   auto value = sids_.get(txn, numberedKey(jobId, index));
   if (!value) return out;
   if (value->size() % kSidLength != 0) throw StoreError("store: malformed import job chunk");
-  for (size_t i = 0; i < value->size(); i += kSidLength) out.emplace_back(value->substr(i, kSidLength));
+  for (size_t i = 0; i < value->size(); i += kSidLength)
+    out.emplace_back(value->substr(i, kSidLength));
   return out;
 }
 

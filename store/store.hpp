@@ -54,7 +54,7 @@ struct StoreOptions {
   // The data's limit: inserts and puts beyond it throw StoreFullError. LMDB's map is this
   // plus a reserve (1/8, at least 2 MiB) that keeps deletes possible in a full store.
   size_t mapSizeBytes = kDefaultMapSizeBytes;
-  bool syncOnCommit = true;               // fsync at every commit (MDB_NOSYNC when false)
+  bool syncOnCommit = true;  // fsync at every commit (MDB_NOSYNC when false)
   // Seals the providers' auth tokens (secret_box.hpp). With a box, open() encrypts the
   // tokens still stored in clear text and checks that every stored token decrypts, so a
   // wrong or missing key fails at open. Null (tests, tools): tokens are stored in clear.
@@ -236,8 +236,8 @@ class Store {
   void putImportJob(WriteTxn& txn, const ImportJob& job);
   std::optional<ImportJob> getImportJob(const ReadView& txn, std::string_view id) const;
   std::vector<ImportJob> listImportJobs(const ReadView& txn) const;  // id order
-  void putImportJobSids(WriteTxn& txn, std::string_view jobId,
-                        const std::vector<std::string>& sids, uint32_t chunkSize);
+  void putImportJobSids(WriteTxn& txn, std::string_view jobId, const std::vector<std::string>& sids,
+                        uint32_t chunkSize);
   std::vector<std::string> importJobChunk(const ReadView& txn, std::string_view jobId,
                                           uint64_t index) const;
   void putImportJobErrors(WriteTxn& txn, std::string_view jobId, uint64_t first,

@@ -2,8 +2,8 @@
 // Incremental HTTP/1.1 request parser on llhttp. It owns no socket: feed() takes whatever
 // bytes arrived and stops after each complete request, so a connection can queue requests
 // and stop parsing (and reading) while its pipeline is full. Never throws.
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 

@@ -34,10 +34,9 @@ admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& bod
   }
   const auto& arr = it->value.GetArray();
   if (arr.Empty() || arr.Size() > max) {
-    return admin::DomainError::invalid("phoneNumberSids", "phoneNumberSids must hold 1 to " +
-                                                              std::to_string(max) +
-                                                              " SIDs; it holds " +
-                                                              std::to_string(arr.Size()) + ".");
+    return admin::DomainError::invalid("phoneNumberSids",
+                                       "phoneNumberSids must hold 1 to " + std::to_string(max) +
+                                           " SIDs; it holds " + std::to_string(arr.Size()) + ".");
   }
   admin::FieldErrors errors;
   size_t invalid = 0;

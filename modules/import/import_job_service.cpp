@@ -50,11 +50,16 @@ admin::ChangeSet::ImportJobWrite progressOf(ImportJob job, const std::vector<std
 
 const char* stateName(ImportJobState state) {
   switch (state) {
-    case ImportJobState::kQueued: return "queued";
-    case ImportJobState::kRunning: return "running";
-    case ImportJobState::kSucceeded: return "succeeded";
-    case ImportJobState::kFailed: return "failed";
-    case ImportJobState::kCancelled: return "cancelled";
+    case ImportJobState::kQueued:
+      return "queued";
+    case ImportJobState::kRunning:
+      return "running";
+    case ImportJobState::kSucceeded:
+      return "succeeded";
+    case ImportJobState::kFailed:
+      return "failed";
+    case ImportJobState::kCancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -115,7 +120,7 @@ std::pair<std::vector<ImportJob>, uint64_t> ImportJobService::list(
 }
 
 awaitable<admin::Result<ImportJob>> ImportJobService::cancel(const std::string& org,
-                                                            const std::string& id) {
+                                                             const std::string& id) {
   auto found = get(org, id, admin::Paging{0, 0});
   if (!found) co_return found.error();
   const ImportJob& job = found->job;
@@ -198,8 +203,7 @@ awaitable<void> ImportJobService::runProvider(std::string providerId) {
 
 awaitable<void> ImportJobService::runJob(ImportJob job) {
   if (job.state == ImportJobState::kQueued) co_await markStarted(job.id);
-  log::info("import-jobs", "job ", job.id, ": running from ", job.done, " of ", job.total,
-            " SIDs");
+  log::info("import-jobs", "job ", job.id, ": running from ", job.done, " of ", job.total, " SIDs");
   // Where each SID first occurs, for the repeats (in this chunk or an earlier one).
   std::unordered_map<std::string, uint64_t> firstSeen;
   {
@@ -249,8 +253,8 @@ awaitable<bool> ImportJobService::runChunk(const ImportJob& started,
   }
   if (job->done >= job->total) {
     co_await finish(job->id, ImportJobState::kSucceeded, "");
-    log::info("import-jobs", "job ", job->id, ": imported ", job->successCount, " of ",
-              job->total, " SIDs, ", job->failedCount, " failed");
+    log::info("import-jobs", "job ", job->id, ": imported ", job->successCount, " of ", job->total,
+              " SIDs, ", job->failedCount, " failed");
     co_return false;
   }
   if (!provider) {
@@ -281,9 +285,8 @@ awaitable<bool> ImportJobService::runChunk(const ImportJob& started,
   };
   ImportOutcome out;
   if (toRun.empty()) {
-    co_await ctx_.writes.commit([&](const store::ReadView& v, admin::ChangeSet& c) {
-      record(v, c, {});
-    });
+    co_await ctx_.writes.commit(
+        [&](const store::ReadView& v, admin::ChangeSet& c) { record(v, c, {}); });
   } else {
     out = co_await imports_.run(*provider, toRun, {}, &record);
   }
@@ -306,8 +309,8 @@ awaitable<bool> ImportJobService::afterChunk(const ImportJob& before, const Impo
   } else if (!out.errors.empty()) {
     why = out.errors.front().errorMessage;
   }
-  log::warn("import-jobs", "job ", before.id, ": failed after ", before.done, " of ",
-            before.total, " SIDs: ", why);
+  log::warn("import-jobs", "job ", before.id, ": failed after ", before.done, " of ", before.total,
+            " SIDs: ", why);
   co_await finish(before.id, ImportJobState::kFailed, why);
   co_return false;
 }

@@ -67,8 +67,8 @@ class ImportJobService {
 
  private:
   struct Runner {
-    std::string jobId;                    // the job it works on now
-    std::shared_ptr<async::Event> left;   // set when it leaves that job
+    std::string jobId;                   // the job it works on now
+    std::shared_ptr<async::Event> left;  // set when it leaves that job
   };
 
   void startRunner(const std::string& providerId);
@@ -80,8 +80,7 @@ class ImportJobService {
   boost::asio::awaitable<bool> runChunk(const store::ImportJob& job,
                                         std::unordered_map<std::string, uint64_t>& firstSeen);
   // What follows a chunk: false when the job stops (finished, or nothing was recorded).
-  boost::asio::awaitable<bool> afterChunk(const store::ImportJob& before,
-                                          const ImportOutcome& out);
+  boost::asio::awaitable<bool> afterChunk(const store::ImportJob& before, const ImportOutcome& out);
   // Records the job's new state (its counts as stored); throws what the store throws.
   boost::asio::awaitable<void> finish(const std::string& jobId, store::ImportJobState state,
                                       const std::string& error);

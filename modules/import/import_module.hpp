@@ -4,12 +4,12 @@
 #include <memory>
 
 #include "gateway/http/router.hpp"
+#include "modules/admin/context.hpp"
 #include "modules/import/import_api.hpp"
 #include "modules/import/import_job_api.hpp"
 #include "modules/import/import_job_service.hpp"
 #include "modules/import/import_metrics.hpp"
 #include "modules/import/import_service.hpp"
-#include "modules/admin/context.hpp"
 #include "modules/import/number_api.hpp"
 #include "modules/import/provider_api.hpp"
 

@@ -171,8 +171,8 @@ class ImportService {
   // The commit of step 5 (store, then routing table): the stored numbers; on a store
   // failure none, and every SID of `pending` carries the reason.
   boost::asio::awaitable<std::vector<store::PhoneNumber>> storeAttached(
-      const store::Provider& provider, const std::vector<Slot>& slots,
-      std::vector<Slot*>& pending, const RecordFates* record, ImportOutcome& out);
+      const store::Provider& provider, const std::vector<Slot>& slots, std::vector<Slot*>& pending,
+      const RecordFates* record, ImportOutcome& out);
   // After the lookups and attachments: what is on the trunk goes on to be stored, the rest
   // of `pending` fails with the reason the import stopped (credentials refused, deadline,
   // breaker). False when Twilio refused the credentials before any number was on the trunk.

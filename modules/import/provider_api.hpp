@@ -45,5 +45,4 @@ class ProviderApi {
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
                                                               admin::FieldErrors& errors);
 
-
 }  // namespace gw::import

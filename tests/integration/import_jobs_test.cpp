@@ -67,8 +67,8 @@ class ImportJobsTest : public OrphanTest {
   }
 
   // Polls until `until` holds for the job (or `limit` passes: then the last state).
-  Job waitFor(GatewayProcess& gw, const std::string& id, const std::function<bool(const Job&)>& until,
-              std::chrono::seconds limit = 300s) {
+  Job waitFor(GatewayProcess& gw, const std::string& id,
+              const std::function<bool(const Job&)>& until, std::chrono::seconds limit = 300s) {
     const auto end = std::chrono::steady_clock::now() + limit;
     for (;;) {
       Job j = getJob(gw, id);
@@ -99,8 +99,8 @@ TEST_F(ImportJobsTest, AcceptedWithLocationThenProgressUntilSucceededWithErrorsP
 
   auto doc = parseJson(call(*a.gateway, "GET", "/api/v1/import-jobs/" + job.id).body);
   for (const char* t : {"createdAt", "startedAt", "finishedAt"}) {
-    EXPECT_THAT(stringMember(doc, t).value_or(""), ::testing::MatchesRegex(
-                                                       "[0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z"))
+    EXPECT_THAT(stringMember(doc, t).value_or(""),
+                ::testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z"))
         << t;
   }
   auto page = call(*a.gateway, "GET", "/api/v1/import-jobs/" + job.id + "?skip=0&take=2");
@@ -112,8 +112,8 @@ TEST_F(ImportJobsTest, AcceptedWithLocationThenProgressUntilSucceededWithErrorsP
   EXPECT_EQ(stringMember(errors["items"][0], "phoneNumberSid"), missing1);
   EXPECT_EQ(stringMember(errors["items"][1], "phoneNumberSid"), a.sids[0]);
   EXPECT_EQ(stringMember(errors["items"][1], "errorMessage"), "Duplicate in request");
-  auto rest = parseJson(
-      call(*a.gateway, "GET", "/api/v1/import-jobs/" + job.id + "?skip=2&take=2").body);
+  auto rest =
+      parseJson(call(*a.gateway, "GET", "/api/v1/import-jobs/" + job.id + "?skip=2&take=2").body);
   ASSERT_EQ(rest["errors"]["items"].Size(), 1u);
   EXPECT_EQ(stringMember(rest["errors"]["items"][0], "phoneNumberSid"), missing2);
   // The errors read as the synchronous import reports them.
@@ -168,8 +168,8 @@ TEST_F(ImportJobsTest, AnotherOrgsJobIsNotFound) {
   const std::string path = "/api/v1/import-jobs/" + job.id;
   EXPECT_EQ(call(*a.gateway, "GET", path, std::nullopt, otherOrgToken).status, 404);
   EXPECT_EQ(call(*a.gateway, "DELETE", path, std::nullopt, otherOrgToken).status, 404);
-  auto theirs = parseJson(
-      call(*a.gateway, "GET", "/api/v1/import-jobs", std::nullopt, otherOrgToken).body);
+  auto theirs =
+      parseJson(call(*a.gateway, "GET", "/api/v1/import-jobs", std::nullopt, otherOrgToken).body);
   EXPECT_EQ(intMember(theirs, "totalCount"), 0);
   EXPECT_EQ(postJob(*a.gateway, a.providerId, a.sids, otherOrgToken).status, 404);
   EXPECT_EQ(waitFor(*a.gateway, job.id, finished).state, "succeeded");
@@ -245,8 +245,8 @@ TEST_F(ImportJobsTest, FiftyThousandSidsSurviveTwoKillNines) {
     EXPECT_GE(resumed.done, seen.done) << "progress is kept across kill " << kill;
     EXPECT_GT(attachedAtKill, static_cast<size_t>(resumed.done)) << "a chunk was in flight";
     EXPECT_EQ(resumed.successCount, resumed.done) << "kill " << kill;
-    std::cout << "kill " << kill << ": " << resumed.done << " of " << kCount
-              << " SIDs recorded, " << attachedAtKill << " on the trunk\n";
+    std::cout << "kill " << kill << ": " << resumed.done << " of " << kCount << " SIDs recorded, "
+              << attachedAtKill << " on the trunk\n";
     lastDone = resumed.done;
   }
   Job done = waitFor(*a.gateway, job.id, finished, 600s);
