@@ -219,6 +219,30 @@ TEST_F(ImportJobsTest, ProviderDeleteFailsItsRunningJob) {
   EXPECT_EQ(stringMember(doc, "failureReason"), "Provider was deleted during the import");
 }
 
+// SIGTERM while a chunk is in flight: gatewayd stops cleanly, and the job resumes after the
+// restart and imports every SID once.
+TEST_F(ImportJobsTest, StopMidJobExitsCleanlyAndTheJobResumes) {
+  EmulatorOptions eo;
+  eo.latencyMs = 5;
+  GatewayOptions go;
+  go.extraArgs = {"--import-job-chunk", "200"};
+  auto a = startWithAdoptedTrunk(2000, go, eo);
+  Job job = createJob(*a.gateway, a.providerId, a.sids);
+  waitFor(*a.gateway, job.id, [](const Job& j) { return j.done > 0; });
+  const uint64_t attaches = a.emulator->stats().requestsTo("POST", "/PhoneNumbers");
+  ASSERT_TRUE(waitForAttaches(*a.emulator, attaches + 50));
+  auto stopped = a.gateway->stop();
+  ASSERT_TRUE(stopped);
+  EXPECT_TRUE(stopped->clean()) << stopped->describe();
+  a.gateway->start();
+  Job done = waitFor(*a.gateway, job.id, finished);
+  EXPECT_EQ(done.state, "succeeded");
+  EXPECT_EQ(done.successCount, 2000);
+  EXPECT_EQ(done.failedCount, 0);
+  EXPECT_EQ(stored(*a.gateway, a.providerId).size(), 2000u);
+  EXPECT_TRUE(waitUntilTrunkMatchesStore(a, 30s));
+}
+
 // The done-when case: 50,000 SIDs, gatewayd killed (SIGKILL) twice while the job runs; after
 // the restarts every SID is imported exactly once.
 TEST_F(ImportJobsTest, FiftyThousandSidsSurviveTwoKillNines) {
