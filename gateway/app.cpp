@@ -115,6 +115,9 @@ int runGateway(const Config& config) {
   http::ServerOptions adminOptions;
   apply(fdBudget, adminOptions, *sipOptions);
   adminOptions.accessLog = true;
+  // An import job carries up to 100,000 SIDs.
+  adminOptions.largeBody = import::takesJobBody;
+  adminOptions.largeBodyBytes = import::kMaxJobBodyBytes;
   adminOptions.callerField = "org";
   adminOptions.callerOf = [](const http::Request& req) -> std::string_view {
     return admin::orgOf(req);
@@ -194,10 +197,13 @@ int runGateway(const Config& config) {
       writes, attachJournal, &sipSelf, &idempotency};
   import::ImportOptions importOptions;
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
-  import::ImportModule importModule(moduleContext, importOptions);
+  import::ImportJobOptions jobOptions;
+  jobOptions.chunkSize = config.importJobChunk;
+  import::ImportModule importModule(moduleContext, importOptions, jobOptions);
   importModule.registerRoutes(router);
   // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
   importModule.startJournalSweep();
+  importModule.resumeImportJobs();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
   // The API's description, public like /healthz: it holds no org's data.

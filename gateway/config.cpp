@@ -245,6 +245,15 @@ const std::vector<Option>& options() {
          c.importDeadlineMs = *n;
          return {};
        }},
+      {"--import-job-chunk", "GATEWAY_IMPORT_JOB_CHUNK",
+       "SIDs an import job imports per step: one commit of numbers and progress, and\n"
+       "      what a restart repeats at most (default 1000)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 1, 10'000);
+         if (!n) return n.error();
+         c.importJobChunk = static_cast<uint32_t>(*n);
+         return {};
+       }},
       {"--store-sync", "GATEWAY_STORE_SYNC",
        "'true' (default) fsyncs every LMDB commit; 'false' trades durability for speed",
        [](Config& c, const std::string& v) -> Result<void> {

@@ -42,6 +42,7 @@ struct Config {
   int twilioMaxAttempts = 4;
   int twilioTimeoutMs = 15'000;
   int64_t importDeadlineMs = 30 * 60'000;
+  uint32_t importJobChunk = 1000;  // SIDs per import job step
   bool storeSync = true;
   size_t storeMapSizeBytes = store::kDefaultMapSizeBytes;
   std::string logLevel = "info";

@@ -77,10 +77,13 @@ void addAttachJournal(MDB_txn* txn) {
   lmdb::Dbi::open(txn, kAttachJournalDb, MDB_CREATE | MDB_DUPSORT);
 }
 
-// 4 -> 5: the lifecycle databases, empty: stored answers of idempotent requests.
+// 4 -> 5: the lifecycle databases, empty: stored answers of idempotent requests, and import
+// jobs with their SIDs and errors.
 void addLifecycle(MDB_txn* txn) {
-  lmdb::Dbi::open(txn, kIdempotencyKeysDb, MDB_CREATE);
-  lmdb::Dbi::open(txn, kIdempotencyByTimeDb, MDB_CREATE);
+  for (const char* name : {kIdempotencyKeysDb, kIdempotencyByTimeDb, kImportJobsDb,
+                           kImportJobSidsDb, kImportJobErrorsDb}) {
+    lmdb::Dbi::open(txn, name, MDB_CREATE);
+  }
 }
 
 constexpr std::array<Step, 5> kSteps = {createVersion1, addOwnerIndexes, addAgents,

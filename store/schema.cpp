@@ -40,6 +40,9 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.attachJournal = lmdb::Dbi::open(txn, kAttachJournalDb, MDB_DUPSORT);
   s.idempotencyKeys = lmdb::Dbi::open(txn, kIdempotencyKeysDb, 0);
   s.idempotencyByTime = lmdb::Dbi::open(txn, kIdempotencyByTimeDb, 0);
+  s.importJobs = lmdb::Dbi::open(txn, kImportJobsDb, 0);
+  s.importJobSids = lmdb::Dbi::open(txn, kImportJobSidsDb, 0);
+  s.importJobErrors = lmdb::Dbi::open(txn, kImportJobErrorsDb, 0);
   return s;
 }
 

@@ -17,6 +17,11 @@
 //   attach_journal       DUPSORT   provider id      PN... SID
 //   idempotency_keys               slot (32 bytes)  idempotent answer record
 //   idempotency_by_time            createdMs (8 bytes, ordered) + slot   (empty)
+//   import_jobs                    job id           import job record (import_job_table.hpp)
+//   import_job_sids                job id + chunk   the chunk's SIDs, 34 bytes each, in
+//                                  (8 bytes BE)     request order
+//   import_job_errors              job id + n       SID and message of the job's n-th
+//                                  (8 bytes BE)     failed SID
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's
@@ -33,6 +38,10 @@
 // idempotency_keys holds the answers of POSTs sent with an Idempotency-Key; a slot is a
 // digest of the org and the key (modules/admin/idempotency.hpp). idempotency_by_time orders
 // them by age, so expired answers are found without a scan. Schema version 4 had neither.
+// An import job's record carries its progress (done, successCount, failedCount), written in
+// the transaction that stores the numbers of the chunk it counts and adds the chunk's
+// errors, so the count and the stored numbers always agree. Schema version 4 had no
+// import_job* databases.
 //
 // Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
 // records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
@@ -61,6 +70,9 @@ inline constexpr char kAgentsByOrgDb[] = "agents_by_org";
 inline constexpr char kAttachJournalDb[] = "attach_journal";
 inline constexpr char kIdempotencyKeysDb[] = "idempotency_keys";
 inline constexpr char kIdempotencyByTimeDb[] = "idempotency_by_time";
+inline constexpr char kImportJobsDb[] = "import_jobs";
+inline constexpr char kImportJobSidsDb[] = "import_job_sids";
+inline constexpr char kImportJobErrorsDb[] = "import_job_errors";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 16;
 
@@ -79,6 +91,9 @@ struct Schema {
   lmdb::Dbi attachJournal;
   lmdb::Dbi idempotencyKeys;
   lmdb::Dbi idempotencyByTime;
+  lmdb::Dbi importJobs;
+  lmdb::Dbi importJobSids;
+  lmdb::Dbi importJobErrors;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

@@ -14,6 +14,7 @@
 #include "store/agent_table.hpp"
 #include "store/attach_journal.hpp"
 #include "store/idempotency_table.hpp"
+#include "store/import_job_table.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
@@ -119,6 +120,7 @@ struct Store::Impl {
     agents = AgentTable(schema);
     journal = AttachJournal(schema);
     answers = IdempotencyTable(schema);
+    importJobs = ImportJobTable(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -180,6 +182,7 @@ struct Store::Impl {
   AgentTable agents;
   AttachJournal journal;
   IdempotencyTable answers;
+  ImportJobTable importJobs;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -301,6 +304,37 @@ size_t Store::purgeIdempotentAnswers(WriteTxn& t, int64_t beforeMs, size_t max) 
 }
 uint64_t Store::countIdempotentAnswers(const ReadView& t) const {
   return impl_->answers.count(raw(t));
+}
+
+// --- import jobs ---
+
+void Store::putImportJob(WriteTxn& t, const ImportJob& job) {
+  requireRoom(t);
+  impl_->importJobs.put(raw(t), job);
+}
+std::optional<ImportJob> Store::getImportJob(const ReadView& t, std::string_view id) const {
+  return impl_->importJobs.get(raw(t), id);
+}
+std::vector<ImportJob> Store::listImportJobs(const ReadView& t) const {
+  return impl_->importJobs.all(raw(t));
+}
+void Store::putImportJobSids(WriteTxn& t, std::string_view jobId,
+                             const std::vector<std::string>& sids, uint32_t chunkSize) {
+  requireRoom(t);
+  impl_->importJobs.putSids(raw(t), jobId, sids, chunkSize);
+}
+std::vector<std::string> Store::importJobChunk(const ReadView& t, std::string_view jobId,
+                                               uint64_t index) const {
+  return impl_->importJobs.chunk(raw(t), jobId, index);
+}
+void Store::putImportJobErrors(WriteTxn& t, std::string_view jobId, uint64_t first,
+                               const std::vector<ImportJobError>& errors) {
+  requireRoom(t);
+  impl_->importJobs.putErrors(raw(t), jobId, first, errors);
+}
+std::vector<ImportJobError> Store::importJobErrors(const ReadView& t, std::string_view jobId,
+                                                   uint64_t skip, uint64_t take) const {
+  return impl_->importJobs.errors(raw(t), jobId, skip, take);
 }
 
 // --- phone numbers ---

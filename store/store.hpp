@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/import_job.hpp"
 #include "store/records.hpp"
 
 struct MDB_txn;  // lmdb.h
@@ -240,6 +241,18 @@ class Store {
   void putIdempotentAnswer(WriteTxn& txn, std::string_view slot, const IdempotentAnswer& answer);
   size_t purgeIdempotentAnswers(WriteTxn& txn, int64_t beforeMs, size_t max);
   uint64_t countIdempotentAnswers(const ReadView& txn) const;
+  // Import jobs (store/import_job_table.hpp): a job, its SIDs in chunks and its errors.
+  void putImportJob(WriteTxn& txn, const ImportJob& job);
+  std::optional<ImportJob> getImportJob(const ReadView& txn, std::string_view id) const;
+  std::vector<ImportJob> listImportJobs(const ReadView& txn) const;  // id order
+  void putImportJobSids(WriteTxn& txn, std::string_view jobId, const std::vector<std::string>& sids,
+                        uint32_t chunkSize);
+  std::vector<std::string> importJobChunk(const ReadView& txn, std::string_view jobId,
+                                          uint64_t index) const;
+  void putImportJobErrors(WriteTxn& txn, std::string_view jobId, uint64_t first,
+                          const std::vector<ImportJobError>& errors);
+  std::vector<ImportJobError> importJobErrors(const ReadView& txn, std::string_view jobId,
+                                              uint64_t skip, uint64_t take) const;
 
  private:
   // Before a write that can grow the data (insert, put): throws StoreFullError, changing

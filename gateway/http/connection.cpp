@@ -67,7 +67,8 @@ struct Connection::Entry {
 // What the client sent and the loop has not answered yet. Lives in run()'s frame.
 struct Connection::Input {
   explicit Input(const ServerOptions& o)
-      : parser(RequestParser::Limits{o.maxHeaderBytes, o.maxBodyBytes}),
+      : parser(
+            RequestParser::Limits{o.maxHeaderBytes, o.maxBodyBytes, o.largeBody, o.largeBodyBytes}),
         maxQueued(std::max<size_t>(1, o.maxPipelined)) {}
 
   RequestParser parser;
@@ -222,8 +223,9 @@ void Connection::parse(Input& in) {
                            " bytes.");
             break;
           case ParseError::kBodyTooLarge:
-            queueError(in, 413,
-                       "The request body exceeds " + std::to_string(o.maxBodyBytes) + " bytes.");
+            queueError(
+                in, 413,
+                "The request body exceeds " + std::to_string(in.parser.bodyLimit()) + " bytes.");
             break;
           case ParseError::kExpectationFailed:
             queueError(in, 417, std::string(in.parser.errorReason()));

@@ -1,5 +1,8 @@
 #include "gateway/http/request_parser.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include <utility>
 #include "common/text.hpp"
 
@@ -19,7 +22,8 @@ std::string_view trimOws(std::string_view s) {
 
 }  // namespace
 
-RequestParser::RequestParser(Limits limits) : limits_(limits) {
+RequestParser::RequestParser(Limits limits)
+    : limits_(std::move(limits)), bodyLimit_(limits_.maxBodyBytes) {
   llhttp_init(&parser_, HTTP_REQUEST, &settings());
   parser_.data = this;
 }
@@ -198,8 +202,11 @@ int RequestParser::finishHeaders() {
     req.query = std::string(query.substr(0, query.find('#')));
   }
 
+  bodyLimit_ = limits_.largeBody && limits_.largeBody(req.method, req.path)
+                   ? std::max(limits_.maxBodyBytes, limits_.largeBodyBytes)
+                   : limits_.maxBodyBytes;
   const bool hasLength = (parser_.flags & F_CONTENT_LENGTH) != 0;
-  if (hasLength && parser_.content_length > limits_.maxBodyBytes) {
+  if (hasLength && parser_.content_length > bodyLimit_) {
     return fail(ParseError::kBodyTooLarge, "The request body is too large.");
   }
   if (auto expect = req.header("Expect")) {
@@ -216,7 +223,7 @@ int RequestParser::finishHeaders() {
 int RequestParser::onBody(llhttp_t* p, const char* at, size_t len) {
   RequestParser& s = *self(p);
   std::string& body = s.current_.request.body;
-  if (len > s.limits_.maxBodyBytes - body.size()) {
+  if (len > s.bodyLimit_ - body.size()) {
     return s.fail(ParseError::kBodyTooLarge, "The request body is too large.");
   }
   body.append(at, len);

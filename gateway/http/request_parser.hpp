@@ -3,6 +3,7 @@
 // bytes arrived and stops after each complete request, so a connection can queue requests
 // and stop parsing (and reading) while its pipeline is full. Never throws.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -33,6 +34,9 @@ class RequestParser {
   struct Limits {
     size_t maxHeaderBytes = 16 * 1024;
     size_t maxBodyBytes = 1024 * 1024;
+    // The requests (by method and decoded path) that may carry up to largeBodyBytes instead.
+    std::function<bool(std::string_view method, std::string_view path)> largeBody;
+    size_t largeBodyBytes = 0;
   };
   enum class Status {
     kNeedMore,  // all bytes consumed, no request complete yet
@@ -46,6 +50,8 @@ class RequestParser {
   };
 
   explicit RequestParser(Limits limits);
+  // The body limit of the request parsed last (what a 413 names).
+  size_t bodyLimit() const { return bodyLimit_; }
   RequestParser(const RequestParser&) = delete;
   RequestParser& operator=(const RequestParser&) = delete;
 
@@ -87,6 +93,7 @@ class RequestParser {
   int finishHeaders();
 
   Limits limits_;
+  size_t bodyLimit_ = 0;  // the current request's: maxBodyBytes or largeBodyBytes
   llhttp_t parser_;
   Phase phase_ = Phase::kIdle;
   bool paused_ = false;

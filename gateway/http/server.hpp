@@ -25,6 +25,9 @@ struct ServerOptions {
   std::chrono::milliseconds headerTimeout{10'000};  // to receive a full header block
   std::chrono::milliseconds idleTimeout{60'000};    // keep-alive connection with no request
   size_t maxPipelined = 64;                         // parsed requests waiting for their turn
+  // The requests (by method and decoded path) allowed a body of up to largeBodyBytes.
+  std::function<bool(std::string_view method, std::string_view path)> largeBody;
+  size_t largeBodyBytes = 0;
   // Open connections (0: no cap) and open connections per client address (0: no cap). At
   // the cap a lighter address takes the slot of the heaviest one's oldest connection
   // (common/connection_limiter.hpp), so one address cannot keep others out.

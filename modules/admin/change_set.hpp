@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "store/import_job.hpp"
 #include "store/records.hpp"
 
 namespace gw::admin {
@@ -28,10 +29,21 @@ struct ChangeSet {
   };
   std::vector<Journal> unjournaled;
 
+  // Import jobs (store/import_job_table.hpp): a job created with its SIDs, or its progress
+  // recorded in the commit that stores the numbers of the chunk it counts (so a crash cannot
+  // separate the two), or its state changed.
+  struct ImportJobWrite {
+    store::ImportJob job;                       // replaced whole
+    std::vector<std::string> sids;              // a new job: all of its SIDs, in request order
+    std::vector<store::ImportJobError> errors;  // the chunk's, numbered on from firstError
+    uint64_t firstError = 0;
+  };
+  std::vector<ImportJobWrite> importJobs;
+
   bool empty() const {
     return providersPut.empty() && providersRemoved.empty() && agentsPut.empty() &&
            agentsRemoved.empty() && numbersAdded.empty() && numbersChanged.empty() &&
-           numbersRemoved.empty() && unjournaled.empty();
+           numbersRemoved.empty() && unjournaled.empty() && importJobs.empty();
   }
   // Whether the SIP directory (agents, providers' addresses) changes.
   bool touchesDirectory() const {

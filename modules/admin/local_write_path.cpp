@@ -28,6 +28,11 @@ void write(store::Store& store, store::WriteTxn& txn, const ChangeSet& c) {
   for (const auto& j : c.unjournaled) {
     for (const auto& sid : j.sids) store.unjournalAttachment(txn, j.providerId, sid);
   }
+  for (const auto& w : c.importJobs) {
+    store.putImportJob(txn, w.job);
+    if (!w.sids.empty()) store.putImportJobSids(txn, w.job.id, w.sids, w.job.chunkSize);
+    if (!w.errors.empty()) store.putImportJobErrors(txn, w.job.id, w.firstError, w.errors);
+  }
 }
 
 void route(sip::RoutingTable& routes, const ChangeSet& c) {

@@ -17,27 +17,28 @@ namespace {
 constexpr size_t kMaxListedFieldErrors = 100;
 }
 
-admin::Result<std::vector<std::string>> parseImportRequest(const Request& req) {
+admin::Result<std::vector<std::string>> parseImportRequest(const Request& req, size_t max) {
   auto parsed = admin::parseJsonObjectBody(req);
   if (!parsed) return parsed.error();
-  return importSidsOf(*parsed);
+  return importSidsOf(*parsed, max);
 }
 
-admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body) {
+admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body, size_t max) {
   auto it = body.FindMember("phoneNumberSids");
   if (it == body.MemberEnd() || it->value.IsNull()) {
-    return admin::DomainError::invalid("phoneNumberSids",
-                                       "phoneNumberSids is required: a list of 1 to 10000 SIDs.");
+    return admin::DomainError::invalid(
+        "phoneNumberSids",
+        "phoneNumberSids is required: a list of 1 to " + std::to_string(max) + " SIDs.");
   }
   if (!it->value.IsArray()) {
     return admin::DomainError::invalid("phoneNumberSids",
                                        "phoneNumberSids must be an array of strings.");
   }
   const auto& arr = it->value.GetArray();
-  if (arr.Empty() || arr.Size() > kMaxSidsPerImport) {
-    return admin::DomainError::invalid(
-        "phoneNumberSids",
-        "phoneNumberSids must hold 1 to 10000 SIDs; it holds " + std::to_string(arr.Size()) + ".");
+  if (arr.Empty() || arr.Size() > max) {
+    return admin::DomainError::invalid("phoneNumberSids",
+                                       "phoneNumberSids must hold 1 to " + std::to_string(max) +
+                                           " SIDs; it holds " + std::to_string(arr.Size()) + ".");
   }
   admin::FieldErrors errors;
   size_t invalid = 0;

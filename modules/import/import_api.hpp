@@ -22,10 +22,12 @@ namespace gw::import {
 constexpr size_t kMaxSidsPerImport = 10'000;
 
 // The SIDs of a valid body, or what is wrong with it (kMediaType, kUnreadable, kInvalid).
-admin::Result<std::vector<std::string>> parseImportRequest(const http::Request& req);
-// The `phoneNumberSids` of a JSON object body: 1 to kMaxSidsPerImport phone number SIDs, in
-// the order sent; kInvalid lists what is wrong (at most 100 entries by index, then a count).
-admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body);
+admin::Result<std::vector<std::string>> parseImportRequest(const http::Request& req,
+                                                           size_t max = kMaxSidsPerImport);
+// The `phoneNumberSids` of a JSON object body: 1 to `max` phone number SIDs, in the order
+// sent; kInvalid lists what is wrong (at most 100 entries by index, then a count).
+admin::Result<std::vector<std::string>> importSidsOf(const rapidjson::Value& body,
+                                                     size_t max = kMaxSidsPerImport);
 // {"successCount","failedCount","errors":[{"phoneNumberSid","errorMessage"}]}
 std::string importResultJson(const ImportOutcome& outcome);
 

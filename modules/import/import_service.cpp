@@ -1,6 +1,7 @@
 #include "modules/import/import_service.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "common/clock.hpp"
@@ -80,7 +81,8 @@ awaitable<admin::Result<ImportOutcome>> ImportService::importNumbers(
 
 awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
                                             const std::vector<std::string>& sids,
-                                            const std::string& requestId) {
+                                            const std::string& requestId,
+                                            const RecordFates* record) {
   ImportOutcome out;
   std::vector<Slot> slots(sids.size());
   Running running(*this, provider.id);
@@ -102,7 +104,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   // 5. One commit for the batch (store, then routing table); what this import attached and
   // did not store is detached again before it answers.
   std::vector<store::PhoneNumber> records;
-  if (proceed) records = co_await storeAttached(provider, pending, out);
+  if (proceed) records = co_await storeAttached(provider, slots, pending, record, out);
   co_await undoUnstored(provider, slots);
   if (!proceed) co_return out;
   summarize(provider, slots, std::move(records), out);
@@ -190,8 +192,25 @@ void ImportService::summarize(const store::Provider& provider, const std::vector
             " Twilio lookup requests");
 }
 
+// What became of each slot once the numbers of `refused` are refused and the others stored.
+std::vector<std::optional<std::string>> ImportService::fatesOf(
+    const std::vector<Slot>& slots, const std::vector<std::pair<Slot*, std::string>>& refused) {
+  std::unordered_map<const Slot*, const std::string*> why;
+  for (const auto& [slot, error] : refused) why.emplace(slot, &error);
+  std::vector<std::optional<std::string>> fates(slots.size());
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].error) {
+      fates[i] = slots[i].error;
+    } else if (auto it = why.find(&slots[i]); it != why.end()) {
+      fates[i] = *it->second;
+    }
+  }
+  return fates;
+}
+
 awaitable<std::vector<store::PhoneNumber>> ImportService::storeAttached(
-    const store::Provider& provider, std::vector<Slot*>& pending, ImportOutcome& out) {
+    const store::Provider& provider, const std::vector<Slot>& slots, std::vector<Slot*>& pending,
+    const RecordFates* record, ImportOutcome& out) {
   std::vector<store::PhoneNumber> records;
   std::vector<std::pair<Slot*, std::string>> refused;
   bool providerGone = false;
@@ -217,6 +236,7 @@ awaitable<std::vector<store::PhoneNumber>> ImportService::storeAttached(
       // carry the entry of an import a crash interrupted).
       if (!stored.sids.empty()) change.unjournaled.push_back(std::move(stored));
       records = change.numbersAdded;
+      if (record != nullptr) (*record)(txn, change, fatesOf(slots, refused));
     });
   } catch (const std::exception& e) {
     // Disk or map full, or anything else the store refuses: nothing of the batch is stored,

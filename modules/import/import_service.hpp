@@ -13,6 +13,7 @@
 // on the control thread.
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,12 @@ struct ImportOptions {
   std::chrono::milliseconds deadline{std::chrono::minutes(30)};
 };
 
+// Called inside the commit that stores a run's numbers (and only then), with what became of
+// each requested SID, in request order: nullopt when imported, else why not. An import job
+// adds its progress to the same change, so a crash cannot separate the two.
+using RecordFates = std::function<void(const store::ReadView& view, admin::ChangeSet& change,
+                                       const std::vector<std::optional<std::string>>& fates)>;
+
 class ImportMetrics;
 class ImportService;
 
@@ -107,10 +114,12 @@ class ImportService {
       const store::Provider& provider, const std::vector<std::string>& sids,
       const std::string& requestId = {});
 
-  // `requestId` is the admin request's, for the Twilio failure log lines.
+  // `requestId` is the admin request's, for the Twilio failure log lines. `record`, when
+  // given, adds to the commit that stores the numbers (see RecordFates).
   boost::asio::awaitable<ImportOutcome> run(const store::Provider& provider,
                                             const std::vector<std::string>& sids,
-                                            const std::string& requestId = {});
+                                            const std::string& requestId = {},
+                                            const RecordFates* record = nullptr);
 
   // Completes once no import of the provider runs any more (each running one notices,
   // stops attaching and detaches what it attached); see ImportsStopped.
@@ -156,10 +165,14 @@ class ImportService {
   // order, and the line that sums the import up.
   static void summarize(const store::Provider& provider, const std::vector<Slot>& slots,
                         std::vector<store::PhoneNumber> records, ImportOutcome& out);
+  // What became of each slot once the numbers of `refused` are refused and the others stored.
+  static std::vector<std::optional<std::string>> fatesOf(
+      const std::vector<Slot>& slots, const std::vector<std::pair<Slot*, std::string>>& refused);
   // The commit of step 5 (store, then routing table): the stored numbers; on a store
   // failure none, and every SID of `pending` carries the reason.
   boost::asio::awaitable<std::vector<store::PhoneNumber>> storeAttached(
-      const store::Provider& provider, std::vector<Slot*>& pending, ImportOutcome& out);
+      const store::Provider& provider, const std::vector<Slot>& slots, std::vector<Slot*>& pending,
+      const RecordFates* record, ImportOutcome& out);
   // After the lookups and attachments: what is on the trunk goes on to be stored, the rest
   // of `pending` fails with the reason the import stopped (credentials refused, deadline,
   // breaker). False when Twilio refused the credentials before any number was on the trunk.

@@ -24,8 +24,8 @@ namespace gw::import {
 
 class ProviderApi {
  public:
-  ProviderApi(admin::Context& ctx, ImportService& imports)
-      : service_(ctx, imports), idempotency_(ctx.idempotency) {}
+  ProviderApi(admin::Context& ctx, ImportService& imports, ImportJobService* jobs = nullptr)
+      : service_(ctx, imports, jobs), idempotency_(ctx.idempotency) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> create(http::Request& req);

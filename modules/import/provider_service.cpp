@@ -13,6 +13,7 @@
 #include "common/text.hpp"
 #include "common/uuid.hpp"
 #include "modules/admin/agent_uses.hpp"
+#include "modules/import/import_job_service.hpp"
 #include "modules/import/own_provider.hpp"
 #include "modules/import/twilio_errors.hpp"
 #include "store/store.hpp"
@@ -363,6 +364,8 @@ awaitable<Result<void>> ProviderService::remove(const std::string& orgId, const 
   // No import of the provider attaches anything from here on: running ones detach what
   // they attached and finish before this goes on, so nothing of ours is left on the trunk
   // once the delete answers. Then the numbers are read again (links made meanwhile count).
+  // Its import jobs fail first, so that none starts another chunk.
+  if (jobs_ != nullptr) co_await jobs_->failJobsOf(p.id, "Provider was deleted during the import");
   (void)co_await imports_.stopImports(p.id);
   plan = planDelete(ctx_.store, p);
   if (auto refused = refusal(plan, p, force)) co_return std::move(*refused);

@@ -29,6 +29,8 @@ class Store;
 
 namespace gw::import {
 
+class ImportJobService;
+
 // The longest provider name, in characters: longer Twilio friendly names are cut to it.
 inline constexpr size_t kMaxProviderNameLength = 100;
 
@@ -66,7 +68,9 @@ struct AvailableNumber {
 
 class ProviderService {
  public:
-  ProviderService(admin::Context& ctx, ImportService& imports) : ctx_(ctx), imports_(imports) {}
+  // `jobs`, when given, are failed for a provider's delete before its imports are stopped.
+  ProviderService(admin::Context& ctx, ImportService& imports, ImportJobService* jobs = nullptr)
+      : ctx_(ctx), imports_(imports), jobs_(jobs) {}
 
   // kConflict when the org has a provider for the account already (checked before and
   // after Twilio is asked), kRejected when Twilio refuses the credentials, kInvalid (field
@@ -111,6 +115,7 @@ class ProviderService {
  private:
   admin::Context& ctx_;
   ImportService& imports_;  // a delete stops the provider's imports first
+  ImportJobService* jobs_;
 };
 
 }  // namespace gw::import

@@ -175,6 +175,32 @@ TEST(RequestParserTest, RejectsContentLengthOverLimitBeforeBody) {
   EXPECT_EQ(parser.error(), ParseError::kBodyTooLarge);
 }
 
+// The requests the largeBody predicate names get largeBodyBytes; every other keeps the limit,
+// on the same keep-alive connection too.
+TEST(RequestParserTest, AllowsTheLargerBodyOnlyToTheRequestsNamed) {
+  RequestParser::Limits limits{.maxHeaderBytes = 1024, .maxBodyBytes = 4};
+  limits.largeBody = [](std::string_view method, std::string_view path) {
+    return method == "POST" && path == "/big";
+  };
+  limits.largeBodyBytes = 16;
+  RequestParser parser(limits);
+  auto r = parser.feed("POST /big HTTP/1.1\r\nContent-Length: 12\r\n\r\nabcdefghijkl");
+  ASSERT_EQ(r.status, RequestParser::Status::kRequest);
+  EXPECT_EQ(parser.takeRequest().request.body, "abcdefghijkl");
+  EXPECT_EQ(parser.bodyLimit(), 16u);
+  r = parser.feed("POST /small HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde");
+  EXPECT_EQ(r.status, RequestParser::Status::kError);
+  EXPECT_EQ(parser.error(), ParseError::kBodyTooLarge);
+  EXPECT_EQ(parser.bodyLimit(), 4u);
+
+  RequestParser get(limits);
+  EXPECT_EQ(get.feed("GET /big HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde").status,
+            RequestParser::Status::kError);
+  RequestParser over(limits);
+  EXPECT_EQ(over.feed("POST /big HTTP/1.1\r\nContent-Length: 17\r\n\r\n").status,
+            RequestParser::Status::kError);
+}
+
 TEST(RequestParserTest, RejectsChunkedBodyOverLimit) {
   RequestParser::Limits limits{.maxHeaderBytes = 1024, .maxBodyBytes = 8};
   const std::string req =
