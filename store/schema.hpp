@@ -74,7 +74,7 @@ inline constexpr char kImportJobsDb[] = "import_jobs";
 inline constexpr char kImportJobSidsDb[] = "import_job_sids";
 inline constexpr char kImportJobErrorsDb[] = "import_job_errors";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
-inline constexpr unsigned kMaxDbs = 16;
+inline constexpr unsigned kMaxDbs = 32;
 
 struct Schema {
   lmdb::Dbi meta;

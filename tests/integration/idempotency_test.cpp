@@ -84,6 +84,28 @@ TEST_F(IdempotencyTest, ARetriedProviderCreateGetsTheSameProvider) {
   EXPECT_EQ(parseJson(list.body)["totalCount"].GetInt(), 1);
 }
 
+TEST_F(IdempotencyTest, ARetriedJobPostGetsTheSameJob) {
+  auto s = startWithProvider(3);
+  const std::string path = "/api/v1/providers/twilio/" + s.providerId + "/import-jobs";
+  const std::string body = sidsBody({s.numbers[0].sid, s.numbers[1].sid});
+  auto first = callWithHeaders(*s.gateway, "POST", path, body, {"Idempotency-Key: job-1"});
+  ASSERT_EQ(first.status, 202) << first.describe();
+
+  auto again = callWithHeaders(*s.gateway, "POST", path, body, {"Idempotency-Key: job-1"});
+
+  ASSERT_EQ(again.status, 202) << again.describe();
+  EXPECT_EQ(again.header("Location"), first.header("Location"));
+  EXPECT_EQ(again.body, first.body);  // the job as it was when first answered
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  auto jobs = call(*s.gateway, "GET", "/api/v1/import-jobs");
+  ASSERT_EQ(jobs.status, 200) << jobs.describe();
+  EXPECT_EQ(parseJson(jobs.body)["totalCount"].GetInt(), 1);
+  EXPECT_EQ(callWithHeaders(*s.gateway, "POST", path, sidsBody({s.numbers[2].sid}),
+                            {"Idempotency-Key: job-1"})
+                .status,
+            422);
+}
+
 TEST_F(IdempotencyTest, AnswersOutliveARestart) {
   auto s = startWithProvider(2);
   auto first = importWithKey(*s.gateway, s.providerId, {s.numbers[0].sid}, "import-1");
