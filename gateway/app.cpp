@@ -192,10 +192,12 @@ int runGateway(const Config& config) {
       writes, attachJournal, &sipSelf};
   import::ImportOptions importOptions;
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
-  import::ImportModule importModule(moduleContext, importOptions);
+  import::ImportModule importModule(moduleContext, importOptions,
+                                    std::chrono::milliseconds(config.verifyIntervalMs));
   importModule.registerRoutes(router);
   // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
   importModule.startJournalSweep();
+  importModule.startVerification();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
   // The API's description, public like /healthz: it holds no org's data.
@@ -255,6 +257,7 @@ int runGateway(const Config& config) {
   signals.async_wait([&](const boost::system::error_code& e, int signo) {
     if (e) return;
     log::info("gatewayd", "signal ", signo, ": finishing in-flight requests");
+    importModule.stopVerification();
     sipServer->stop();  // joins the SIP workers: no call is routed from here on
     server.stop([&] {
       curl.shutdown();

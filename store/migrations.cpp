@@ -77,8 +77,13 @@ void addAttachJournal(MDB_txn* txn) {
   lmdb::Dbi::open(txn, kAttachJournalDb, MDB_CREATE | MDB_DUPSORT);
 }
 
-constexpr std::array<Step, 4> kSteps = {createVersion1, addOwnerIndexes, addAgents,
-                                        addAttachJournal};
+// 4 -> 5: the databases of the provider and number lifecycle, empty.
+void addLifecycle(MDB_txn* txn) {
+  lmdb::Dbi::open(txn, kVerificationsDb, MDB_CREATE);
+}
+
+constexpr std::array<Step, 5> kSteps = {createVersion1, addOwnerIndexes, addAgents,
+                                        addAttachJournal, addLifecycle};
 static_assert(kSteps.size() == Store::kSchemaVersion, "one migration step per schema version");
 
 }  // namespace

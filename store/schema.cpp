@@ -38,6 +38,7 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.agents = lmdb::Dbi::open(txn, kAgentsDb, 0);
   s.agentsByOrg = lmdb::Dbi::open(txn, kAgentsByOrgDb, MDB_DUPSORT);
   s.attachJournal = lmdb::Dbi::open(txn, kAttachJournalDb, MDB_DUPSORT);
+  s.verifications = lmdb::Dbi::open(txn, kVerificationsDb, 0);
   return s;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The on-disk layout, schema version 4. Records are encoded by codec.hpp, index entries by
+// The on-disk layout, schema version 5. Records are encoded by codec.hpp, index entries by
 // keys.hpp.
 //
 //   database             flags     key              value
@@ -15,6 +15,7 @@
 //   agents                         agent id         agent record
 //   agents_by_org        DUPSORT   org id           createdMs (8 bytes, ordered) + agent id
 //   attach_journal       DUPSORT   provider id      PN... SID
+//   provider_verifications         provider id      latest verification (JSON)
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's
@@ -27,6 +28,10 @@
 // attach_journal holds the SIDs an import attaches to the provider's trunk until they are
 // stored or confirmed detached (see attach_journal.hpp); it is empty when nothing is in
 // flight. Schema version 3 had no attach_journal.
+//
+// provider_verifications holds each provider's latest verification: status, time and the
+// problems found (see verification_table.hpp); a provider never verified has no entry.
+// Schema version 4 had no provider_verifications.
 //
 // Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
 // records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
@@ -53,6 +58,7 @@ inline constexpr char kNumbersByAgentDb[] = "numbers_by_agent";
 inline constexpr char kAgentsDb[] = "agents";
 inline constexpr char kAgentsByOrgDb[] = "agents_by_org";
 inline constexpr char kAttachJournalDb[] = "attach_journal";
+inline constexpr char kVerificationsDb[] = "provider_verifications";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 16;
 
@@ -69,6 +75,7 @@ struct Schema {
   lmdb::Dbi agents;
   lmdb::Dbi agentsByOrg;
   lmdb::Dbi attachJournal;
+  lmdb::Dbi verifications;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

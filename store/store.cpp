@@ -13,6 +13,7 @@
 #include "common/log.hpp"
 #include "store/agent_table.hpp"
 #include "store/attach_journal.hpp"
+#include "store/verification_table.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
@@ -117,6 +118,7 @@ struct Store::Impl {
     numbers = NumberTable(schema);
     agents = AgentTable(schema);
     journal = AttachJournal(schema);
+    verifications = VerificationTable(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -177,6 +179,7 @@ struct Store::Impl {
   NumberTable numbers;
   AgentTable agents;
   AttachJournal journal;
+  VerificationTable verifications;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -377,6 +380,20 @@ void Store::requireRoom(WriteTxn& t) const {
                          " MiB (the store is full); delete data that is no longer needed, or "
                          "restart gatewayd with a larger --store-map-size");
   }
+}
+
+// --- verifications ---
+
+void Store::putVerification(WriteTxn& t, const Verification& v) {
+  requireRoom(t);
+  impl_->verifications.put(raw(t), v);
+}
+std::optional<Verification> Store::getVerification(const ReadView& t,
+                                                   std::string_view providerId) const {
+  return impl_->verifications.get(raw(t), providerId);
+}
+bool Store::deleteVerification(WriteTxn& t, std::string_view providerId) {
+  return impl_->verifications.remove(raw(t), providerId);
 }
 
 }  // namespace gw::store

@@ -125,7 +125,7 @@ class Store {
 
   // The on-disk layout of each version is in store/schema.hpp, the steps between them in
   // store/migrations.cpp.
-  static constexpr uint32_t kSchemaVersion = 4;
+  static constexpr uint32_t kSchemaVersion = 5;
   uint32_t schemaVersion() const;
 
   // How much of the LMDB map the data takes; any thread (it opens a read transaction).
@@ -230,6 +230,12 @@ class Store {
                                                 std::string_view providerId) const;
   // The providers with journal entries, in id order.
   std::vector<std::string> providersWithJournal(const ReadView& txn) const;
+
+  // Each provider's latest verification (store/verification_table.hpp).
+  void putVerification(WriteTxn& txn, const Verification& v);
+  std::optional<Verification> getVerification(const ReadView& txn,
+                                              std::string_view providerId) const;
+  bool deleteVerification(WriteTxn& txn, std::string_view providerId);
 
  private:
   // Before a write that can grow the data (insert, put): throws StoreFullError, changing

@@ -28,10 +28,14 @@ struct ChangeSet {
   };
   std::vector<Journal> unjournaled;
 
+  // Providers' latest verifications (store/verification_table.hpp), added or replaced whole;
+  // a removed provider's goes with it.
+  std::vector<store::Verification> verificationsPut;
+
   bool empty() const {
     return providersPut.empty() && providersRemoved.empty() && agentsPut.empty() &&
            agentsRemoved.empty() && numbersAdded.empty() && numbersChanged.empty() &&
-           numbersRemoved.empty() && unjournaled.empty();
+           numbersRemoved.empty() && unjournaled.empty() && verificationsPut.empty();
   }
   // Whether the SIP directory (agents, providers' addresses) changes.
   bool touchesDirectory() const {

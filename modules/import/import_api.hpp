@@ -12,6 +12,7 @@
 #include "gateway/http/router.hpp"
 #include "modules/admin/domain_error.hpp"
 #include "modules/import/import_service.hpp"
+#include "modules/import/verify_service.hpp"
 
 namespace gw::import {
 
@@ -27,12 +28,16 @@ std::string importResultJson(const ImportOutcome& outcome);
 
 class ImportApi {
  public:
-  explicit ImportApi(ImportService& service) : service_(service) {}
+  // `verify`: when given, numbers found "Already imported" that are on no trunk in Twilio
+  // are re-attached to the provider's trunk and count as imported.
+  explicit ImportApi(ImportService& service, VerifyService* verify = nullptr)
+      : service_(service), verify_(verify) {}
   void registerRoutes(http::Router& router);
   boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
 
  private:
   ImportService& service_;  // counts each answered import in the module's metrics
+  VerifyService* verify_;
 };
 
 }  // namespace gw::import

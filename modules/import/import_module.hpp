@@ -10,23 +10,37 @@
 #include "modules/admin/context.hpp"
 #include "modules/import/number_api.hpp"
 #include "modules/import/provider_api.hpp"
+#include "modules/import/verify_api.hpp"
+#include "modules/import/verify_scheduler.hpp"
+#include "modules/import/verify_service.hpp"
 
 namespace gw::import {
 
 class ImportModule {
  public:
-  explicit ImportModule(admin::Context ctx, ImportOptions options = {})
+  // `verifyInterval`: how often every provider is verified (0: only on request).
+  explicit ImportModule(admin::Context ctx, ImportOptions options = {},
+                        std::chrono::milliseconds verifyInterval = {})
       : ctx_(ctx),
         service_(ctx_, options, &importMetrics_),  // only its address: constructed next
+        verify_(ctx_),
         providers_(ctx_, service_),
-        imports_(service_),
-        numbers_(ctx_) {}
+        imports_(service_, &verify_),
+        numbers_(ctx_),
+        verifyApi_(verify_),
+        scheduler_(ctx_, verify_, verifyInterval, kVerifyWidth) {}
 
   void registerRoutes(http::Router& router) {
     providers_.registerRoutes(router);
     imports_.registerRoutes(router);
     numbers_.registerRoutes(router);
+    verifyApi_.registerRoutes(router);
   }
+
+  // Verifies every provider now and then periodically, in the background; call once the
+  // control io_context is about to run.
+  void startVerification() { scheduler_.start(); }
+  void stopVerification() { scheduler_.stop(); }
 
   // Sweeps, in the background, what interrupted imports left in the attachment journal;
   // call once the control io_context is about to run.
@@ -35,12 +49,18 @@ class ImportModule {
   const ImportMetrics& metrics() const { return importMetrics_; }
 
  private:
+  // Periodic verifications running at once (each asks Twilio a few requests at a time).
+  static constexpr size_t kVerifyWidth = 2;
+
   admin::Context ctx_;
   ImportService service_;
   ImportMetrics importMetrics_;
+  VerifyService verify_;
   ProviderApi providers_;
   ImportApi imports_;
   NumberApi numbers_;
+  VerifyApi verifyApi_;
+  VerifyScheduler scheduler_;
 };
 
 }  // namespace gw::import
