@@ -44,6 +44,8 @@ class FakeTwilio final : public twilio::Api {
   void attachOutside(const std::string& sid, const std::string& trunkSid) {
     numbers_.at(sid).trunkSid = trunkSid;
   }
+  // While set, every call fails as if Twilio could not be reached.
+  void setUnreachable(bool unreachable) { unreachable_ = unreachable; }
   void clearOriginationUrls(const std::string& trunkSid) { originationUrls_.erase(trunkSid); }
   // The SIDs on `trunkSid`, in SID order.
   std::vector<std::string> onTrunk(const std::string& trunkSid) const {
@@ -151,6 +153,7 @@ class FakeTwilio final : public twilio::Api {
 
  private:
   std::optional<twilio::TwilioError> refused(const twilio::Credentials& c) const {
+    if (unreachable_) return twilio::TwilioError{0, 0, "Could not connect to server", {}};
     if (c.accountSid != account_ || (!token_.empty() && c.authToken != token_)) {
       return authFailure();
     }
@@ -165,6 +168,7 @@ class FakeTwilio final : public twilio::Api {
   std::set<std::string> trunks_;
   std::map<std::string, std::vector<twilio::OriginationUrl>> originationUrls_;
   std::string token_;
+  bool unreachable_ = false;
   Failure failAttach_;
   size_t attachCalls_ = 0;
 };
