@@ -41,8 +41,10 @@ Result<long> parseDurationMs(const std::string& text) {
     auto n = parseInt(text.substr(0, digits), 1, kWeekMs / ms);
     if (n) return *n * ms;
   }
-  return Error{0, "expected 0 or a duration such as 500ms, 90s, 30m or 1h (at most a week), "
-                  "got '" + text + "'"};
+  return Error{0,
+               "expected 0 or a duration such as 500ms, 90s, 30m or 1h (at most a week), "
+               "got '" +
+                   text + "'"};
 }
 
 // One CIDR, or several separated by commas (the environment variable's form).

@@ -13,7 +13,6 @@
 #include "common/log.hpp"
 #include "store/agent_table.hpp"
 #include "store/attach_journal.hpp"
-#include "store/verification_table.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
@@ -21,6 +20,7 @@
 #include "store/provider_table.hpp"
 #include "store/schema.hpp"
 #include "store/secret_box.hpp"
+#include "store/verification_table.hpp"
 
 namespace gw::store {
 

@@ -54,7 +54,8 @@ Verification decode(std::string_view providerId, std::string_view bytes) {
   Verification v;
   v.providerId = providerId;
   v.status = member(d, "status");
-  if (d.HasMember("verifiedMs") && d["verifiedMs"].IsInt64()) v.verifiedMs = d["verifiedMs"].GetInt64();
+  if (d.HasMember("verifiedMs") && d["verifiedMs"].IsInt64())
+    v.verifiedMs = d["verifiedMs"].GetInt64();
   if (d.HasMember("issues") && d["issues"].IsArray()) {
     for (const auto& i : d["issues"].GetArray()) {
       if (!i.IsObject()) continue;

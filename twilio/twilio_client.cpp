@@ -580,8 +580,8 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
 
 awaitable<Outcome<std::vector<OriginationUrl>>> TwilioClient::listOriginationUrls(
     const Credentials& c, std::string_view trunkSid) {
-  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) +
-                                    "/OriginationUrls?PageSize=1000");
+  std::string url =
+      impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls?PageSize=1000");
   auto r = co_await impl_->call("list_origination_urls", c, "GET", url);
   if (r.status != 200) co_return failed("list_origination_urls", c, errorOf(r));
   rapidjson::Document d;
@@ -594,9 +594,9 @@ awaitable<Outcome<std::vector<OriginationUrl>>> TwilioClient::listOriginationUrl
   for (const auto& item : d["origination_urls"].GetArray()) {
     if (!item.IsObject()) continue;
     auto enabled = item.FindMember("enabled");
-    out.push_back(OriginationUrl{str(item, "sid"), str(item, "sip_url"),
-                                 enabled != item.MemberEnd() && enabled->value.IsBool() &&
-                                     enabled->value.GetBool()});
+    out.push_back(OriginationUrl{
+        str(item, "sid"), str(item, "sip_url"),
+        enabled != item.MemberEnd() && enabled->value.IsBool() && enabled->value.GetBool()});
   }
   co_return out;
 }

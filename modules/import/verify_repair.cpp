@@ -28,21 +28,22 @@ twilio::Credentials credentialsOf(const store::Provider& p, const std::string& r
 DomainError tokenRefused(const store::Provider& p, const twilio::TwilioError& e) {
   if (e.isAuthFailure() || e.isNotFound()) {
     return DomainError::of(Fault::kRejected,
-                           "Twilio refused the new auth token for account " + p.accountSid +
-                               " (" + e.describe() +
+                           "Twilio refused the new auth token for account " + p.accountSid + " (" +
+                               e.describe() +
                                "). Nothing was changed. Copy the account's current auth token "
                                "from the Twilio console and send it again.");
   }
   return DomainError::of(Fault::kUpstream,
-                         "Twilio could not be asked to check the new auth token: " +
-                             e.describe() + ". Nothing was changed; retry later.");
+                         "Twilio could not be asked to check the new auth token: " + e.describe() +
+                             ". Nothing was changed; retry later.");
 }
 
 // The verification without the issues of `sids`, its status recomputed.
 store::Verification without(store::Verification v, const std::unordered_set<std::string>& sids) {
   std::erase_if(v.issues, [&](const auto& i) { return sids.count(i.phoneNumberSid) != 0; });
   bool failed = false;
-  for (const auto& i : v.issues) failed |= i.code == kCredentialsRejected || i.code == kTrunkMissing;
+  for (const auto& i : v.issues)
+    failed |= i.code == kCredentialsRejected || i.code == kTrunkMissing;
   v.status = failed ? kFailed : v.issues.empty() ? kVerified : kWarning;
   return v;
 }
@@ -84,8 +85,8 @@ awaitable<ReconcileItem> VerifyService::repair(const store::Provider& p,
                                                const std::string& requestId) {
   ReconcileItem item{issue.phoneNumberSid, issue.phoneNumberId, issue.code, "none", issue.message};
   if (issue.code != kNumberDetached) co_return item;
-  auto attached =
-      co_await ctx_.twilio.attachNumber(credentialsOf(p, requestId), p.trunkSid, issue.phoneNumberSid);
+  auto attached = co_await ctx_.twilio.attachNumber(credentialsOf(p, requestId), p.trunkSid,
+                                                    issue.phoneNumberSid);
   if (attached) {
     item.action = "reattached";
     item.message = "Re-attached to trunk " + p.trunkSid + ": its calls reach the gateway again.";
@@ -105,9 +106,10 @@ awaitable<Result<ReconcileReport>> VerifyService::reconcile(const std::string& o
   if (!before) co_return before.error();
   if (before->status == kFailed) {
     (void)co_await record(*found, *before);
-    co_return DomainError::of(Fault::kRejected, "Nothing can be repaired while the provider "
-                                                "fails verification: " +
-                                                    before->issues.front().message);
+    co_return DomainError::of(Fault::kRejected,
+                              "Nothing can be repaired while the provider "
+                              "fails verification: " +
+                                  before->issues.front().message);
   }
   std::vector<const store::VerificationIssue*> numberIssues;
   for (const auto& i : before->issues) {

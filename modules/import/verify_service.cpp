@@ -75,8 +75,7 @@ store::VerificationIssue notImportedIssue(const store::Provider& p, const std::s
               " but was not imported, so the gateway refuses its calls. Import it "
               "(POST /api/v1/providers/twilio/" +
               p.id + "/import-numbers), or take it off the trunk in the Twilio console.",
-          sid,
-          ""};
+          sid, ""};
 }
 
 // "failed" when the credentials or the trunk fail, "warning" for any other issue.
@@ -154,8 +153,8 @@ awaitable<Result<void>> checkNumbers(admin::Context& ctx, const store::Provider&
         if (listed != view->trunkOf.end()) {
           trunk = listed->second;
         } else {
-          auto fetched = co_await ctx.twilio.fetchNumber(credentialsOf(p, requestId),
-                                                         n.phoneNumberSid);
+          auto fetched =
+              co_await ctx.twilio.fetchNumber(credentialsOf(p, requestId), n.phoneNumberSid);
           if (!fetched && fetched.error().isNotFound()) {
             found[i] = releasedIssue(p, n);
             co_return;
@@ -193,8 +192,7 @@ awaitable<Result<void>> checkOrigination(admin::Context& ctx, const store::Provi
                         ctx.publicSipUri +
                         ", so Twilio does not send the trunk's calls to this gateway. Add it "
                         "to the trunk's origination URLs in the Twilio console (or enable it).",
-                    "",
-                    ""});
+                    "", ""});
   co_return Result<void>();
 }
 
@@ -214,8 +212,7 @@ awaitable<Result<store::Verification>> VerifyService::inspect(const store::Provi
                             " (" + account.error().describe() +
                             "). Rotate the auth token: PATCH /api/v1/providers/twilio/" + p.id +
                             "/auth-token with the token from the Twilio console.",
-                        "",
-                        ""});
+                        "", ""});
   } else {
     auto trunk = co_await ctx_.twilio.fetchTrunk(credentialsOf(p, requestId), p.trunkSid);
     if (!trunk && !trunk.error().isNotFound()) {
@@ -223,12 +220,10 @@ awaitable<Result<store::Verification>> VerifyService::inspect(const store::Provi
     }
     if (!trunk) {
       v.issues.push_back({kTrunkMissing,
-                          "Trunk " + p.trunkSid + " no longer exists in account " +
-                              p.accountSid +
+                          "Trunk " + p.trunkSid + " no longer exists in account " + p.accountSid +
                               ", so no call reaches the gateway. Delete this provider and "
                               "create it again (its numbers must be imported again).",
-                          "",
-                          ""});
+                          "", ""});
     } else {
       auto origination = co_await checkOrigination(ctx_, p, requestId, v.issues);
       if (!origination) co_return origination.error();
@@ -267,8 +262,7 @@ awaitable<Result<ProviderView>> VerifyService::verifyProvider(const store::Provi
   co_return co_await record(p, std::move(*v));
 }
 
-Result<store::Provider> VerifyService::find(const std::string& orgId,
-                                            const std::string& id) const {
+Result<store::Provider> VerifyService::find(const std::string& orgId, const std::string& id) const {
   return ownProvider(ctx_.store, orgId, id);
 }
 

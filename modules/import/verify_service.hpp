@@ -105,8 +105,8 @@ class VerifyService {
   // Stores `v` (unless the provider was deleted meanwhile) and answers the provider.
   boost::asio::awaitable<admin::Result<ProviderView>> record(const store::Provider& p,
                                                              store::Verification v);
-  boost::asio::awaitable<admin::Result<ProviderView>> verifyProvider(
-      const store::Provider& p, const std::string& requestId);
+  boost::asio::awaitable<admin::Result<ProviderView>> verifyProvider(const store::Provider& p,
+                                                                     const std::string& requestId);
   boost::asio::awaitable<ReconcileItem> repair(const store::Provider& p,
                                                const store::VerificationIssue& issue,
                                                const std::string& requestId);

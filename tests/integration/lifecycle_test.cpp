@@ -101,8 +101,8 @@ TEST_F(LifecycleTest, TokenRotatedInTwilioIsRotatedOnTheProviderAndImportWorksAg
   // Verification says so too.
   auto failed = verify(s);
   EXPECT_EQ(stringMember(failed, "verificationStatus"), "failed");
-  EXPECT_THAT(details(failed), ElementsAre(std::pair<std::string, std::string>{
-                                   "credentials_rejected", ""}));
+  EXPECT_THAT(details(failed),
+              ElementsAre(std::pair<std::string, std::string>{"credentials_rejected", ""}));
 
   // A token Twilio refuses: 422, and nothing changed (the import still fails).
   const auto before = call(*s.gateway, "GET", "/api/v1/providers/twilio/" + s.providerId);
@@ -124,16 +124,15 @@ TEST_F(LifecycleTest, TokenRotatedInTwilioIsRotatedOnTheProviderAndImportWorksAg
 
   auto imported = importNumbers(*s.gateway, s.providerId, {sids[0]});
   EXPECT_EQ(imported.successCount, 1);
-  EXPECT_EQ(stringMember(getProvider(*s.gateway, s.providerId), "verificationStatus"),
-            "verified");
+  EXPECT_EQ(stringMember(getProvider(*s.gateway, s.providerId), "verificationStatus"), "verified");
 }
 
 TEST_F(LifecycleTest, VerifyFindsEachKindOfDriftWithItsOwnCode) {
   auto s = startWithProvider(6);
   const auto sids = sidsOf(s.numbers);
-  ASSERT_EQ(importNumbers(*s.gateway, s.providerId, {sids[0], sids[1], sids[2], sids[3]})
-                .successCount,
-            4);
+  ASSERT_EQ(
+      importNumbers(*s.gateway, s.providerId, {sids[0], sids[1], sids[2], sids[3]}).successCount,
+      4);
   auto healthy = verify(s);
   EXPECT_EQ(stringMember(healthy, "verificationStatus"), "verified");
   EXPECT_TRUE(details(healthy).empty());
@@ -154,11 +153,10 @@ TEST_F(LifecycleTest, VerifyFindsEachKindOfDriftWithItsOwnCode) {
   EXPECT_THAT(details(getProvider(*s.gateway, s.providerId)),
               UnorderedElementsAre(P{"number_detached", sids[0]}, P{"number_released", sids[1]},
                                    P{"number_moved", sids[2]}, P{"number_not_imported", sids[4]}));
-  EXPECT_EQ(trunkStatuses(*s.gateway),
-            (std::map<std::string, std::string>{{sids[0], "detached"},
-                                                {sids[1], "released"},
-                                                {sids[2], "moved"},
-                                                {sids[3], "attached"}}));
+  EXPECT_EQ(trunkStatuses(*s.gateway), (std::map<std::string, std::string>{{sids[0], "detached"},
+                                                                           {sids[1], "released"},
+                                                                           {sids[2], "moved"},
+                                                                           {sids[3], "attached"}}));
   EXPECT_FALSE(elsewhere.empty());
   EXPECT_NE(elsewhere, trunk);
 }
@@ -173,8 +171,7 @@ TEST_F(LifecycleTest, ReconcileReattachesADetachedNumberWhoseCallsStillRoute) {
   s.emulator->releaseNumber(s.account.sid, sids[1]);
   EXPECT_EQ(stringMember(verify(s), "verificationStatus"), "warning");
   // Flagged, still routed until an operator deletes it.
-  EXPECT_EQ(stringMember(explainRoute(*s.gateway, s.numbers[0].phoneNumber, "127.0.0.1"),
-                         "action"),
+  EXPECT_EQ(stringMember(explainRoute(*s.gateway, s.numbers[0].phoneNumber, "127.0.0.1"), "action"),
             "redirect");
 
   auto reconciled = call(*s.gateway, "POST", "/api/v1/providers/" + s.providerId + "/reconcile");

@@ -173,9 +173,9 @@ std::vector<EmulatorNumber> EmulatorProcess::addNumbers(const std::string& accou
 }
 
 void EmulatorProcess::detachNumber(const std::string& accountSid, const std::string& pnSid) {
-  auto resp = http_.post(baseUrl_ + "/emulator/accounts/" + accountSid + "/numbers/" + pnSid +
-                             "/detach",
-                         "", "application/json");
+  auto resp =
+      http_.post(baseUrl_ + "/emulator/accounts/" + accountSid + "/numbers/" + pnSid + "/detach",
+                 "", "application/json");
   if (resp.status != 200) throw std::runtime_error("emulator detach: " + resp.describe());
 }
 

@@ -118,8 +118,8 @@ class FakeTwilio final : public twilio::Api {
     originationUrls_[std::string(trunkSid)].push_back({sid, std::string(sipUrl), true});
     co_return sid;
   }
-  boost::asio::awaitable<twilio::Outcome<std::vector<twilio::OriginationUrl>>>
-  listOriginationUrls(const twilio::Credentials& c, std::string_view trunkSid) override {
+  boost::asio::awaitable<twilio::Outcome<std::vector<twilio::OriginationUrl>>> listOriginationUrls(
+      const twilio::Credentials& c, std::string_view trunkSid) override {
     if (auto e = refused(c)) co_return *e;
     if (!trunks_.count(std::string(trunkSid))) co_return notFound();
     auto it = originationUrls_.find(std::string(trunkSid));
