@@ -157,9 +157,16 @@ awaitable<std::vector<std::string>> VerifyService::reattachDetached(
 
 awaitable<void> reattachReimported(VerifyService& verify, const store::Provider& provider,
                                    ImportOutcome& outcome, const std::string& requestId) {
+  // Only SIDs stored as they are: "Already imported" also answers a SID whose E.164 number
+  // is stored under another SID (released and bought again), which must stay off the trunk.
   std::vector<std::string> stored;
-  for (const auto& e : outcome.errors) {
-    if (e.errorMessage == "Already imported") stored.push_back(e.phoneNumberSid);
+  {
+    auto txn = verify.context().store.read();
+    for (const auto& e : outcome.errors) {
+      if (e.errorMessage != "Already imported") continue;
+      auto n = verify.context().store.findNumberBySid(txn, e.phoneNumberSid);
+      if (n && n->providerId == provider.id) stored.push_back(e.phoneNumberSid);
+    }
   }
   if (stored.empty()) co_return;
   auto reattached = co_await verify.reattachDetached(provider, stored, requestId);

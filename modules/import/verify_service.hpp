@@ -98,6 +98,8 @@ class VerifyService {
       const store::Provider& provider, const std::vector<std::string>& sids,
       const std::string& requestId);
 
+  const admin::Context& context() const { return ctx_; }
+
  private:
   // Asks Twilio; the result is not stored. kUpstream when Twilio cannot be asked.
   boost::asio::awaitable<admin::Result<store::Verification>> inspect(const store::Provider& p,

@@ -266,5 +266,22 @@ TEST_F(VerifyServiceTest, ReimportReattachesADetachedNumberAndKeepsAlreadyImport
   EXPECT_TRUE(stored().issues.empty());
 }
 
+TEST_F(VerifyServiceTest, ReimportLeavesANumberStoredUnderAnotherSidOffTheTrunk) {
+  imported(1);
+  // Released and bought again: the same E.164 number under a new SID, on no trunk.
+  fake_.release(sidOf(1));
+  fake_.addNumber(sidOf(9), "+14155550101");
+
+  ImportOutcome outcome;
+  outcome.errors = {{sidOf(9), "Already imported"}};
+  stack_.run([&]() -> boost::asio::awaitable<int> {
+    co_await reattachReimported(*verify_, provider_, outcome, "req-i");
+    co_return 0;
+  }());
+  EXPECT_EQ(outcome.successCount, 0u);
+  ASSERT_EQ(outcome.errors.size(), 1u);
+  EXPECT_TRUE(fake_.onTrunk(provider_.trunkSid).empty());
+}
+
 }  // namespace
 }  // namespace gw::import
