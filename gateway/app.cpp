@@ -199,11 +199,13 @@ int runGateway(const Config& config) {
   importOptions.deadline = std::chrono::milliseconds(config.importDeadlineMs);
   import::ImportJobOptions jobOptions;
   jobOptions.chunkSize = config.importJobChunk;
-  import::ImportModule importModule(moduleContext, importOptions, jobOptions);
+  import::ImportModule importModule(moduleContext, importOptions, jobOptions,
+                                    std::chrono::milliseconds(config.verifyIntervalMs));
   importModule.registerRoutes(router);
   // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
   importModule.startJournalSweep();
   importModule.resumeImportJobs();
+  importModule.startVerification();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
   // The API's description, public like /healthz: it holds no org's data.
@@ -263,6 +265,7 @@ int runGateway(const Config& config) {
   signals.async_wait([&](const boost::system::error_code& e, int signo) {
     if (e) return;
     log::info("gatewayd", "signal ", signo, ": finishing in-flight requests");
+    importModule.stopVerification();
     sipServer->stop();  // joins the SIP workers: no call is routed from here on
     server.stop([&] {
       curl.shutdown();

@@ -27,6 +27,26 @@ Result<long> parseInt(const std::string& text, long min, long max) {
   return v;
 }
 
+// "0", or a whole number with a unit: ms, s, m or h (at most a week), in milliseconds.
+Result<long> parseDurationMs(const std::string& text) {
+  if (text == "0") return 0L;
+  static constexpr std::pair<const char*, long> kUnits[] = {
+      {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}};
+  constexpr long kWeekMs = 7L * 24 * 3'600'000;
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string unit = text.substr(digits);
+  for (const auto& [name, ms] : kUnits) {
+    if (unit != name || digits == 0) continue;
+    auto n = parseInt(text.substr(0, digits), 1, kWeekMs / ms);
+    if (n) return *n * ms;
+  }
+  return Error{0,
+               "expected 0 or a duration such as 500ms, 90s, 30m or 1h (at most a week), "
+               "got '" +
+                   text + "'"};
+}
+
 // One CIDR, or several separated by commas (the environment variable's form).
 Result<void> addCidrs(Config& c, const std::string& v) {
   size_t start = 0;
@@ -252,6 +272,17 @@ const std::vector<Option>& options() {
          auto n = parseInt(v, 1, 10'000);
          if (!n) return n.error();
          c.importJobChunk = static_cast<uint32_t>(*n);
+          return {};
+        }},
+      {"--verify-interval", "GATEWAY_VERIFY_INTERVAL",
+       "how often every provider is verified with Twilio (credentials, trunk, origination\n"
+       "      URL, numbers still on the trunk), spread over the interval, the first round at\n"
+       "      start-up: a number with a unit ms, s, m or h, e.g. 30m; 0 turns it off\n"
+       "      (default 1h)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto ms = parseDurationMs(v);
+         if (!ms) return ms.error();
+         c.verifyIntervalMs = *ms;
          return {};
        }},
       {"--store-sync", "GATEWAY_STORE_SYNC",

@@ -77,11 +77,11 @@ void addAttachJournal(MDB_txn* txn) {
   lmdb::Dbi::open(txn, kAttachJournalDb, MDB_CREATE | MDB_DUPSORT);
 }
 
-// 4 -> 5: the lifecycle databases, empty: stored answers of idempotent requests, and import
-// jobs with their SIDs and errors.
+// 4 -> 5: the databases of the provider and number lifecycle, empty: stored answers of
+// idempotent requests, import jobs with their SIDs and errors, and providers' verifications.
 void addLifecycle(MDB_txn* txn) {
   for (const char* name : {kIdempotencyKeysDb, kIdempotencyByTimeDb, kImportJobsDb,
-                           kImportJobSidsDb, kImportJobErrorsDb}) {
+                           kImportJobSidsDb, kImportJobErrorsDb, kVerificationsDb}) {
     lmdb::Dbi::open(txn, name, MDB_CREATE);
   }
 }

@@ -95,4 +95,24 @@ struct NumberPage {
   uint64_t totalCount = 0;
 };
 
+// One problem a verification of a provider found.
+struct VerificationIssue {
+  std::string code;            // machine-readable, e.g. "number_detached"
+  std::string message;         // what is wrong and what the operator can do
+  std::string phoneNumberSid;  // PN... when it is about a number, else empty
+  std::string phoneNumberId;   // the stored number's id when it has one, else empty
+
+  bool operator==(const VerificationIssue&) const = default;
+};
+
+// The latest verification of a provider (provider_verifications): one issue per problem.
+struct Verification {
+  std::string providerId;
+  std::string status;  // "pending", "verified", "warning" or "failed"
+  int64_t verifiedMs = 0;
+  std::vector<VerificationIssue> issues;
+
+  bool operator==(const Verification&) const = default;
+};
+
 }  // namespace gw::store

@@ -43,6 +43,7 @@ Schema openSchema(MDB_txn* txn, std::string_view where) {
   s.importJobs = lmdb::Dbi::open(txn, kImportJobsDb, 0);
   s.importJobSids = lmdb::Dbi::open(txn, kImportJobSidsDb, 0);
   s.importJobErrors = lmdb::Dbi::open(txn, kImportJobErrorsDb, 0);
+  s.verifications = lmdb::Dbi::open(txn, kVerificationsDb, 0);
   return s;
 }
 

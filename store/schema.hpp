@@ -22,6 +22,7 @@
 //                                  (8 bytes BE)     request order
 //   import_job_errors              job id + n       SID and message of the job's n-th
 //                                  (8 bytes BE)     failed SID
+//   provider_verifications         provider id      latest verification (JSON)
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's
@@ -37,11 +38,16 @@
 //
 // idempotency_keys holds the answers of POSTs sent with an Idempotency-Key; a slot is a
 // digest of the org and the key (modules/admin/idempotency.hpp). idempotency_by_time orders
-// them by age, so expired answers are found without a scan. Schema version 4 had neither.
+// them by age, so expired answers are found without a scan.
+//
 // An import job's record carries its progress (done, successCount, failedCount), written in
 // the transaction that stores the numbers of the chunk it counts and adds the chunk's
 // errors, so the count and the stored numbers always agree. Schema version 4 had no
 // import_job* databases.
+//
+// provider_verifications holds each provider's latest verification: status, time and the
+// problems found (see verification_table.hpp); a provider never verified has no entry.
+// Schema version 4 had no provider_verifications.
 //
 // Schema version 2 had no agents, agents_by_org or numbers_by_agent, and its provider
 // records were format 1 (without allowedAddresses). Schema version 1 had, besides, no
@@ -73,6 +79,8 @@ inline constexpr char kIdempotencyByTimeDb[] = "idempotency_by_time";
 inline constexpr char kImportJobsDb[] = "import_jobs";
 inline constexpr char kImportJobSidsDb[] = "import_job_sids";
 inline constexpr char kImportJobErrorsDb[] = "import_job_errors";
+//
+inline constexpr char kVerificationsDb[] = "provider_verifications";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 32;
 
@@ -94,6 +102,8 @@ struct Schema {
   lmdb::Dbi importJobs;
   lmdb::Dbi importJobSids;
   lmdb::Dbi importJobErrors;
+//
+  lmdb::Dbi verifications;
 
   // The version the environment had before openSchema (0: it was empty).
   uint32_t foundVersion = 0;

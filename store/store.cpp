@@ -22,6 +22,7 @@
 #include "store/provider_table.hpp"
 #include "store/schema.hpp"
 #include "store/secret_box.hpp"
+#include "store/verification_table.hpp"
 
 namespace gw::store {
 
@@ -121,6 +122,7 @@ struct Store::Impl {
     journal = AttachJournal(schema);
     answers = IdempotencyTable(schema);
     importJobs = ImportJobTable(schema);
+    verifications = VerificationTable(schema);
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -183,6 +185,7 @@ struct Store::Impl {
   AttachJournal journal;
   IdempotencyTable answers;
   ImportJobTable importJobs;
+  VerificationTable verifications;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -432,6 +435,20 @@ void Store::requireRoom(WriteTxn& t) const {
                          " MiB (the store is full); delete data that is no longer needed, or "
                          "restart gatewayd with a larger --store-map-size");
   }
+}
+
+// --- verifications ---
+
+void Store::putVerification(WriteTxn& t, const Verification& v) {
+  requireRoom(t);
+  impl_->verifications.put(raw(t), v);
+}
+std::optional<Verification> Store::getVerification(const ReadView& t,
+                                                   std::string_view providerId) const {
+  return impl_->verifications.get(raw(t), providerId);
+}
+bool Store::deleteVerification(WriteTxn& t, std::string_view providerId) {
+  return impl_->verifications.remove(raw(t), providerId);
 }
 
 }  // namespace gw::store

@@ -253,6 +253,11 @@ class Store {
                           const std::vector<ImportJobError>& errors);
   std::vector<ImportJobError> importJobErrors(const ReadView& txn, std::string_view jobId,
                                               uint64_t skip, uint64_t take) const;
+  // Each provider's latest verification (store/verification_table.hpp).
+  void putVerification(WriteTxn& txn, const Verification& v);
+  std::optional<Verification> getVerification(const ReadView& txn,
+                                              std::string_view providerId) const;
+  bool deleteVerification(WriteTxn& txn, std::string_view providerId);
 
  private:
   // Before a write that can grow the data (insert, put): throws StoreFullError, changing

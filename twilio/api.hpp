@@ -63,6 +63,12 @@ struct Trunk {
   std::string domainName;
 };
 
+struct OriginationUrl {
+  std::string sid;
+  std::string sipUrl;
+  bool enabled = false;
+};
+
 struct NumberListing {
   std::vector<IncomingNumber> numbers;  // empty when the pages went to a callback
   bool complete = false;  // false when maxPages was reached (or the callback stopped) first
@@ -102,6 +108,9 @@ class Api {
   virtual boost::asio::awaitable<Outcome<std::string>> createOriginationUrl(
       const Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
       std::string_view friendlyName) = 0;
+  // The trunk's origination URLs (where Twilio sends its inbound calls), up to 1000.
+  virtual boost::asio::awaitable<Outcome<std::vector<OriginationUrl>>> listOriginationUrls(
+      const Credentials& c, std::string_view trunkSid) = 0;
   // POST /v1/Trunks/{TK}/PhoneNumbers; true once Twilio answered 200/201.
   virtual boost::asio::awaitable<Outcome<bool>> attachNumber(const Credentials& c,
                                                              std::string_view trunkSid,

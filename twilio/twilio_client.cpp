@@ -578,6 +578,29 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
   co_return sid;
 }
 
+awaitable<Outcome<std::vector<OriginationUrl>>> TwilioClient::listOriginationUrls(
+    const Credentials& c, std::string_view trunkSid) {
+  std::string url =
+      impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls?PageSize=1000");
+  auto r = co_await impl_->call("list_origination_urls", c, "GET", url);
+  if (r.status != 200) co_return failed("list_origination_urls", c, errorOf(r));
+  rapidjson::Document d;
+  if (json::parse(d, r.body) || !d.IsObject() || !d.HasMember("origination_urls") ||
+      !d["origination_urls"].IsArray()) {
+    co_return failed("list_origination_urls", c,
+                     malformed(r, "the origination URL page has no origination_urls array"));
+  }
+  std::vector<OriginationUrl> out;
+  for (const auto& item : d["origination_urls"].GetArray()) {
+    if (!item.IsObject()) continue;
+    auto enabled = item.FindMember("enabled");
+    out.push_back(OriginationUrl{
+        str(item, "sid"), str(item, "sip_url"),
+        enabled != item.MemberEnd() && enabled->value.IsBool() && enabled->value.GetBool()});
+  }
+  co_return out;
+}
+
 awaitable<Outcome<bool>> TwilioClient::attachNumber(const Credentials& c, std::string_view trunkSid,
                                                     std::string_view pnSid) {
   std::string body = form(Fields{{"PhoneNumberSid", std::string(pnSid)}});

@@ -39,11 +39,15 @@ struct ChangeSet {
     uint64_t firstError = 0;
   };
   std::vector<ImportJobWrite> importJobs;
+  // Providers' latest verifications (store/verification_table.hpp), added or replaced whole;
+  // a removed provider's goes with it.
+  std::vector<store::Verification> verificationsPut;
 
   bool empty() const {
     return providersPut.empty() && providersRemoved.empty() && agentsPut.empty() &&
            agentsRemoved.empty() && numbersAdded.empty() && numbersChanged.empty() &&
-           numbersRemoved.empty() && unjournaled.empty() && importJobs.empty();
+           numbersRemoved.empty() && unjournaled.empty() && importJobs.empty() &&
+           verificationsPut.empty();
   }
   // Whether the SIP directory (agents, providers' addresses) changes.
   bool touchesDirectory() const {

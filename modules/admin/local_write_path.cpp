@@ -24,7 +24,9 @@ void write(store::Store& store, store::WriteTxn& txn, const ChangeSet& c) {
   for (const auto& id : c.providersRemoved) {
     store.deleteProvider(txn, id);
     store.clearJournalOfProvider(txn, id);
+    store.deleteVerification(txn, id);
   }
+  for (const auto& v : c.verificationsPut) store.putVerification(txn, v);
   for (const auto& j : c.unjournaled) {
     for (const auto& sid : j.sids) store.unjournalAttachment(txn, j.providerId, sid);
   }

@@ -60,7 +60,7 @@ awaitable<Response> AgentLinkApi::link(Request& req) {
   std::string agentId = admin::idQuery(req, "agentId").value_or("");
   auto linked = co_await service_.link(std::move(org), std::move(numberId), std::move(agentId));
   if (!linked) co_return problemOf(linked.error(), req.path);
-  co_return Response::json(200, admin::numberJson(*linked));
+  co_return Response::json(200, admin::numberJson(store_, *linked));
 }
 
 awaitable<Response> AgentLinkApi::unlink(Request& req) {

@@ -14,7 +14,7 @@ namespace gw::agents {
 
 class AgentLinkApi {
  public:
-  explicit AgentLinkApi(admin::Context& ctx) : service_(ctx) {}
+  explicit AgentLinkApi(admin::Context& ctx) : store_(ctx.store), service_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> link(http::Request& req);
@@ -22,6 +22,7 @@ class AgentLinkApi {
   boost::asio::awaitable<http::Response> affectedAgents(http::Request& req);
 
  private:
+  const store::Store& store_;  // the rendered number's trunkStatus
   AgentService service_;
 };
 

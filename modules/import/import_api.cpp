@@ -101,6 +101,7 @@ awaitable<Response> ImportApi::importNumbers(Request& req) {
   if (!sids) co_return admin::problemOf(sids.error(), req.path);
   auto outcome = co_await service_.importNumbers(*provider, *sids, req.requestId);
   if (!outcome) co_return admin::problemOf(outcome.error(), req.path);
+  if (verify_ != nullptr) co_await reattachReimported(*verify_, *provider, *outcome, req.requestId);
   co_return Response::json(200, importResultJson(*outcome));
 }
 

@@ -12,6 +12,7 @@
 #include "gateway/http/router.hpp"
 #include "modules/admin/domain_error.hpp"
 #include "modules/import/import_service.hpp"
+#include "modules/import/verify_service.hpp"
 
 namespace gw::admin {
 class Idempotency;
@@ -33,15 +34,19 @@ std::string importResultJson(const ImportOutcome& outcome);
 
 class ImportApi {
  public:
-  // Idempotency-Key is honoured when `idempotency` is not null.
-  ImportApi(ImportService& service, admin::Idempotency* idempotency)
-      : service_(service), idempotency_(idempotency) {}
+  // Idempotency-Key is honoured when `idempotency` is not null. `verify`: when given,
+  // numbers found "Already imported" that are on no trunk in Twilio are re-attached to the
+  // provider's trunk and count as imported.
+  ImportApi(ImportService& service, admin::Idempotency* idempotency,
+            VerifyService* verify = nullptr)
+      : service_(service), idempotency_(idempotency), verify_(verify) {}
   void registerRoutes(http::Router& router);
   boost::asio::awaitable<http::Response> importNumbers(http::Request& req);
 
  private:
   ImportService& service_;  // counts each answered import in the module's metrics
   admin::Idempotency* idempotency_;
+  VerifyService* verify_;
 };
 
 }  // namespace gw::import

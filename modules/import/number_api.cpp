@@ -8,6 +8,7 @@
 #include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"
 #include "modules/admin/views.hpp"
+#include "store/store.hpp"
 
 namespace gw::import {
 
@@ -47,9 +48,12 @@ store::NumberFilter numberFilterOf(const Request& req, admin::FieldErrors& error
 }
 
 // {"items":[...],"totalCount","skip","take"}
-std::string numberPageJson(const store::NumberPage& page, const admin::Paging& paging) {
+std::string numberPageJson(const store::Store& store, const store::NumberPage& page,
+                           const admin::Paging& paging) {
+  auto txn = store.read();
+  admin::TrunkStatuses statuses(store, txn);
   return admin::listJson(page.totalCount, paging, [&](admin::JsonWriter& w) {
-    for (const auto& n : page.items) admin::writeNumber(w, n);
+    for (const auto& n : page.items) admin::writeNumber(w, n, statuses.of(n));
   });
 }
 
@@ -68,13 +72,13 @@ awaitable<Response> NumberApi::list(Request& req) {
   const admin::Paging paging = admin::parsePaging(req, errors);
   if (!errors.empty()) co_return admin::problemOf(admin::DomainError::invalid(errors), req.path);
   auto page = numbers_.list(admin::orgOf(req), std::move(filter), paging.skip, paging.take);
-  co_return Response::json(200, numberPageJson(page, paging));
+  co_return Response::json(200, numberPageJson(store_, page, paging));
 }
 
 awaitable<Response> NumberApi::get(Request& req) {
   auto n = numbers_.get(admin::orgOf(req), admin::idParam(req, "id"));
   if (!n) co_return admin::problemOf(n.error(), req.path);
-  co_return Response::json(200, admin::numberJson(*n));
+  co_return Response::json(200, admin::numberJson(store_, *n));
 }
 
 awaitable<Response> NumberApi::remove(Request& req) {

@@ -14,7 +14,7 @@ namespace gw::import {
 
 class NumberApi {
  public:
-  explicit NumberApi(admin::Context& ctx) : numbers_(ctx) {}
+  explicit NumberApi(admin::Context& ctx) : store_(ctx.store), numbers_(ctx) {}
   void registerRoutes(http::Router& router);
 
   boost::asio::awaitable<http::Response> list(http::Request& req);
@@ -22,6 +22,7 @@ class NumberApi {
   boost::asio::awaitable<http::Response> remove(http::Request& req);
 
  private:
+  const store::Store& store_;  // the rendered numbers' trunkStatus
   NumberService numbers_;
 };
 

@@ -123,7 +123,10 @@ ProviderChanges parseChanges(const rapidjson::Value& body, admin::FieldErrors& e
 
 std::string providerPageJson(const ProviderService::Page& page, const admin::Paging& paging) {
   return admin::listJson(page.totalCount, paging, [&](admin::JsonWriter& w) {
-    for (const auto& v : page.items) admin::writeProvider(w, v.provider, v.phoneNumberCount);
+    for (const auto& v : page.items) {
+      admin::writeProvider(w, v.provider, v.phoneNumberCount,
+                           v.verification ? &*v.verification : nullptr);
+    }
   });
 }
 
@@ -151,6 +154,11 @@ Response invalid(admin::FieldErrors errors, std::string_view instance) {
 }
 
 }  // namespace
+
+std::string providerViewJson(const ProviderView& v) {
+  return admin::providerJson(v.provider, v.phoneNumberCount,
+                             v.verification ? &*v.verification : nullptr);
+}
 
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
                                                               admin::FieldErrors& errors) {
@@ -223,7 +231,7 @@ awaitable<Response> ProviderApi::list(Request& req) {
 awaitable<Response> ProviderApi::get(Request& req) {
   auto found = service_.get(admin::orgOf(req), admin::idParam(req, "id"));
   if (!found) co_return admin::problemOf(found.error(), req.path);
-  co_return Response::json(200, admin::providerJson(found->provider, found->phoneNumberCount));
+  co_return Response::json(200, providerViewJson(*found));
 }
 
 awaitable<Response> ProviderApi::update(Request& req) {
@@ -238,7 +246,7 @@ awaitable<Response> ProviderApi::update(Request& req) {
 
   auto updated = co_await service_.update(admin::orgOf(req), found->id, std::move(changes));
   if (!updated) co_return admin::problemOf(updated.error(), req.path);
-  co_return Response::json(200, admin::providerJson(updated->provider, updated->phoneNumberCount));
+  co_return Response::json(200, providerViewJson(*updated));
 }
 
 awaitable<Response> ProviderApi::remove(Request& req) {

@@ -46,4 +46,8 @@ class ProviderApi {
 std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::Value& body,
                                                               admin::FieldErrors& errors);
 
+// A provider as every route renders it: record, number count and latest verification.
+std::string providerViewJson(const ProviderView& v);
+
+
 }  // namespace gw::import

@@ -273,6 +273,15 @@ std::vector<AvailableNumber> withImported(const store::Store& store, const std::
 
 }  // namespace
 
+ProviderView providerViewOf(const store::Store& store, const store::ReadView& view,
+                            store::Provider p) {
+  ProviderView v;
+  v.phoneNumberCount = store.countNumbersOfProvider(view, p.id);
+  v.verification = store.getVerification(view, p.id);
+  v.provider = std::move(p);
+  return v;
+}
+
 awaitable<Result<store::Provider>> ProviderService::create(const std::string& orgId,
                                                            ProviderDraft draft,
                                                            const std::string& requestId) {
@@ -313,8 +322,7 @@ ProviderService::Page ProviderService::list(const std::string& orgId, uint64_t s
   const uint64_t first = std::min<uint64_t>(skip, providers.size());
   const uint64_t last = first + std::min<uint64_t>(providers.size() - first, take);
   for (uint64_t i = first; i < last; ++i) {
-    const uint64_t count = ctx_.store.countNumbersOfProvider(txn, providers[i].id);
-    page.items.push_back(ProviderView{std::move(providers[i]), count});
+    page.items.push_back(providerViewOf(ctx_.store, txn, std::move(providers[i])));
   }
   return page;
 }
@@ -322,9 +330,7 @@ ProviderService::Page ProviderService::list(const std::string& orgId, uint64_t s
 Result<ProviderView> ProviderService::get(const std::string& orgId, const std::string& id) const {
   auto found = find(orgId, id);
   if (!found) return found.error();
-  auto txn = ctx_.store.read();
-  const uint64_t count = ctx_.store.countNumbersOfProvider(txn, found->id);
-  return ProviderView{std::move(*found), count};
+  return providerViewOf(ctx_.store, ctx_.store.read(), std::move(*found));
 }
 
 awaitable<Result<ProviderView>> ProviderService::update(const std::string& orgId,
@@ -333,23 +339,20 @@ awaitable<Result<ProviderView>> ProviderService::update(const std::string& orgId
   auto found = find(orgId, id);
   if (!found) co_return found.error();
   std::optional<store::Provider> p;
-  uint64_t count = 0;
   co_await ctx_.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
     // Re-read inside the commit: the fields not sent keep their stored values.
     p = ctx_.store.getProvider(txn, found->id);
-    count = 0;
     if (!p) return;
     if (changes.name) p->name = *changes.name;
     if (changes.region) p->region = *changes.region;
     if (changes.supportsCallTransfer) p->supportsCallTransfer = *changes.supportsCallTransfer;
     if (changes.allowedAddresses) p->allowedAddresses = *changes.allowedAddresses;
     p->updatedMs = nowUnixMillis();
-    count = ctx_.store.countNumbersOfProvider(txn, p->id);
     change.providersPut.push_back(*p);
   });
   if (!p) co_return DomainError::of(Fault::kNotFound, "No provider with id " + found->id + ".");
   log::info("providers", "updated provider ", p->id);
-  co_return ProviderView{std::move(*p), count};
+  co_return providerViewOf(ctx_.store, ctx_.store.read(), std::move(*p));
 }
 
 awaitable<Result<void>> ProviderService::remove(const std::string& orgId, const std::string& id,

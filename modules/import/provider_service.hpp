@@ -53,11 +53,17 @@ struct ProviderChanges {
   std::optional<std::vector<std::string>> allowedAddresses;
 };
 
-// A provider with how many numbers it has imported.
+// A provider with how many numbers it has imported and its latest verification (none
+// before the first one).
 struct ProviderView {
   store::Provider provider;
   uint64_t phoneNumberCount = 0;
+  std::optional<store::Verification> verification;
 };
+
+// The provider with its number count and latest verification, read from `view`.
+ProviderView providerViewOf(const store::Store& store, const store::ReadView& view,
+                            store::Provider p);
 
 // A number of the provider's Twilio account, with the stored number of the same SID when
 // the caller's org imported it.

@@ -67,6 +67,20 @@ TEST(ConfigTest, SipUdpBufferBytes) {
   EXPECT_FALSE(parseConfig({"--sip-udp-buffer-bytes", "lots"}, {}));
 }
 
+TEST(ConfigTest, VerifyIntervalIsADurationWithAUnit) {
+  EXPECT_EQ(parseOk({}).verifyIntervalMs, 3'600'000);
+  EXPECT_EQ(parseOk({"--verify-interval", "30m"}).verifyIntervalMs, 1'800'000);
+  EXPECT_EQ(parseOk({"--verify-interval", "90s"}).verifyIntervalMs, 90'000);
+  EXPECT_EQ(parseOk({"--verify-interval", "500ms"}).verifyIntervalMs, 500);
+  EXPECT_EQ(parseOk({"--verify-interval", "0"}).verifyIntervalMs, 0);
+  EXPECT_EQ(parseOk({}, {{"GATEWAY_VERIFY_INTERVAL", "2h"}}).verifyIntervalMs, 7'200'000);
+  for (const char* bad : {"", "10", "h", "-1h", "1d", "169h", "1.5h", "1 h"}) {
+    auto r = parseConfig({"--verify-interval", bad}, {});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("30m"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ConfigTest, LogFormatIsTextOrJson) {
   EXPECT_EQ(parseOk({}).logFormat, "text");
   EXPECT_EQ(parseOk({"--log-format", "json"}).logFormat, "json");

@@ -143,6 +143,28 @@ TEST_F(TwilioClientScriptedTest, FetchesANumberOnATrunk) {
   EXPECT_EQ(n->trunkSid, kTrunk);
 }
 
+TEST_F(TwilioClientScriptedTest, ListsATrunksOriginationUrls) {
+  server_.enqueue(ScriptedResponse::json(
+      200, R"({"origination_urls":[)"
+           R"({"sid":"OU1","sip_url":"sip:gw.example.com","enabled":true},)"
+           R"({"sid":"OU2","sip_url":"sip:old.example.com","enabled":false}],)"
+           R"("meta":{"next_page_url":null}})"));
+  auto urls = run(client().listOriginationUrls(creds_, kTrunk));
+  ASSERT_TRUE(urls.ok()) << urls.error().describe();
+  ASSERT_EQ(urls->size(), 2u);
+  EXPECT_EQ((*urls)[0].sid, "OU1");
+  EXPECT_EQ((*urls)[0].sipUrl, "sip:gw.example.com");
+  EXPECT_TRUE((*urls)[0].enabled);
+  EXPECT_FALSE((*urls)[1].enabled);
+  EXPECT_EQ(server_.requests()[0].target,
+            "/v1/Trunks/" + kTrunk + "/OriginationUrls?PageSize=1000");
+
+  server_.enqueue(ScriptedResponse::json(200, R"({"meta":{}})"));
+  auto malformed = run(client().listOriginationUrls(creds_, kTrunk));
+  ASSERT_FALSE(malformed.ok());
+  EXPECT_EQ(malformed.error().httpStatus, 200);
+}
+
 TEST_F(TwilioClientScriptedTest, RejectsANumberRecordWithoutSid) {
   server_.enqueue(ScriptedResponse::json(200, R"({"phone_number":"+14155550100"})"));
   auto n = run(client().fetchNumber(creds_, kNumber));

@@ -93,6 +93,33 @@ std::variant<Fault, std::string> parseFault(const http::Request& req, const Faul
   return fault;
 }
 
+// The number the path names in `account`, or nullptr.
+NumberRecord* pathNumber(State& state, Account& account, const http::Request& req) {
+  const auto sid = parseSid(kNumberPrefix, req.param("NumberSid"));
+  return sid ? state.findNumber(account, *sid) : nullptr;
+}
+
+http::Response unknownNumber(const http::Request& req) {
+  return http::Response::problem(
+      404, "No number " + req.param("NumberSid") + " in account " + req.param("AccountSid"),
+      req.path);
+}
+
+http::Response controlNumber(int status, const NumberRecord& number, const State& state) {
+  JsonOut out;
+  writeControlNumber(out, number, state);
+  return http::Response::json(status, out.take());
+}
+
+// Twilio's auth tokens are 32 lower-case hex digits.
+bool isAuthToken(std::string_view token) {
+  if (token.size() != 32) return false;
+  for (const char c : token) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void ControlApi::addRoutes(http::Router& router) {
@@ -105,6 +132,11 @@ void ControlApi::addRoutes(http::Router& router) {
   router.add("GET", "/healthz", bind(&ControlApi::health));
   router.add("GET", "/emulator/accounts/{AccountSid}/numbers", bind(&ControlApi::listNumbers));
   router.add("POST", "/emulator/accounts/{AccountSid}/numbers", bind(&ControlApi::createNumbers));
+  const std::string number = "/emulator/accounts/{AccountSid}/numbers/{NumberSid}";
+  router.add("POST", number + "/detach", bind(&ControlApi::detachNumber));
+  router.add("POST", number + "/move", bind(&ControlApi::moveNumber));
+  router.add("DELETE", number, bind(&ControlApi::releaseNumber));
+  router.add("POST", "/emulator/accounts/{AccountSid}/auth-token", bind(&ControlApi::rotateToken));
   router.add("GET", "/emulator/stats", bind(&ControlApi::stats));
   router.add("POST", "/emulator/stats/reset", bind(&ControlApi::resetStats));
   router.add("POST", "/emulator/faults", bind(&ControlApi::addFault));
@@ -160,6 +192,65 @@ http::Response ControlApi::createNumbers(http::Request& req) {
   }
   out.endArray();
   return http::Response::json(201, out.take());
+}
+
+http::Response ControlApi::detachNumber(http::Request& req) {
+  Account* account = state_.findAccount(req.param("AccountSid"));
+  if (account == nullptr) return unknownAccount(req);
+  NumberRecord* number = pathNumber(state_, *account, req);
+  if (number == nullptr) return unknownNumber(req);
+  if (!state_.detachFromAnyTrunk(*account, number->sid)) {
+    return http::Response::problem(409, "Number " + req.param("NumberSid") + " is on no trunk",
+                                   req.path);
+  }
+  return controlNumber(200, *number, state_);
+}
+
+http::Response ControlApi::moveNumber(http::Request& req) {
+  Account* account = state_.findAccount(req.param("AccountSid"));
+  if (account == nullptr) return unknownAccount(req);
+  NumberRecord* number = pathNumber(state_, *account, req);
+  if (number == nullptr) return unknownNumber(req);
+  Trunk* target = nullptr;
+  if (const auto trunkSid = req.queryParam("trunkSid")) {
+    target = state_.findTrunk(*account, *trunkSid);
+    if (target == nullptr) {
+      return http::Response::problem(
+          404, "No trunk " + *trunkSid + " in account " + account->sidText, req.path);
+    }
+  } else {
+    target = &state_.createTrunk(*account, "moved by the emulator", "");
+    const std::string sid = formatSid(kTrunkPrefix, target->sid);
+    target->domainName = "tk" + sid.substr(2, 16) + ".pstn.twilio.com";
+  }
+  if (number->trunk == target->id) {
+    return http::Response::problem(
+        409, "Number " + req.param("NumberSid") + " is on that trunk already", req.path);
+  }
+  state_.detachFromAnyTrunk(*account, number->sid);
+  state_.attach(*target, number->sid);
+  return controlNumber(200, *number, state_);
+}
+
+http::Response ControlApi::releaseNumber(http::Request& req) {
+  Account* account = state_.findAccount(req.param("AccountSid"));
+  if (account == nullptr) return unknownAccount(req);
+  NumberRecord* number = pathNumber(state_, *account, req);
+  if (number == nullptr) return unknownNumber(req);
+  state_.release(*account, number->sid);
+  return http::Response::noContent();
+}
+
+http::Response ControlApi::rotateToken(http::Request& req) {
+  Account* account = state_.findAccount(req.param("AccountSid"));
+  if (account == nullptr) return unknownAccount(req);
+  const auto token = req.queryParam("authToken");
+  if (!token || !isAuthToken(*token)) {
+    return http::Response::problem(
+        400, "authToken is required: 32 lower-case hex digits, as Twilio's tokens are", req.path);
+  }
+  state_.rotateAuthToken(*account, *token);
+  return http::Response::noContent();
 }
 
 http::Response ControlApi::stats(http::Request&) {

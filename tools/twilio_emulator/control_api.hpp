@@ -4,6 +4,18 @@
 //   GET  /healthz
 //   GET  /emulator/accounts/{AccountSid}/numbers          [{sid, phoneNumber, trunkSid}]
 //   POST /emulator/accounts/{AccountSid}/numbers?count=N  creates N numbers (201)
+//   What an account's owner does in the Twilio console, behind a client's back:
+//   POST /emulator/accounts/{AccountSid}/numbers/{NumberSid}/detach
+//        takes the number off its trunk (200 {sid, phoneNumber, trunkSid: null}; 409 when
+//        it is on no trunk)
+//   POST /emulator/accounts/{AccountSid}/numbers/{NumberSid}/move[?trunkSid=TK...]
+//        moves the number to that trunk of the account, or to a new trunk when none is
+//        named (200 {sid, phoneNumber, trunkSid}; 404 unknown trunk; 409 on it already)
+//   DELETE /emulator/accounts/{AccountSid}/numbers/{NumberSid}
+//        releases the number from the account: Twilio answers 404 for it from then on (204)
+//   POST /emulator/accounts/{AccountSid}/auth-token?authToken=T
+//        replaces the account's auth token (32 lower-case hex digits): the old one gets
+//        401 with code 20003 from then on (204)
 //   GET  /emulator/stats
 //   POST /emulator/stats/reset
 //   POST /emulator/faults?method=M&route=R&status=S[&times=N][&code=C][&message=T]
@@ -30,6 +42,10 @@ class ControlApi {
   http::Response health(http::Request& req);
   http::Response listNumbers(http::Request& req);
   http::Response createNumbers(http::Request& req);
+  http::Response detachNumber(http::Request& req);
+  http::Response moveNumber(http::Request& req);
+  http::Response releaseNumber(http::Request& req);
+  http::Response rotateToken(http::Request& req);
   http::Response stats(http::Request& req);
   http::Response resetStats(http::Request& req);
   http::Response addFault(http::Request& req);

@@ -173,6 +173,12 @@ Usage: twilio-emulator [options]
 Twilio routes use HTTP Basic auth (AccountSid:AuthToken). Unauthenticated control routes:
   GET  /emulator/accounts/{AC}/numbers          [{sid, phoneNumber, trunkSid}, ...]
   POST /emulator/accounts/{AC}/numbers?count=N  creates N numbers (201)
+  POST /emulator/accounts/{AC}/numbers/{PN}/detach   takes it off its trunk
+  POST /emulator/accounts/{AC}/numbers/{PN}/move[?trunkSid=TK]
+                                                moves it to that trunk, or to a new one
+  DELETE /emulator/accounts/{AC}/numbers/{PN}   releases it: Twilio answers 404 for it
+  POST /emulator/accounts/{AC}/auth-token?authToken=T
+                                                rotates the token: the old one gets 401
   GET  /emulator/stats                          responses by route and status
   POST /emulator/stats/reset
   POST /emulator/faults?method=M&route=R&status=S[&times=N][&code=C][&message=T]

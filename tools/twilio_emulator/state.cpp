@@ -209,4 +209,25 @@ bool State::detach(Trunk& trunk, const Sid128& numberSid) {
   return true;
 }
 
+bool State::detachFromAnyTrunk(Account& account, const Sid128& numberSid) {
+  NumberRecord* number = findNumber(account, numberSid);
+  if (number == nullptr || number->trunk == 0) return false;
+  if (Trunk* trunk = trunks_[number->trunk - 1].get()) return detach(*trunk, numberSid);
+  number->trunk = 0;
+  return true;
+}
+
+bool State::release(Account& account, const Sid128& numberSid) {
+  if (findNumber(account, numberSid) == nullptr) return false;
+  detachFromAnyTrunk(account, numberSid);
+  auto it = std::lower_bound(account.numbers.begin(), account.numbers.end(), numberSid,
+                             [](const NumberRecord& r, const Sid128& key) { return r.sid < key; });
+  account.numbers.erase(it);
+  return true;
+}
+
+void State::rotateAuthToken(Account& account, std::string authToken) {
+  account.authToken = std::move(authToken);
+}
+
 }  // namespace gw::emulator

@@ -113,6 +113,14 @@ class State {
   // false when the number is not on this trunk.
   bool detach(Trunk& trunk, const Sid128& numberSid);
 
+  // What the Twilio console does outside the API a client sees (the control routes):
+  // takes the number off whatever trunk holds it (false when it was on none),
+  bool detachFromAnyTrunk(Account& account, const Sid128& numberSid);
+  // releases it from the account, so Twilio answers 404 for it (false when unknown),
+  bool release(Account& account, const Sid128& numberSid);
+  // and replaces the account's auth token: the old one is refused from then on.
+  void rotateAuthToken(Account& account, std::string authToken);
+
   SidGenerator& sids() { return sids_; }
 
  private:

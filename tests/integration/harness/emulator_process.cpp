@@ -172,6 +172,34 @@ std::vector<EmulatorNumber> EmulatorProcess::addNumbers(const std::string& accou
   return parseNumbers(resp);
 }
 
+void EmulatorProcess::detachNumber(const std::string& accountSid, const std::string& pnSid) {
+  auto resp =
+      http_.post(baseUrl_ + "/emulator/accounts/" + accountSid + "/numbers/" + pnSid + "/detach",
+                 "", "application/json");
+  if (resp.status != 200) throw std::runtime_error("emulator detach: " + resp.describe());
+}
+
+std::string EmulatorProcess::moveNumber(const std::string& accountSid, const std::string& pnSid,
+                                        const std::string& trunkSid) {
+  auto resp = http_.post(baseUrl_ + "/emulator/accounts/" + accountSid + "/numbers/" + pnSid +
+                             "/move" + (trunkSid.empty() ? "" : "?trunkSid=" + trunkSid),
+                         "", "application/json");
+  if (resp.status != 200) throw std::runtime_error("emulator move: " + resp.describe());
+  return stringMember(parseJson(resp.body), "trunkSid").value_or("");
+}
+
+void EmulatorProcess::releaseNumber(const std::string& accountSid, const std::string& pnSid) {
+  auto resp = http_.del(baseUrl_ + "/emulator/accounts/" + accountSid + "/numbers/" + pnSid);
+  if (resp.status != 204) throw std::runtime_error("emulator release: " + resp.describe());
+}
+
+void EmulatorProcess::rotateToken(const std::string& accountSid, const std::string& authToken) {
+  auto resp = http_.post(
+      baseUrl_ + "/emulator/accounts/" + accountSid + "/auth-token?authToken=" + authToken, "",
+      "application/json");
+  if (resp.status != 204) throw std::runtime_error("emulator token rotation: " + resp.describe());
+}
+
 EmulatorStats EmulatorProcess::stats() {
   auto resp = http_.get(baseUrl_ + "/emulator/stats");
   if (resp.status != 200) throw std::runtime_error("emulator stats: " + resp.describe());

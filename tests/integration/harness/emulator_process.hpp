@@ -76,6 +76,15 @@ class EmulatorProcess {
   // GET /emulator/faults: how many requests the pending faults will still fail.
   uint64_t pendingFaults();
 
+  // What the account's owner does in the Twilio console (control routes): take a number off
+  // its trunk, move it to trunk `trunkSid` (a new trunk when empty; returns the trunk),
+  // release it from the account, rotate the account's auth token.
+  void detachNumber(const std::string& accountSid, const std::string& pnSid);
+  std::string moveNumber(const std::string& accountSid, const std::string& pnSid,
+                         const std::string& trunkSid = "");
+  void releaseNumber(const std::string& accountSid, const std::string& pnSid);
+  void rotateToken(const std::string& accountSid, const std::string& authToken);
+
   // GET /v1/Trunks/{TK} as the account: the HTTP status (200, 404...).
   long trunkStatus(const TwilioAccount& account, const std::string& trunkSid);
   // Trunking v1 as the account, as a customer would use it; each throws unless Twilio's

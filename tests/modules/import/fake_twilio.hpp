@@ -30,6 +30,23 @@ class FakeTwilio final : public twilio::Api {
     return sid;
   }
   void failAttach(Failure f) { failAttach_ = std::move(f); }
+  // From now on only `token` is accepted (until then any token is).
+  void rotateToken(std::string token) { token_ = std::move(token); }
+  // What the account's owner does in the console: the number leaves its trunk, is released
+  // from the account, or goes to another trunk.
+  void detachOutside(const std::string& sid) { numbers_.at(sid).trunkSid.clear(); }
+  void release(const std::string& sid) { numbers_.erase(sid); }
+  void moveOutside(const std::string& sid, const std::string& trunkSid) {
+    addTrunk(trunkSid);
+    numbers_.at(sid).trunkSid = trunkSid;
+  }
+  // Attaches `sid` to `trunkSid` directly, as the console does.
+  void attachOutside(const std::string& sid, const std::string& trunkSid) {
+    numbers_.at(sid).trunkSid = trunkSid;
+  }
+  // While set, every call fails as if Twilio could not be reached.
+  void setUnreachable(bool unreachable) { unreachable_ = unreachable; }
+  void clearOriginationUrls(const std::string& trunkSid) { originationUrls_.erase(trunkSid); }
   // The SIDs on `trunkSid`, in SID order.
   std::vector<std::string> onTrunk(const std::string& trunkSid) const {
     std::vector<std::string> out;
@@ -94,9 +111,19 @@ class FakeTwilio final : public twilio::Api {
     co_return true;
   }
   boost::asio::awaitable<twilio::Outcome<std::string>> createOriginationUrl(
-      const twilio::Credentials& c, std::string_view, std::string_view, std::string_view) override {
+      const twilio::Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
+      std::string_view) override {
     if (auto e = refused(c)) co_return *e;
-    co_return std::string("OU") + std::string(32, '0');
+    std::string sid = std::string("OU") + std::string(32, '0');
+    originationUrls_[std::string(trunkSid)].push_back({sid, std::string(sipUrl), true});
+    co_return sid;
+  }
+  boost::asio::awaitable<twilio::Outcome<std::vector<twilio::OriginationUrl>>> listOriginationUrls(
+      const twilio::Credentials& c, std::string_view trunkSid) override {
+    if (auto e = refused(c)) co_return *e;
+    if (!trunks_.count(std::string(trunkSid))) co_return notFound();
+    auto it = originationUrls_.find(std::string(trunkSid));
+    co_return it == originationUrls_.end() ? std::vector<twilio::OriginationUrl>{} : it->second;
   }
   boost::asio::awaitable<twilio::Outcome<bool>> attachNumber(const twilio::Credentials& c,
                                                              std::string_view trunkSid,
@@ -126,7 +153,10 @@ class FakeTwilio final : public twilio::Api {
 
  private:
   std::optional<twilio::TwilioError> refused(const twilio::Credentials& c) const {
-    if (c.accountSid != account_) return authFailure();
+    if (unreachable_) return twilio::TwilioError{0, 0, "Could not connect to server", {}};
+    if (c.accountSid != account_ || (!token_.empty() && c.authToken != token_)) {
+      return authFailure();
+    }
     return std::nullopt;
   }
   static twilio::TwilioError notFound() {
@@ -136,6 +166,9 @@ class FakeTwilio final : public twilio::Api {
   std::string account_;
   std::map<std::string, twilio::IncomingNumber> numbers_;
   std::set<std::string> trunks_;
+  std::map<std::string, std::vector<twilio::OriginationUrl>> originationUrls_;
+  std::string token_;
+  bool unreachable_ = false;
   Failure failAttach_;
   size_t attachCalls_ = 0;
 };

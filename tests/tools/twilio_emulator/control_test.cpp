@@ -1,6 +1,7 @@
 // The emulator's own routes: numbers by account, stats, faults, health.
 #include <set>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +62,100 @@ TEST_F(TwilioEmulatorTest, ControlRouteShowsTrunkOfAttachedNumber) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+// The control listing's entry for `pn`, as {found, trunkSid or ""}.
+std::pair<bool, std::string> controlEntry(EmulatorHarness& emu, const std::string& pn) {
+  const auto numbers = emu.get(kControlNumbers, "", "").json();
+  for (const auto& item : numbers.GetArray()) {
+    if (pn == item["sid"].GetString()) {
+      return {true, item["trunkSid"].IsNull() ? "" : item["trunkSid"].GetString()};
+    }
+  }
+  return {false, ""};
+}
+
+HttpResult control(EmulatorHarness& emu, const std::string& method, const std::string& path) {
+  return perform({method, emu.url(path), "", "", "", ""});
+}
+
+TEST_F(TwilioEmulatorTest, DetachTakesANumberOffItsTrunkAsTheConsoleDoes) {
+  auto& emu = start();
+  const std::string trunk = emu.createTrunk();
+  const std::string pn = emu.numberSids().front();
+  ASSERT_EQ(emu.post("/v1/Trunks/" + trunk + "/PhoneNumbers", "PhoneNumberSid=" + pn).status, 201);
+
+  const HttpResult detached = control(emu, "POST", kControlNumbers + "/" + pn + "/detach");
+  ASSERT_EQ(detached.status, 200) << detached.body;
+  EXPECT_TRUE(detached.json()["trunkSid"].IsNull());
+  EXPECT_EQ(controlEntry(emu, pn), std::make_pair(true, std::string()));
+  EXPECT_TRUE(emu.get(numberPath(pn)).json()["trunk_sid"].IsNull());
+  expectTwilioError(emu.get("/v1/Trunks/" + trunk + "/PhoneNumbers/" + pn), 404, 20404);
+
+  EXPECT_EQ(control(emu, "POST", kControlNumbers + "/" + pn + "/detach").status, 409);
+  EXPECT_EQ(
+      control(emu, "POST", kControlNumbers + "/PN00000000000000000000000000000000/detach").status,
+      404);
+}
+
+TEST_F(TwilioEmulatorTest, ReleasedNumberIsGoneFromAccountAndTrunk) {
+  auto& emu = start();
+  const std::string trunk = emu.createTrunk();
+  const std::string pn = emu.numberSids().front();
+  ASSERT_EQ(emu.post("/v1/Trunks/" + trunk + "/PhoneNumbers", "PhoneNumberSid=" + pn).status, 201);
+
+  EXPECT_EQ(control(emu, "DELETE", kControlNumbers + "/" + pn).status, 204);
+  expectTwilioError(emu.get(numberPath(pn)), 404, 20404);
+  expectTwilioError(emu.get("/v1/Trunks/" + trunk + "/PhoneNumbers/" + pn), 404, 20404);
+  EXPECT_FALSE(controlEntry(emu, pn).first);
+  EXPECT_EQ(emu.get(numbersPath()).json()["incoming_phone_numbers"].Size(), 4u);
+  EXPECT_EQ(control(emu, "DELETE", kControlNumbers + "/" + pn).status, 404);
+}
+
+TEST_F(TwilioEmulatorTest, MoveTakesANumberToAnotherTrunkNewOrNamed) {
+  auto& emu = start();
+  const std::string ours = emu.createTrunk();
+  const std::string theirs = emu.createTrunk();
+  const std::string pn = emu.numberSids().front();
+  ASSERT_EQ(emu.post("/v1/Trunks/" + ours + "/PhoneNumbers", "PhoneNumberSid=" + pn).status, 201);
+
+  const HttpResult named =
+      control(emu, "POST", kControlNumbers + "/" + pn + "/move?trunkSid=" + theirs);
+  ASSERT_EQ(named.status, 200) << named.body;
+  EXPECT_EQ(std::string(named.json()["trunkSid"].GetString()), theirs);
+  EXPECT_EQ(std::string(emu.get(numberPath(pn)).json()["trunk_sid"].GetString()), theirs);
+  expectTwilioError(emu.get("/v1/Trunks/" + ours + "/PhoneNumbers/" + pn), 404, 20404);
+  EXPECT_EQ(emu.get("/v1/Trunks/" + theirs + "/PhoneNumbers/" + pn).status, 200);
+  EXPECT_EQ(control(emu, "POST", kControlNumbers + "/" + pn + "/move?trunkSid=" + theirs).status,
+            409);
+
+  const HttpResult fresh = control(emu, "POST", kControlNumbers + "/" + pn + "/move");
+  ASSERT_EQ(fresh.status, 200) << fresh.body;
+  const std::string created = fresh.json()["trunkSid"].GetString();
+  EXPECT_NE(created, theirs);
+  EXPECT_EQ(emu.get("/v1/Trunks/" + created).status, 200);
+  EXPECT_EQ(
+      control(emu, "POST",
+              kControlNumbers + "/" + pn + "/move?trunkSid=TK00000000000000000000000000000000")
+          .status,
+      404);
+}
+
+TEST_F(TwilioEmulatorTest, RotatedTokenRefusesTheOldOneWithTwilioCode20003) {
+  auto& emu = start();
+  const std::string account = "/2010-04-01/Accounts/" + std::string(kAccountA) + ".json";
+  const std::string fresh = "0123456789abcdef0123456789abcdef";
+  const std::string rotate = "/emulator/accounts/" + std::string(kAccountA) + "/auth-token";
+  EXPECT_EQ(control(emu, "POST", rotate + "?authToken=" + fresh).status, 204);
+  expectTwilioError(emu.get(account), 401, 20003);
+  EXPECT_EQ(emu.get(account, kAccountA, fresh).status, 200);
+  EXPECT_EQ(emu.get("/2010-04-01/Accounts/" + std::string(kAccountB) + ".json", kAccountB, kTokenB)
+                .status,
+            200);
+
+  EXPECT_EQ(control(emu, "POST", rotate).status, 400);
+  EXPECT_EQ(control(emu, "POST", rotate + "?authToken=NOT-A-TOKEN").status, 400);
+  EXPECT_EQ(emu.get(account, kAccountA, fresh).status, 200);
 }
 
 TEST_F(TwilioEmulatorTest, CountsRequestsByRouteAndStatus) {
