@@ -185,6 +185,14 @@ std::optional<std::chrono::seconds> retryAfter(const HttpResponse& r) {
   return std::chrono::seconds(secs);
 }
 
+// Twilio refused the request for load: 429, whose code is 20429 ("Too Many Requests"), or
+// that code with another status.
+bool throttledAnswer(const HttpResponse& r) {
+  if (r.status == 429) return true;
+  if (r.status < 400 || r.body.find("20429") == std::string::npos) return false;
+  return errorOf(r).code == 20429;
+}
+
 }  // namespace
 
 class TwilioClient::Impl {
@@ -204,6 +212,7 @@ class TwilioClient::Impl {
                                const std::string& url, std::string_view body = {},
                                Repeat repeat = Repeat::kAfterAnyFailure) {
     async::AsyncSemaphore& slots = slotsOf(c.accountSid);
+    AdaptiveLimit& limit = limitOf(c.accountSid);
     CircuitBreaker& breaker = breakerOf(c.accountSid);
     HttpResponse last;
     const int attempts = std::max(config_.maxAttempts, 1);
@@ -217,7 +226,7 @@ class TwilioClient::Impl {
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      co_await slots.acquire();
+      if (!co_await acquire(slots, limit, c.deadline)) co_return deadlinePassed(last);
       async::SemaphorePermit permit(slots);
       const auto now = Clock::now();
       if (now >= c.deadline) co_return deadlinePassed(last);
@@ -233,8 +242,10 @@ class TwilioClient::Impl {
       }
       ++stats_.requests;
       const auto sentAt = Clock::now();
+      const AdaptiveLimit::Ticket ticket = limit.sent(slots.inUse());
       last = co_await http_.send(std::move(req));
       recordAttempt(op, last.status, Clock::now() - sentAt);
+      adapt(slots, limit, ticket, last);
       if (last.status != 0) {
         breaker.recordAnswer();
       } else if (cutShort && last.curlCode == CURLE_OPERATION_TIMEDOUT) {
@@ -243,7 +254,7 @@ class TwilioClient::Impl {
       } else if (networkFailure(last)) {
         breaker.recordNetworkFailure(Clock::now());
       }
-      if (last.status == 429) ++stats_.throttled;
+      if (throttledAnswer(last)) ++stats_.throttled;
       if (!retryable(last, repeat)) break;
       log::debug(kComponent, method, " ", pathOf(url), " attempt ", attempt + 1, " of ", attempts,
                  ": ", last.status ? std::to_string(last.status) : last.networkError);
@@ -261,6 +272,11 @@ class TwilioClient::Impl {
 
   const TwilioConfig& config() const { return config_; }
   TwilioStats stats() const { return stats_; }
+  size_t maxConcurrency() const { return std::max(config_.maxConcurrency, config_.concurrency); }
+  size_t currentLimit(const std::string& accountSid) const {
+    auto it = limits_.find(accountSid);
+    return it == limits_.end() ? std::max<size_t>(config_.concurrency, 1) : it->second.limit();
+  }
 
   void writeMetrics(metrics::Exposition& out) const {
     using T = metrics::Exposition::Type;
@@ -288,8 +304,23 @@ class TwilioClient::Impl {
     for (const auto& [op, m] : ops_) {
       out.histogram("gateway_twilio_request_duration_seconds", {{"operation", op}}, m.latency);
     }
+    out.family("gateway_twilio_concurrency_limit", T::kGauge,
+               "Twilio requests each account may have in flight now: starts at "
+               "--twilio-concurrency, rises while Twilio accepts and falls on 429 answers "
+               "(at most --twilio-max-concurrency).");
+    for (const auto& [account, limit] : limits_) {
+      out.sample("gateway_twilio_concurrency_limit", {{"account", account}},
+                 uint64_t{limit.limit()});
+    }
+    out.family("gateway_twilio_concurrency_decreases_total", T::kCounter,
+               "Times an account's concurrency limit was lowered because Twilio answered 429.");
+    for (const auto& [account, limit] : limits_) {
+      out.sample("gateway_twilio_concurrency_decreases_total", {{"account", account}},
+                 limit.decreases());
+    }
     out.family("gateway_twilio_requests_in_flight", T::kGauge,
-               "Twilio requests in flight per account (bounded by --twilio-concurrency).");
+               "Twilio requests in flight per account (bounded by "
+               "gateway_twilio_concurrency_limit).");
     for (const auto& [account, slots] : slots_) {
       out.sample("gateway_twilio_requests_in_flight", {{"account", account}},
                  uint64_t{slots.inUse()});
@@ -345,9 +376,56 @@ class TwilioClient::Impl {
   async::AsyncSemaphore& slotsOf(const std::string& accountSid) {
     auto it = slots_.find(accountSid);
     if (it == slots_.end()) {
-      it = slots_.try_emplace(accountSid, config_.concurrency).first;
+      it = slots_.try_emplace(accountSid, limitOf(accountSid).limit()).first;
     }
     return it->second;
+  }
+
+  AdaptiveLimit& limitOf(const std::string& accountSid) {
+    auto it = limits_.find(accountSid);
+    if (it == limits_.end()) {
+      AdaptiveLimitOptions o;
+      o.initial = config_.concurrency;
+      o.max = maxConcurrency();
+      it = limits_.try_emplace(accountSid, o).first;
+    }
+    return it->second;
+  }
+
+  // Waits for one of the account's slots, and for a Retry-After pause to pass (a 429 that
+  // arrives while this request waits for its slot pauses it too). False, holding nothing,
+  // when the pause outlasts the deadline; true holding a slot.
+  awaitable<bool> acquire(async::AsyncSemaphore& slots, const AdaptiveLimit& limit,
+                          Clock::time_point deadline) {
+    for (;;) {
+      const auto pausedUntil = limit.pausedUntil();
+      if (pausedUntil > Clock::now()) {
+        if (pausedUntil >= deadline) co_return false;
+        asio::steady_timer timer(io_, pausedUntil);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      co_await slots.acquire();
+      if (limit.pausedUntil() <= Clock::now()) co_return true;
+      slots.release();
+    }
+  }
+
+  // Tells the account's limit what the answer says about Twilio's load; no HTTP answer
+  // says nothing (the circuit breaker deals with those), nor does a 5xx.
+  void adapt(async::AsyncSemaphore& slots, AdaptiveLimit& limit, const AdaptiveLimit::Ticket& t,
+             const HttpResponse& r) {
+    if (throttledAnswer(r)) {
+      auto asked = retryAfter(r).value_or(std::chrono::seconds(0));
+      auto pause = std::min<std::chrono::milliseconds>(asked, config_.retryAfterCap);
+      limit.throttled(t, Clock::now(), pause);
+    } else if (r.status != 0 && r.status < 500) {
+      limit.answered(t);
+    } else {
+      return;
+    }
+    slots.setLimit(limit.limit());
   }
 
   CircuitBreaker& breakerOf(const std::string& accountSid) {
@@ -400,6 +478,7 @@ class TwilioClient::Impl {
   std::mt19937_64 rng_;
   TwilioStats stats_;
   std::unordered_map<std::string, async::AsyncSemaphore> slots_;
+  std::unordered_map<std::string, AdaptiveLimit> limits_;
   std::unordered_map<std::string, CircuitBreaker> breakers_;
   std::map<std::string, OpMetrics, std::less<>> ops_;  // by operation, for GET /metrics
 };
@@ -456,6 +535,12 @@ const TwilioConfig& TwilioClient::config() const {
 }
 TwilioStats TwilioClient::stats() const {
   return impl_->stats();
+}
+size_t TwilioClient::concurrency() const {
+  return impl_->maxConcurrency();
+}
+size_t TwilioClient::concurrencyLimit(const std::string& accountSid) const {
+  return impl_->currentLimit(accountSid);
 }
 
 void TwilioClient::writeMetrics(metrics::Exposition& out) const { impl_->writeMetrics(out); }
