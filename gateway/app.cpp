@@ -159,10 +159,9 @@ int runGateway(const Config& config) {
   // host as one account's bound can reach, within the total kept for Twilio, so that the
   // bound, not curl's queue, decides what is in flight.
   twilio::CurlOptions curlOptions;
-  curlOptions.maxHostConnections = static_cast<long>(
-      std::clamp<size_t>(config.effectiveTwilioMaxConcurrency(),
-                         static_cast<size_t>(curlOptions.maxHostConnections),
-                         static_cast<size_t>(curlOptions.maxTotalConnections)));
+  curlOptions.maxHostConnections = static_cast<long>(std::clamp<size_t>(
+      config.effectiveTwilioMaxConcurrency(), static_cast<size_t>(curlOptions.maxHostConnections),
+      static_cast<size_t>(curlOptions.maxTotalConnections)));
   twilio::CurlClient curl(io, curlOptions);
   twilio::TwilioConfig tc;
   tc.apiUrl = config.twilioApiUrl;

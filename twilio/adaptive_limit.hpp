@@ -28,7 +28,7 @@ namespace gw::twilio {
 
 struct AdaptiveLimitOptions {
   size_t initial = 16;
-  size_t max = 100;         // raised to `initial` when below it
+  size_t max = 100;  // raised to `initial` when below it
   // Factor on a 429, in (0, 1). Gentler than TCP's halving: a refusal just above Twilio's
   // limit then costs a few round trips at 90 % instead of dozens at 50 to 80 %; an
   // overload far above the limit still falls in one step, to the refusal seen with the
@@ -73,9 +73,9 @@ class AdaptiveLimit {
   size_t probeWindows_;
   size_t limit_;
   bool slowStart_ = true;  // until the first 429
-  size_t window_ = 0;   // saturated answers since the last change
-  size_t probing_ = 0;  // windows spent one below `ceiling_`
-  size_t ceiling_ = 0;  // the level last refused; 0: none known
+  size_t window_ = 0;      // saturated answers since the last change
+  size_t probing_ = 0;     // windows spent one below `ceiling_`
+  size_t ceiling_ = 0;     // the level last refused; 0: none known
   uint64_t nextSeq_ = 0;
   uint64_t firstAfterDecrease_ = 0;  // requests sent from here on see the lower bound
   uint64_t decreases_ = 0;

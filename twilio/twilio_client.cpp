@@ -13,10 +13,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "async/semaphore.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "async/semaphore.hpp"
 #include "twilio/number_parser.hpp"
 
 namespace gw::twilio {
@@ -294,7 +294,8 @@ class TwilioClient::Impl {
     for (const auto& [op, m] : ops_) {
       out.sample("gateway_twilio_retries_total", {{"operation", op}}, m.retries);
     }
-    out.family("gateway_twilio_throttled_total", T::kCounter, "Twilio answers 429 Too Many Requests.");
+    out.family("gateway_twilio_throttled_total", T::kCounter,
+               "Twilio answers 429 Too Many Requests.");
     out.sample("gateway_twilio_throttled_total", {}, stats_.throttled);
     out.family("gateway_twilio_failed_fast_total", T::kCounter,
                "Twilio requests not sent because the account's circuit breaker was open.");
@@ -543,7 +544,9 @@ size_t TwilioClient::concurrencyLimit(const std::string& accountSid) const {
   return impl_->currentLimit(accountSid);
 }
 
-void TwilioClient::writeMetrics(metrics::Exposition& out) const { impl_->writeMetrics(out); }
+void TwilioClient::writeMetrics(metrics::Exposition& out) const {
+  impl_->writeMetrics(out);
+}
 
 // URLs and bodies are built before the co_await expressions: GCC 12 miscompiles some
 // temporaries (array initialisers in particular) inside them.
@@ -621,7 +624,8 @@ awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
                                                     std::string_view friendlyName) {
   std::string body = form(Fields{{"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks");
-  auto r = co_await impl_->call("create_trunk", c, "POST", url, body, Repeat::kOnlyWhenNotProcessed);
+  auto r =
+      co_await impl_->call("create_trunk", c, "POST", url, body, Repeat::kOnlyWhenNotProcessed);
   if (r.status != 201 && r.status != 200) co_return failed("create_trunk", c, errorOf(r));
   co_return reported("create_trunk", c, trunkFrom(r));
 }
@@ -654,7 +658,7 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
                                  {"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls");
   auto r = co_await impl_->call("create_origination_url", c, "POST", url, body,
-                                  Repeat::kOnlyWhenNotProcessed);
+                                Repeat::kOnlyWhenNotProcessed);
   if (r.status != 201 && r.status != 200) co_return failed("create_origination_url", c, errorOf(r));
   rapidjson::Document d;
   std::string sid = json::parse(d, r.body) ? std::string() : str(d, "sid");

@@ -100,10 +100,10 @@ TEST(ConfigTest, AcceptsEqualsForm) {
 
 TEST(ConfigTest, TwilioMaxConcurrencyIsAtLeastTheStart) {
   EXPECT_EQ(parseOk({"--twilio-max-concurrency", "40"}).effectiveTwilioMaxConcurrency(), 40u);
-  EXPECT_EQ(parseOk({}, {{"GATEWAY_TWILIO_MAX_CONCURRENCY", "8"},
-                         {"GATEWAY_TWILIO_CONCURRENCY", "8"}})
-                .effectiveTwilioMaxConcurrency(),
-            8u);
+  EXPECT_EQ(
+      parseOk({}, {{"GATEWAY_TWILIO_MAX_CONCURRENCY", "8"}, {"GATEWAY_TWILIO_CONCURRENCY", "8"}})
+          .effectiveTwilioMaxConcurrency(),
+      8u);
   // Unset, the maximum follows a start above its default.
   EXPECT_EQ(parseOk({"--twilio-concurrency", "200"}).effectiveTwilioMaxConcurrency(), 200u);
 

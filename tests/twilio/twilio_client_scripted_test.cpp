@@ -441,7 +441,8 @@ TEST_F(TwilioClientScriptedTest, CreatesAreNotRepeatedAfterAServerError) {
 TEST_F(TwilioClientScriptedTest, CreatesAreRepeatedWhenTwilioDidNotProcessThem) {
   server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
   server_.enqueue(ScriptedResponse::json(
-      201, R"({"sid":")" + kTrunk + R"(","friendly_name":"gw","domain_name":"x.pstn.twilio.com"})"));
+      201,
+      R"({"sid":")" + kTrunk + R"(","friendly_name":"gw","domain_name":"x.pstn.twilio.com"})"));
   auto t = run(client().createTrunk(creds_, "gw"));
   ASSERT_TRUE(t.ok()) << t.error().describe();
   EXPECT_EQ(server_.requestCount(), 2u);
@@ -492,6 +493,60 @@ TEST_F(TwilioClientScriptedTest, CapsAnExcessiveRetryAfter) {
   auto seen = server_.requests();
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_GE(seen[1].received - seen[0].received, 20ms);
+}
+
+// A Retry-After holds back every request of the account, not only the refused one: a
+// request whose deadline comes before the pause ends fails without being sent. Another
+// account is not held back.
+TEST_F(TwilioClientScriptedTest, RetryAfterPausesTheWholeAccount) {
+  auto throttled = ScriptedResponse::twilioError(429, 20429, "Too Many Requests");
+  throttled.headers.emplace_back("Retry-After", "30");
+  server_.enqueue(throttled);
+  server_.enqueue(ScriptedResponse::json(200, R"({"sid":")" + kOtherAccount + R"("})"));
+  auto& twilio = client();
+  Credentials soon = creds_;
+  soon.deadline = std::chrono::steady_clock::now() + 10s;
+  auto first = run(twilio.fetchAccount(soon));
+  ASSERT_FALSE(first.ok());
+  EXPECT_TRUE(first.error().deadlinePassed) << first.error().describe();
+  auto second = run(twilio.fetchAccount(soon));
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.error().deadlinePassed) << second.error().describe();
+  EXPECT_EQ(server_.requestCount(), 1u) << "a request went out during the pause";
+
+  Credentials other{kOtherAccount, kToken};
+  other.deadline = soon.deadline;
+  auto third = run(twilio.fetchAccount(other));
+  ASSERT_TRUE(third.ok()) << third.error().describe();
+  EXPECT_EQ(server_.requestCount(), 2u);
+}
+
+// A 429 lowers the account's bound (the scrape's gateway_twilio_concurrency_limit); a 20429
+// under another status counts as one too. Answers that are no refusal raise it again only
+// with the bound in full use.
+TEST_F(TwilioClientScriptedTest, A429LowersTheAccountsBound) {
+  server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
+  server_.enqueue(ScriptedResponse::json(200, R"({"sid":")" + kAccount + R"("})"));
+  auto c = config();
+  c.concurrency = 8;
+  c.maxConcurrency = 32;
+  auto& twilio = client(c);
+  EXPECT_EQ(twilio.concurrency(), 32u);  // callers' fan-out: the most the bound can reach
+  EXPECT_EQ(twilio.concurrencyLimit(kAccount), 8u);
+  auto a = run(twilio.fetchAccount(creds_));
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  // Refused with one request in flight, the bound fell to 1; the retry's answer, with that
+  // bound in full use, was a window at 1 and raised it by one.
+  EXPECT_EQ(twilio.concurrencyLimit(kAccount), 2u);
+  EXPECT_EQ(twilio.concurrencyLimit(kOtherAccount), 8u);
+  EXPECT_EQ(twilio.stats().throttled, 1u);
+
+  server_.enqueue(ScriptedResponse::twilioError(400, 20429, "Too Many Requests"));
+  Credentials other{kOtherAccount, kToken};
+  auto b = run(twilio.fetchAccount(other));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(twilio.concurrencyLimit(kOtherAccount), 1u);
+  EXPECT_EQ(twilio.stats().throttled, 2u);
 }
 
 TEST_F(TwilioClientScriptedTest, RetriesNetworkErrors) {
