@@ -43,6 +43,7 @@ constexpr std::string_view kComponent = "twilio";
 // HttpResponse::curlCode of requests this client did not send (no CURLcode is negative).
 constexpr int kCircuitOpen = -1;
 constexpr int kDeadlinePassed = -2;
+constexpr int kDeadlinePassedUnsent = -3;  // and no attempt of the call was sent
 
 using Clock = std::chrono::steady_clock;
 
@@ -58,6 +59,7 @@ bool networkFailure(const HttpResponse& r) {
     case CURLE_OUT_OF_MEMORY:
     case kCircuitOpen:
     case kDeadlinePassed:
+    case kDeadlinePassedUnsent:
       return false;
     default:
       return true;
@@ -150,7 +152,8 @@ TwilioError errorOf(const HttpResponse& r) {
   if (r.status == 0) {
     e.message = r.networkError;
     e.circuitOpen = r.curlCode == kCircuitOpen;
-    e.deadlinePassed = r.curlCode == kDeadlinePassed;
+    e.deadlinePassed = r.curlCode == kDeadlinePassed || r.curlCode == kDeadlinePassedUnsent;
+    e.notSent = r.curlCode == kDeadlinePassedUnsent;
     return e;
   }
   rapidjson::Document d;
@@ -215,21 +218,22 @@ class TwilioClient::Impl {
     AdaptiveLimit& limit = limitOf(c.accountSid);
     CircuitBreaker& breaker = breakerOf(c.accountSid);
     HttpResponse last;
+    bool sent = false;  // an attempt went out: Twilio may have carried the call out
     const int attempts = std::max(config_.maxAttempts, 1);
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) {
         ++stats_.retries;
         ++metricsOf(op).retries;
         auto delay = backoff(attempt, last);
-        if (Clock::now() + delay >= c.deadline) co_return deadlinePassed(last);
+        if (Clock::now() + delay >= c.deadline) co_return deadlinePassed(last, sent);
         asio::steady_timer timer(io_, delay);
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      if (!co_await acquire(slots, limit, c.deadline)) co_return deadlinePassed(last);
+      if (!co_await acquire(slots, limit, c.deadline)) co_return deadlinePassed(last, sent);
       async::SemaphorePermit permit(slots);
       const auto now = Clock::now();
-      if (now >= c.deadline) co_return deadlinePassed(last);
+      if (now >= c.deadline) co_return deadlinePassed(last, sent);
       if (!breaker.allow(now)) {
         ++stats_.failedFast;
         co_return circuitOpen(c, breaker, now);
@@ -243,6 +247,7 @@ class TwilioClient::Impl {
       ++stats_.requests;
       const auto sentAt = Clock::now();
       const AdaptiveLimit::Ticket ticket = limit.sent(slots.inUse());
+      sent = true;
       last = co_await http_.send(std::move(req));
       recordAttempt(op, last.status, Clock::now() - sentAt);
       adapt(slots, limit, ticket, last);
@@ -250,7 +255,7 @@ class TwilioClient::Impl {
         breaker.recordAnswer();
       } else if (cutShort && last.curlCode == CURLE_OPERATION_TIMEDOUT) {
         breaker.recordAbandoned();  // the deadline, not Twilio, ended it
-        co_return deadlinePassed(last);
+        co_return deadlinePassed(last, sent);
       } else if (networkFailure(last)) {
         breaker.recordNetworkFailure(Clock::now());
       }
@@ -364,14 +369,14 @@ class TwilioClient::Impl {
 
   // The last answer's reason stays in the message: a deadline spent on retries says what
   // the retries were about.
-  static HttpResponse deadlinePassed(const HttpResponse& last) {
+  static HttpResponse deadlinePassed(const HttpResponse& last, bool sent) {
     std::string why = "the deadline passed before Twilio answered";
     if (last.status != 0) {
       why += " (last answer: HTTP " + std::to_string(last.status) + ")";
     } else if (!last.networkError.empty()) {
       why += " (last attempt: " + last.networkError + ")";
     }
-    return notSent(kDeadlinePassed, std::move(why));
+    return notSent(sent ? kDeadlinePassed : kDeadlinePassedUnsent, std::move(why));
   }
 
   async::AsyncSemaphore& slotsOf(const std::string& accountSid) {

@@ -521,6 +521,39 @@ TEST_F(TwilioClientScriptedTest, RetryAfterPausesTheWholeAccount) {
   EXPECT_EQ(server_.requestCount(), 2u);
 }
 
+// A call that waited for one of the account's slots until its deadline was never sent:
+// the error says so, and the import then knows that Twilio cannot have carried it out. A
+// call cut short in flight may have been.
+TEST_F(TwilioClientScriptedTest, SaysWhetherACallPastItsDeadlineWasSent) {
+  server_.setHandler([](const RecordedRequest&) {
+    auto r = ScriptedResponse::json(200, numberJson(kNumber, "+14155550100"));
+    r.delay = 5s;
+    return r;
+  });
+  auto c = config();
+  c.concurrency = 1;
+  auto& twilio = client(c);
+  Credentials soon = creds_;
+  soon.deadline = std::chrono::steady_clock::now() + 500ms;
+  std::optional<Outcome<IncomingNumber>> first, second;
+  for (auto* out : {&first, &second}) {
+    asio::co_spawn(
+        io_,
+        [&twilio, &soon, out]() -> asio::awaitable<void> {
+          out->emplace(co_await twilio.fetchNumber(soon, kNumber));
+        },
+        asio::detached);
+  }
+  ASSERT_TRUE(testing::runUntil(io_, [&] { return first && second; }));
+  ASSERT_FALSE(first->ok());
+  ASSERT_FALSE(second->ok());
+  EXPECT_TRUE(first->error().deadlinePassed);
+  EXPECT_FALSE(first->error().notSent) << "the first call was in flight when cut short";
+  EXPECT_TRUE(second->error().deadlinePassed);
+  EXPECT_TRUE(second->error().notSent) << "the second call never had a slot";
+  EXPECT_EQ(server_.requestCount(), 1u);
+}
+
 // A 429 lowers the account's bound (the scrape's gateway_twilio_concurrency_limit); a 20429
 // under another status counts as one too. Answers that are no refusal raise it again only
 // with the bound in full use.
