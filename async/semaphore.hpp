@@ -1,6 +1,8 @@
 #pragma once
 // A counting semaphore for coroutines on one executor: at most `limit` holders, the rest
-// wait in arrival order. Not thread-safe: every call happens on the executor's thread.
+// wait in arrival order. The limit can change while it is held: a higher one lets waiters
+// in at once, a lower one takes effect as holders release. Not thread-safe: every call
+// happens on the executor's thread.
 #include <algorithm>
 #include <cstddef>
 #include <deque>
@@ -28,7 +30,7 @@ class AsyncSemaphore {
   }
 
   void release() {
-    while (!waiters_.empty()) {
+    while (inUse_ <= limit_ && !waiters_.empty()) {
       // A waiter whose coroutine was destroyed (its io_context went away) is skipped.
       std::shared_ptr<Event> next = waiters_.front().lock();
       waiters_.pop_front();
@@ -40,6 +42,20 @@ class AsyncSemaphore {
     --inUse_;
   }
 
+  // At least 1.
+  void setLimit(size_t limit) {
+    limit_ = std::max<size_t>(limit, 1);
+    while (inUse_ < limit_ && !waiters_.empty()) {
+      std::shared_ptr<Event> next = waiters_.front().lock();
+      waiters_.pop_front();
+      if (next) {
+        ++inUse_;
+        next->set();
+      }
+    }
+  }
+
+  size_t limit() const { return limit_; }
   size_t inUse() const { return inUse_; }
   size_t waiting() const { return waiters_.size(); }
 

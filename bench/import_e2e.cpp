@@ -323,15 +323,18 @@ struct Result {
   uint64_t failed = 0;
   uint64_t twilioRequests = 0;
   uint64_t twilioInFlightMax = 0;
-  uint64_t bound = 0;      // sum over requests of N + ceil(M/1000) + 2
-  double gatewayCpu = 0;   // seconds of CPU used by gatewayd during the imports
-  double emulatorCpu = 0;  // and by the emulator
+  uint64_t twilioThrottled = 0;  // Twilio requests the emulator answered 429
+  uint64_t bound = 0;            // sum over requests of N + ceil(M/1000) + 2
+  double gatewayCpu = 0;         // seconds of CPU used by gatewayd during the imports
+  double emulatorCpu = 0;        // and by the emulator
 };
 
 struct Options {
   bool quick = false;
   std::vector<std::string> scenarios;  // empty: all
   size_t concurrency = 16;             // gatewayd --twilio-concurrency
+  size_t maxConcurrency = 0;           // gatewayd --twilio-max-concurrency; 0: its default
+  size_t twilioLimit = 0;              // emulator --max-concurrency L; 0: no limit
 };
 
 std::vector<Scenario> allScenarios(bool quick) {
@@ -371,20 +374,40 @@ Result runScenario(const Scenario& sc, const Options& opt, const std::string& bi
   const std::string authToken = randomHex(32);
   const std::string adminToken = randomHex(40);
 
-  ChildProcess emulator(
-      "twilio-emulator",
-      {binDir + "/twilio-emulator", "--listen", "127.0.0.1:0", "--account",
-       accountSid + ":" + authToken, "--numbers", std::to_string(res.accountNumbers),
-       "--latency-ms", std::to_string(sc.latencyMs)},
-      {}, dir + "/emulator.log");
+  std::vector<std::string> emulatorArgs = {binDir + "/twilio-emulator",
+                                           "--listen",
+                                           "127.0.0.1:0",
+                                           "--account",
+                                           accountSid + ":" + authToken,
+                                           "--numbers",
+                                           std::to_string(res.accountNumbers),
+                                           "--latency-ms",
+                                           std::to_string(sc.latencyMs)};
+  if (opt.twilioLimit > 0) {
+    emulatorArgs.insert(emulatorArgs.end(), {"--max-concurrency", std::to_string(opt.twilioLimit)});
+  }
+  ChildProcess emulator("twilio-emulator", emulatorArgs, {}, dir + "/emulator.log");
   const std::string emulatorUrl = emulator.waitForListening();
 
-  ChildProcess gateway(
-      "gatewayd",
-      {binDir + "/gatewayd", "--data-dir", dir + "/data", "--admin-listen", "127.0.0.1:0",
-       "--twilio-api-url", emulatorUrl, "--twilio-trunking-url", emulatorUrl,
-       "--twilio-concurrency", std::to_string(opt.concurrency), "--store-sync", "true"},
-      {"GATEWAY_ADMIN_TOKEN=" + adminToken}, dir + "/gatewayd.log");
+  std::vector<std::string> gatewayArgs = {binDir + "/gatewayd",
+                                          "--data-dir",
+                                          dir + "/data",
+                                          "--admin-listen",
+                                          "127.0.0.1:0",
+                                          "--twilio-api-url",
+                                          emulatorUrl,
+                                          "--twilio-trunking-url",
+                                          emulatorUrl,
+                                          "--twilio-concurrency",
+                                          std::to_string(opt.concurrency),
+                                          "--store-sync",
+                                          "true"};
+  if (opt.maxConcurrency > 0) {
+    gatewayArgs.insert(gatewayArgs.end(),
+                       {"--twilio-max-concurrency", std::to_string(opt.maxConcurrency)});
+  }
+  ChildProcess gateway("gatewayd", gatewayArgs, {"GATEWAY_ADMIN_TOKEN=" + adminToken},
+                       dir + "/gatewayd.log");
   const std::string gatewayUrl = gateway.waitForListening();
 
   HttpClient emu(emulatorUrl);
@@ -458,6 +481,16 @@ Result runScenario(const Scenario& sc, const Options& opt, const std::string& bi
     if (d.HasMember("inFlightMax") && d["inFlightMax"].IsUint64()) {
       res.twilioInFlightMax = d["inFlightMax"].GetUint64();
     }
+    // {"requests":{"POST /v1/Trunks/{Sid}/PhoneNumbers":{"201":9990,"429":10}},...}
+    if (d.HasMember("requests") && d["requests"].IsObject()) {
+      for (const auto& route : d["requests"].GetObject()) {
+        if (!route.value.IsObject()) continue;
+        auto n = route.value.FindMember("429");
+        if (n != route.value.MemberEnd() && n->value.IsUint64()) {
+          res.twilioThrottled += n->value.GetUint64();
+        }
+      }
+    }
   }
   gateway.stop();
   emulator.stop();
@@ -468,6 +501,42 @@ double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   const size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// With the emulator limiting the account to L requests in flight: the Twilio requests
+// that did work (all but the 429s) per second against the L / latency that L allows, and
+// the share of requests answered 429. Targets: >= 90 % of what L allows, <= 2 % 429s.
+// Returns how many were missed (not judged at --quick sizes or without latency).
+int printLimitResults(const std::vector<Result>& results, const Options& opt) {
+  int missed = 0;
+  std::printf("\ntargets (adaptive concurrency), emulator limit L = %zu, gatewayd C = %zu%s:\n",
+              opt.twilioLimit, opt.concurrency, opt.quick ? " (--quick sizes: not judged)" : "");
+  for (const Result& r : results) {
+    const auto& s = r.scenario;
+    if (s.latencyMs <= 0) continue;
+    const uint64_t useful = r.twilioRequests - r.twilioThrottled;
+    const double allowed = static_cast<double>(opt.twilioLimit) * 1000.0 / s.latencyMs;
+    const double achieved = static_cast<double>(useful) / r.seconds;
+    const double share = r.twilioRequests ? static_cast<double>(r.twilioThrottled) /
+                                                static_cast<double>(r.twilioRequests)
+                                          : 0.0;
+    const bool judged = !opt.quick;
+    const bool rateOk = achieved >= 0.9 * allowed;
+    const bool shareOk = share <= 0.02;
+    if (judged && !rateOk) ++missed;
+    if (judged && !shareOk) ++missed;
+    const uint64_t n = s.requests * s.sidsPerRequest;
+    std::printf(
+        "  %-18s %.3f s; %llu useful Twilio requests (%.4f per SID) at %.1f/s = %.1f %% of "
+        "L / %d ms = %.0f/s (>= 90 %%: %s); 429s %llu of %llu = %.2f %% (<= 2 %%: %s)\n",
+        s.name.c_str(), r.seconds, static_cast<unsigned long long>(useful),
+        static_cast<double>(useful) / static_cast<double>(n), achieved, 100.0 * achieved / allowed,
+        s.latencyMs, allowed, rateOk ? "met" : (judged ? "MISSED" : "missed, not judged"),
+        static_cast<unsigned long long>(r.twilioThrottled),
+        static_cast<unsigned long long>(r.twilioRequests), 100.0 * share,
+        shareOk ? "met" : (judged ? "MISSED" : "missed, not judged"));
+  }
+  return missed;
 }
 
 // Prints the results and each target's verdict; returns how many bounds were missed. At
@@ -501,6 +570,7 @@ int printResults(const std::vector<Result>& results, const Options& opt) {
         static_cast<unsigned long long>(r.twilioInFlightMax), r.gatewayCpu, r.emulatorCpu);
   }
 
+  if (opt.twilioLimit > 0) return missed + printLimitResults(results, opt);
   std::printf("\ntargets (issue 4), concurrency C = %zu%s:\n", opt.concurrency,
               opt.quick ? " (--quick sizes: the targets are set for 10,000-SID requests)" : "");
   for (const Result& r : results) {
@@ -530,12 +600,17 @@ int printResults(const std::vector<Result>& results, const Options& opt) {
 
 const char kUsage[] =
     "Usage: bench-import-e2e [--quick] [--scenario NAME]... [--concurrency C]\n"
+    "                        [--max-concurrency M] [--twilio-limit L]\n"
     "  Starts twilio-emulator and gatewayd (from this program's directory) on loopback for\n"
     "  each scenario and imports numbers over the admin API.\n"
     "  --quick          small sizes (500 SIDs per scenario) for smoke runs\n"
     "  --scenario NAME  run only this scenario (repeatable): one-request-0ms,\n"
     "                   one-request-50ms, ten-requests-0ms, ten-requests-50ms\n"
     "  --concurrency C  gatewayd --twilio-concurrency (default 16)\n"
+    "  --max-concurrency M  gatewayd --twilio-max-concurrency (default: gatewayd's)\n"
+    "  --twilio-limit L the emulator answers 429 beyond L requests in flight per account\n"
+    "                   (--max-concurrency L); judges throughput against L / latency and\n"
+    "                   the share of 429s instead of the time bound\n"
     "  Exits 1 when a number was not imported or a bound was missed (at --quick sizes only\n"
     "  the Twilio request bound is judged; the time targets are set for 10,000 SIDs).\n";
 
@@ -555,6 +630,14 @@ std::optional<Options> parseArgs(int argc, char** argv) {
         return std::nullopt;
       }
       o.concurrency = c;
+    } else if ((a == "--max-concurrency" || a == "--twilio-limit") && i + 1 < argc) {
+      char* end = nullptr;
+      unsigned long c = std::strtoul(argv[++i], &end, 10);
+      if (*end != '\0' || c < 1 || c > 1024) {
+        std::fprintf(stderr, "bench-import-e2e: %s expects 1 to 1024\n", a.c_str());
+        return std::nullopt;
+      }
+      (a == "--twilio-limit" ? o.twilioLimit : o.maxConcurrency) = c;
     } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);

@@ -1,5 +1,6 @@
 #include "gateway/app.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -158,11 +159,19 @@ int runGateway(const Config& config) {
   sip::RoutingTable routes;
   bool routesLoaded = false;
 
-  twilio::CurlClient curl(io);
+  // Each request in flight to Twilio is one HTTP/1.1 connection: curl may open as many per
+  // host as one account's bound can reach, within the total kept for Twilio, so that the
+  // bound, not curl's queue, decides what is in flight.
+  twilio::CurlOptions curlOptions;
+  curlOptions.maxHostConnections = static_cast<long>(std::clamp<size_t>(
+      config.effectiveTwilioMaxConcurrency(), static_cast<size_t>(curlOptions.maxHostConnections),
+      static_cast<size_t>(curlOptions.maxTotalConnections)));
+  twilio::CurlClient curl(io, curlOptions);
   twilio::TwilioConfig tc;
   tc.apiUrl = config.twilioApiUrl;
   tc.trunkingUrl = config.twilioTrunkingUrl;
   tc.concurrency = config.twilioConcurrency;
+  tc.maxConcurrency = config.effectiveTwilioMaxConcurrency();
   tc.maxAttempts = config.twilioMaxAttempts;
   tc.requestTimeout = std::chrono::milliseconds(config.twilioTimeoutMs);
   twilio::TwilioClient twilioClient(io, curl, tc);

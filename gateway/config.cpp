@@ -232,11 +232,23 @@ const std::vector<Option>& options() {
          return {};
        }},
       {"--twilio-concurrency", "GATEWAY_TWILIO_CONCURRENCY",
-       "Twilio requests in flight per account (default 16)",
+       "Twilio requests in flight per account at first; the bound then adapts to what\n"
+       "      Twilio allows: it rises while Twilio accepts and falls when it answers 429\n"
+       "      (default 16)",
        [](Config& c, const std::string& v) -> Result<void> {
          auto n = parseInt(v, 1, 1024);
          if (!n) return n.error();
          c.twilioConcurrency = static_cast<size_t>(*n);
+         return {};
+       }},
+      {"--twilio-max-concurrency", "GATEWAY_TWILIO_MAX_CONCURRENCY",
+       "the most Twilio requests in flight per account the adaptive bound may rise to;\n"
+       "      at least --twilio-concurrency (default 100, or --twilio-concurrency when that\n"
+       "      is higher)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto n = parseInt(v, 1, 1024);
+         if (!n) return n.error();
+         c.twilioMaxConcurrency = static_cast<size_t>(*n);
          return {};
        }},
       {"--twilio-max-attempts", "GATEWAY_TWILIO_MAX_ATTEMPTS",
@@ -416,7 +428,20 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
       return Error{2, "option " + name + ": " + r.error().message};
     }
   }
+  if (c.twilioMaxConcurrency != 0 && c.twilioMaxConcurrency < c.twilioConcurrency) {
+    return Error{2, "--twilio-max-concurrency (GATEWAY_TWILIO_MAX_CONCURRENCY) " +
+                        std::to_string(c.twilioMaxConcurrency) +
+                        " is below --twilio-concurrency (GATEWAY_TWILIO_CONCURRENCY) " +
+                        std::to_string(c.twilioConcurrency) +
+                        ": the bound starts at --twilio-concurrency and may only rise to "
+                        "--twilio-max-concurrency; raise the maximum or lower the start"};
+  }
   return c;
+}
+
+size_t Config::effectiveTwilioMaxConcurrency() const {
+  if (twilioMaxConcurrency != 0) return twilioMaxConcurrency;
+  return std::max(kDefaultTwilioMaxConcurrency, twilioConcurrency);
 }
 
 std::string helpText() {

@@ -38,7 +38,10 @@ struct Config {
   std::string adminToken;     // from GATEWAY_ADMIN_TOKEN only (never a flag: argv is visible)
   // Orgs whose tokens may read GET /metrics, which covers every org.
   std::vector<std::string> metricsOrgs{"default"};
-  size_t twilioConcurrency = 16;
+  size_t twilioConcurrency = 16;  // requests in flight per Twilio account at first
+  // The most the adaptive bound may rise to; 0: the larger of kDefaultTwilioMaxConcurrency
+  // and twilioConcurrency. Set explicitly, it may not be below twilioConcurrency.
+  size_t twilioMaxConcurrency = 0;
   int twilioMaxAttempts = 4;
   int twilioTimeoutMs = 15'000;
   int64_t importDeadlineMs = 30 * 60'000;
@@ -55,10 +58,13 @@ struct Config {
   size_t sipTcpMaxConnectionsPerSource = 0;
   bool help = false;
 
+  size_t effectiveTwilioMaxConcurrency() const;
   std::string effectivePublicSipUri() const {
     return publicSipUri.empty() ? "sip:" + sipListen.text() : publicSipUri;
   }
 };
+
+inline constexpr size_t kDefaultTwilioMaxConcurrency = 100;
 
 // Admin tokens shorter than this are refused, wherever they come from.
 inline constexpr size_t kMinAdminTokenLength = 16;

@@ -28,12 +28,15 @@ struct Credentials {
 };
 
 struct TwilioError {
-  int httpStatus = 0;    // 0: no HTTP answer (network error, timeout)
-  int code = 0;          // Twilio error code from the body, 0 when absent
-  std::string message;   // Twilio's message, or the network error
-  std::string moreInfo;  // Twilio's more_info link, empty when absent
+  int httpStatus = 0;           // 0: no HTTP answer (network error, timeout)
+  int code = 0;                 // Twilio error code from the body, 0 when absent
+  std::string message;          // Twilio's message, or the network error
+  std::string moreInfo;         // Twilio's more_info link, empty when absent
   bool circuitOpen = false;     // not sent: the account's breaker is open (Twilio unreachable)
   bool deadlinePassed = false;  // not sent or cut short: the caller's deadline passed
+  // With deadlinePassed: no attempt was ever sent (it waited for one of the account's
+  // slots or a Retry-After pause until the deadline), so Twilio cannot have carried it out.
+  bool notSent = false;
 
   bool isAuthFailure() const { return httpStatus == 401 || code == 20003; }
   bool isNotFound() const { return httpStatus == 404; }

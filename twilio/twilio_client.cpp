@@ -13,10 +13,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "async/semaphore.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
 #include "common/metrics.hpp"
-#include "async/semaphore.hpp"
 #include "twilio/number_parser.hpp"
 
 namespace gw::twilio {
@@ -43,6 +43,7 @@ constexpr std::string_view kComponent = "twilio";
 // HttpResponse::curlCode of requests this client did not send (no CURLcode is negative).
 constexpr int kCircuitOpen = -1;
 constexpr int kDeadlinePassed = -2;
+constexpr int kDeadlinePassedUnsent = -3;  // and no attempt of the call was sent
 
 using Clock = std::chrono::steady_clock;
 
@@ -58,6 +59,7 @@ bool networkFailure(const HttpResponse& r) {
     case CURLE_OUT_OF_MEMORY:
     case kCircuitOpen:
     case kDeadlinePassed:
+    case kDeadlinePassedUnsent:
       return false;
     default:
       return true;
@@ -150,7 +152,8 @@ TwilioError errorOf(const HttpResponse& r) {
   if (r.status == 0) {
     e.message = r.networkError;
     e.circuitOpen = r.curlCode == kCircuitOpen;
-    e.deadlinePassed = r.curlCode == kDeadlinePassed;
+    e.deadlinePassed = r.curlCode == kDeadlinePassed || r.curlCode == kDeadlinePassedUnsent;
+    e.notSent = r.curlCode == kDeadlinePassedUnsent;
     return e;
   }
   rapidjson::Document d;
@@ -185,6 +188,14 @@ std::optional<std::chrono::seconds> retryAfter(const HttpResponse& r) {
   return std::chrono::seconds(secs);
 }
 
+// Twilio refused the request for load: 429, whose code is 20429 ("Too Many Requests"), or
+// that code with another status.
+bool throttledAnswer(const HttpResponse& r) {
+  if (r.status == 429) return true;
+  if (r.status < 400 || r.body.find("20429") == std::string::npos) return false;
+  return errorOf(r).code == 20429;
+}
+
 }  // namespace
 
 class TwilioClient::Impl {
@@ -204,23 +215,25 @@ class TwilioClient::Impl {
                                const std::string& url, std::string_view body = {},
                                Repeat repeat = Repeat::kAfterAnyFailure) {
     async::AsyncSemaphore& slots = slotsOf(c.accountSid);
+    AdaptiveLimit& limit = limitOf(c.accountSid);
     CircuitBreaker& breaker = breakerOf(c.accountSid);
     HttpResponse last;
+    bool sent = false;  // an attempt went out: Twilio may have carried the call out
     const int attempts = std::max(config_.maxAttempts, 1);
     for (int attempt = 0; attempt < attempts; ++attempt) {
       if (attempt > 0) {
         ++stats_.retries;
         ++metricsOf(op).retries;
         auto delay = backoff(attempt, last);
-        if (Clock::now() + delay >= c.deadline) co_return deadlinePassed(last);
+        if (Clock::now() + delay >= c.deadline) co_return deadlinePassed(last, sent);
         asio::steady_timer timer(io_, delay);
         boost::system::error_code ec;
         co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       }
-      co_await slots.acquire();
+      if (!co_await acquire(slots, limit, c.deadline)) co_return deadlinePassed(last, sent);
       async::SemaphorePermit permit(slots);
       const auto now = Clock::now();
-      if (now >= c.deadline) co_return deadlinePassed(last);
+      if (now >= c.deadline) co_return deadlinePassed(last, sent);
       if (!breaker.allow(now)) {
         ++stats_.failedFast;
         co_return circuitOpen(c, breaker, now);
@@ -233,17 +246,20 @@ class TwilioClient::Impl {
       }
       ++stats_.requests;
       const auto sentAt = Clock::now();
+      const AdaptiveLimit::Ticket ticket = limit.sent(slots.inUse());
+      sent = true;
       last = co_await http_.send(std::move(req));
       recordAttempt(op, last.status, Clock::now() - sentAt);
+      adapt(slots, limit, ticket, last);
       if (last.status != 0) {
         breaker.recordAnswer();
       } else if (cutShort && last.curlCode == CURLE_OPERATION_TIMEDOUT) {
         breaker.recordAbandoned();  // the deadline, not Twilio, ended it
-        co_return deadlinePassed(last);
+        co_return deadlinePassed(last, sent);
       } else if (networkFailure(last)) {
         breaker.recordNetworkFailure(Clock::now());
       }
-      if (last.status == 429) ++stats_.throttled;
+      if (throttledAnswer(last)) ++stats_.throttled;
       if (!retryable(last, repeat)) break;
       log::debug(kComponent, method, " ", pathOf(url), " attempt ", attempt + 1, " of ", attempts,
                  ": ", last.status ? std::to_string(last.status) : last.networkError);
@@ -261,6 +277,11 @@ class TwilioClient::Impl {
 
   const TwilioConfig& config() const { return config_; }
   TwilioStats stats() const { return stats_; }
+  size_t maxConcurrency() const { return std::max(config_.maxConcurrency, config_.concurrency); }
+  size_t currentLimit(const std::string& accountSid) const {
+    auto it = limits_.find(accountSid);
+    return it == limits_.end() ? std::max<size_t>(config_.concurrency, 1) : it->second.limit();
+  }
 
   void writeMetrics(metrics::Exposition& out) const {
     using T = metrics::Exposition::Type;
@@ -278,7 +299,8 @@ class TwilioClient::Impl {
     for (const auto& [op, m] : ops_) {
       out.sample("gateway_twilio_retries_total", {{"operation", op}}, m.retries);
     }
-    out.family("gateway_twilio_throttled_total", T::kCounter, "Twilio answers 429 Too Many Requests.");
+    out.family("gateway_twilio_throttled_total", T::kCounter,
+               "Twilio answers 429 Too Many Requests.");
     out.sample("gateway_twilio_throttled_total", {}, stats_.throttled);
     out.family("gateway_twilio_failed_fast_total", T::kCounter,
                "Twilio requests not sent because the account's circuit breaker was open.");
@@ -288,8 +310,23 @@ class TwilioClient::Impl {
     for (const auto& [op, m] : ops_) {
       out.histogram("gateway_twilio_request_duration_seconds", {{"operation", op}}, m.latency);
     }
+    out.family("gateway_twilio_concurrency_limit", T::kGauge,
+               "Twilio requests each account may have in flight now: starts at "
+               "--twilio-concurrency, rises while Twilio accepts and falls on 429 answers "
+               "(at most --twilio-max-concurrency).");
+    for (const auto& [account, limit] : limits_) {
+      out.sample("gateway_twilio_concurrency_limit", {{"account", account}},
+                 uint64_t{limit.limit()});
+    }
+    out.family("gateway_twilio_concurrency_decreases_total", T::kCounter,
+               "Times an account's concurrency limit was lowered because Twilio answered 429.");
+    for (const auto& [account, limit] : limits_) {
+      out.sample("gateway_twilio_concurrency_decreases_total", {{"account", account}},
+                 limit.decreases());
+    }
     out.family("gateway_twilio_requests_in_flight", T::kGauge,
-               "Twilio requests in flight per account (bounded by --twilio-concurrency).");
+               "Twilio requests in flight per account (bounded by "
+               "gateway_twilio_concurrency_limit).");
     for (const auto& [account, slots] : slots_) {
       out.sample("gateway_twilio_requests_in_flight", {{"account", account}},
                  uint64_t{slots.inUse()});
@@ -332,22 +369,69 @@ class TwilioClient::Impl {
 
   // The last answer's reason stays in the message: a deadline spent on retries says what
   // the retries were about.
-  static HttpResponse deadlinePassed(const HttpResponse& last) {
+  static HttpResponse deadlinePassed(const HttpResponse& last, bool sent) {
     std::string why = "the deadline passed before Twilio answered";
     if (last.status != 0) {
       why += " (last answer: HTTP " + std::to_string(last.status) + ")";
     } else if (!last.networkError.empty()) {
       why += " (last attempt: " + last.networkError + ")";
     }
-    return notSent(kDeadlinePassed, std::move(why));
+    return notSent(sent ? kDeadlinePassed : kDeadlinePassedUnsent, std::move(why));
   }
 
   async::AsyncSemaphore& slotsOf(const std::string& accountSid) {
     auto it = slots_.find(accountSid);
     if (it == slots_.end()) {
-      it = slots_.try_emplace(accountSid, config_.concurrency).first;
+      it = slots_.try_emplace(accountSid, limitOf(accountSid).limit()).first;
     }
     return it->second;
+  }
+
+  AdaptiveLimit& limitOf(const std::string& accountSid) {
+    auto it = limits_.find(accountSid);
+    if (it == limits_.end()) {
+      AdaptiveLimitOptions o;
+      o.initial = config_.concurrency;
+      o.max = maxConcurrency();
+      it = limits_.try_emplace(accountSid, o).first;
+    }
+    return it->second;
+  }
+
+  // Waits for one of the account's slots, and for a Retry-After pause to pass (a 429 that
+  // arrives while this request waits for its slot pauses it too). False, holding nothing,
+  // when the pause outlasts the deadline; true holding a slot.
+  awaitable<bool> acquire(async::AsyncSemaphore& slots, const AdaptiveLimit& limit,
+                          Clock::time_point deadline) {
+    for (;;) {
+      const auto pausedUntil = limit.pausedUntil();
+      if (pausedUntil > Clock::now()) {
+        if (pausedUntil >= deadline) co_return false;
+        asio::steady_timer timer(io_, pausedUntil);
+        boost::system::error_code ec;
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        continue;
+      }
+      co_await slots.acquire();
+      if (limit.pausedUntil() <= Clock::now()) co_return true;
+      slots.release();
+    }
+  }
+
+  // Tells the account's limit what the answer says about Twilio's load; no HTTP answer
+  // says nothing (the circuit breaker deals with those), nor does a 5xx.
+  void adapt(async::AsyncSemaphore& slots, AdaptiveLimit& limit, const AdaptiveLimit::Ticket& t,
+             const HttpResponse& r) {
+    if (throttledAnswer(r)) {
+      auto asked = retryAfter(r).value_or(std::chrono::seconds(0));
+      auto pause = std::min<std::chrono::milliseconds>(asked, config_.retryAfterCap);
+      limit.throttled(t, Clock::now(), pause);
+    } else if (r.status != 0 && r.status < 500) {
+      limit.answered(t);
+    } else {
+      return;
+    }
+    slots.setLimit(limit.limit());
   }
 
   CircuitBreaker& breakerOf(const std::string& accountSid) {
@@ -400,6 +484,7 @@ class TwilioClient::Impl {
   std::mt19937_64 rng_;
   TwilioStats stats_;
   std::unordered_map<std::string, async::AsyncSemaphore> slots_;
+  std::unordered_map<std::string, AdaptiveLimit> limits_;
   std::unordered_map<std::string, CircuitBreaker> breakers_;
   std::map<std::string, OpMetrics, std::less<>> ops_;  // by operation, for GET /metrics
 };
@@ -457,8 +542,16 @@ const TwilioConfig& TwilioClient::config() const {
 TwilioStats TwilioClient::stats() const {
   return impl_->stats();
 }
+size_t TwilioClient::concurrency() const {
+  return impl_->maxConcurrency();
+}
+size_t TwilioClient::concurrencyLimit(const std::string& accountSid) const {
+  return impl_->currentLimit(accountSid);
+}
 
-void TwilioClient::writeMetrics(metrics::Exposition& out) const { impl_->writeMetrics(out); }
+void TwilioClient::writeMetrics(metrics::Exposition& out) const {
+  impl_->writeMetrics(out);
+}
 
 // URLs and bodies are built before the co_await expressions: GCC 12 miscompiles some
 // temporaries (array initialisers in particular) inside them.
@@ -536,7 +629,8 @@ awaitable<Outcome<Trunk>> TwilioClient::createTrunk(const Credentials& c,
                                                     std::string_view friendlyName) {
   std::string body = form(Fields{{"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks");
-  auto r = co_await impl_->call("create_trunk", c, "POST", url, body, Repeat::kOnlyWhenNotProcessed);
+  auto r =
+      co_await impl_->call("create_trunk", c, "POST", url, body, Repeat::kOnlyWhenNotProcessed);
   if (r.status != 201 && r.status != 200) co_return failed("create_trunk", c, errorOf(r));
   co_return reported("create_trunk", c, trunkFrom(r));
 }
@@ -569,7 +663,7 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
                                  {"FriendlyName", std::string(friendlyName)}});
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls");
   auto r = co_await impl_->call("create_origination_url", c, "POST", url, body,
-                                  Repeat::kOnlyWhenNotProcessed);
+                                Repeat::kOnlyWhenNotProcessed);
   if (r.status != 201 && r.status != 200) co_return failed("create_origination_url", c, errorOf(r));
   rapidjson::Document d;
   std::string sid = json::parse(d, r.body) ? std::string() : str(d, "sid");

@@ -1,10 +1,10 @@
 #pragma once
 // Typed calls to Twilio's 2010-04-01 API and Trunking v1 API with a concurrency bound per
-// account, timeouts, and retries of 429/5xx/network failures with full-jitter exponential
-// backoff that honours Retry-After, a circuit breaker per account that fails requests fast
-// while Twilio is unreachable, and a caller's deadline that no attempt, backoff or timeout
-// goes past. Every failed operation is logged once (operation, HTTP status, Twilio code,
-// request id; never the token). Runs on the control io_context.
+// account that adapts to what Twilio allows (AdaptiveLimit), timeouts, and retries of
+// 429/5xx/network failures with full-jitter exponential backoff that honours Retry-After, a circuit
+// breaker per account that fails requests fast while Twilio is unreachable, and a caller's deadline
+// that no attempt, backoff or timeout goes past. Every failed operation is logged once (operation,
+// HTTP status, Twilio code, request id; never the token). Runs on the control io_context.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +17,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/result.hpp"
+#include "twilio/adaptive_limit.hpp"
 #include "twilio/api.hpp"
 #include "twilio/circuit_breaker.hpp"
 #include "twilio/curl_client.hpp"
@@ -30,8 +31,11 @@ namespace gw::twilio {
 struct TwilioConfig {
   std::string apiUrl = "https://api.twilio.com";
   std::string trunkingUrl = "https://trunking.twilio.com";
-  size_t concurrency = 16;  // requests in flight per account
-  int maxAttempts = 4;      // first try included
+  size_t concurrency = 16;  // requests in flight per account at first
+  // The most the bound may rise to on an account Twilio does not throttle; 0 (or less
+  // than `concurrency`): `concurrency`, so the bound only ever falls below its start.
+  size_t maxConcurrency = 0;
+  int maxAttempts = 4;  // first try included
   std::chrono::milliseconds requestTimeout{15'000};
   std::chrono::milliseconds backoffBase{100};
   std::chrono::milliseconds backoffCap{3'000};
@@ -45,7 +49,7 @@ struct TwilioConfig {
 struct TwilioStats {
   uint64_t requests = 0;  // HTTP attempts, retries included
   uint64_t retries = 0;
-  uint64_t throttled = 0;  // 429 answers
+  uint64_t throttled = 0;   // 429 answers
   uint64_t failedFast = 0;  // requests refused by an open circuit breaker
 };
 
@@ -56,7 +60,11 @@ class TwilioClient final : public Api {
   ~TwilioClient() override;
 
   const TwilioConfig& config() const;
-  size_t concurrency() const override { return config().concurrency; }
+  // The most requests per account the bound can ever allow, so callers' fan-out never
+  // holds it back; the bound itself keeps the excess waiting.
+  size_t concurrency() const override;
+  // The account's current bound; `concurrency` for an account not used yet.
+  size_t concurrencyLimit(const std::string& accountSid) const;
   TwilioStats stats() const;
   // The gateway_twilio_* families of GET /metrics; control thread.
   void writeMetrics(metrics::Exposition& out) const;

@@ -225,8 +225,9 @@ awaitable<void> ImportService::Pipeline::attachFound() {
     }
     if (stopsAll(r.error())) {
       // Refused before Twilio saw it (credentials, an open breaker): not on the trunk. A
-      // deadline may have cut short a request Twilio carried out: undone as sent.
-      if (!r.error().deadlinePassed) s->attachSent = false;
+      // deadline may have cut short a request Twilio carried out: undone as sent, unless it
+      // never left (it waited for one of the account's slots until the deadline).
+      if (!r.error().deadlinePassed || r.error().notSent) s->attachSent = false;
     } else {
       s->error = "Trunk attachment failed: " + r.error().describe();
     }

@@ -21,6 +21,7 @@ TEST(ConfigTest, DefaultsMatchTheDocumentation) {
   EXPECT_EQ(c.twilioApiUrl, "https://api.twilio.com");
   EXPECT_EQ(c.twilioTrunkingUrl, "https://trunking.twilio.com");
   EXPECT_EQ(c.twilioConcurrency, 16u);
+  EXPECT_EQ(c.effectiveTwilioMaxConcurrency(), 100u);
   EXPECT_EQ(c.twilioMaxAttempts, 4);
   EXPECT_TRUE(c.storeSync);
 }
@@ -111,6 +112,29 @@ TEST(ConfigTest, AcceptsEqualsForm) {
   EXPECT_EQ(c.twilioConcurrency, 4u);
 }
 
+TEST(ConfigTest, TwilioMaxConcurrencyIsAtLeastTheStart) {
+  EXPECT_EQ(parseOk({"--twilio-max-concurrency", "40"}).effectiveTwilioMaxConcurrency(), 40u);
+  EXPECT_EQ(
+      parseOk({}, {{"GATEWAY_TWILIO_MAX_CONCURRENCY", "8"}, {"GATEWAY_TWILIO_CONCURRENCY", "8"}})
+          .effectiveTwilioMaxConcurrency(),
+      8u);
+  // Unset, the maximum follows a start above its default.
+  EXPECT_EQ(parseOk({"--twilio-concurrency", "200"}).effectiveTwilioMaxConcurrency(), 200u);
+
+  auto r = parseConfig({"--twilio-concurrency", "32", "--twilio-max-concurrency", "16"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--twilio-max-concurrency"), std::string::npos);
+  EXPECT_NE(r.error().message.find("16 is below --twilio-concurrency"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("32"), std::string::npos);
+  // Whichever way each is given: the flag and the variable are checked together.
+  EXPECT_FALSE(parseConfig({"--twilio-max-concurrency", "4"}, {}).ok());
+  EXPECT_FALSE(parseConfig({}, {{"GATEWAY_TWILIO_MAX_CONCURRENCY", "4"}}).ok());
+  r = parseConfig({"--twilio-max-concurrency", "0"}, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("1 to 1024"), std::string::npos);
+}
+
 TEST(ConfigTest, PublicSipUriDefaultsToSipListen) {
   Config c = parseOk({"--sip-listen", "10.0.0.5:5080"});
   EXPECT_EQ(c.effectivePublicSipUri(), "sip:10.0.0.5:5080");
@@ -161,6 +185,8 @@ TEST(ConfigTest, HelpListsEveryFlagWithItsVariable) {
                         "GATEWAY_ADMIN_TOKEN",
                         "--twilio-concurrency",
                         "--twilio-max-attempts",
+                        "--twilio-max-concurrency",
+                        "GATEWAY_TWILIO_MAX_CONCURRENCY",
                         "--sip-workers",
                         "GATEWAY_SIP_WORKERS",
                         "--sip-trusted-cidr",

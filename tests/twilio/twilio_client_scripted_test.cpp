@@ -463,7 +463,8 @@ TEST_F(TwilioClientScriptedTest, CreatesAreNotRepeatedAfterAServerError) {
 TEST_F(TwilioClientScriptedTest, CreatesAreRepeatedWhenTwilioDidNotProcessThem) {
   server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
   server_.enqueue(ScriptedResponse::json(
-      201, R"({"sid":")" + kTrunk + R"(","friendly_name":"gw","domain_name":"x.pstn.twilio.com"})"));
+      201,
+      R"({"sid":")" + kTrunk + R"(","friendly_name":"gw","domain_name":"x.pstn.twilio.com"})"));
   auto t = run(client().createTrunk(creds_, "gw"));
   ASSERT_TRUE(t.ok()) << t.error().describe();
   EXPECT_EQ(server_.requestCount(), 2u);
@@ -514,6 +515,107 @@ TEST_F(TwilioClientScriptedTest, CapsAnExcessiveRetryAfter) {
   auto seen = server_.requests();
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_GE(seen[1].received - seen[0].received, 20ms);
+}
+
+// A Retry-After holds back every request of the account, not only the refused one: a
+// request whose deadline comes before the pause ends fails without being sent. Another
+// account is not held back.
+TEST_F(TwilioClientScriptedTest, RetryAfterPausesTheWholeAccount) {
+  auto throttled = ScriptedResponse::twilioError(429, 20429, "Too Many Requests");
+  throttled.headers.emplace_back("Retry-After", "30");
+  server_.enqueue(throttled);
+  server_.enqueue(ScriptedResponse::json(200, R"({"sid":")" + kOtherAccount + R"("})"));
+  auto& twilio = client();
+  Credentials soon = creds_;
+  soon.deadline = std::chrono::steady_clock::now() + 10s;
+  auto first = run(twilio.fetchAccount(soon));
+  ASSERT_FALSE(first.ok());
+  EXPECT_TRUE(first.error().deadlinePassed) << first.error().describe();
+  auto second = run(twilio.fetchAccount(soon));
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.error().deadlinePassed) << second.error().describe();
+  EXPECT_EQ(server_.requestCount(), 1u) << "a request went out during the pause";
+
+  Credentials other{kOtherAccount, kToken};
+  other.deadline = soon.deadline;
+  auto third = run(twilio.fetchAccount(other));
+  ASSERT_TRUE(third.ok()) << third.error().describe();
+  EXPECT_EQ(server_.requestCount(), 2u);
+}
+
+// A call that waited for one of the account's slots until its deadline was never sent:
+// the error says so, and the import then knows that Twilio cannot have carried it out. A
+// call cut short in flight may have been.
+TEST_F(TwilioClientScriptedTest, SaysWhetherACallPastItsDeadlineWasSent) {
+  server_.setHandler([](const RecordedRequest&) {
+    auto r = ScriptedResponse::json(200, numberJson(kNumber, "+14155550100"));
+    r.delay = 1s;
+    return r;
+  });
+  auto c = config();
+  c.concurrency = 1;
+  auto& twilio = client(c);
+  // The first call holds the account's only slot for a second (no deadline of its own);
+  // the second waits for it with a deadline of 200 ms.
+  Credentials soon = creds_;
+  soon.deadline = std::chrono::steady_clock::now() + 200ms;
+  std::optional<Outcome<IncomingNumber>> first, second;
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        first.emplace(co_await twilio.fetchNumber(creds_, kNumber));
+      },
+      asio::detached);
+  asio::co_spawn(
+      io_,
+      [&]() -> asio::awaitable<void> {
+        second.emplace(co_await twilio.fetchNumber(soon, kNumber));
+      },
+      asio::detached);
+  ASSERT_TRUE(testing::runUntil(io_, [&] { return first && second; }));
+  ASSERT_TRUE(first->ok()) << first->error().describe();
+  ASSERT_FALSE(second->ok());
+  EXPECT_TRUE(second->error().deadlinePassed);
+  EXPECT_TRUE(second->error().notSent) << "the second call never had a slot";
+  EXPECT_EQ(server_.requestCount(), 1u);
+
+  // A call the server received and the deadline cut short may have been carried out.
+  Credentials brief = creds_;
+  brief.deadline = std::chrono::steady_clock::now() + 300ms;
+  auto third = run(twilio.fetchNumber(brief, kNumber));
+  ASSERT_FALSE(third.ok());
+  EXPECT_TRUE(third.error().deadlinePassed);
+  if (server_.requestCount() == 2u) {
+    EXPECT_FALSE(third.error().notSent) << "the server received it";
+  }
+}
+
+// A 429 lowers the account's bound (the scrape's gateway_twilio_concurrency_limit); a 20429
+// under another status counts as one too. Answers that are no refusal raise it again only
+// with the bound in full use.
+TEST_F(TwilioClientScriptedTest, A429LowersTheAccountsBound) {
+  server_.enqueue(ScriptedResponse::twilioError(429, 20429, "Too Many Requests"));
+  server_.enqueue(ScriptedResponse::json(200, R"({"sid":")" + kAccount + R"("})"));
+  auto c = config();
+  c.concurrency = 8;
+  c.maxConcurrency = 32;
+  auto& twilio = client(c);
+  EXPECT_EQ(twilio.concurrency(), 32u);  // callers' fan-out: the most the bound can reach
+  EXPECT_EQ(twilio.concurrencyLimit(kAccount), 8u);
+  auto a = run(twilio.fetchAccount(creds_));
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  // Refused with one request in flight, the bound fell to 1; the retry's answer, with that
+  // bound in full use, was a window at 1 and raised it by one.
+  EXPECT_EQ(twilio.concurrencyLimit(kAccount), 2u);
+  EXPECT_EQ(twilio.concurrencyLimit(kOtherAccount), 8u);
+  EXPECT_EQ(twilio.stats().throttled, 1u);
+
+  server_.enqueue(ScriptedResponse::twilioError(400, 20429, "Too Many Requests"));
+  Credentials other{kOtherAccount, kToken};
+  auto b = run(twilio.fetchAccount(other));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(twilio.concurrencyLimit(kOtherAccount), 1u);
+  EXPECT_EQ(twilio.stats().throttled, 2u);
 }
 
 TEST_F(TwilioClientScriptedTest, RetriesNetworkErrors) {
