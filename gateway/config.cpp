@@ -284,8 +284,8 @@ const std::vector<Option>& options() {
          auto n = parseInt(v, 1, 10'000);
          if (!n) return n.error();
          c.importJobChunk = static_cast<uint32_t>(*n);
-          return {};
-        }},
+         return {};
+       }},
       {"--verify-interval", "GATEWAY_VERIFY_INTERVAL",
        "how often every provider is verified with Twilio (credentials, trunk, origination\n"
        "      URL, numbers still on the trunk), spread over the interval, the first round at\n"

@@ -45,7 +45,7 @@ struct Config {
   int twilioMaxAttempts = 4;
   int twilioTimeoutMs = 15'000;
   int64_t importDeadlineMs = 30 * 60'000;
-  uint32_t importJobChunk = 1000;  // SIDs per import job step
+  uint32_t importJobChunk = 1000;       // SIDs per import job step
   int64_t verifyIntervalMs = 3600'000;  // every provider verified this often; 0: never
   bool storeSync = true;
   size_t storeMapSizeBytes = store::kDefaultMapSizeBytes;

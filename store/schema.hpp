@@ -79,7 +79,6 @@ inline constexpr char kIdempotencyByTimeDb[] = "idempotency_by_time";
 inline constexpr char kImportJobsDb[] = "import_jobs";
 inline constexpr char kImportJobSidsDb[] = "import_job_sids";
 inline constexpr char kImportJobErrorsDb[] = "import_job_errors";
-//
 inline constexpr char kVerificationsDb[] = "provider_verifications";
 // mdb_env_set_maxdbs: the databases above with room for later versions and migrations.
 inline constexpr unsigned kMaxDbs = 32;
@@ -102,7 +101,6 @@ struct Schema {
   lmdb::Dbi importJobs;
   lmdb::Dbi importJobSids;
   lmdb::Dbi importJobErrors;
-//
   lmdb::Dbi verifications;
 
   // The version the environment had before openSchema (0: it was empty).

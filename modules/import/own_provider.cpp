@@ -17,4 +17,10 @@ admin::Result<store::Provider> ownProvider(const store::Store& store, const std:
   return std::move(*p);
 }
 
+twilio::Credentials credentialsOf(const store::Provider& p, const std::string& requestId) {
+  twilio::Credentials c{p.accountSid, p.authToken};
+  c.requestId = requestId;
+  return c;
+}
+
 }  // namespace gw::import

@@ -49,5 +49,4 @@ std::optional<std::vector<std::string>> allowedAddressesField(const rapidjson::V
 // A provider as every route renders it: record, number count and latest verification.
 std::string providerViewJson(const ProviderView& v);
 
-
 }  // namespace gw::import

@@ -1,7 +1,5 @@
 #include "modules/import/provider_service.hpp"
 
-#include "modules/import/own_provider.hpp"
-
 #include <algorithm>
 #include <cstdint>
 #include <unordered_set>
@@ -30,12 +28,6 @@ namespace {
 constexpr size_t kTwilioFriendlyNameMax = 64;
 
 // The provider's credentials for a Twilio call made for request `requestId` ("" if none).
-twilio::Credentials credentialsOf(const store::Provider& p, const std::string& requestId) {
-  twilio::Credentials c{p.accountSid, p.authToken};
-  c.requestId = requestId;
-  return c;
-}
-
 // The org's provider for `accountSid`, if it has one.
 std::optional<store::Provider> duplicateOf(const store::Store& store, const store::ReadView& txn,
                                            const std::string& orgId,

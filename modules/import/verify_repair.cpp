@@ -19,12 +19,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-twilio::Credentials credentialsOf(const store::Provider& p, const std::string& requestId) {
-  twilio::Credentials c{p.accountSid, p.authToken};
-  c.requestId = requestId;
-  return c;
-}
-
 DomainError tokenRefused(const store::Provider& p, const twilio::TwilioError& e) {
   if (e.isAuthFailure() || e.isNotFound()) {
     return DomainError::of(Fault::kRejected,

@@ -21,12 +21,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-twilio::Credentials credentialsOf(const store::Provider& p, const std::string& requestId) {
-  twilio::Credentials c{p.accountSid, p.authToken};
-  c.requestId = requestId;
-  return c;
-}
-
 bool refusesCredentials(const twilio::TwilioError& e) {
   return e.isAuthFailure() || e.isNotFound();
 }
