@@ -105,8 +105,9 @@ awaitable<Response> ImportJobApi::create(Request& req) {
   auto sids = parseImportRequest(req, kMaxSidsPerJob);
   if (!sids) co_return admin::problemOf(sids.error(), req.path);
   auto job = co_await jobs_.create(*provider, *sids);
-  Response resp = jobResponse(202, job);
-  resp.set("Location", std::string(kJobsPath) + job.id);
+  if (!job) co_return admin::problemOf(job.error(), req.path);
+  Response resp = jobResponse(202, *job);
+  resp.set("Location", std::string(kJobsPath) + job->id);
   co_return resp;
 }
 

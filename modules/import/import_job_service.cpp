@@ -69,8 +69,8 @@ ImportJobService::ImportJobService(admin::Context& ctx, ImportService& imports,
     : ctx_(ctx), imports_(imports), options_(options) {}
 ImportJobService::~ImportJobService() = default;
 
-awaitable<ImportJob> ImportJobService::create(const store::Provider& provider,
-                                              const std::vector<std::string>& sids) {
+awaitable<admin::Result<ImportJob>> ImportJobService::create(const store::Provider& provider,
+                                                             const std::vector<std::string>& sids) {
   ImportJob job;
   job.id = newUuid();
   job.orgId = provider.orgId;
@@ -78,9 +78,23 @@ awaitable<ImportJob> ImportJobService::create(const store::Provider& provider,
   job.total = sids.size();
   job.chunkSize = std::max<uint32_t>(1, options_.chunkSize);
   job.createdMs = nowUnixMillis();
-  co_await ctx_.writes.commit([&](const store::ReadView&, admin::ChangeSet& change) {
-    change.importJobs.push_back({job, sids, {}, 0});
+  // Counted in the commit that stores the job, so two requests at once cannot both pass.
+  size_t unfinished = 0;
+  co_await ctx_.writes.commit([&](const store::ReadView& view, admin::ChangeSet& change) {
+    unfinished = 0;
+    for (const auto& j : ctx_.store.listImportJobs(view)) {
+      if (j.orgId == job.orgId && !j.finished()) ++unfinished;
+    }
+    if (unfinished < kMaxUnfinishedJobsPerOrg) change.importJobs.push_back({job, sids, {}, 0});
   });
+  if (unfinished >= kMaxUnfinishedJobsPerOrg) {
+    co_return admin::DomainError::of(
+        admin::Fault::kConflict,
+        "This organization already has " + std::to_string(unfinished) +
+            " import jobs queued or running, the most it may have at once; nothing was queued. "
+            "Wait for one to finish (GET /api/v1/import-jobs), or cancel one (DELETE "
+            "/api/v1/import-jobs/{id}), then send this request again.");
+  }
   log::info("import-jobs", "job ", job.id, " of provider ", provider.id, ": queued ", job.total,
             " SIDs");
   startRunner(provider.id);

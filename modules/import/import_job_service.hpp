@@ -41,14 +41,21 @@ struct ImportJobPage {
   std::vector<store::ImportJobError> errors;
 };
 
+// Jobs an org may have queued or running at once. Each holds up to 100,000 SIDs in the
+// store until it finishes, so without a bound one tenant could fill the store, which every
+// tenant shares, with queued work.
+inline constexpr size_t kMaxUnfinishedJobsPerOrg = 10;
+
 class ImportJobService {
  public:
   ImportJobService(admin::Context& ctx, ImportService& imports, ImportJobOptions options = {});
   ~ImportJobService();
 
   // Stores a queued job of `sids` (already validated) for `provider` and starts it.
-  boost::asio::awaitable<store::ImportJob> create(const store::Provider& provider,
-                                                  const std::vector<std::string>& sids);
+  // kConflict, storing nothing, when the provider's org already has
+  // kMaxUnfinishedJobsPerOrg jobs queued or running.
+  boost::asio::awaitable<admin::Result<store::ImportJob>> create(
+      const store::Provider& provider, const std::vector<std::string>& sids);
   // kInvalid ("id") when `id` is not a UUID, kNotFound when `org` has no such job.
   admin::Result<ImportJobPage> get(const std::string& org, const std::string& id,
                                    const admin::Paging& errors) const;

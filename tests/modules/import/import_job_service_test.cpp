@@ -64,7 +64,7 @@ class ImportJobServiceTest : public ::testing::Test {
 
   // Creates the job and runs the control loop until it has nothing left to do.
   ImportJob createAndRun(const std::vector<std::string>& sids) {
-    ImportJob job = stack_.run(jobs_->create(provider_, sids));
+    ImportJob job = stack_.run(jobs_->create(provider_, sids)).value();
     return stored(job.id);
   }
   ImportJob stored(const std::string& id) {
@@ -125,7 +125,7 @@ TEST_F(ImportJobServiceTest, AlreadyImportedSidsFailAsTheSynchronousImportSaysSo
 
 TEST_F(ImportJobServiceTest, CancelOfAQueuedJobImportsNothing) {
   auto job = stack_.run([&]() -> asio::awaitable<admin::Result<ImportJob>> {
-    ImportJob created = co_await jobs_->create(provider_, sids_);
+    ImportJob created = (co_await jobs_->create(provider_, sids_)).value();
     co_return co_await jobs_->cancel("org-1", created.id);  // before its runner started
   }());
   ASSERT_TRUE(job);
@@ -139,6 +139,54 @@ TEST_F(ImportJobServiceTest, CancelOfAQueuedJobImportsNothing) {
   ASSERT_FALSE(other);
   EXPECT_EQ(other.error().fault, admin::Fault::kNotFound);
   EXPECT_EQ(jobs_->get("org-1", "x", {}).error().fault, admin::Fault::kInvalid);
+}
+
+// A tenant cannot fill the shared store with queued jobs: the eleventh unfinished job of an
+// org is refused and nothing is stored; other orgs, and the org once a job finishes, go on.
+TEST_F(ImportJobServiceTest, AnOrgHasAtMostTenUnfinishedJobs) {
+  std::vector<std::string> queued;
+  stack_.run(stack_.writes.commit([&](const store::ReadView&, admin::ChangeSet& change) {
+    change.importJobs.clear();
+    queued.clear();
+    for (size_t i = 0; i < kMaxUnfinishedJobsPerOrg; ++i) {
+      ImportJob j;
+      j.id = newUuid();
+      j.orgId = provider_.orgId;
+      j.providerId = provider_.id;
+      j.total = 1;
+      j.chunkSize = 3;
+      change.importJobs.push_back({j, {sidOf(1)}, {}, 0});
+      queued.push_back(j.id);
+    }
+  }));
+  auto jobCount = [&] {
+    auto txn = stack_.store->read();
+    return stack_.store->listImportJobs(txn).size();
+  };
+
+  auto refused = stack_.run(jobs_->create(provider_, {sidOf(2)}));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().fault, admin::Fault::kConflict);
+  EXPECT_NE(refused.error().detail.find("10 import jobs queued or running"), std::string::npos)
+      << refused.error().detail;
+  EXPECT_EQ(jobCount(), kMaxUnfinishedJobsPerOrg);
+
+  store::Provider other = provider_;
+  other.id = newUuid();
+  other.orgId = "org-2";
+  {
+    auto txn = stack_.store->write();
+    stack_.store->putProvider(txn, other);
+    txn.commit();
+  }
+  EXPECT_TRUE(stack_.run(jobs_->create(other, {sidOf(3)})));
+
+  // Once the org's jobs have run (the runner of its provider takes them all), it may queue
+  // again.
+  jobs_->resume();
+  stack_.run([]() -> asio::awaitable<int> { co_return 0; }());
+  EXPECT_EQ(stored(queued.back()).state, ImportJobState::kSucceeded);
+  EXPECT_TRUE(stack_.run(jobs_->create(provider_, {sidOf(2)})));
 }
 
 TEST_F(ImportJobServiceTest, CredentialsRefusedFailTheJobWithTheReason) {
