@@ -40,6 +40,21 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The control thread's io_context. Its own destructor destroys the handlers still queued,
+// coroutine frames among them, but only after every object declared after it is gone, so a
+// frame's destructors (a claim released, a runner forgotten) would touch freed services.
+// destroyPending() does that destruction early, while they are alive.
+class ControlLoop : public boost::asio::io_context {
+ public:
+  using boost::asio::io_context::io_context;
+  void destroyPending() { shutdown(); }
+};
+
+struct PendingWorkFirst {
+  ControlLoop& io;
+  ~PendingWorkFirst() { io.destroyPending(); }
+};
+
 log::Level levelOf(const std::string& name) {
   if (name == "debug") return log::Level::kDebug;
   if (name == "warn") return log::Level::kWarn;
@@ -106,7 +121,7 @@ int runGateway(const Config& config) {
   // Before the first line is logged: from there on a SIGTERM or SIGINT is held until the
   // loop runs and stops gatewayd cleanly, however far start-up has come. (Installed after
   // start-up, a signal in between killed the process outright.)
-  asio::io_context io(1);
+  ControlLoop io(1);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -282,6 +297,10 @@ int runGateway(const Config& config) {
     });
   });
 
+  // Declared last, so destroyed first: the coroutines still pending when the loop stops
+  // (imports, import jobs, verifications, the journal sweep) are destroyed while the services
+  // their frames point into still exist.
+  const PendingWorkFirst pendingFirst{io};
   io.run();
   log::info("gatewayd", "stopped");
   return kExitStopped;
