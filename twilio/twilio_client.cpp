@@ -18,6 +18,7 @@
 #include "common/log.hpp"
 #include "common/metrics.hpp"
 #include "twilio/number_parser.hpp"
+#include "twilio/wire.hpp"
 
 namespace gw::twilio {
 namespace asio = boost::asio;
@@ -29,172 +30,11 @@ std::string TwilioError::describe() const {
   return std::to_string(httpStatus) + " " + std::to_string(code) + " " + message;
 }
 
-// How far a failed attempt may be repeated. Reads, deletes and attachments can be
-// repeated after any failure: doing them twice leaves what doing them once leaves. A
-// create (a new trunk, a new origination URL) that reached Twilio may have created the
-// resource even when the answer was a 5xx or was lost, and repeating it could leave a
-// second trunk in the customer's account that nothing refers to.
-enum class Repeat { kAfterAnyFailure, kOnlyWhenNotProcessed };
-
 namespace {
 
 constexpr std::string_view kComponent = "twilio";
-
-// HttpResponse::curlCode of requests this client did not send (no CURLcode is negative).
-constexpr int kCircuitOpen = -1;
-constexpr int kDeadlinePassed = -2;
-constexpr int kDeadlinePassedUnsent = -3;  // and no attempt of the call was sent
-
 using Clock = std::chrono::steady_clock;
-
-// A transfer that ended without an HTTP answer for a reason that says Twilio may be
-// unreachable (as opposed to this client aborting it, or a malformed request).
-bool networkFailure(const HttpResponse& r) {
-  if (r.status != 0) return false;
-  switch (r.curlCode) {
-    case CURLE_ABORTED_BY_CALLBACK:
-    case CURLE_FAILED_INIT:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_OUT_OF_MEMORY:
-    case kCircuitOpen:
-    case kDeadlinePassed:
-    case kDeadlinePassedUnsent:
-      return false;
-    default:
-      return true;
-  }
-}
-
-HttpResponse notSent(int why, std::string message) {
-  HttpResponse r;
-  r.curlCode = why;
-  r.networkError = std::move(message);
-  return r;
-}
-
-// "12 s", or "450 ms" below a second.
-std::string spanText(std::chrono::milliseconds d) {
-  if (d.count() >= 1000) return std::to_string((d.count() + 500) / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
-
-bool unreserved(unsigned char c) {  // ASCII only, whatever the locale
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-// Percent-encodes everything but RFC 3986 unreserved characters: '+' becomes %2B (Twilio
-// would read a bare '+' as a space), and a SID can never add a path segment.
-std::string percentEncode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (unreserved(c)) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
-
-using Fields = std::vector<std::pair<std::string, std::string>>;
-
-std::string form(const Fields& fields) {
-  std::string out;
-  for (const auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    out += percentEncode(k);
-    out += '=';
-    out += percentEncode(v);
-  }
-  return out;
-}
-
-std::string str(const rapidjson::Value& obj, const char* name) {
-  if (!obj.IsObject()) return {};
-  auto it = obj.FindMember(name);
-  if (it == obj.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-// The connection never carried the request.
-bool neverReachedTwilio(const HttpResponse& r) {
-  if (r.status != 0) return false;
-  switch (r.curlCode) {
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_CONNECT:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Requests that were certainly not processed (429: Twilio documents it; no connection),
-// and, when `repeat` allows, those that failed on the server (5xx) or in the network. A
-// transfer this client aborted itself (shutdown) or could not even start is final.
-bool retryable(const HttpResponse& r, Repeat repeat) {
-  if (r.status == 429 || neverReachedTwilio(r)) return true;
-  if (repeat == Repeat::kOnlyWhenNotProcessed) return false;
-  if (r.status == 0) return networkFailure(r);
-  return r.status >= 500;
-}
-
-// Twilio's error body: {"code":20404,"message":"...","more_info":"https://...","status":404}.
-TwilioError errorOf(const HttpResponse& r) {
-  TwilioError e;
-  e.httpStatus = r.status;
-  if (r.status == 0) {
-    e.message = r.networkError;
-    e.circuitOpen = r.curlCode == kCircuitOpen;
-    e.deadlinePassed = r.curlCode == kDeadlinePassed || r.curlCode == kDeadlinePassedUnsent;
-    e.notSent = r.curlCode == kDeadlinePassedUnsent;
-    return e;
-  }
-  rapidjson::Document d;
-  if (!json::parse(d, r.body) && d.IsObject()) {
-    if (auto it = d.FindMember("code"); it != d.MemberEnd() && it->value.IsInt()) {
-      e.code = it->value.GetInt();
-    }
-    e.message = str(d, "message");
-    e.moreInfo = str(d, "more_info");
-  }
-  if (e.message.empty()) e.message = "HTTP " + std::to_string(r.status);
-  return e;
-}
-
-TwilioError malformed(const HttpResponse& r, std::string_view what) {
-  return TwilioError{r.status, 0, "unexpected response from Twilio: " + std::string(what), {}};
-}
-
-// Retry-After in delta-seconds; HTTP dates are not used by Twilio and are ignored.
-std::optional<std::chrono::seconds> retryAfter(const HttpResponse& r) {
-  const std::string* v = r.header("retry-after");
-  if (!v) return std::nullopt;
-  std::string_view s(*v);
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  if (s.empty() || s.size() > 9) return std::nullopt;
-  int64_t secs = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
-    secs = secs * 10 + (c - '0');
-  }
-  return std::chrono::seconds(secs);
-}
-
-// Twilio refused the request for load: 429, whose code is 20429 ("Too Many Requests"), or
-// that code with another status.
-bool throttledAnswer(const HttpResponse& r) {
-  if (r.status == 429) return true;
-  if (r.status < 400 || r.body.find("20429") == std::string::npos) return false;
-  return errorOf(r).code == 20429;
-}
+using namespace wire;  // NOLINT: this file is the one user of the wire rules
 
 }  // namespace
 
@@ -299,8 +139,9 @@ class TwilioClient::Impl {
     for (const auto& [op, m] : ops_) {
       out.sample("gateway_twilio_retries_total", {{"operation", op}}, m.retries);
     }
-    out.family("gateway_twilio_throttled_total", T::kCounter,
-               "Twilio answers 429 Too Many Requests.");
+    out.family(
+        "gateway_twilio_throttled_total", T::kCounter,
+        "Twilio answers that refused a request for load: 429, or code 20429 under any status.");
     out.sample("gateway_twilio_throttled_total", {}, stats_.throttled);
     out.family("gateway_twilio_failed_fast_total", T::kCounter,
                "Twilio requests not sent because the account's circuit breaker was open.");
