@@ -17,7 +17,6 @@ bool isSid(std::string_view text, std::string_view prefix);
 bool isLowerHex(std::string_view text, size_t length);
 bool isKnownRegion(std::string_view region);
 
-
 // skip and take of a list request.
 struct Paging {
   uint64_t skip = 0;

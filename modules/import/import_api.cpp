@@ -1,8 +1,7 @@
 #include "modules/import/import_api.hpp"
 
-#include "modules/admin/idempotency.hpp"
-
 #include "modules/admin/caller.hpp"
+#include "modules/admin/idempotency.hpp"
 #include "modules/admin/json_io.hpp"
 #include "modules/admin/problem.hpp"
 #include "modules/admin/validation.hpp"

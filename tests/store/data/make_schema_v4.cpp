@@ -105,9 +105,9 @@ int main(int argc, char** argv) {
     store->insertNumber(txn, number(5, "provider-c", "org-2", "agent-9"));
     store->insertNumber(txn, number(6, "provider-a", "org-1", "agent-7"));
     // An import of provider-a in flight: two SIDs attached and not stored.
-    store->journalAttachments(txn, "provider-a",
-                              {"PN00000000000000000000000000000007",
-                               "PN00000000000000000000000000000008"});
+    store->journalAttachments(
+        txn, "provider-a",
+        {"PN00000000000000000000000000000007", "PN00000000000000000000000000000008"});
     txn.commit();
   }
   MDB_env* env = nullptr;
