@@ -3,7 +3,7 @@
 # Each source or header under a layer's folder may include (with "folder/file.hpp") only
 # its own folder and the layers below it. The layers, bottom up:
 #   common -> async -> {store, sip, gateway/http, twilio} -> modules/admin -> the other
-#   modules -> gateway
+#   modules, cluster -> gateway
 # tools/twilio_emulator (a test tool) sits on gateway/http; ctl (the CLI) talks HTTP only.
 # Services (modules/**/*_service.hpp|cpp) may not include gateway/http at all.
 # A failure names the file, the line and the rule.
@@ -20,13 +20,14 @@ set(services "${base};async;store;sip;gateway/http;twilio")
 set(allowed_modules/admin "${services};modules/admin")
 set(allowed_modules/import "${services};modules/admin;modules/import")
 set(allowed_modules/agents "${services};modules/admin;modules/agents")
-set(allowed_gateway "${services};modules/admin;modules/import;modules/agents;gateway")
+set(allowed_cluster "${services};modules/admin;cluster")
+set(allowed_gateway "${services};modules/admin;modules/import;modules/agents;cluster;gateway")
 set(allowed_tools/twilio_emulator "${base};gateway/http;tools/twilio_emulator")
 set(allowed_ctl "common;ctl")
 # Most specific first: gateway/http before gateway.
-set(layers common async store sip gateway/http twilio modules/admin modules/import modules/agents gateway
+set(layers common async store sip gateway/http twilio modules/admin modules/import modules/agents cluster gateway
            tools/twilio_emulator ctl)
-set(known_roots common async store sip gateway twilio modules tools ctl)
+set(known_roots common async store sip gateway twilio modules cluster tools ctl)
 
 set(violations "")
 foreach(layer IN LISTS layers)

@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "modules/admin/change_set.hpp"
+#include "store/store.hpp"
 
 namespace gw::store {
 class ReadView;
@@ -34,6 +35,14 @@ using BuildChange = std::function<void(const store::ReadView& view, ChangeSet& c
 
 struct Committed {
   bool changed = false;  // false: the build function left the change empty
+  int64_t revision = 0;  // a cluster's revision of the change (0 on a single node)
+};
+
+// The store that holds the shared state cannot be reached (a cluster's etcd): nothing was
+// changed. A StoreError, so every caller that undoes its work on a store failure does so.
+class WriteUnavailableError : public store::StoreError {
+ public:
+  using store::StoreError::StoreError;
 };
 
 class WritePath {
@@ -42,6 +51,10 @@ class WritePath {
   // Throws what the store throws (store::StoreFullError when the data does not fit,
   // store::StoreError): then nothing is changed anywhere. Control thread only.
   virtual boost::asio::awaitable<Committed> commit(BuildChange build) = 0;
+  // Whether a commit can succeed now, as far as this node knows (a cluster node: etcd
+  // answered recently). A write that would call Twilio first checks it, so an unreachable
+  // cluster store refuses the write before anything is done.
+  virtual bool available() const { return true; }
 };
 
 }  // namespace gw::admin

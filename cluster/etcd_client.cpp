@@ -1,0 +1,1 @@
+#include "cluster/etcd_client.hpp"
