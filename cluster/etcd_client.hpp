@@ -151,13 +151,14 @@ class EtcdClient {
 
   // Watches [key, rangeEnd) from startRevision on (0: from now), calling onBatch on the
   // control thread for each batch in revision order, with progress notices while nothing
-  // changes as often as etcd sends them (--experimental-watch-progress-notify-interval,
-  // ten minutes by default). Each watch is one streaming request on its own thread; it
-  // goes to the endpoint that answered last (the next ones when that one refuses it). The watch
-  // ends when the returned handle is destroyed or stop() is called, or when the stream fails: then
-  // onEnd runs once with the reason (kCompacted when startRevision is gone; kUnavailable when the
-  // connection broke) and the caller decides what to do next (resume from its applied revision + 1,
-  // or resync).
+  // changes as often as etcd sends them (--experimental-watch-progress-notify-interval, ten
+  // minutes by default). Each watch is one streaming request on its own thread, sent to the
+  // endpoint that answered last (the next ones when that one refuses the connection). The
+  // watch ends when the returned handle is destroyed or stop() is called, or when the stream
+  // fails: then onEnd runs once with the reason (kCompacted when startRevision is gone;
+  // kUnavailable when the connection broke) and the caller decides what to do next (resume
+  // from its applied revision + 1, or resync). No callback runs after stop(). A watch whose
+  // stream is open counts as work of the io_context (io_context::run() does not return).
   class Watch {
    public:
     virtual ~Watch() = default;
