@@ -54,7 +54,7 @@ class Replica::Impl {
     std::unique_ptr<EtcdClient::Watch> watch;
     // Why the current watch ended (set by its callbacks), and the timer that wakes the
     // loop waiting for it.
-    enum class End { kNone, kCompacted, kUnavailable, kApplyFailed };
+    enum class End { kNone, kCompacted, kUnavailable, kApplyFailed, kStopped };
     End ended = End::kNone;
     asio::steady_timer signal;
     asio::steady_timer backoffTimer;
@@ -82,7 +82,7 @@ class Replica::Impl {
         stats.appliedRevision = batch.revision;
         stats.batchesApplied += 1;
         stats.eventsApplied += applied;
-        if (!stats.lastError.empty() && stats.watching) stats.lastError.clear();
+        stats.lastError.clear();
         keyMismatchLogged = false;
         advanced();
         return true;
@@ -127,18 +127,26 @@ class Replica::Impl {
           [self, generation](const EtcdError& error) {
             if (generation != self->watchGeneration || self->ended != End::kNone) return;
             if (!self->stopped) {
-              self->stats.lastError = "the etcd watch ended: " + error.message;
+              self->recordError("the etcd watch ended: " + error.message);
             }
             self->endWatch(error.kind == EtcdError::Kind::kCompacted ? End::kCompacted
                                                                      : End::kUnavailable);
           });
     }
 
+    // The handle itself goes in run(), outside the watch's callbacks; later batches of
+    // this watch are ignored.
     void endWatch(End why) {
       ended = why;
       stats.watching = false;
-      if (watch) watch->stop();  // the handle itself goes in run(), outside the callback
       signal.cancel();
+    }
+
+    // Records why the replica is not up to date; logs it when it is new, so a retry every
+    // few seconds does not repeat the same line.
+    void recordError(std::string message) {
+      if (message != stats.lastError) log::warn("cluster", message, "; retrying");
+      stats.lastError = std::move(message);
     }
 
     asio::awaitable<void> sleepBackoff() {
@@ -156,8 +164,9 @@ class Replica::Impl {
           auto r = co_await resync();
           if (stopped) break;
           if (!r) {
-            stats.lastError = "cannot resync from etcd: " + r.error().message;
-            log::warn("cluster", stats.lastError, "; retrying");
+            if (r.error().kind != EtcdError::Kind::kRejected) {
+              recordError("cannot resync from etcd: " + r.error().message);
+            }
             co_await sleepBackoff();
             continue;
           }
@@ -177,9 +186,6 @@ class Replica::Impl {
                     "; resyncing");
           needResync = true;
           continue;
-        }
-        if (ended == End::kUnavailable) {
-          log::warn("cluster", stats.lastError, "; retrying");
         }
         co_await sleepBackoff();
       }
@@ -261,19 +267,20 @@ size_t Replica::load() {
 
 void Replica::start() {
   auto& core = *impl_->core;
-  if (core.running) return;
-  core.running = true;
   core.stopped = false;
-  asio::co_spawn(core.io, core.run(), asio::detached);
+  if (core.running) return;  // the loop, stopped but not ended yet, goes on
+  core.running = true;
+  // The lambda, and with it the core, lives as long as the loop.
+  asio::co_spawn(
+      core.io, [core = impl_->core]() { return core->run(); }, asio::detached);
 }
 
 void Replica::stop() {
   auto& core = *impl_->core;
   core.stopped = true;
-  core.stats.watching = false;
+  core.endWatch(Impl::Core::End::kStopped);
   if (core.watch) core.watch->stop();
   core.watch.reset();
-  core.signal.cancel();
   core.backoffTimer.cancel();
   for (auto& w : core.waiters) w.timer->cancel();
 }
