@@ -447,5 +447,25 @@ TEST_F(ReplicaEtcdTest, CompactionPastTheAppliedRevisionResyncs) {
   replica_->stop();
 }
 
+TEST_F(ReplicaEtcdTest, EtcdDownKeepsRoutesAndResumesWhenBack) {
+  write({Op::put(keys_.provider(providerId_), encodeProvider(provider(), secrets_.get())),
+         numberOp(number(n1_, "+14155550101", kSid1))});
+  replica_->start();
+  ASSERT_TRUE(
+      runUntil([&] { return replica_->stats().resyncs == 1 && replica_->stats().watching; }));
+  etcdServer_.kill(0);
+  ASSERT_TRUE(runUntil([&] { return !replica_->stats().watching; }));
+  EXPECT_NE(replica_->stats().lastError, "");
+  EXPECT_TRUE(routeOf("+14155550101"));  // what is known keeps routing
+  etcdServer_.start(0);
+  int64_t rev = write({numberOp(number(n2_, "+14155550102", kSid2))});
+  EXPECT_TRUE(run(replica_->waitApplied(rev, std::chrono::seconds(30))));
+  EXPECT_TRUE(routeOf("+14155550102"));
+  EXPECT_TRUE(replica_->stats().watching);
+  EXPECT_EQ(replica_->stats().lastError, "");
+  EXPECT_EQ(replica_->stats().resyncs, 1u);
+  replica_->stop();
+}
+
 }  // namespace
 }  // namespace gw::cluster
