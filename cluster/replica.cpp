@@ -91,9 +91,10 @@ class Replica::Impl {
         if (!keyMismatchLogged) log::error("cluster", stats.lastError);
         keyMismatchLogged = true;
       } catch (const std::exception& e) {
-        stats.lastError = "cannot apply etcd revision " + std::to_string(batch.revision) +
-                          " to the store: " + e.what();
-        log::error("cluster", stats.lastError);
+        std::string message = "cannot apply etcd revision " + std::to_string(batch.revision) +
+                              " to the store: " + e.what();
+        if (message != stats.lastError) log::error("cluster", message, "; retrying");
+        stats.lastError = std::move(message);
       }
       return false;
     }
@@ -102,8 +103,8 @@ class Replica::Impl {
       return "this node's master key differs from the cluster's: a provider record in etcd "
              "cannot be decrypted (" +
              what +
-             "); the replica stopped applying changes. Start every node with the same "
-             "--master-key-file";
+             "); this node applies no change of the cluster until it can. Start every node with "
+             "the same --master-key-file";
     }
 
     void startWatch() {
