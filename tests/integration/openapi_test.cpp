@@ -54,6 +54,7 @@ TEST_F(OpenApiTest, ServesTheDocumentWithoutToken) {
       {"/metrics", {"get"}},
       {"/api/v1/openapi.json", {"get"}},
       {"/api/v1/sip/stats", {"get"}},
+      {"/api/v1/cluster", {"get"}},
       {"/api/v1/providers/twilio", {"post"}},
       {"/api/v1/providers", {"get"}},
       {"/api/v1/providers/{id}", {"get", "delete"}},

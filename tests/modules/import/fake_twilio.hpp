@@ -47,6 +47,14 @@ class FakeTwilio final : public twilio::Api {
   // While set, every call fails as if Twilio could not be reached.
   void setUnreachable(bool unreachable) { unreachable_ = unreachable; }
   void clearOriginationUrls(const std::string& trunkSid) { originationUrls_.erase(trunkSid); }
+  // An origination URL added in the console.
+  void addOriginationUrlOutside(const std::string& trunkSid, std::string sipUrl) {
+    char sid[40];
+    std::snprintf(sid, sizeof sid, "OU%032zx", originationUrlsMade_++);
+    originationUrls_[trunkSid].push_back({sid, std::move(sipUrl), true});
+  }
+  // While set, creating an origination URL fails with a 500.
+  void failCreateOriginationUrl(bool fail) { failCreateOriginationUrl_ = fail; }
   // The SIP URLs of `trunkSid`'s origination URLs, in the order they were made.
   std::vector<std::string> originationSipUrls(const std::string& trunkSid) const {
     std::vector<std::string> out;
@@ -123,6 +131,9 @@ class FakeTwilio final : public twilio::Api {
       const twilio::Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
       std::string_view) override {
     if (auto e = refused(c)) co_return *e;
+    if (failCreateOriginationUrl_) {
+      co_return twilio::TwilioError{500, 20500, "Internal Server Error", {}};
+    }
     // The first URL is OU000...0, the next ones count up.
     char sid[40];
     std::snprintf(sid, sizeof sid, "OU%032zx", originationUrlsMade_++);
@@ -186,6 +197,7 @@ class FakeTwilio final : public twilio::Api {
   std::set<std::string> trunks_;
   std::map<std::string, std::vector<twilio::OriginationUrl>> originationUrls_;
   size_t originationUrlsMade_ = 0;
+  bool failCreateOriginationUrl_ = false;
   std::string token_;
   bool unreachable_ = false;
   Failure failAttach_;
