@@ -6,14 +6,14 @@
 #include <set>
 #include <utility>
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "cluster/origination_sync.hpp"
 #include "common/clock.hpp"
@@ -244,8 +244,8 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
       if (put.error().kind == EtcdError::Kind::kRejected) lease_ = 0;
       co_return false;
     }
-    log::info(kLog, "node ", self_.nodeId, " registered (", self_.publicSipUri, ", lease ",
-              lease_, ")");
+    log::info(kLog, "node ", self_.nodeId, " registered (", self_.publicSipUri, ", lease ", lease_,
+              ")");
     co_return true;
   }
 
@@ -266,8 +266,7 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
       const int64_t lease = lease_;
       auto alive = co_await etcd_.leaseKeepAlive(lease);
       if (stopped_) break;
-      if ((alive && *alive <= 0) ||
-          (!alive && alive.error().kind == EtcdError::Kind::kRejected)) {
+      if ((alive && *alive <= 0) || (!alive && alive.error().kind == EtcdError::Kind::kRejected)) {
         // The lease has ended (etcd was out of reach longer than its TTL, or it was
         // revoked): the node key and leadership went with it.
         log::warn(kLog, "node ", self_.nodeId, ": lease ", lease, " is gone; registering again");
@@ -308,8 +307,8 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     if (leadingNow && !leading_) {
       log::info(kLog, "node ", self_.nodeId, " leads the cluster");
     } else if (!leadingNow && leading_) {
-      log::info(kLog, "node ", self_.nodeId, " no longer leads; leader: ",
-                leader.empty() ? "none" : leader);
+      log::info(kLog, "node ", self_.nodeId,
+                " no longer leads; leader: ", leader.empty() ? "none" : leader);
     }
     leading_ = leadingNow;
     leader_ = leader;
@@ -351,8 +350,12 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
         // First missed: the clock starts, kept in etcd so that a new leader goes on with it.
         m.goneSinceMs = now;
         TxnRequest mark;
-        mark.compare.push_back(Compare{keys_.member(id), {}, Compare::Target::kMod,
-                                       Compare::Result::kEqual, s.membersModRevision, {}});
+        mark.compare.push_back(Compare{keys_.member(id),
+                                       {},
+                                       Compare::Target::kMod,
+                                       Compare::Result::kEqual,
+                                       s.membersModRevision,
+                                       {}});
         mark.success.push_back(Op::put(keys_.member(id), memberJson(m)));
         auto marked = co_await etcd_.txn(std::move(mark));
         if (stopped_) co_return;
@@ -367,7 +370,7 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
         forget.emplace_back(keys_.member(id), s.membersModRevision);
       }
     }
-    auto synced = co_await syncOriginationUrls(store_, twilio_, live, expired);
+    auto synced = co_await syncOriginationUrls(store_, twilio_, live, expired, syncLog_);
     if (stopped_ || !synced.complete()) co_return;
     for (const auto& [key, modRevision] : forget) {
       TxnRequest del;
@@ -398,6 +401,7 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
   int64_t lease_ = 0;
   bool leading_ = false;
   std::string leader_;
+  OriginationSyncLog syncLog_;
 };
 
 Membership::Membership(asio::io_context& io, EtcdClient& etcd, Keyspace keys, MemberInfo self,
@@ -406,12 +410,24 @@ Membership::Membership(asio::io_context& io, EtcdClient& etcd, Keyspace keys, Me
     : impl_(std::make_shared<Impl>(io, etcd, std::move(keys), std::move(self), options, store,
                                    twilio, std::move(appliedRevision))) {}
 
-Membership::~Membership() { impl_->halt(); }
+Membership::~Membership() {
+  impl_->halt();
+}
 
-void Membership::start() { impl_->start(); }
-awaitable<void> Membership::stop() { co_await impl_->stop(); }
-int64_t Membership::lease() const { return impl_->lease(); }
-bool Membership::leading() const { return impl_->leading(); }
-awaitable<ClusterStatus> Membership::status() { co_return co_await impl_->status(); }
+void Membership::start() {
+  impl_->start();
+}
+awaitable<void> Membership::stop() {
+  co_await impl_->stop();
+}
+int64_t Membership::lease() const {
+  return impl_->lease();
+}
+bool Membership::leading() const {
+  return impl_->leading();
+}
+awaitable<ClusterStatus> Membership::status() {
+  co_return co_await impl_->status();
+}
 
 }  // namespace gw::cluster

@@ -42,8 +42,8 @@ struct MemberInfo {
   int64_t startedAtMs = 0;
   int64_t appliedRevision = 0;  // as last reported by the node
   int64_t reportedAtMs = 0;
-  bool live = true;             // its lease is alive
-  int64_t goneSinceMs = 0;      // !live: since when the leader has missed it
+  bool live = true;         // its lease is alive
+  int64_t goneSinceMs = 0;  // !live: since when the leader has missed it
 };
 
 struct MembershipOptions {
@@ -53,9 +53,9 @@ struct MembershipOptions {
 };
 
 struct ClusterStatus {
-  std::string nodeId;            // this node
-  std::string leader;            // empty: none known
-  int64_t revision = 0;          // etcd's current revision (0: unreachable)
+  std::string nodeId;    // this node
+  std::string leader;    // empty: none known
+  int64_t revision = 0;  // etcd's current revision (0: unreachable)
   bool etcdReachable = false;
   std::vector<MemberInfo> nodes;  // live and remembered members, by node id
 };

@@ -25,10 +25,13 @@ std::string friendlyNameFor(const std::string& sipUri) {
 
 }  // namespace
 
-awaitable<OriginationSyncResult> syncOriginationUrls(const store::Store& store,
-                                                      twilio::Api& twilio,
-                                                      const std::set<std::string>& liveUris,
-                                                      const std::set<std::string>& expiredUris) {
+awaitable<OriginationSyncResult> syncOriginationUrls(const store::Store& store, twilio::Api& twilio,
+                                                     const std::set<std::string>& liveUris,
+                                                     const std::set<std::string>& expiredUris,
+                                                     OriginationSyncLog& logState) {
+  uint64_t suppressed = 0;
+  // Whether a failure may be logged now.
+  auto mayLog = [&] { return logState.failures.allow(suppressed); };
   std::vector<store::Provider> providers;
   {
     auto txn = store.read();
@@ -42,8 +45,11 @@ awaitable<OriginationSyncResult> syncOriginationUrls(const store::Store& store,
     twilio::Credentials c{p.accountSid, p.authToken};
     auto listed = co_await twilio.listOriginationUrls(c, p.trunkSid);
     if (!listed) {
-      log::warn(kLog, "provider ", p.id, ": the origination URLs of trunk ", p.trunkSid,
-                " could not be listed: ", listed.error().describe());
+      if (mayLog()) {
+        log::warn(kLog, "provider ", p.id, ": the origination URLs of trunk ", p.trunkSid,
+                  " could not be listed: ", listed.error().describe(), " (", suppressed,
+                  " similar failures not logged)");
+      }
       ++result.failed;
       continue;
     }
@@ -55,13 +61,16 @@ awaitable<OriginationSyncResult> syncOriginationUrls(const store::Store& store,
       if (present) continue;
       auto made = co_await twilio.createOriginationUrl(c, p.trunkSid, uri, friendlyNameFor(uri));
       if (!made) {
-        log::warn(kLog, "provider ", p.id, ": no origination URL ", uri, " could be added to trunk ",
-                  p.trunkSid, ": ", made.error().describe());
+        if (mayLog()) {
+          log::warn(kLog, "provider ", p.id, ": no origination URL ", uri,
+                    " could be added to trunk ", p.trunkSid, ": ", made.error().describe(), " (",
+                    suppressed, " similar failures not logged)");
+        }
         trunkFailed = true;
         continue;
       }
-      log::info(kLog, "provider ", p.id, ": origination URL ", uri, " added to trunk ",
-                p.trunkSid, " (", *made, ")");
+      log::info(kLog, "provider ", p.id, ": origination URL ", uri, " added to trunk ", p.trunkSid,
+                " (", *made, ")");
       urls.push_back(twilio::OriginationUrl{*made, uri, true});
       ++result.added;
     }
@@ -72,14 +81,19 @@ awaitable<OriginationSyncResult> syncOriginationUrls(const store::Store& store,
         continue;
       }
       if (urls.size() == 1) {
-        log::warn(kLog, "provider ", p.id, ": origination URL ", u.sipUrl, " of trunk ",
-                  p.trunkSid, " belongs to a node that is gone but is the trunk's last; kept");
+        if (logState.keptLast.insert(p.trunkSid + " " + u.sipUrl).second) {
+          log::warn(kLog, "provider ", p.id, ": origination URL ", u.sipUrl, " of trunk ",
+                    p.trunkSid, " belongs to a node that is gone but is the trunk's last; kept");
+        }
         break;
       }
       auto gone = co_await twilio.deleteOriginationUrl(c, p.trunkSid, u.sid);
       if (!gone) {
-        log::warn(kLog, "provider ", p.id, ": origination URL ", u.sipUrl, " could not be removed",
-                  " from trunk ", p.trunkSid, ": ", gone.error().describe());
+        if (mayLog()) {
+          log::warn(kLog, "provider ", p.id, ": origination URL ", u.sipUrl,
+                    " could not be removed from trunk ", p.trunkSid, ": ", gone.error().describe(),
+                    " (", suppressed, " similar failures not logged)");
+        }
         trunkFailed = true;
         ++i;
         continue;

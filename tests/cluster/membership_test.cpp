@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <gtest/gtest.h>
 
 #include "cluster/cluster_api.hpp"
 #include "cluster/etcd_client.hpp"
@@ -178,7 +178,8 @@ TEST_F(MembershipTest, AJoiningNodesUriIsAddedToEveryTrunk) {
   // Added once each; the URL that is no node's stays.
   EXPECT_EQ(twilio_.originationSipUrls(kTrunkA),
             (std::vector<std::string>{kOtherUrl, uriOf("a"), uriOf("b")}));
-  EXPECT_EQ(twilio_.originationSipUrls(kTrunkB), (std::vector<std::string>{uriOf("a"), uriOf("b")}));
+  EXPECT_EQ(twilio_.originationSipUrls(kTrunkB),
+            (std::vector<std::string>{uriOf("a"), uriOf("b")}));
 }
 
 TEST_F(MembershipTest, AKilledNodesUrlGoesAfterTheGracePeriod) {
