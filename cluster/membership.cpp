@@ -291,7 +291,12 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     const int64_t lease = lease_;
     auto r = co_await etcd_.txn(std::move(t));
     if (!r) {
-      // Not knowing is not losing: leadership ends with the lease.
+      // Not knowing is not losing: leadership ends with the lease. A refusal is etcd saying
+      // the lease is gone.
+      if (r.error().kind == EtcdError::Kind::kRejected && leading_) {
+        log::info(kLog, "node ", self_.nodeId, " no longer leads: ", r.error().message);
+        leading_ = false;
+      }
       co_return;
     }
     std::string leader;
@@ -336,6 +341,12 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     auto r = co_await etcd_.txn(std::move(t));
     if (!r || r->ranges.size() < 2 || stopped_) co_return;
     auto members = collect(r->ranges[0], r->ranges[1]);
+    if (auto me = members.find(self_.nodeId); me == members.end() || !me->second.info.live) {
+      // Our own node key is gone, so our lease is too: this node is no longer the leader and
+      // must not judge the others (nor itself) from here.
+      leading_ = false;
+      co_return;
+    }
     const int64_t now = nowUnixMillis();
     std::set<std::string> live;
     std::set<std::string> expired;

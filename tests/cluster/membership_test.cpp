@@ -221,6 +221,22 @@ TEST_F(MembershipTest, TheLastUrlOfATrunkIsNeverRemoved) {
   EXPECT_EQ(twilio_.originationSipUrls(kTrunkB), std::vector<std::string>{uriOf("a")});
 }
 
+TEST_F(MembershipTest, RegistersAgainWhenItsLeaseIsGone) {
+  Membership& a = addNode("a");
+  ASSERT_TRUE(runUntil([&] { return a.leading(); }));
+  const int64_t first = a.lease();
+  // The lease ends behind the node's back (as when etcd was out of reach past the TTL).
+  auto revoke = [&]() -> asio::awaitable<bool> {
+    co_return (co_await client_.leaseRevoke(first)).ok();
+  };
+  ASSERT_TRUE(run(revoke()));
+  ASSERT_TRUE(runUntil([&] { return a.lease() != 0 && a.lease() != first && a.leading(); }));
+  ClusterStatus s = status(a);
+  ASSERT_EQ(s.nodes.size(), 1u);
+  EXPECT_TRUE(s.nodes[0].live);
+  EXPECT_EQ(s.leader, "a");
+}
+
 TEST(ClusterApiTest, SingleNodeBody) {
   MemberInfo self;
   self.nodeId = "n1";
