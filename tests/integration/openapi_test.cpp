@@ -103,5 +103,22 @@ TEST_F(OpenApiTest, ValidationProblemsCarryTheDocumentedType) {
   EXPECT_EQ(stringMember(parseJson(notFound.body), "type").value_or(""), "about:blank");
 }
 
+TEST_F(OpenApiTest, ClusterRouteAnswersSingleModeWithoutEtcd) {
+  auto& gw = startOffline();
+
+  auto resp = call(gw, "GET", "/api/v1/cluster");
+
+  ASSERT_EQ(resp.status, 200) << resp.describe();
+  auto body = parseJson(resp.body);
+  ASSERT_TRUE(body.IsObject()) << resp.describe();
+  EXPECT_EQ(stringMember(body, "mode").value_or(""), "single");
+  ASSERT_TRUE(body.HasMember("nodes") && body["nodes"].IsArray() && body["nodes"].Size() == 1u)
+      << resp.describe();
+  const auto& node = body["nodes"][0];
+  EXPECT_EQ(stringMember(node, "publicSipUri").value_or(""), "sip:127.0.0.1:5060");
+  EXPECT_EQ(stringMember(node, "nodeId").value_or("?"), stringMember(body, "nodeId").value_or(""));
+  EXPECT_TRUE(node.HasMember("live") && node["live"].IsBool() && node["live"].GetBool());
+}
+
 }  // namespace
 }  // namespace gw::integration
