@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 
 #include "cluster/etcd_json.hpp"
@@ -409,9 +410,12 @@ std::unique_ptr<EtcdClient::Watch> EtcdClient::Impl::watch(
   }
   std::string body = etcd_json::encodeWatchCreate(key, rangeEnd, startRevision);
   auto finished = std::make_shared<std::atomic<bool>>(false);
+  // The work guard keeps the io_context running while the stream may still post to it.
   std::thread thread([state, endpoints = std::move(endpoints), body = std::move(body),
-                      timeout = options_.connectTimeout, finished] {
+                      timeout = options_.connectTimeout, finished,
+                      work = asio::make_work_guard(io_)]() mutable {
     runWatch(state, endpoints, body, timeout);
+    work.reset();
     *finished = true;
   });
   watches_.push_back(WatchThread{state, std::move(thread), finished});

@@ -31,7 +31,7 @@ struct EtcdError {
     kRejected,        // etcd answered with an error (too many operations, too large...)
   };
   Kind kind = Kind::kUnavailable;
-  std::string message;  // what happened, for logs and problem details; never a secret
+  std::string message;          // what happened, for logs and problem details; never a secret
   int64_t compactRevision = 0;  // kCompacted: the oldest revision etcd still has
 };
 
@@ -149,12 +149,16 @@ class EtcdClient {
   boost::asio::awaitable<EtcdResult<int64_t>> leaseKeepAlive(int64_t lease);
   boost::asio::awaitable<EtcdResult<bool>> leaseRevoke(int64_t lease);
 
-  // Watches [key, rangeEnd) from startRevision on, calling onBatch on the control thread
-  // for each batch in revision order, with progress notices at least every `progressEvery`
-  // while nothing changes. The watch ends when the returned handle is destroyed or stop()
-  // is called, or when the stream fails: then onEnd runs once with the reason (kCompacted
-  // when startRevision is gone; kUnavailable when the connection broke) and the caller
-  // decides what to do next (resume from its applied revision + 1, or resync).
+  // Watches [key, rangeEnd) from startRevision on (0: from now), calling onBatch on the
+  // control thread for each batch in revision order, with progress notices while nothing
+  // changes as often as etcd sends them (--experimental-watch-progress-notify-interval, ten
+  // minutes by default). Each watch is one streaming request on its own thread, sent to the
+  // endpoint that answered last (the next ones when that one refuses the connection). The
+  // watch ends when the returned handle is destroyed or stop() is called, or when the stream
+  // fails: then onEnd runs once with the reason (kCompacted when startRevision is gone;
+  // kUnavailable when the connection broke) and the caller decides what to do next (resume
+  // from its applied revision + 1, or resync). No callback runs after stop(). A watch whose
+  // stream is open counts as work of the io_context (io_context::run() does not return).
   class Watch {
    public:
     virtual ~Watch() = default;

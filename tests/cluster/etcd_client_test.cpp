@@ -433,6 +433,19 @@ TEST_F(EtcdClientTest, WatchEndsWhenItsMemberDies) {
   EXPECT_EQ(resumed.batches.back().revision, *r2);
 }
 
+TEST_F(EtcdClientTest, WatchSendsProgressNoticesWhileNothingChanges) {
+  testing::EtcdCluster etcd(1, 200ms);
+  auto c = makeClient(etcd);
+  int64_t r1 = put(*c, "n/a", "1");
+  put(*c, "elsewhere", "2");
+  WatchLog log;
+  auto w = log.start(*c, "n/", prefixEnd("n/"), r1 + 1);
+  ASSERT_TRUE(runUntil([&] { return !log.batches.empty() || log.end; }));
+  ASSERT_FALSE(log.end) << log.end->message;
+  EXPECT_TRUE(log.batches[0].events.empty());
+  EXPECT_GE(log.batches[0].revision, r1 + 1);
+}
+
 TEST_F(EtcdClientTest, DestroyingTheClientEndsItsWatches) {
   testing::EtcdCluster etcd;
   auto c = makeClient(etcd);

@@ -86,7 +86,8 @@ struct EtcdCluster::Member {
   std::string peerUrl() const { return "http://127.0.0.1:" + std::to_string(peerPort); }
 };
 
-EtcdCluster::EtcdCluster(size_t members) {
+EtcdCluster::EtcdCluster(size_t members, std::chrono::milliseconds progressNotify)
+    : progressNotify_(progressNotify) {
   if (members == 0) throw std::invalid_argument("an etcd cluster needs a member");
   // Removed by the destructor, after the members are gone.
   std::string tmpl = "/tmp/gw-etcd-XXXXXX";
@@ -168,6 +169,10 @@ void EtcdCluster::launch(size_t member) {
                "error",
                "--log-outputs",
                "stderr"};
+  if (progressNotify_.count() > 0) {
+    spec.args.push_back("--experimental-watch-progress-notify-interval");
+    spec.args.push_back(std::to_string(progressNotify_.count()) + "ms");
+  }
   // etcd reads ETCD_* variables as flags: none from the test's environment.
   spec.scrubEnvPrefixes = {"ETCD"};
   m.process = std::make_unique<integration::ChildProcess>(spec);

@@ -2,6 +2,7 @@
 // Real etcd processes for tests: a cluster of one or more members on free loopback ports,
 // each with its own temporary data directory. Members can be killed (SIGKILL) and started
 // again on the same ports and data, to test what clients do when etcd goes away.
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -13,7 +14,10 @@ class EtcdCluster {
  public:
   // Starts `members` members as one new cluster and waits until every one is healthy.
   // Throws std::runtime_error when etcd cannot be started or does not become healthy.
-  explicit EtcdCluster(size_t members = 1);
+  // progressNotify: how often etcd sends watch progress notices (0: etcd's default, ten
+  // minutes).
+  explicit EtcdCluster(size_t members = 1,
+                       std::chrono::milliseconds progressNotify = std::chrono::milliseconds(0));
   ~EtcdCluster();  // kills every member and removes the data directories
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;
@@ -37,6 +41,7 @@ class EtcdCluster {
   void waitHealthy(size_t member) const;
   void waitListening(size_t member) const;
 
+  std::chrono::milliseconds progressNotify_;
   std::string root_;
   std::string initialCluster_;
   std::vector<std::unique_ptr<Member>> members_;
