@@ -15,6 +15,7 @@
 // Control thread only.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,8 +35,6 @@ class Api;
 
 namespace gw::cluster {
 
-class Replica;
-
 struct MemberInfo {
   std::string nodeId;
   std::string publicSipUri;
@@ -43,8 +42,8 @@ struct MemberInfo {
   int64_t startedAtMs = 0;
   int64_t appliedRevision = 0;  // as last reported by the node
   int64_t reportedAtMs = 0;
-  bool live = true;             // its lease is alive
-  int64_t goneSinceMs = 0;      // !live: since when the leader has missed it
+  bool live = true;         // its lease is alive
+  int64_t goneSinceMs = 0;  // !live: since when the leader has missed it
 };
 
 struct MembershipOptions {
@@ -54,18 +53,23 @@ struct MembershipOptions {
 };
 
 struct ClusterStatus {
-  std::string nodeId;            // this node
-  std::string leader;            // empty: none known
-  int64_t revision = 0;          // etcd's current revision (0: unreachable)
+  std::string nodeId;    // this node
+  std::string leader;    // empty: none known
+  int64_t revision = 0;  // etcd's current revision (0: unreachable)
   bool etcdReachable = false;
   std::vector<MemberInfo> nodes;  // live and remembered members, by node id
 };
 
 class Membership {
  public:
+  // `appliedRevision` tells the revision this node's replica has applied (in the gateway:
+  // Replica::appliedRevision), reported with every renewal so status() can show each
+  // node's lag. `store` is read for the providers whose trunks the leader keeps.
   Membership(boost::asio::io_context& io, EtcdClient& etcd, Keyspace keys, MemberInfo self,
              MembershipOptions options, const store::Store& store, twilio::Api& twilio,
-             Replica& replica);
+             std::function<int64_t()> appliedRevision);
+  // Stops the loops without revoking the lease: to the others the node is gone once its
+  // lease ends (as if it had crashed). Call stop() first to leave cleanly.
   ~Membership();
 
   // Registers, keeps the lease alive (registering again with a new lease when it was lost),
@@ -80,7 +84,7 @@ class Membership {
 
  private:
   class Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with the loops, which may outlive it by a step
 };
 
 }  // namespace gw::cluster

@@ -1,5 +1,7 @@
 #include "gateway/app.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -10,6 +12,8 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "cluster/cluster_api.hpp"
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "gateway/admin_metrics.hpp"
 #include "gateway/auth.hpp"
@@ -21,6 +25,7 @@
 #include "gateway/operability.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
+#include "gateway/version.hpp"
 #include "modules/admin/attach_journal.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
@@ -215,6 +220,16 @@ int runGateway(const Config& config) {
                if (!sipServer) co_return http::Response::problem(503, "SIP is not running");
                co_return http::Response::json(200, sipStatsJson(sipServer->stats()));
              });
+  {
+    // Without etcd this node is the whole cluster.
+    cluster::MemberInfo self;
+    char host[256] = {};
+    self.nodeId = ::gethostname(host, sizeof host - 1) == 0 ? host : "gatewayd";
+    self.publicSipUri = config.effectivePublicSipUri();
+    self.version = kVersion;
+    self.startedAtMs = nowUnixMillis();
+    cluster::registerSingleNodeRoute(router, std::move(self));
+  }
   sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const admin::Context moduleContext{
       io,     *db,           routes,   twilioClient, config.effectivePublicSipUri(), directorySync,

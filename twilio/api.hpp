@@ -111,6 +111,11 @@ class Api {
   virtual boost::asio::awaitable<Outcome<std::string>> createOriginationUrl(
       const Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
       std::string_view friendlyName) = 0;
+  // DELETE /v1/Trunks/{TK}/OriginationUrls/{OU}; a URL that is already gone (404) counts
+  // as success.
+  virtual boost::asio::awaitable<Outcome<bool>> deleteOriginationUrl(const Credentials& c,
+                                                                     std::string_view trunkSid,
+                                                                     std::string_view ouSid) = 0;
   // The trunk's origination URLs (where Twilio sends its inbound calls), up to 1000.
   virtual boost::asio::awaitable<Outcome<std::vector<OriginationUrl>>> listOriginationUrls(
       const Credentials& c, std::string_view trunkSid) = 0;

@@ -513,6 +513,16 @@ awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credent
   co_return sid;
 }
 
+awaitable<Outcome<bool>> TwilioClient::deleteOriginationUrl(const Credentials& c,
+                                                            std::string_view trunkSid,
+                                                            std::string_view ouSid) {
+  std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls/" +
+                                    percentEncode(ouSid));
+  auto r = co_await impl_->call("delete_origination_url", c, "DELETE", url);
+  if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
+  co_return failed("delete_origination_url", c, errorOf(r));
+}
+
 awaitable<Outcome<std::vector<OriginationUrl>>> TwilioClient::listOriginationUrls(
     const Credentials& c, std::string_view trunkSid) {
   std::string url =

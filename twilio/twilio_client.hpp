@@ -85,6 +85,9 @@ class TwilioClient final : public Api {
   boost::asio::awaitable<Outcome<std::string>> createOriginationUrl(
       const Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
       std::string_view friendlyName) override;
+  boost::asio::awaitable<Outcome<bool>> deleteOriginationUrl(const Credentials& c,
+                                                             std::string_view trunkSid,
+                                                             std::string_view ouSid) override;
   boost::asio::awaitable<Outcome<std::vector<OriginationUrl>>> listOriginationUrls(
       const Credentials& c, std::string_view trunkSid) override;
   boost::asio::awaitable<Outcome<bool>> attachNumber(const Credentials& c,

@@ -54,6 +54,7 @@ TEST_F(OpenApiTest, ServesTheDocumentWithoutToken) {
       {"/metrics", {"get"}},
       {"/api/v1/openapi.json", {"get"}},
       {"/api/v1/sip/stats", {"get"}},
+      {"/api/v1/cluster", {"get"}},
       {"/api/v1/providers/twilio", {"post"}},
       {"/api/v1/providers", {"get"}},
       {"/api/v1/providers/{id}", {"get", "delete"}},
@@ -100,6 +101,23 @@ TEST_F(OpenApiTest, ValidationProblemsCarryTheDocumentedType) {
   auto notFound = call(gw, "GET", "/api/v1/agents/00000000-0000-4000-8000-000000000000");
   ASSERT_EQ(notFound.status, 404) << notFound.describe();
   EXPECT_EQ(stringMember(parseJson(notFound.body), "type").value_or(""), "about:blank");
+}
+
+TEST_F(OpenApiTest, ClusterRouteAnswersSingleModeWithoutEtcd) {
+  auto& gw = startOffline();
+
+  auto resp = call(gw, "GET", "/api/v1/cluster");
+
+  ASSERT_EQ(resp.status, 200) << resp.describe();
+  auto body = parseJson(resp.body);
+  ASSERT_TRUE(body.IsObject()) << resp.describe();
+  EXPECT_EQ(stringMember(body, "mode").value_or(""), "single");
+  ASSERT_TRUE(body.HasMember("nodes") && body["nodes"].IsArray() && body["nodes"].Size() == 1u)
+      << resp.describe();
+  const auto& node = body["nodes"][0];
+  EXPECT_EQ(stringMember(node, "publicSipUri").value_or(""), "sip:127.0.0.1:5060");
+  EXPECT_EQ(stringMember(node, "nodeId").value_or("?"), stringMember(body, "nodeId").value_or(""));
+  EXPECT_TRUE(node.HasMember("live") && node["live"].IsBool() && node["live"].GetBool());
 }
 
 }  // namespace

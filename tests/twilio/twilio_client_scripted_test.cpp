@@ -343,6 +343,26 @@ TEST_F(TwilioClientScriptedTest, DetachCountsNotFoundAsDone) {
   EXPECT_EQ(seen[0].target, "/v1/Trunks/" + kTrunk + "/PhoneNumbers/" + kNumber);
 }
 
+TEST_F(TwilioClientScriptedTest, DeleteOriginationUrlCountsNotFoundAsDone) {
+  const std::string ou = "OU" + std::string(32, 'e');
+  ScriptedResponse deleted;
+  deleted.status = 204;
+  server_.enqueue(deleted);
+  server_.enqueue(
+      ScriptedResponse::twilioError(404, 20404, "The requested resource was not found"));
+  server_.enqueue(ScriptedResponse::twilioError(403, 20403, "Forbidden"));
+  auto& c = client();
+  EXPECT_TRUE(run(c.deleteOriginationUrl(creds_, kTrunk, ou)).ok());
+  EXPECT_TRUE(run(c.deleteOriginationUrl(creds_, kTrunk, ou)).ok());
+  auto refused = run(c.deleteOriginationUrl(creds_, kTrunk, ou));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().httpStatus, 403);
+  auto seen = server_.requests();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[0].method, "DELETE");
+  EXPECT_EQ(seen[0].target, "/v1/Trunks/" + kTrunk + "/OriginationUrls/" + ou);
+}
+
 // --- errors ---
 
 TEST_F(TwilioClientScriptedTest, ParsesTwilioErrorBodies) {

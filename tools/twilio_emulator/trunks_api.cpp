@@ -75,6 +75,8 @@ void TrunksApi::addRoutes(http::Router& router, TwilioGate& gate) {
            [this](http::Request& r, Account& a) { return listOriginationUrls(r, a); });
   gate.add(router, "GET", "/v1/Trunks/{TrunkSid}/OriginationUrls/{Sid}",
            [this](http::Request& r, Account& a) { return fetchOriginationUrl(r, a); });
+  gate.add(router, "DELETE", "/v1/Trunks/{TrunkSid}/OriginationUrls/{Sid}",
+           [this](http::Request& r, Account& a) { return deleteOriginationUrl(r, a); });
 }
 
 http::Response TrunksApi::createTrunk(http::Request& req, Account& account) {
@@ -189,6 +191,15 @@ http::Response TrunksApi::fetchOriginationUrl(http::Request& req, Account& accou
   JsonOut out;
   writeOriginationUrl(out, *trunk, it->second, requestBaseUrl(req));
   return http::Response::json(200, out.take());
+}
+
+// DeleteOriginationUrl: 204 without a body; an unknown trunk or URL is a 404.
+http::Response TrunksApi::deleteOriginationUrl(http::Request& req, Account& account) {
+  Trunk* trunk = state_.findTrunk(account, req.param("TrunkSid"));
+  const auto sid = parseSid(kOriginationUrlPrefix, req.param("Sid"));
+  if (trunk == nullptr || !sid) return errorResponse(ApiError::notFound(req.path));
+  if (trunk->originationUrls.erase(*sid) == 0) return errorResponse(ApiError::notFound(req.path));
+  return http::Response::noContent();
 }
 
 }  // namespace gw::emulator

@@ -21,6 +21,7 @@ class TrunksApi {
   http::Response createOriginationUrl(http::Request& req, Account& account);
   http::Response listOriginationUrls(http::Request& req, Account& account);
   http::Response fetchOriginationUrl(http::Request& req, Account& account);
+  http::Response deleteOriginationUrl(http::Request& req, Account& account);
 
  private:
   State& state_;

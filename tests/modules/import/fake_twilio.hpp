@@ -47,6 +47,23 @@ class FakeTwilio final : public twilio::Api {
   // While set, every call fails as if Twilio could not be reached.
   void setUnreachable(bool unreachable) { unreachable_ = unreachable; }
   void clearOriginationUrls(const std::string& trunkSid) { originationUrls_.erase(trunkSid); }
+  // An origination URL added in the console.
+  void addOriginationUrlOutside(const std::string& trunkSid, std::string sipUrl) {
+    char sid[40];
+    std::snprintf(sid, sizeof sid, "OU%032zx", originationUrlsMade_++);
+    originationUrls_[trunkSid].push_back({sid, std::move(sipUrl), true});
+  }
+  // While set, creating an origination URL fails with a 500.
+  void failCreateOriginationUrl(bool fail) { failCreateOriginationUrl_ = fail; }
+  // The SIP URLs of `trunkSid`'s origination URLs, in the order they were made.
+  std::vector<std::string> originationSipUrls(const std::string& trunkSid) const {
+    std::vector<std::string> out;
+    auto it = originationUrls_.find(trunkSid);
+    if (it != originationUrls_.end()) {
+      for (const auto& u : it->second) out.push_back(u.sipUrl);
+    }
+    return out;
+  }
   // The SIDs on `trunkSid`, in SID order.
   std::vector<std::string> onTrunk(const std::string& trunkSid) const {
     std::vector<std::string> out;
@@ -114,9 +131,21 @@ class FakeTwilio final : public twilio::Api {
       const twilio::Credentials& c, std::string_view trunkSid, std::string_view sipUrl,
       std::string_view) override {
     if (auto e = refused(c)) co_return *e;
-    std::string sid = std::string("OU") + std::string(32, '0');
+    if (failCreateOriginationUrl_) {
+      co_return twilio::TwilioError{500, 20500, "Internal Server Error", {}};
+    }
+    // The first URL is OU000...0, the next ones count up.
+    char sid[40];
+    std::snprintf(sid, sizeof sid, "OU%032zx", originationUrlsMade_++);
     originationUrls_[std::string(trunkSid)].push_back({sid, std::string(sipUrl), true});
-    co_return sid;
+    co_return std::string(sid);
+  }
+  boost::asio::awaitable<twilio::Outcome<bool>> deleteOriginationUrl(
+      const twilio::Credentials& c, std::string_view trunkSid, std::string_view ouSid) override {
+    if (auto e = refused(c)) co_return *e;
+    auto& urls = originationUrls_[std::string(trunkSid)];
+    std::erase_if(urls, [&](const twilio::OriginationUrl& u) { return u.sid == ouSid; });
+    co_return true;
   }
   boost::asio::awaitable<twilio::Outcome<std::vector<twilio::OriginationUrl>>> listOriginationUrls(
       const twilio::Credentials& c, std::string_view trunkSid) override {
@@ -167,6 +196,8 @@ class FakeTwilio final : public twilio::Api {
   std::map<std::string, twilio::IncomingNumber> numbers_;
   std::set<std::string> trunks_;
   std::map<std::string, std::vector<twilio::OriginationUrl>> originationUrls_;
+  size_t originationUrlsMade_ = 0;
+  bool failCreateOriginationUrl_ = false;
   std::string token_;
   bool unreachable_ = false;
   Failure failAttach_;

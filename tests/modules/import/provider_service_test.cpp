@@ -86,6 +86,12 @@ class ScriptedTwilio final : public twilio::Api {
     if (auto e = failing("createOriginationUrl")) co_return *e;
     co_return co_await fake_.createOriginationUrl(c, trunk, url, name);
   }
+  asio::awaitable<twilio::Outcome<bool>> deleteOriginationUrl(const twilio::Credentials& c,
+                                                              std::string_view trunk,
+                                                              std::string_view sid) override {
+    if (auto e = failing("deleteOriginationUrl")) co_return *e;
+    co_return co_await fake_.deleteOriginationUrl(c, trunk, sid);
+  }
   asio::awaitable<twilio::Outcome<std::vector<twilio::OriginationUrl>>> listOriginationUrls(
       const twilio::Credentials& c, std::string_view trunk) override {
     if (auto e = failing("listOriginationUrls")) co_return *e;

@@ -113,6 +113,32 @@ TEST_F(TwilioEmulatorTest, RequiresEveryOriginationUrlParameter) {
   EXPECT_EQ(std::string(list["origination_urls"][0]["sid"].GetString()), sid);
 }
 
+TEST_F(TwilioEmulatorTest, DeletesOriginationUrlWith204) {
+  auto& emu = start();
+  const std::string trunk = emu.createTrunk();
+  const std::string path = "/v1/Trunks/" + trunk + "/OriginationUrls";
+  const HttpResult first = emu.post(path, kOriginationForm);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const HttpResult second = emu.post(path,
+                                     "SipUrl=sip%3Agw2.example.com%3A5060&Weight=10&Priority=10&"
+                                     "Enabled=true&FriendlyName=gw2");
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string sid = first.json()["sid"].GetString();
+  const std::string kept = second.json()["sid"].GetString();
+
+  const HttpResult deleted = emu.del(path + "/" + sid);
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_TRUE(deleted.body.empty());
+  expectTwilioError(emu.get(path + "/" + sid), 404, 20404);
+  expectTwilioError(emu.del(path + "/" + sid), 404, 20404);
+  const auto list = emu.get(path).json();
+  ASSERT_EQ(list["origination_urls"].Size(), 1u);
+  EXPECT_EQ(std::string(list["origination_urls"][0]["sid"].GetString()), kept);
+  // Another account cannot see, so cannot delete, the URL.
+  expectTwilioError(emu.del(path + "/" + kept, kAccountB, kTokenB), 404, 20404);
+  EXPECT_EQ(emu.get(path + "/" + kept).status, 200);
+}
+
 TEST_F(TwilioEmulatorTest, AttachesNumberAndShowsTrunkSidInFetch) {
   auto& emu = start();
   const std::string trunk = emu.createTrunk();
