@@ -51,7 +51,7 @@ class ClusterWritePathTest : public ::testing::Test {
   void SetUp() override {
     etcd_ = std::make_unique<gw::testing::EtcdCluster>(1);
     EtcdOptions options;
-    options.endpoints = etcd_->endpoints();
+    options.endpoints = etcd_->clientUrls();
     options.requestTimeout = std::chrono::milliseconds(1'000);
     client_ = std::make_unique<EtcdClient>(io_, options);
     a_ = std::make_unique<Node>(io_, *client_, "node-a");
@@ -222,7 +222,7 @@ TEST_F(ClusterWritePathTest, AChangeLargerThanOneTransactionCommitsWholeAndRelea
 
 TEST_F(ClusterWritePathTest, EtcdUnreachableRefusesTheWriteAndChangesNothing) {
   addProvider();
-  etcd_->stop();
+  etcd_->killAll();
   int calls = 0;
   EXPECT_THROW(commit(*a_,
                       [&](const store::ReadView&, admin::ChangeSet& change) {
