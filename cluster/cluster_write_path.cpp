@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -209,11 +210,15 @@ class ClusterWritePath::Impl {
         if (i + 1 == chunks.size()) t.success.push_back(Op::del(keys_.lock()));
         t.failure.push_back(Op::get(keys_.lock()));
         Outcome o;
+        std::optional<std::string> failed;
         try {
           o = co_await run(std::move(t), fence, revision);
         } catch (const store::StoreError& e) {
+          failed = e.what();
+        }
+        if (failed) {
           co_await dropOwnLease();
-          throw store::StoreError(std::string(e.what()) + partlyApplied(i, chunks.size()));
+          throw store::StoreError(*failed + partlyApplied(i, chunks.size()));
         }
         if (o.kind == Outcome::Kind::kNotApplied) continue;  // the lock still guards it
         if (o.kind != Outcome::Kind::kCommitted) {
@@ -243,8 +248,9 @@ class ClusterWritePath::Impl {
     (void)co_await etcd_.leaseRevoke(lease);
   }
 
+  // Nothing was written: etcd unreachable, a lease's answer lost, or etcd's refusal.
   [[noreturn]] void fail(const EtcdError& e, std::string_view what) {
-    if (e.kind == EtcdError::Kind::kUnavailable) {
+    if (e.kind == EtcdError::Kind::kUnavailable || e.kind == EtcdError::Kind::kOutcomeUnknown) {
       etcdDown_ = true;
       ++stats_.unavailable;
       throw admin::WriteUnavailableError(
