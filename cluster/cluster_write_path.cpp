@@ -60,7 +60,7 @@ void writeLocal(store::Store& store, const admin::ChangeSet& c) {
 // What a transaction came to.
 struct Outcome {
   enum class Kind { kCommitted, kRefused, kLocked, kNotApplied } kind = Kind::kRefused;
-  int64_t revision = 0;  // kCommitted: the txn's; kRefused, kLocked: the revision etcd had
+  int64_t revision = 0;  // kCommitted: the txn's; else the fence's, for the replica to reach
 };
 
 }  // namespace
@@ -152,6 +152,10 @@ class ClusterWritePath::Impl {
 
   Op fencePut(const std::string& value) const { return Op::put(keys_.fence(), value); }
 
+  // The failure branch of every transaction: the lock and the fence, to tell why it was
+  // refused.
+  std::vector<Op> refusalReads() const { return {Op::get(keys_.lock()), Op::get(keys_.fence())}; }
+
   // The change in one transaction: compared on the fence, the lock and the claims.
   boost::asio::awaitable<Outcome> single(const OpGroup& c, int64_t base) {
     TxnRequest t;
@@ -161,7 +165,7 @@ class ClusterWritePath::Impl {
     std::string fence = nextFence();
     t.success.push_back(fencePut(fence));
     t.success.insert(t.success.end(), c.ops.begin(), c.ops.end());
-    t.failure.push_back(Op::get(keys_.lock()));
+    t.failure = refusalReads();
     co_return co_await run(std::move(t), fence, base);
   }
 
@@ -183,7 +187,7 @@ class ClusterWritePath::Impl {
     t.success.push_back(Op::put(keys_.lock(), lockToken_, lease));
     t.success.push_back(fencePut(fence));
     t.success.insert(t.success.end(), c.ops.begin(), c.ops.end());
-    t.failure.push_back(Op::get(keys_.lock()));
+    t.failure = refusalReads();
     auto outcome = co_await run(std::move(t), fence, base);
     if (outcome.kind != Outcome::Kind::kCommitted) co_await dropOwnLease();
     co_return outcome;
@@ -208,7 +212,7 @@ class ClusterWritePath::Impl {
         t.success.push_back(fencePut(fence));
         t.success.insert(t.success.end(), c.ops.begin(), c.ops.end());
         if (i + 1 == chunks.size()) t.success.push_back(Op::del(keys_.lock()));
-        t.failure.push_back(Op::get(keys_.lock()));
+        t.failure = refusalReads();
         Outcome o;
         std::optional<std::string> failed;
         try {
@@ -266,9 +270,15 @@ class ClusterWritePath::Impl {
     if (r) {
       etcdDown_ = false;
       if (r->succeeded) co_return Outcome{Outcome::Kind::kCommitted, r->revision};
-      bool locked = !r->ranges.empty() && !r->ranges.front().empty() &&
-                    r->ranges.front().front().value != lockToken_;
-      co_return Outcome{locked ? Outcome::Kind::kLocked : Outcome::Kind::kRefused, r->revision};
+      // What refused it (refusalReads()): the lock held by another node, or a write since
+      // `base`, whose revision is the fence's (every commit puts it along with data keys, so
+      // the replica applies that revision; etcd's own may be a write of membership keys).
+      bool locked = !r->ranges.empty() && !r->ranges[0].empty() &&
+                    r->ranges[0].front().value != lockToken_;
+      int64_t fenceRevision =
+          r->ranges.size() > 1 && !r->ranges[1].empty() ? r->ranges[1].front().modRevision : 0;
+      co_return Outcome{locked ? Outcome::Kind::kLocked : Outcome::Kind::kRefused,
+                        fenceRevision};
     }
     if (r.error().kind != EtcdError::Kind::kOutcomeUnknown) fail(r.error(), "the change");
     co_return co_await resolve(fence, base, r.error().message);
@@ -290,7 +300,7 @@ class ClusterWritePath::Impl {
           co_return Outcome{Outcome::Kind::kCommitted, r->kvs.front().modRevision};
         }
         if (r->kvs.empty() || r->kvs.front().modRevision <= base) {
-          co_return Outcome{Outcome::Kind::kNotApplied, r->revision};
+          co_return Outcome{Outcome::Kind::kNotApplied, 0};
         }
         break;
       }

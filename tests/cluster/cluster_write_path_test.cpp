@@ -122,7 +122,7 @@ class ClusterWritePathTest : public ::testing::Test {
   // A build that adds the numbers of `indexes` whose SID is not stored yet, as an import
   // does, and counts its calls.
   static admin::BuildChange importing(std::vector<int> indexes, int* calls, int* added,
-                                      Node* node) {
+                                      Node* node, std::string tag) {
     return [=](const store::ReadView& view, admin::ChangeSet& change) {
       change = {};
       ++*calls;
@@ -130,7 +130,7 @@ class ClusterWritePathTest : public ::testing::Test {
       for (int i : indexes) {
         if (node->store->findNumberBySid(view, sampleSid(i))) continue;
         auto n = sampleNumber(i);
-        n.id = n.id + "-" + std::to_string(*calls) + "-" + std::to_string(reinterpret_cast<uintptr_t>(node) % 1000);
+        n.id += "-" + tag + "-" + std::to_string(*calls);  // a new id per attempt
         change.numbersAdded.push_back(n);
         ++*added;
       }
@@ -183,8 +183,8 @@ TEST_F(ClusterWritePathTest, OverlappingImportsOnTwoNodesStoreEachSidOnce) {
                      ++done;
                    });
   };
-  spawn(*a_, importing(first, &callsA, &addedA, a_.get()));
-  spawn(*b_, importing(second, &callsB, &addedB, b_.get()));
+  spawn(*a_, importing(first, &callsA, &addedA, a_.get(), "a"));
+  spawn(*b_, importing(second, &callsB, &addedB, b_.get(), "b"));
   while (done < 2) io_.run_one();
   if (error) std::rethrow_exception(error);
 
