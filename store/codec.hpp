@@ -38,4 +38,11 @@ IdempotentAnswer decodeIdempotentAnswer(std::string_view bytes);
 // allocates nothing once the buffers are large enough.
 void decodeNumber(std::string_view bytes, PhoneNumber& out);
 
+// A verification (provider_verifications) is JSON: {"status", "verifiedMs", "issues":
+// [{code, message, phoneNumberSid, phoneNumberId}]}, without the provider id, which is the
+// record's key; readers ignore members they do not know. The cluster keeps the same bytes.
+std::string encode(const Verification& v);
+// Throws StoreError when the bytes are not a JSON object.
+Verification decodeVerification(std::string_view providerId, std::string_view bytes);
+
 }  // namespace gw::store::codec

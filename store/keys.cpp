@@ -19,6 +19,20 @@ uint32_t decodeVersion(std::string_view bytes) {
   return v;
 }
 
+std::string encodeRevision(int64_t revision) {
+  const auto u = static_cast<uint64_t>(revision);
+  std::string s(8, '\0');
+  for (int i = 0; i < 8; ++i) s[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+  return s;
+}
+
+int64_t decodeRevision(std::string_view bytes) {
+  if (bytes.size() != 8) throw StoreError("store: the stored cluster revision is corrupt");
+  uint64_t u = 0;
+  for (int i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[i])) << (8 * i);
+  return static_cast<int64_t>(u);
+}
+
 std::string numberEntry(std::string_view e164, std::string_view id) {
   if (e164.find('\0') != std::string_view::npos) {
     throw StoreError("store: a phone number must not contain a NUL byte");

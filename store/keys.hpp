@@ -11,6 +11,11 @@ inline constexpr std::string_view kSchemaVersion = "schema_version";
 std::string encodeVersion(uint32_t version);
 uint32_t decodeVersion(std::string_view bytes);  // throws StoreError unless 4 bytes
 
+// Optional: the last etcd revision applied by a cluster node. 8 bytes, little-endian.
+inline constexpr std::string_view kClusterRevision = "cluster_revision";
+std::string encodeRevision(int64_t revision);
+int64_t decodeRevision(std::string_view bytes);  // throws StoreError unless 8 bytes
+
 // Values of numbers_by_provider and numbers_by_org: the E.164 number, a NUL, the number
 // id. LMDB keeps the values of one key sorted, so they come back in E.164 order (E.164
 // numbers are unique, so the id never decides). Throws StoreError if e164 holds a NUL.

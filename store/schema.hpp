@@ -4,6 +4,7 @@
 //
 //   database             flags     key              value
 //   meta                           "schema_version" u32 little-endian
+//                                  "cluster_revision" i64 little-endian (optional)
 //   providers                      provider id      provider record (format 2)
 //   providers_by_org     DUPSORT   org id           createdMs (8 bytes, ordered) + provider id
 //   numbers                        number id        phone number record
@@ -23,6 +24,10 @@
 //   import_job_errors              job id + n       SID and message of the job's n-th
 //                                  (8 bytes BE)     failed SID
 //   provider_verifications         provider id      latest verification (JSON)
+//
+// meta's "cluster_revision" is the last etcd revision a cluster node applied to this store
+// (cluster/replica.hpp), written in the transaction that applied it; a store that has never
+// been part of a cluster has none. It needs no schema version: older versions ignore it.
 //
 // The DUPSORT indexes keep each key's values sorted, so an org's providers and agents come
 // back in creation order, a provider's or org's numbers in E.164 order and an agent's

@@ -15,6 +15,7 @@
 #include "store/attach_journal.hpp"
 #include "store/idempotency_table.hpp"
 #include "store/import_job_table.hpp"
+#include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_error.hpp"
 #include "store/lmdb_txn.hpp"
@@ -123,6 +124,7 @@ struct Store::Impl {
     answers = IdempotencyTable(schema);
     importJobs = ImportJobTable(schema);
     verifications = VerificationTable(schema);
+    meta = schema.meta;
     if (schema.foundVersion != 0 && schema.foundVersion < kSchemaVersion) {
       log::info("store", "migrated ", dir, " from schema version ", schema.foundVersion, " to ",
                 kSchemaVersion);
@@ -186,6 +188,7 @@ struct Store::Impl {
   IdempotencyTable answers;
   ImportJobTable importJobs;
   VerificationTable verifications;
+  lmdb::Dbi meta;
   // The thread holding the write transaction, so that a second write() on that thread
   // fails instead of waiting for itself forever.
   std::atomic<std::thread::id> writer;
@@ -226,6 +229,19 @@ MDB_txn* Store::raw(const ReadView& view) {
 
 uint32_t Store::schemaVersion() const {
   return kSchemaVersion;
+}
+
+const SecretBox* Store::secrets() const {
+  return impl_->secrets.get();
+}
+
+int64_t Store::clusterRevision(const ReadView& t) const {
+  auto bytes = impl_->meta.get(raw(t), keys::kClusterRevision);
+  return bytes ? keys::decodeRevision(*bytes) : 0;
+}
+
+void Store::setClusterRevision(WriteTxn& t, int64_t revision) {
+  impl_->meta.put(raw(t), keys::kClusterRevision, keys::encodeRevision(revision));
 }
 
 ReadTxn Store::read() const {

@@ -138,6 +138,16 @@ class Store {
   };
   SpaceUsage spaceUsage() const;
 
+  // The box that seals the providers' auth tokens (StoreOptions::secrets); null without one.
+  // Whoever encodes provider records outside the store (the cluster's etcd copy) uses it.
+  const SecretBox* secrets() const;
+
+  // The last etcd revision this store applied (cluster/replica.hpp): the optional meta key
+  // "cluster_revision", set in the transaction that applied it; 0 when never set (a store
+  // that has never been part of a cluster).
+  int64_t clusterRevision(const ReadView& txn) const;
+  void setClusterRevision(WriteTxn& txn, int64_t revision);
+
   ReadTxn read() const;
   // One writer at a time (LMDB's rule); the control thread owns writes. Another thread's
   // write() waits for the current writer; a second write() on the thread that holds the

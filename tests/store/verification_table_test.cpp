@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/codec.hpp"
 #include "store/keys.hpp"
 #include "store/lmdb_env.hpp"
 #include "store/lmdb_txn.hpp"
@@ -55,6 +56,36 @@ TEST(VerificationTableTest, StoresReplacesAndDeletesAcrossReopens) {
     txn.commit();
   }
   EXPECT_FALSE(store->getVerification(store->read(), sample().providerId).has_value());
+}
+
+TEST(VerificationTableTest, CodecRoundTripsWithoutTheProviderId) {
+  std::string bytes = codec::encode(sample());
+  EXPECT_EQ(bytes.find(sample().providerId), std::string::npos);  // the key names it
+  EXPECT_EQ(codec::decodeVerification(sample().providerId, bytes), sample());
+  EXPECT_THROW(codec::decodeVerification("p", "not json"), StoreError);
+}
+
+// The cluster's applied revision is an optional meta key: 0 until set, kept across reopens,
+// written (and rolled back) with the transaction it is set in.
+TEST(ClusterRevisionTest, StoredInTheMetaDatabaseWithItsTransaction) {
+  TempDir dir;
+  {
+    auto store = Store::open(dir.path());
+    EXPECT_EQ(store->clusterRevision(store->read()), 0);
+    {
+      auto txn = store->write();
+      store->setClusterRevision(txn, 42);
+      EXPECT_EQ(store->clusterRevision(txn), 42);
+    }  // aborted
+    EXPECT_EQ(store->clusterRevision(store->read()), 0);
+    auto txn = store->write();
+    store->setClusterRevision(txn, int64_t{1} << 40);
+    txn.commit();
+  }
+  auto store = Store::open(dir.path());
+  EXPECT_EQ(store->clusterRevision(store->read()), int64_t{1} << 40);
+  EXPECT_EQ(store->schemaVersion(), Store::kSchemaVersion);
+  EXPECT_EQ(store->secrets(), nullptr);
 }
 
 TEST(VerificationTableTest, Version4StoreGainsTheDatabaseOnOpen) {
