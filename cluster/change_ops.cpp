@@ -12,7 +12,9 @@ namespace {
 // JSON field names, quotes and base64 around each key and value.
 constexpr size_t kOpOverhead = 64;
 
-size_t base64Size(size_t n) { return (n + 2) / 3 * 4; }
+size_t base64Size(size_t n) {
+  return (n + 2) / 3 * 4;
+}
 
 void add(OpGroup& g, Op op) {
   g.bytes += wireBytes(op);
@@ -96,8 +98,7 @@ std::vector<OpGroup> opsOf(const admin::ChangeSet& c, const Keyspace& keys,
 }
 
 std::vector<OpGroup> chunk(std::vector<OpGroup> groups, const TxnLimits& limits) {
-  const size_t maxOps = limits.maxOps > limits.reservedOps ? limits.maxOps - limits.reservedOps
-                                                           : 1;
+  const size_t maxOps = limits.maxOps > limits.reservedOps ? limits.maxOps - limits.reservedOps : 1;
   const size_t maxCompares =
       limits.maxOps > limits.reservedCompares ? limits.maxOps - limits.reservedCompares : 1;
   const size_t maxBytes = limits.maxBytes;

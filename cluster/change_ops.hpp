@@ -37,10 +37,10 @@ std::vector<OpGroup> opsOf(const admin::ChangeSet& change, const Keyspace& keys,
                            const store::SecretBox* box);
 
 struct TxnLimits {
-  size_t maxOps = 128;         // per branch and for the compares
-  size_t maxBytes = 1 << 20;   // per request
-  size_t reservedOps = 3;      // the fence, the lock's put and delete
-  size_t reservedCompares = 2; // the fence, the lock
+  size_t maxOps = 128;          // per branch and for the compares
+  size_t maxBytes = 1 << 20;    // per request
+  size_t reservedOps = 3;       // the fence, the lock's put and delete
+  size_t reservedCompares = 2;  // the fence, the lock
 };
 
 // Packs groups into chunks, in order, each within `limits`; a group is never split.

@@ -26,12 +26,15 @@ using std::chrono::milliseconds;
 constexpr milliseconds kFirstBackoff{20};
 constexpr milliseconds kMaxBackoff{500};
 constexpr milliseconds kResolvePause{100};
+constexpr int kChunkTries = 3;
 // The lease of the lock when membership has none yet: long enough for any chunked change,
 // short enough that a node that dies holding it blocks the others only briefly.
 constexpr std::chrono::seconds kOwnLockLease{15};
 
 // The store's secret box, whichever way the store hands it out.
-const store::SecretBox* boxOf(const store::SecretBox* box) { return box; }
+const store::SecretBox* boxOf(const store::SecretBox* box) {
+  return box;
+}
 const store::SecretBox* boxOf(const std::shared_ptr<const store::SecretBox>& box) {
   return box.get();
 }
@@ -60,7 +63,8 @@ void writeLocal(store::Store& store, const admin::ChangeSet& c) {
 // What a transaction came to.
 struct Outcome {
   enum class Kind { kCommitted, kRefused, kLocked, kNotApplied } kind = Kind::kRefused;
-  int64_t revision = 0;  // kCommitted: the txn's; else the fence's, for the replica to reach
+  int64_t revision = 0;   // kCommitted: the txn's; else the fence's, for the replica to reach
+  bool lockOurs = false;  // kRefused: the lock held by this commit (a claim refused it)
 };
 
 }  // namespace
@@ -199,43 +203,60 @@ class ClusterWritePath::Impl {
                                                int64_t revision) {
     for (size_t i = 1; i < chunks.size(); ++i) {
       const auto& c = chunks[i];
-      for (;;) {
+      Outcome o;
+      std::optional<std::string> failed;
+      // An answer lost and the transaction found not applied is sent again: the lock still
+      // guards what it compares.
+      for (int tries = 0; tries < kChunkTries; ++tries) {
         TxnRequest t;
-        Compare held;
-        held.key = keys_.lock();
-        held.target = Compare::Target::kValue;
-        held.result = Compare::Result::kEqual;
-        held.value = lockToken_;
-        t.compare.push_back(std::move(held));
+        t.compare.push_back(lockHeld());
         t.compare.insert(t.compare.end(), c.compares.begin(), c.compares.end());
         std::string fence = nextFence();
         t.success.push_back(fencePut(fence));
         t.success.insert(t.success.end(), c.ops.begin(), c.ops.end());
         if (i + 1 == chunks.size()) t.success.push_back(Op::del(keys_.lock()));
         t.failure = refusalReads();
-        Outcome o;
-        std::optional<std::string> failed;
         try {
           o = co_await run(std::move(t), fence, revision);
         } catch (const store::StoreError& e) {
           failed = e.what();
         }
-        if (failed) {
-          co_await dropOwnLease();
-          throw store::StoreError(*failed + partlyApplied(i, chunks.size()));
-        }
-        if (o.kind == Outcome::Kind::kNotApplied) continue;  // the lock still guards it
-        if (o.kind != Outcome::Kind::kCommitted) {
-          co_await dropOwnLease();
-          throw store::StoreError("the cluster's lock was lost (this node's lease expired) " +
-                                  partlyApplied(i, chunks.size()));
-        }
-        revision = o.revision;
-        break;
+        if (failed || o.kind != Outcome::Kind::kNotApplied) break;
       }
+      if (!failed && o.kind != Outcome::Kind::kCommitted) {
+        failed = o.kind == Outcome::Kind::kNotApplied
+                     ? "etcd kept losing the answers to this change"
+                 : o.lockOurs ? "a SID or E.164 number of the change is claimed by a stored number"
+                              : "the cluster's lock was lost (this node's lease expired)";
+      }
+      if (failed) {
+        co_await releaseLock();
+        throw store::StoreError(*failed + partlyApplied(i, chunks.size()));
+      }
+      revision = o.revision;
     }
     co_await dropOwnLease();
     co_return revision;
+  }
+
+  Compare lockHeld() const {
+    Compare held;
+    held.key = keys_.lock();
+    held.target = Compare::Target::kValue;
+    held.result = Compare::Result::kEqual;
+    held.value = lockToken_;
+    return held;
+  }
+
+  // After a chunk failed: the lock goes at once, rather than when the lease ends (a
+  // membership lease never ends while this node lives). Best effort.
+  boost::asio::awaitable<void> releaseLock() {
+    TxnRequest t;
+    t.compare.push_back(lockHeld());
+    t.success.push_back(Op::del(keys_.lock()));
+    auto r = co_await etcd_.txn(std::move(t));
+    if (!r) log::warn("cluster", "could not release the cluster's lock: ", r.error().message);
+    co_await dropOwnLease();
   }
 
   static std::string partlyApplied(size_t done, size_t total) {
@@ -273,12 +294,13 @@ class ClusterWritePath::Impl {
       // What refused it (refusalReads()): the lock held by another node, or a write since
       // `base`, whose revision is the fence's (every commit puts it along with data keys, so
       // the replica applies that revision; etcd's own may be a write of membership keys).
-      bool locked = !r->ranges.empty() && !r->ranges[0].empty() &&
-                    r->ranges[0].front().value != lockToken_;
+      bool locked =
+          !r->ranges.empty() && !r->ranges[0].empty() && r->ranges[0].front().value != lockToken_;
       int64_t fenceRevision =
           r->ranges.size() > 1 && !r->ranges[1].empty() ? r->ranges[1].front().modRevision : 0;
-      co_return Outcome{locked ? Outcome::Kind::kLocked : Outcome::Kind::kRefused,
-                        fenceRevision};
+      Outcome o{locked ? Outcome::Kind::kLocked : Outcome::Kind::kRefused, fenceRevision};
+      o.lockOurs = !r->ranges.empty() && !r->ranges[0].empty() && !locked;
+      co_return o;
     }
     if (r.error().kind != EtcdError::Kind::kOutcomeUnknown) fail(r.error(), "the change");
     co_return co_await resolve(fence, base, r.error().message);
@@ -342,8 +364,14 @@ boost::asio::awaitable<admin::Committed> ClusterWritePath::commit(admin::BuildCh
   return impl_->commit(std::move(build));
 }
 
-bool ClusterWritePath::available() const { return impl_->available(); }
-void ClusterWritePath::setLease(int64_t lease) { impl_->setLease(lease); }
-ClusterWriteStats ClusterWritePath::stats() const { return impl_->stats(); }
+bool ClusterWritePath::available() const {
+  return impl_->available();
+}
+void ClusterWritePath::setLease(int64_t lease) {
+  impl_->setLease(lease);
+}
+ClusterWriteStats ClusterWritePath::stats() const {
+  return impl_->stats();
+}
 
 }  // namespace gw::cluster

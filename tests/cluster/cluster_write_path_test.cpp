@@ -6,9 +6,12 @@
 #include <string>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "cluster/etcd_client.hpp"
 #include "cluster/replica.hpp"
@@ -121,8 +124,8 @@ class ClusterWritePathTest : public ::testing::Test {
 
   // A build that adds the numbers of `indexes` whose SID is not stored yet, as an import
   // does, and counts its calls.
-  static admin::BuildChange importing(std::vector<int> indexes, int* calls, int* added,
-                                      Node* node, std::string tag) {
+  static admin::BuildChange importing(std::vector<int> indexes, int* calls, int* added, Node* node,
+                                      std::string tag) {
     return [=](const store::ReadView& view, admin::ChangeSet& change) {
       change = {};
       ++*calls;
@@ -266,6 +269,85 @@ TEST_F(ClusterWritePathTest, AnEmptyChangeCommitsNothing) {
   EXPECT_FALSE(c.changed);
   EXPECT_EQ(etcdRevision(), before);
   EXPECT_EQ(a_->writes.stats().transactions, 0u);
+}
+
+TEST_F(ClusterWritePathTest, ALockHeldByAnotherNodeIsWaitedFor) {
+  addProvider();
+  ASSERT_TRUE(run(client_->put("/gw/lock", "node-c:lock:1")).ok());
+  asio::steady_timer release(io_, std::chrono::milliseconds(300));
+  release.async_wait([&](boost::system::error_code) {
+    asio::co_spawn(
+        io_,
+        [&]() -> asio::awaitable<void> {
+          TxnRequest t;
+          t.success.push_back(Op::del("/gw/lock"));
+          (void)co_await client_->txn(std::move(t));
+        },
+        asio::detached);
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto c = commit(*a_, [](const store::ReadView&, admin::ChangeSet& change) {
+    change = {};
+    change.numbersAdded.push_back(sampleNumber(1));
+  });
+  EXPECT_TRUE(c.changed);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  EXPECT_EQ(etcdRange("/gw/data/numbers/").size(), 1u);
+}
+
+TEST_F(ClusterWritePathTest, ChunksRefusedByATakenClaimReportAPartialChangeAndReleaseTheLock) {
+  addProvider();
+  // Under a lease that outlives the commit, as membership's does: the lock must be deleted.
+  auto lease = run(client_->leaseGrant(std::chrono::seconds(60)));
+  ASSERT_TRUE(lease.ok());
+  a_->writes.setLease(*lease);
+  ASSERT_TRUE(run(client_->put("/gw/claims/sid/" + sampleSid(150), "elsewhere")).ok());
+  try {
+    commit(*a_, [](const store::ReadView&, admin::ChangeSet& change) {
+      change = {};
+      for (int i = 0; i < 200; ++i) change.numbersAdded.push_back(sampleNumber(i));
+    });
+    FAIL() << "the commit succeeded";
+  } catch (const admin::WriteUnavailableError& e) {
+    FAIL() << e.what();
+  } catch (const store::StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("partly applied"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(etcdRange("/gw/lock").empty());
+  // The chunks before the refused one are committed: 3 of 5, 41 numbers each.
+  EXPECT_EQ(etcdRange("/gw/data/numbers/").size(), 123u);
+  // And the next commit is not blocked.
+  auto c = commit(*b_, [](const store::ReadView&, admin::ChangeSet& change) {
+    change = {};
+    change.numbersAdded.push_back(sampleNumber(500));
+  });
+  EXPECT_TRUE(c.changed);
+}
+
+TEST_F(ClusterWritePathTest, WritesResumeWhenEtcdReturns) {
+  addProvider();
+  etcd_->killAll();
+  auto build = [](const store::ReadView&, admin::ChangeSet& change) {
+    change = {};
+    change.numbersAdded.push_back(sampleNumber(1));
+  };
+  EXPECT_THROW(commit(*a_, build), admin::WriteUnavailableError);
+  EXPECT_FALSE(a_->writes.available());
+  etcd_->startAll();
+  auto c = commit(*a_, build);
+  EXPECT_TRUE(c.changed);
+  // Available again once the replica's watch is back up too.
+  for (int i = 0; i < 100 && !a_->writes.available(); ++i) {
+    asio::steady_timer t(io_, std::chrono::milliseconds(50));
+    run([&]() -> asio::awaitable<int> {
+      co_await t.async_wait(asio::use_awaitable);
+      co_return 0;
+    }());
+  }
+  EXPECT_TRUE(a_->writes.available());
+  ASSERT_TRUE(run(b_->replica.waitApplied(c.revision, std::chrono::seconds(10))));
+  auto txn = b_->store->read();
+  EXPECT_TRUE(b_->store->getNumber(txn, "n1"));
 }
 
 }  // namespace
