@@ -130,6 +130,13 @@ class ClusterWritePath::Impl {
               "the cluster is too busy: other nodes kept changing the registry while this "
               "change was retried, so nothing was changed; try again");
         }
+        if (first.kind == Outcome::Kind::kRefused && first.revision <= base) {
+          // Nothing was committed since what build read: a claim refused it, and building
+          // again would read the same. (The store of a single node refuses it the same way.)
+          throw store::StoreError(
+              "the change claims a SID or E.164 number that another stored number holds: "
+              "nothing was changed");
+        }
         if (first.kind == Outcome::Kind::kLocked) {
           co_await sleepFor(backoff);
           backoff = std::min(backoff * 2, kMaxBackoff);
@@ -231,6 +238,8 @@ class ClusterWritePath::Impl {
       }
       if (failed) {
         co_await releaseLock();
+        // So that this node shows the part that is committed when the error is answered.
+        (void)co_await replica_.waitApplied(revision, options_.applyTimeout);
         throw store::StoreError(*failed + partlyApplied(i, chunks.size()));
       }
       revision = o.revision;

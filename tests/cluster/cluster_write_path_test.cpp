@@ -350,5 +350,21 @@ TEST_F(ClusterWritePathTest, WritesResumeWhenEtcdReturns) {
   EXPECT_TRUE(b_->store->getNumber(txn, "n1"));
 }
 
+TEST_F(ClusterWritePathTest, AClaimTakenBeforeTheBuildIsRefusedAtOnce) {
+  addProvider();
+  // A claim the replica does not show (no number record): building again would not help.
+  ASSERT_TRUE(run(client_->put("/gw/claims/sid/" + sampleSid(1), "elsewhere")).ok());
+  int calls = 0;
+  EXPECT_THROW(commit(*a_,
+                      [&](const store::ReadView&, admin::ChangeSet& change) {
+                        change = {};
+                        ++calls;
+                        change.numbersAdded.push_back(sampleNumber(1));
+                      }),
+               store::StoreError);
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(etcdRange("/gw/data/numbers/").empty());
+}
+
 }  // namespace
 }  // namespace gw::cluster
