@@ -126,7 +126,8 @@ class Replica::Impl {
           },
           [self, generation](const EtcdError& error) {
             if (generation != self->watchGeneration || self->ended != End::kNone) return;
-            if (!self->stopped) {
+            // Compaction is not a failure: the loop resyncs at once.
+            if (!self->stopped && error.kind != EtcdError::Kind::kCompacted) {
               self->recordError("the etcd watch ended: " + error.message);
             }
             self->endWatch(error.kind == EtcdError::Kind::kCompacted ? End::kCompacted
