@@ -366,5 +366,32 @@ TEST_F(ClusterWritePathTest, AClaimTakenBeforeTheBuildIsRefusedAtOnce) {
   EXPECT_TRUE(etcdRange("/gw/data/numbers/").empty());
 }
 
+TEST_F(ClusterWritePathTest, CommitsOfOneNodeRunOneAtATime) {
+  addProvider();
+  std::vector<int> first{1, 2, 3}, second{2, 3, 4};
+  int calls1 = 0, calls2 = 0, added1 = 0, added2 = 0;
+  int done = 0;
+  std::exception_ptr error;
+  for (auto* build : {&first, &second}) {
+    bool isFirst = build == &first;
+    asio::co_spawn(io_,
+                   a_->writes.commit(importing(*build, isFirst ? &calls1 : &calls2,
+                                               isFirst ? &added1 : &added2, a_.get(),
+                                               isFirst ? "one" : "two")),
+                   [&](std::exception_ptr e, admin::Committed) {
+                     if (e) error = e;
+                     ++done;
+                   });
+  }
+  while (done < 2) io_.run_one();
+  if (error) std::rethrow_exception(error);
+  // The second build ran after the first commit was applied here: no conflict, no rerun.
+  EXPECT_EQ(calls1, 1);
+  EXPECT_EQ(calls2, 1);
+  EXPECT_EQ(added1, 3);
+  EXPECT_EQ(added2, 1);
+  EXPECT_EQ(a_->writes.stats().conflicts, 0u);
+}
+
 }  // namespace
 }  // namespace gw::cluster
