@@ -31,14 +31,6 @@ constexpr int kChunkTries = 3;
 // short enough that a node that dies holding it blocks the others only briefly.
 constexpr std::chrono::seconds kOwnLockLease{15};
 
-// The store's secret box, whichever way the store hands it out.
-const store::SecretBox* boxOf(const store::SecretBox* box) {
-  return box;
-}
-const store::SecretBox* boxOf(const std::shared_ptr<const store::SecretBox>& box) {
-  return box.get();
-}
-
 boost::asio::awaitable<void> sleepFor(milliseconds d) {
   boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
   co_await timer.async_wait(boost::asio::use_awaitable);
@@ -111,7 +103,7 @@ class ClusterWritePath::Impl {
         base = store_.clusterRevision(view);
         build(view, change);
         if (change.empty()) co_return admin::Committed{};
-        chunks = chunk(opsOf(change, keys_, store_, view, boxOf(store_.secrets())), limits);
+        chunks = chunk(opsOf(change, keys_, store_, view, store_.secrets()), limits);
       }
       if (chunks.empty()) {
         // Only this node's part (journal, import jobs): nothing to share.
@@ -153,7 +145,16 @@ class ClusterWritePath::Impl {
         log::warn("cluster", "change committed at revision ", last,
                   " but this node's replica has not applied it yet; answering anyway");
       }
-      writeLocal(store_, change);
+      try {
+        writeLocal(store_, change);
+      } catch (const store::StoreError& e) {
+        // The shared part is committed on every node: throwing would have the caller undo
+        // work (Twilio attachments) that the cluster now records. The journal entries left
+        // name numbers that are stored, which the journal's recovery checks.
+        log::error(
+            "cluster", "change committed at revision ", last,
+            " but this node's attachment journal and import jobs could not be updated: ", e.what());
+      }
       ++stats_.commits;
       co_return admin::Committed{true, last};
     }
