@@ -17,6 +17,13 @@
 //   5. write this node's own part (attachment journal, import jobs) to LMDB.
 //
 // etcd unreachable: commit() throws admin::WriteUnavailableError and nothing was changed.
+// A transaction whose answer was lost is resolved through the fence (each transaction puts
+// its own value there): found, the commit goes on; the fence unchanged, it is retried; a later
+// write over it leaves the outcome unknown, which WriteUnavailableError says.
+// store::StoreError instead when: a claim refused the change and nothing was committed since
+// the build read (building again cannot help); other nodes kept winning for retryFor; or a
+// chunk after the first was refused (a claim, or the lock lost with this node's lease): the
+// chunks before it stay committed, the error says "partly applied", and the lock is released.
 // Control thread only; commits of one node run one at a time.
 #include <chrono>
 #include <cstdint>
@@ -36,8 +43,8 @@ namespace gw::cluster {
 class Replica;
 
 struct ClusterWriteOptions {
-  size_t maxOpsPerTxn = 128;              // etcd's --max-txn-ops default
-  size_t maxBytesPerTxn = 1 << 20;        // below etcd's 1.5 MiB request limit
+  size_t maxOpsPerTxn = 128;                       // etcd's --max-txn-ops default
+  size_t maxBytesPerTxn = 1 << 20;                 // below etcd's 1.5 MiB request limit
   std::chrono::milliseconds applyTimeout{10'000};  // waiting for the replica to apply
   std::chrono::milliseconds retryFor{10'000};      // refused attempts (conflicts, the lock)
 };
