@@ -1,7 +1,5 @@
 #include "gateway/app.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -12,11 +10,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "cluster/cluster_api.hpp"
-#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "gateway/admin_metrics.hpp"
 #include "gateway/auth.hpp"
+#include "gateway/cluster_node.hpp"
 #include "gateway/data_dir_lock.hpp"
 #include "gateway/fd_budget.hpp"
 #include "gateway/http/server.hpp"
@@ -25,7 +22,6 @@
 #include "gateway/operability.hpp"
 #include "gateway/sip_listener.hpp"
 #include "gateway/store_errors.hpp"
-#include "gateway/version.hpp"
 #include "modules/admin/attach_journal.hpp"
 #include "modules/admin/caller.hpp"
 #include "modules/admin/directory_sync.hpp"
@@ -198,11 +194,17 @@ int runGateway(const Config& config) {
 
   sip::DirectoryHolder directory;
   admin::DirectorySync directorySync(io, *db, directory, config.sipTrustedCidrs);
-  // The one write path: every admin change is committed, routed and published through it.
-  admin::LocalWritePath writes(*db, routes, directorySync);
+  // The one write path: every admin change is committed, routed and published through it;
+  // on a cluster node, through etcd and this node's replica of it.
+  admin::LocalWritePath localWrites(*db, routes, directorySync);
+  std::unique_ptr<ClusterNode> clusterNode;
+  if (config.clustered()) {
+    clusterNode = std::make_unique<ClusterNode>(io, config, *db, routes, directorySync, twilioClient);
+  }
+  admin::WritePath& writes = clusterNode ? clusterNode->writes() : localWrites;
   admin::AttachJournal attachJournal(*db);
   admin::Idempotency idempotency(*db);
-  size_t routed = writes.load();
+  size_t routed = clusterNode ? clusterNode->load() : localWrites.load();
   routesLoaded = true;
   log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");
   // Agents named by host name: resolved now (without blocking) and again every few
@@ -220,16 +222,6 @@ int runGateway(const Config& config) {
                if (!sipServer) co_return http::Response::problem(503, "SIP is not running");
                co_return http::Response::json(200, sipStatsJson(sipServer->stats()));
              });
-  {
-    // Without etcd this node is the whole cluster.
-    cluster::MemberInfo self;
-    char host[256] = {};
-    self.nodeId = ::gethostname(host, sizeof host - 1) == 0 ? host : "gatewayd";
-    self.publicSipUri = config.effectivePublicSipUri();
-    self.version = kVersion;
-    self.startedAtMs = nowUnixMillis();
-    cluster::registerSingleNodeRoute(router, std::move(self));
-  }
   sip::ProxyOptions sipSelf;  // filled once the SIP listener is bound, before io.run()
   const admin::Context moduleContext{
       io,     *db,           routes,   twilioClient, config.effectivePublicSipUri(), directorySync,
@@ -247,6 +239,12 @@ int runGateway(const Config& config) {
   importModule.startVerification();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
+  if (clusterNode) {
+    clusterNode->registerRoutes(router);
+    clusterNode->start();  // runs once io.run() starts
+  } else {
+    registerSingleNodeRoute(router, config);
+  }
   // The API's description, public like /healthz: it holds no org's data.
   router.add("GET", "/api/v1/openapi.json", [](http::Request&) -> asio::awaitable<http::Response> {
     co_return http::Response::json(200, std::string(openApiDocument()));
@@ -259,9 +257,13 @@ int runGateway(const Config& config) {
 
   AdminMetrics adminMetrics;
   registerOperability(
-      router, OperabilitySources{MetricsSources{adminMetrics, importModule.metrics(), twilioClient,
-                                                routes, *db, sipServer},
-                                 routesLoaded});
+      router, OperabilitySources{
+                  MetricsSources{adminMetrics, importModule.metrics(), twilioClient, routes, *db,
+                                 sipServer},
+                  routesLoaded,
+                  clusterNode ? std::function<WriteReadiness()>(
+                                    [&clusterNode] { return clusterNode->writeReadiness(); })
+                              : std::function<WriteReadiness()>()});
 
   http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });
@@ -306,10 +308,16 @@ int runGateway(const Config& config) {
     log::info("gatewayd", "signal ", signo, ": finishing in-flight requests");
     importModule.stopVerification();
     sipServer->stop();  // joins the SIP workers: no call is routed from here on
-    server.stop([&] {
-      curl.shutdown();
-      io.stop();
-    });
+    auto finish = [&] {
+      server.stop([&] {
+        curl.shutdown();
+        io.stop();
+      });
+    };
+    if (!clusterNode) return finish();
+    // Leaves the cluster first (bounded by etcd's request timeout), so leadership and the
+    // node's membership move at once rather than when its lease runs out.
+    asio::co_spawn(io, clusterNode->stop(), [finish](std::exception_ptr) { finish(); });
   });
 
   // Declared last, so destroyed first: the coroutines still pending when the loop stops
