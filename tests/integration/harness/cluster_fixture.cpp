@@ -70,7 +70,7 @@ std::vector<std::string> ClusterTest::nodeArgs(const std::string& id) const {
                                    "--sip-trusted-cidr", "127.0.0.0/8",
                                    "--sip-workers",      "2"};
   if (options_.leaseTtlSeconds > 0) {
-    args.insert(args.end(), {"--etcd-lease-ttl", std::to_string(options_.leaseTtlSeconds)});
+    args.insert(args.end(), {"--etcd-lease-ttl", std::to_string(options_.leaseTtlSeconds) + "s"});
   }
   if (options_.graceMs > 0) {
     args.insert(args.end(), {"--cluster-grace", std::to_string(options_.graceMs) + "ms"});
