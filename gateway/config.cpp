@@ -7,6 +7,8 @@
 #include <string_view>
 #include <thread>
 
+#include <unistd.h>
+
 namespace gw::gateway {
 namespace {
 
@@ -45,6 +47,40 @@ Result<long> parseDurationMs(const std::string& text) {
                "expected 0 or a duration such as 500ms, 90s, 30m or 1h (at most a week), "
                "got '" +
                    text + "'"};
+}
+
+bool validNodeId(const std::string& v) {
+  if (v.empty() || v.size() > 64) return false;
+  return std::all_of(v.begin(), v.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '.' || ch == '_' || ch == '-';
+  });
+}
+
+// etcd client URLs, comma-separated: http:// or https://, a host and a port.
+Result<void> setEtcdEndpoints(Config& c, const std::string& v) {
+  std::vector<std::string> urls;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = v.find(',', start);
+    if (comma == std::string::npos) comma = v.size();
+    std::string url = v.substr(start, comma - start);
+    while (!url.empty() && url.front() == ' ') url.erase(url.begin());
+    while (!url.empty() && url.back() == ' ') url.pop_back();
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    const bool scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    const size_t hostAt = url.find("//") + 2;
+    if (!scheme || url.size() <= hostAt || url.find(':', hostAt) == std::string::npos ||
+        url.find_first_of("/?#@ ", hostAt) != std::string::npos) {
+      return Error{0, "expected etcd client URLs such as http://127.0.0.1:2379, separated by "
+                      "commas, got '" +
+                          url + "'"};
+    }
+    urls.push_back(std::move(url));
+    start = comma + 1;
+  }
+  c.etcdEndpoints = std::move(urls);
+  return {};
 }
 
 // One CIDR, or several separated by commas (the environment variable's form).
@@ -297,6 +333,53 @@ const std::vector<Option>& options() {
          c.verifyIntervalMs = *ms;
          return {};
        }},
+      {"--etcd-endpoints", "GATEWAY_ETCD_ENDPOINTS",
+       "etcd's client URLs, comma-separated (http://10.0.0.5:2379,...): this node joins\n"
+       "      the cluster that keeps its registry there (docs/cluster.md); unset: a single\n"
+       "      node with its own store",
+       setEtcdEndpoints},
+      {"--node-id", "GATEWAY_NODE_ID",
+       "this node's name in the cluster: letters, digits, '.', '_' and '-', up to 64\n"
+       "      (default: the host name)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (!validNodeId(v)) {
+           return Error{0, "expected 1 to 64 letters, digits, '.', '_' or '-', got '" + v + "'"};
+         }
+         c.nodeId = v;
+         return {};
+       }},
+      {"--etcd-prefix", "GATEWAY_ETCD_PREFIX",
+       "the key prefix of this cluster's registry in etcd (default /gateway/); nodes of\n"
+       "      one cluster use the same",
+       [](Config& c, const std::string& v) -> Result<void> {
+         if (v.empty() || v.front() != '/' || v.size() > 128) {
+           return Error{0, "expected a prefix starting with '/' (at most 128 bytes), got '" + v +
+                               "'"};
+         }
+         c.etcdPrefix = v.back() == '/' ? v : v + "/";
+         return {};
+       }},
+      {"--etcd-lease-ttl", "GATEWAY_ETCD_LEASE_TTL",
+       "how long a node that stopped answering stays a member (its etcd lease), e.g. 10s;\n"
+       "      whole seconds from 2s to 5m (default 10s)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto ms = parseDurationMs(v);
+         if (!ms) return ms.error();
+         if (*ms < 2000 || *ms > 300'000 || *ms % 1000 != 0) {
+           return Error{0, "expected whole seconds from 2s to 5m, got '" + v + "'"};
+         }
+         c.etcdLeaseTtlMs = *ms;
+         return {};
+       }},
+      {"--cluster-grace", "GATEWAY_CLUSTER_GRACE",
+       "how long a node may be gone before the leader takes its origination URL off the\n"
+       "      trunks, e.g. 5m (default 5m; the last URL of a trunk is never removed)",
+       [](Config& c, const std::string& v) -> Result<void> {
+         auto ms = parseDurationMs(v);
+         if (!ms) return ms.error();
+         c.clusterGraceMs = *ms;
+         return {};
+       }},
       {"--store-sync", "GATEWAY_STORE_SYNC",
        "'true' (default) fsyncs every LMDB commit; 'false' trades durability for speed",
        [](Config& c, const std::string& v) -> Result<void> {
@@ -437,6 +520,18 @@ Result<Config> parseConfig(const std::vector<std::string>& args,
                         "--twilio-max-concurrency; raise the maximum or lower the start"};
   }
   return c;
+}
+
+std::string Config::effectiveNodeId() const {
+  if (!nodeId.empty()) return nodeId;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == 0) return "gatewayd";
+  std::string name(host);
+  // A host name may hold characters a node id may not (rare): they become '-'.
+  for (char& ch : name) {
+    if (!validNodeId(std::string(1, ch))) ch = '-';
+  }
+  return name.substr(0, 64);
 }
 
 size_t Config::effectiveTwilioMaxConcurrency() const {

@@ -56,7 +56,16 @@ struct Config {
   size_t adminMaxConnectionsPerSource = 0;
   size_t sipTcpMaxConnections = 0;
   size_t sipTcpMaxConnectionsPerSource = 0;
+  // The cluster (docs/cluster.md). No etcd endpoints: a single node, as without them.
+  std::vector<std::string> etcdEndpoints;  // "http://host:port", tried in turn
+  std::string nodeId;                      // empty: the host name
+  std::string etcdPrefix = "/gateway/";
+  int64_t etcdLeaseTtlMs = 10'000;      // whole seconds, 2 s to 5 min
+  int64_t clusterGraceMs = 5 * 60'000;  // how long a gone node keeps its origination URL
   bool help = false;
+
+  bool clustered() const { return !etcdEndpoints.empty(); }
+  std::string effectiveNodeId() const;
 
   size_t effectiveTwilioMaxConcurrency() const;
   std::string effectivePublicSipUri() const {

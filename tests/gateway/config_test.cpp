@@ -68,6 +68,52 @@ TEST(ConfigTest, SipUdpBufferBytes) {
   EXPECT_FALSE(parseConfig({"--sip-udp-buffer-bytes", "lots"}, {}));
 }
 
+TEST(ConfigTest, WithoutEtcdEndpointsTheGatewayIsASingleNode) {
+  Config c = parseOk({});
+  EXPECT_FALSE(c.clustered());
+  EXPECT_EQ(c.etcdPrefix, "/gateway/");
+  EXPECT_EQ(c.etcdLeaseTtlMs, 10'000);
+  EXPECT_EQ(c.clusterGraceMs, 300'000);
+  EXPECT_FALSE(c.effectiveNodeId().empty());  // the host name
+}
+
+TEST(ConfigTest, ClusterFlagsAndVariables) {
+  Config c = parseOk({"--etcd-endpoints", "http://127.0.0.1:2379, http://10.0.0.2:2379/",
+                      "--node-id", "gw-a.1", "--etcd-prefix", "/prod", "--etcd-lease-ttl", "5s",
+                      "--cluster-grace", "90s"});
+  EXPECT_TRUE(c.clustered());
+  EXPECT_EQ(c.etcdEndpoints,
+            (std::vector<std::string>{"http://127.0.0.1:2379", "http://10.0.0.2:2379"}));
+  EXPECT_EQ(c.effectiveNodeId(), "gw-a.1");
+  EXPECT_EQ(c.etcdPrefix, "/prod/");
+  EXPECT_EQ(c.etcdLeaseTtlMs, 5'000);
+  EXPECT_EQ(c.clusterGraceMs, 90'000);
+  Config e = parseOk({}, {{"GATEWAY_ETCD_ENDPOINTS", "https://etcd:2379"},
+                          {"GATEWAY_NODE_ID", "b"}});
+  EXPECT_EQ(e.etcdEndpoints, (std::vector<std::string>{"https://etcd:2379"}));
+  EXPECT_EQ(e.effectiveNodeId(), "b");
+}
+
+TEST(ConfigTest, BadClusterSettingsSayWhatIsExpected) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--etcd-endpoints", "127.0.0.1:2379"}, "http://127.0.0.1:2379"},
+      {{"--etcd-endpoints", "http://a:1,"}, "http://127.0.0.1:2379"},
+      {{"--etcd-endpoints", "http://host"}, "http://127.0.0.1:2379"},
+      {{"--node-id", "a b"}, "letters, digits"},
+      {{"--node-id", std::string(65, 'a')}, "letters, digits"},
+      {{"--etcd-prefix", "gateway"}, "starting with '/'"},
+      {{"--etcd-lease-ttl", "1s"}, "whole seconds"},
+      {{"--etcd-lease-ttl", "2500ms"}, "whole seconds"},
+      {{"--cluster-grace", "5"}, "30m"},
+  };
+  for (const auto& [args, expected] : cases) {
+    auto r = parseConfig(args, {});
+    ASSERT_FALSE(r.ok()) << args[1];
+    EXPECT_NE(r.error().message.find(expected), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(args[0]), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(ConfigTest, VerifyIntervalIsADurationWithAUnit) {
   EXPECT_EQ(parseOk({}).verifyIntervalMs, 3'600'000);
   EXPECT_EQ(parseOk({"--verify-interval", "30m"}).verifyIntervalMs, 1'800'000);
