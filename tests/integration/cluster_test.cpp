@@ -286,6 +286,10 @@ TEST_F(SingleNodeTest, WithoutEtcdTheGatewayIsASingleNode) {
   auto r = importNumbers(*s.gateway, s.providerId, {s.numbers[0].sid});
   EXPECT_EQ(r.successCount, 1);
 
+  // The trunk's one origination URL is this gateway's public SIP URI, as before.
+  EXPECT_EQ(originationUrls(*s.emulator, s.account, providerTrunk(*s.gateway, s.providerId)),
+            std::vector<std::string>{*s.gateway->options().publicSipUri});
+
   auto resp = call(*s.gateway, "GET", "/api/v1/cluster");
   ASSERT_EQ(resp.status, 200) << resp.describe();
   EXPECT_EQ(stringMember(parseJson(resp.body), "mode"), "single");

@@ -47,6 +47,26 @@ std::string base64(const std::string& in) {
 
 }  // namespace
 
+std::vector<std::string> originationUrls(EmulatorProcess& emulator, const TwilioAccount& account,
+                                         const std::string& trunkSid) {
+  const std::string auth = base64(account.sid + ":" + account.token);
+  registerSecret(auth);
+  HttpClient http;
+  auto resp =
+      http.get(emulator.baseUrl() + "/v1/Trunks/" + trunkSid + "/OriginationUrls?PageSize=1000",
+               {"Authorization: Basic " + auth});
+  if (resp.status != 200) throw std::runtime_error("origination URLs: " + resp.describe());
+  auto d = parseJson(resp.body);
+  std::vector<std::string> out;
+  if (d.HasMember("origination_urls") && d["origination_urls"].IsArray()) {
+    for (const auto& u : d["origination_urls"].GetArray()) {
+      if (auto url = stringMember(u, "sip_url")) out.push_back(*url);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 ClusterTest::ClusterTest() = default;
 
 ClusterTest::~ClusterTest() = default;
@@ -303,24 +323,6 @@ std::string ClusterTest::writesReadiness(GatewayProcess& gw) {
     if (auto w = stringMember(d["checks"], "writes")) return *w;
   }
   return "";
-}
-
-std::vector<std::string> ClusterTest::originationUrls(const std::string& trunkSid) {
-  const std::string auth = base64(account_.sid + ":" + account_.token);
-  registerSecret(auth);
-  auto resp = etcdHttp_.get(
-      emulator_->baseUrl() + "/v1/Trunks/" + trunkSid + "/OriginationUrls?PageSize=1000",
-      {"Authorization: Basic " + auth});
-  if (resp.status != 200) throw std::runtime_error("origination URLs: " + resp.describe());
-  auto d = parseJson(resp.body);
-  std::vector<std::string> out;
-  if (d.HasMember("origination_urls") && d["origination_urls"].IsArray()) {
-    for (const auto& u : d["origination_urls"].GetArray()) {
-      if (auto url = stringMember(u, "sip_url")) out.push_back(*url);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 HttpResponse ClusterTest::etcdPost(const std::string& path, const std::string& body) {

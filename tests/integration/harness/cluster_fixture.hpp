@@ -29,6 +29,11 @@ struct ClusterOptions {
   std::vector<std::string> extraArgs;  // for every node
 };
 
+// The sip_url of every origination URL of trunk `trunkSid` in the emulator, sorted, read as
+// the account through Trunking v1.
+std::vector<std::string> originationUrls(EmulatorProcess& emulator, const TwilioAccount& account,
+                                         const std::string& trunkSid);
+
 class ClusterTest : public GatewayTest {
  protected:
   ClusterTest();
@@ -98,8 +103,10 @@ class ClusterTest : public GatewayTest {
   // The node's /readyz "writes" field (top level, else under "checks"); "" when absent.
   std::string writesReadiness(GatewayProcess& gw);
 
-  // The sip_url of every origination URL of trunk `trunkSid` in the emulator.
-  std::vector<std::string> originationUrls(const std::string& trunkSid);
+  // originationUrls() of the cluster's account.
+  std::vector<std::string> originationUrls(const std::string& trunkSid) {
+    return gw::integration::originationUrls(*emulator_, account_, trunkSid);
+  }
 
   // etcd's JSON gateway on the first running member: POST `path` with `body`.
   HttpResponse etcdPost(const std::string& path, const std::string& body);
