@@ -18,6 +18,7 @@ using namespace std::chrono_literals;
 // The caller sends from 127.0.0.1 (trusted by every node); a sipp agent listens on
 // 127.0.0.2 so that no node mistakes the caller for an agent.
 constexpr const char* kCallerIp = "127.0.0.1";
+constexpr const char* kNodeIp = "127.0.0.1";
 constexpr const char* kAgentIp = "127.0.0.2";
 constexpr auto kPollInterval = 100ms;
 
@@ -76,6 +77,7 @@ void ClusterTest::TearDown() {
   if (etcd_) etcd_->startAll();
   GatewayTest::TearDown();
   nodes_.clear();
+  nodeUris_.clear();
   etcd_.reset();
 }
 
@@ -120,12 +122,7 @@ void ClusterTest::startCluster(size_t nodes, ClusterOptions options) {
   emulator_ = &startEmulator(std::move(eo));
   numbers_ = emulator_->numbers(account_.sid);
 
-  for (size_t i = 0; i < nodes; ++i) {
-    GatewayOptions go;
-    go.publicSipUri.reset();  // each node's URI names the SIP port it bound
-    go.extraArgs = nodeArgs(nodeId(i));
-    nodes_.push_back(&startGateway(std::move(go)));
-  }
+  for (size_t i = 0; i < nodes; ++i) launchNode();
   providerId_ = createProvider(node(0), account_);
   for (size_t i = 1; i < nodes; ++i) {
     bool seen = waitFor([&] {
@@ -135,12 +132,23 @@ void ClusterTest::startCluster(size_t nodes, ClusterOptions options) {
   }
 }
 
+GatewayProcess& ClusterTest::launchNode() {
+  // Each node's public SIP URI must be its own (the trunk's origination URLs are the
+  // nodes'), and name the port it listens on (Via and Record-Route carry it).
+  const uint16_t port = freeSipPort(kNodeIp);
+  const std::string listen = std::string(kNodeIp) + ":" + std::to_string(port);
+  GatewayOptions go;
+  go.publicSipUri = "sip:" + listen;
+  go.extraArgs = nodeArgs(nodeId(nodes_.size()));
+  go.extraArgs.insert(go.extraArgs.end(), {"--sip-listen", listen});  // the last one counts
+  nodeUris_.push_back(*go.publicSipUri);
+  nodes_.push_back(&startGateway(std::move(go)));
+  return *nodes_.back();
+}
+
 GatewayProcess& ClusterTest::addNode() {
   const size_t i = nodes_.size();
-  GatewayOptions go;
-  go.publicSipUri.reset();
-  go.extraArgs = nodeArgs(nodeId(i));
-  nodes_.push_back(&startGateway(std::move(go)));
+  launchNode();
   if (!providerId_.empty()) {
     bool seen = waitFor([&] {
       return call(node(i), "GET", "/api/v1/providers/twilio/" + providerId_).status == 200;

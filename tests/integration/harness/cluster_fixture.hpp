@@ -49,6 +49,9 @@ class ClusterTest : public GatewayTest {
   GatewayProcess& node(size_t i) { return *nodes_.at(i); }
   size_t nodeCount() const { return nodes_.size(); }
   std::string nodeId(size_t i) const;
+  // "sip:127.0.0.1:P": the node's --public-sip-uri, P the SIP port it listens on (kept
+  // across restarts, as a real node's address is).
+  const std::string& nodeUri(size_t i) const { return nodeUris_.at(i); }
   gw::testing::EtcdCluster& etcd() { return *etcd_; }
   EmulatorProcess& emulator() { return *emulator_; }
   const TwilioAccount& account() const { return account_; }
@@ -116,6 +119,8 @@ class ClusterTest : public GatewayTest {
   int64_t compactEtcd();
 
  private:
+  // Starts node `i` (nodes_.size()) on a SIP port of its own.
+  GatewayProcess& launchNode();
   std::vector<std::string> nodeArgs(const std::string& id) const;
 
   ClusterOptions options_;
@@ -126,6 +131,7 @@ class ClusterTest : public GatewayTest {
   std::string providerId_;
   std::string masterKeyFile_;
   std::vector<GatewayProcess*> nodes_;
+  std::vector<std::string> nodeUris_;
   // The redirect agent importAndLink created on each node, created on first use.
   std::vector<std::pair<GatewayProcess*, std::string>> redirectAgents_;
   HttpClient etcdHttp_;
