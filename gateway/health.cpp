@@ -5,7 +5,8 @@
 
 namespace gw::gateway {
 
-std::pair<int, std::string> readinessJson(const std::vector<ReadinessCheck>& checks) {
+std::pair<int, std::string> readinessJson(const std::vector<ReadinessCheck>& checks,
+                                          const WriteReadiness& writes) {
   bool ready = true;
   for (const auto& c : checks) ready = ready && c.ready;
   rapidjson::StringBuffer buf;
@@ -26,6 +27,12 @@ std::pair<int, std::string> readinessJson(const std::vector<ReadinessCheck>& che
       w.EndObject();
     }
     w.EndArray();
+  }
+  w.Key("writes");
+  w.String(writes.available ? "available" : "unavailable");
+  if (!writes.available) {
+    w.Key("writesDetail");
+    w.String(writes.detail.c_str(), static_cast<rapidjson::SizeType>(writes.detail.size()));
   }
   w.Key("checks");
   w.StartObject();

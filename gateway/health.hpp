@@ -13,8 +13,17 @@ struct ReadinessCheck {
   std::string detail;  // what is wrong and what to do; empty when ready
 };
 
-// 200 {"status":"ready","checks":{"store":"ready",...}}, or 503
-// {"status":"not ready","notReady":[{"check":"sip","detail":"..."}],"checks":{...}}.
-std::pair<int, std::string> readinessJson(const std::vector<ReadinessCheck>& checks);
+// Whether admin writes can succeed now. A cluster node whose etcd cannot be reached still
+// routes every known number and serves reads, so it stays ready; only its writes are not.
+struct WriteReadiness {
+  bool available = true;
+  std::string detail;  // why not, and what to do; empty when available
+};
+
+// 200 {"status":"ready","writes":"available","checks":{"store":"ready",...}}, or 503
+// {"status":"not ready","notReady":[{"check":"sip","detail":"..."}],"checks":{...}}; when
+// writes are unavailable, "writes":"unavailable" and "writesDetail" say why.
+std::pair<int, std::string> readinessJson(const std::vector<ReadinessCheck>& checks,
+                                          const WriteReadiness& writes = {});
 
 }  // namespace gw::gateway

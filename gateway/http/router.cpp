@@ -70,13 +70,16 @@ std::optional<Response> refuseInvalidText(const Request& req) {
   return std::nullopt;
 }
 
-Handler guarded(Handler handler, std::shared_ptr<ErrorMapper> mapper) {
-  return [handler = std::move(handler),
-          mapper = std::move(mapper)](Request& req) -> boost::asio::awaitable<Response> {
+Handler guarded(Handler handler, std::shared_ptr<ErrorMapper> mapper,
+                std::shared_ptr<Decorator> decorator) {
+  return [handler = std::move(handler), mapper = std::move(mapper),
+          decorator = std::move(decorator)](Request& req) -> boost::asio::awaitable<Response> {
     if (auto refused = refuseInvalidText(req)) co_return std::move(*refused);
     std::optional<Response> mapped;
     try {
-      co_return co_await handler(req);
+      Response r = co_await handler(req);
+      if (*decorator) (*decorator)(req, r);
+      co_return r;
     } catch (const std::exception& e) {
       if (*mapper) mapped = (*mapper)(e, req);
       if (!mapped) throw;
@@ -95,7 +98,7 @@ void Router::add(std::string_view method, std::string_view pattern, Handler hand
   Route route;
   route.method = std::string(method);
   route.pattern = std::string(pattern);
-  route.handler = guarded(std::move(handler), mapper_);
+  route.handler = guarded(std::move(handler), mapper_, decorator_);
   for (std::string_view s : splitPath(pattern)) {
     Segment seg;
     if (!s.empty() && s.front() == '{') {

@@ -29,11 +29,17 @@ using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 // store), or nullopt to let the server answer 500.
 using ErrorMapper = std::function<std::optional<Response>(const std::exception&, const Request&)>;
 
+// Sees every response a handler returned (not the mapper's or the server's own answers), to
+// add what every answer carries (a cluster node's revision header).
+using Decorator = std::function<void(const Request&, Response&)>;
+
 class Router {
  public:
   void add(std::string_view method, std::string_view pattern, Handler handler);
   // Applies to every route, whenever it was added.
   void setErrorMapper(ErrorMapper mapper) { *mapper_ = std::move(mapper); }
+  // Applies to every route, whenever it was added.
+  void setDecorator(Decorator decorator) { *decorator_ = std::move(decorator); }
 
   struct Match {
     const Handler* handler = nullptr;  // set when method and path matched
@@ -60,6 +66,7 @@ class Router {
   std::vector<Route> routes_;
   // Shared with the wrapped handlers, which may outlive a moved-from Router.
   std::shared_ptr<ErrorMapper> mapper_ = std::make_shared<ErrorMapper>();
+  std::shared_ptr<Decorator> decorator_ = std::make_shared<Decorator>();
 };
 
 }  // namespace gw::http

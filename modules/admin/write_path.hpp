@@ -44,6 +44,8 @@ class WriteUnavailableError : public store::StoreError {
  public:
   using store::StoreError::StoreError;
 };
+inline constexpr char kWritesUnavailable[] =
+    "The cluster store (etcd) cannot be reached from this node, so nothing was changed.";
 
 class WritePath {
  public:

@@ -65,6 +65,8 @@ admin::Result<store::Provider> ImportService::provider(const std::string& org,
 awaitable<admin::Result<ImportOutcome>> ImportService::importNumbers(
     const store::Provider& provider, const std::vector<std::string>& sids,
     const std::string& requestId) {
+  // Before any Twilio work: a cluster node that cannot reach etcd could not store a number.
+  if (!ctx_.writes.available()) throw admin::WriteUnavailableError(admin::kWritesUnavailable);
   ImportOutcome outcome = co_await run(provider, sids, requestId);
   if (metrics_ != nullptr) metrics_->record(outcome);
   if (outcome.credentialsRejected) {
@@ -74,7 +76,8 @@ awaitable<admin::Result<ImportOutcome>> ImportService::importNumbers(
             provider.accountSid + "): " + outcome.credentialsRejected->describe() +
             ". No number was imported. Update the provider's auth token and retry.");
   }
-  // Nothing imported because the store is full: the answer every full-store write gets.
+  // Nothing imported because the store is full or unreachable: the answer every such write
+  // gets (507, or 503 for a cluster store that cannot be reached).
   if (outcome.storeFull && outcome.successCount == 0) std::rethrow_exception(outcome.storeFull);
   co_return outcome;
 }
@@ -243,7 +246,10 @@ awaitable<std::vector<store::PhoneNumber>> ImportService::storeAttached(
     // and undoUnstored() takes the numbers this import attached off the trunk again.
     log::error("import", "provider ", provider.id, ": storing ", pending.size(),
                " numbers failed: ", e.what());
-    if (dynamic_cast<const store::StoreFullError*>(&e)) out.storeFull = std::current_exception();
+    if (dynamic_cast<const store::StoreFullError*>(&e) ||
+        dynamic_cast<const admin::WriteUnavailableError*>(&e)) {
+      out.storeFull = std::current_exception();
+    }
     failure = std::string("The gateway could not store the number (") + e.what() +
               "): not imported. Free space for the gateway's data directory, then import it "
               "again.";

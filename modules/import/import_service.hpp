@@ -49,7 +49,7 @@ struct ImportOutcome {
   // The store::StoreFullError of a write refused for lack of space (journal or numbers),
   // after what the import attached was detached again. With nothing imported, the API
   // answers it as it answers every full-store write (507).
-  std::exception_ptr storeFull;
+  std::exception_ptr storeFull;  // the store refused the numbers: full, or unreachable
 };
 
 struct ImportOptions {

@@ -119,10 +119,20 @@ awaitable<Result<void>> createTrunk(admin::Context& ctx, const twilio::Credentia
 awaitable<Result<void>> storeNew(admin::Context& ctx, const twilio::Credentials& creds,
                                  const store::Provider& p) {
   std::optional<store::Provider> dup;
-  co_await ctx.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
-    dup = duplicateOf(ctx.store, txn, p.orgId, p.accountSid);
-    if (!dup) change.providersPut.push_back(p);
-  });
+  std::exception_ptr refused;
+  try {
+    co_await ctx.writes.commit([&](const store::ReadView& txn, admin::ChangeSet& change) {
+      dup = duplicateOf(ctx.store, txn, p.orgId, p.accountSid);
+      if (!dup) change.providersPut.push_back(p);
+    });
+  } catch (const store::StoreError&) {
+    refused = std::current_exception();
+  }
+  // Not stored (a full store, an unreachable cluster store): the trunk made for it goes too.
+  if (refused) {
+    if (p.trunkCreatedByGateway) (void)co_await ctx.twilio.deleteTrunk(creds, p.trunkSid);
+    std::rethrow_exception(refused);
+  }
   if (dup) {
     if (p.trunkCreatedByGateway) (void)co_await ctx.twilio.deleteTrunk(creds, p.trunkSid);
     co_return DomainError::of(Fault::kConflict, "A provider for account " + p.accountSid +
@@ -282,6 +292,8 @@ awaitable<Result<store::Provider>> ProviderService::create(const std::string& or
                                                     " already exists: " + dup->id +
                                                     ". Use it, or delete it first.");
   }
+  // Before any Twilio work: a cluster node that cannot reach etcd could not store the result.
+  if (!ctx_.writes.available()) throw admin::WriteUnavailableError(admin::kWritesUnavailable);
   twilio::Credentials creds{draft.accountSid, draft.authToken};
   creds.requestId = requestId;
   auto account = co_await checkAccount(ctx_, creds);

@@ -14,7 +14,16 @@ namespace {
 TEST(ReadinessTest, AllReadyIs200) {
   auto [status, body] = readinessJson({{"store", true, {}}, {"sip", true, {}}});
   EXPECT_EQ(status, 200);
-  EXPECT_EQ(body, R"({"status":"ready","checks":{"store":"ready","sip":"ready"}})");
+  EXPECT_EQ(body,
+            R"({"status":"ready","writes":"available","checks":{"store":"ready","sip":"ready"}})");
+}
+
+TEST(ReadinessTest, UnreachableClusterStoreLeavesTheNodeReadyWithoutWrites) {
+  auto [status, body] =
+      readinessJson({{"store", true, {}}, {"sip", true, {}}}, {false, "etcd is unreachable"});
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, R"({"status":"ready","writes":"unavailable","writesDetail":"etcd is )"
+                  R"(unreachable","checks":{"store":"ready","sip":"ready"}})");
 }
 
 TEST(ReadinessTest, NotReadyIs503NamingEachFailedCheck) {
@@ -24,7 +33,7 @@ TEST(ReadinessTest, NotReadyIs503NamingEachFailedCheck) {
   EXPECT_EQ(status, 503);
   EXPECT_EQ(body,
             R"({"status":"not ready","notReady":[{"check":"routingTable","detail":"not loaded"},)"
-            R"({"check":"sip","detail":"the SIP listener is \"stopping\""}],)"
+            R"({"check":"sip","detail":"the SIP listener is \"stopping\""}],"writes":"available",)"
             R"("checks":{"store":"ready","routingTable":"not ready","sip":"not ready"}})");
 }
 

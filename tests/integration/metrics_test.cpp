@@ -240,7 +240,8 @@ TEST_F(MetricsScrapeTest, ReadyzHealthzAndVersion) {
   auto ready = call(*s_.gateway, "GET", "/readyz", std::nullopt, std::string());
   EXPECT_EQ(ready.status, 200) << ready.describe();
   EXPECT_EQ(ready.body,
-            R"({"status":"ready","checks":{"store":"ready","routingTable":"ready","sip":"ready"}})");
+            R"({"status":"ready","writes":"available","checks":{"store":"ready","routingTable":"ready",)"
+            R"("sip":"ready"}})");
   auto health = call(*s_.gateway, "GET", "/healthz", std::nullopt, std::string());
   EXPECT_EQ(health.status, 200) << health.describe();
 

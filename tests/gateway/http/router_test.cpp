@@ -245,5 +245,30 @@ TEST(RouterTest, ErrorMapperAnswersForExceptionsItKnows) {
   EXPECT_THROW(run(*router.match(other).handler, other), std::runtime_error);
 }
 
+TEST(RouterTest, DecoratorSeesEveryHandlersResponseButNotMappedErrors) {
+  Router router;
+  router.add("GET", "/a", [](Request&) -> boost::asio::awaitable<Response> {
+    co_return Response::json(200, "{}");
+  });
+  router.setDecorator([](const Request& req, Response& r) { r.set("Seen", req.method); });
+  router.add("GET", "/b", [](Request&) -> boost::asio::awaitable<Response> {
+    throw std::length_error("full");
+    co_return Response{};
+  });
+  router.setErrorMapper([](const std::exception&, const Request& req) -> std::optional<Response> {
+    return Response::problem(507, "full", req.path);
+  });
+  Request a = request("GET", "/a");
+  Response ra = run(*router.match(a).handler, a);
+  // Added before the decorator was set, decorated all the same.
+  ASSERT_EQ(ra.headers.size(), 2u);  // Content-Type, Seen
+  EXPECT_EQ(ra.headers[1].name, "Seen");
+  EXPECT_EQ(ra.headers[1].value, "GET");
+  Request b = request("GET", "/b");
+  Response rb = run(*router.match(b).handler, b);
+  EXPECT_EQ(rb.status, 507);
+  for (const auto& h : rb.headers) EXPECT_NE(h.name, "Seen");
+}
+
 }  // namespace
 }  // namespace gw::http
