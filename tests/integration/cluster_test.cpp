@@ -263,7 +263,7 @@ TEST_F(ClusterMembershipTest, LeaderKilledAnotherNodeLeads) {
 }
 
 // Without --etcd-endpoints gatewayd is the single node it always was.
-using SingleNodeTest = GatewayTest;
+using SingleNodeTest = ClusterTest;
 
 TEST_F(SingleNodeTest, WithoutEtcdTheGatewayIsASingleNode) {
   auto s = startWithProvider(2);
@@ -271,8 +271,11 @@ TEST_F(SingleNodeTest, WithoutEtcdTheGatewayIsASingleNode) {
   EXPECT_EQ(r.successCount, 1);
 
   // The trunk's one origination URL is this gateway's public SIP URI, as before.
-  EXPECT_EQ(originationUrls(*s.emulator, s.account, providerTrunk(*s.gateway, s.providerId)),
+  EXPECT_EQ(gw::integration::originationUrls(*s.emulator, s.account,
+                                             providerTrunk(*s.gateway, s.providerId)),
             std::vector<std::string>{*s.gateway->options().publicSipUri});
+
+  EXPECT_EQ(writesReadiness(*s.gateway), "available");
 
   auto resp = call(*s.gateway, "GET", "/api/v1/cluster");
   ASSERT_EQ(resp.status, 200) << resp.describe();

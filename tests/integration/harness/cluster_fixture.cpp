@@ -325,12 +325,7 @@ rapidjson::Document ClusterTest::clusterStatus(GatewayProcess& gw) {
 std::string ClusterTest::writesReadiness(GatewayProcess& gw) {
   auto resp = call(gw, "GET", "/readyz");
   if (resp.body.empty()) return "";
-  auto d = parseJson(resp.body);
-  if (auto w = stringMember(d, "writes")) return *w;
-  if (d.HasMember("checks") && d["checks"].IsObject()) {
-    if (auto w = stringMember(d["checks"], "writes")) return *w;
-  }
-  return "";
+  return stringMember(parseJson(resp.body), "writes").value_or("");
 }
 
 HttpResponse ClusterTest::etcdPost(const std::string& path, const std::string& body) {

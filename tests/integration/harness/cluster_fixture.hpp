@@ -103,7 +103,7 @@ class ClusterTest : public GatewayTest {
 
   // GET /api/v1/cluster of the node; throws unless 200.
   rapidjson::Document clusterStatus(GatewayProcess& gw);
-  // The node's /readyz "writes" field (top level, else under "checks"); "" when absent.
+  // The node's /readyz "writes" field ("available" or "unavailable"); "" when absent.
   std::string writesReadiness(GatewayProcess& gw);
 
   // originationUrls() of the cluster's account.
