@@ -78,7 +78,9 @@ class ClusterWritePath::Impl {
     co_return co_await commitSerialized(std::move(build));
   }
 
-  bool available() const { return !etcdDown_ && replica_.stats().watching; }
+  // etcd answered the last call made through the node's client (this path's, or
+  // membership's lease renewals every few seconds): a write then has a chance.
+  bool available() const { return etcd_.reachable(); }
   void setLease(int64_t lease) { lease_ = lease; }
   ClusterWriteStats stats() const { return stats_; }
 
@@ -286,7 +288,6 @@ class ClusterWritePath::Impl {
   // Nothing was written: etcd unreachable, a lease's answer lost, or etcd's refusal.
   [[noreturn]] void fail(const EtcdError& e, std::string_view what) {
     if (e.kind == EtcdError::Kind::kUnavailable || e.kind == EtcdError::Kind::kOutcomeUnknown) {
-      etcdDown_ = true;
       ++stats_.unavailable;
       throw admin::WriteUnavailableError(
           "the cluster store (etcd) is unreachable: nothing was changed (" + e.message + ")");
@@ -299,7 +300,6 @@ class ClusterWritePath::Impl {
     ++stats_.transactions;
     auto r = co_await etcd_.txn(std::move(t));
     if (r) {
-      etcdDown_ = false;
       if (r->succeeded) co_return Outcome{Outcome::Kind::kCommitted, r->revision};
       // What refused it (refusalReads()): the lock held by another node, or a write since
       // `base`, whose revision is the fence's (every commit puts it along with data keys, so
@@ -327,7 +327,6 @@ class ClusterWritePath::Impl {
       q.key = keys_.fence();
       auto r = co_await etcd_.range(std::move(q));
       if (r) {
-        etcdDown_ = false;
         if (!r->kvs.empty() && r->kvs.front().value == fence) {
           co_return Outcome{Outcome::Kind::kCommitted, r->kvs.front().modRevision};
         }
@@ -337,7 +336,6 @@ class ClusterWritePath::Impl {
         break;
       }
       if (Clock::now() >= deadline) {
-        etcdDown_ = r.error().kind == EtcdError::Kind::kUnavailable;
         break;
       }
       co_await sleepFor(kResolvePause);
@@ -359,7 +357,6 @@ class ClusterWritePath::Impl {
   int64_t ownLease_ = 0;
   std::string lockToken_;
   uint64_t fenceCounter_ = 0;
-  bool etcdDown_ = false;
   ClusterWriteStats stats_;
 };
 

@@ -158,7 +158,17 @@ class EtcdClient::Impl {
   // POSTs `body` to `path`, trying the endpoints in turn from the last one that answered.
   // A read goes on to the next endpoint on any network failure; a write only when the
   // request was not sent, since otherwise it may have been applied.
+  // send(), remembering whether etcd answered: reachable() is what the last call found.
   asio::awaitable<Answer> call(std::string path, std::string body, bool write) {
+    Answer answer = co_await send(std::move(path), std::move(body), write);
+    const bool unreachable = !answer.ok() && (answer.error().kind == EtcdError::Kind::kUnavailable ||
+                                              answer.error().kind == EtcdError::Kind::kOutcomeUnknown);
+    reachable_ = !unreachable;
+    if (unreachable) lastFailure_ = answer.error().message;
+    co_return answer;
+  }
+
+  asio::awaitable<Answer> send(std::string path, std::string body, bool write) {
     if (options_.endpoints.empty()) {
       co_return makeError(EtcdError::Kind::kUnavailable, "no etcd endpoints configured");
     }
@@ -219,6 +229,8 @@ class EtcdClient::Impl {
   EtcdOptions options_;
   twilio::CurlClient curl_;
   size_t good_ = 0;  // the endpoint that answered last
+  bool reachable_ = true;    // the last call reached an etcd member that could serve it
+  std::string lastFailure_;  // why the last unreachable call failed
 
   struct WatchThread {
     std::shared_ptr<WatchState> state;
@@ -435,6 +447,14 @@ EtcdClient::~EtcdClient() {
 
 const EtcdOptions& EtcdClient::options() const {
   return impl_->options_;
+}
+
+bool EtcdClient::reachable() const {
+  return impl_->reachable_;
+}
+
+const std::string& EtcdClient::lastFailure() const {
+  return impl_->lastFailure_;
 }
 
 asio::awaitable<EtcdResult<RangeResponse>> EtcdClient::range(RangeRequest request) {

@@ -169,6 +169,12 @@ class EtcdClient {
                                std::function<void(const EtcdError&)> onEnd);
 
   const EtcdOptions& options() const;
+  // Whether the last completed call (of any caller: a write, a lease renewal, a read)
+  // reached an etcd member that could serve it; true before the first call. Membership
+  // renews its lease every third of its TTL, so this follows etcd within a few seconds even
+  // when nothing is written. lastFailure() says why the last unreachable call failed.
+  bool reachable() const;
+  const std::string& lastFailure() const;
 
  private:
   class Impl;

@@ -63,7 +63,7 @@ asio::awaitable<void> ClusterNode::stop() {
 
 WriteReadiness ClusterNode::writeReadiness() const {
   if (writes_.available()) return {};
-  std::string why = replica_.stats().lastError;
+  std::string why = etcd_.lastFailure();
   return {false, "etcd (" + config_.etcdEndpoints.front() +
                      (config_.etcdEndpoints.size() > 1 ? " and the other endpoints" : "") +
                      ") cannot be reached" + (why.empty() ? "" : ": " + why) +

@@ -21,6 +21,8 @@ namespace {
 // Found numbers are looked up one by one in batches of this many, each batch journaled in
 // one write transaction before its attach requests go out.
 constexpr size_t kFetchBatch = 100;
+// Twilio's answer to an attachment of a number that is on the trunk already.
+constexpr int kAlreadyOnTrunk = 20409;
 }  // namespace
 
 // Looks the SIDs up and attaches the numbers as they are found: when the account is
@@ -221,6 +223,13 @@ awaitable<void> ImportService::Pipeline::attachFound() {
     auto r = co_await svc_.ctx_.twilio.attachNumber(creds_, provider_.trunkSid, s->sid);
     if (r) {
       s->onTrunk = true;
+      continue;
+    }
+    if (r.error().code == kAlreadyOnTrunk) {
+      // Put there since the look-up, by another import of the same SID (another cluster node,
+      // which then stores it first): on the trunk, but not this import's to take off again.
+      s->onTrunk = true;
+      s->attachSent = false;
       continue;
     }
     if (stopsAll(r.error())) {

@@ -259,12 +259,26 @@ awaitable<std::vector<store::PhoneNumber>> ImportService::storeAttached(
     for (Slot* s : pending) s->error = kProviderDeleted;
     pending.clear();
   }
+  keepOthersNumbers(provider, refused);
   for (auto& [slot, error] : refused) slot->error = std::move(error);
   for (Slot* s : pending) {
     if (failure && !s->error) s->error = *failure;
     s->stored = !s->error;
   }
   co_return records;
+}
+
+// A SID refused because it is stored for this provider by now was stored by another import
+// of it (on another cluster node) while this one attached it: the number on the trunk is
+// that import's, and detaching it would take a stored number off the trunk.
+void ImportService::keepOthersNumbers(const store::Provider& provider,
+                                      const std::vector<std::pair<Slot*, std::string>>& refused) {
+  if (refused.empty()) return;
+  auto txn = ctx_.store.read();
+  for (const auto& [slot, error] : refused) {
+    auto n = ctx_.store.findNumberBySid(txn, slot->sid);
+    if (n && n->providerId == provider.id) slot->attachSent = false;
+  }
 }
 
 awaitable<void> ImportService::undoUnstored(const store::Provider& provider,

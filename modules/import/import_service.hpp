@@ -182,6 +182,8 @@ class ImportService {
               ImportOutcome& out) const;
   // Detaches the journaled slots that were not stored and removes their entries once
   // Twilio confirmed; what it could not confirm stays for the sweeper.
+  void keepOthersNumbers(const store::Provider& provider,
+                         const std::vector<std::pair<Slot*, std::string>>& refused);
   boost::asio::awaitable<void> undoUnstored(const store::Provider& provider,
                                             std::vector<Slot>& slots);
   // Detaches `sids` (a 404 counts as detached); the SIDs confirmed off the trunk.

@@ -18,8 +18,9 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::StartsWith;
 
+// Linked numbers are deleted with their links (?force=true).
 std::string deletePath(const std::string& providerId, const std::string& numberId) {
-  return "/api/v1/providers/twilio/" + providerId + "/phone-numbers/" + numberId;
+  return "/api/v1/providers/twilio/" + providerId + "/phone-numbers/" + numberId + "?force=true";
 }
 
 // The revision a node's reads reflect (Gateway-Revision), -1 when absent.

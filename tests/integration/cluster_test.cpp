@@ -116,7 +116,7 @@ TEST_F(ClusterRoutingTest, OverlappingImportsImportEachSidOnce) {
   ASSERT_EQ(respB.status, 200) << respB.describe();
   auto rA = parseImportResult(respA.body);
   auto rB = parseImportResult(respB.body);
-  EXPECT_EQ(rA.successCount + rB.successCount, 30);
+  EXPECT_EQ(rA.successCount + rB.successCount, 30) << respA.body << "\n" << respB.body;
   EXPECT_EQ(rA.failedCount + rB.failedCount, 10);
   std::set<std::string> lostA, lostB;
   for (const auto& e : rA.errors) {
