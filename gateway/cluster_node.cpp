@@ -74,7 +74,10 @@ void ClusterNode::registerRoutes(http::Router& router) {
   cluster::registerClusterRoutes(router, membership_);
   // Reads are served from this node's replica: they say which revision they reflect.
   router.setDecorator([this](const http::Request& req, http::Response& r) {
-    if (req.method != "GET" || r.status != 200 || req.path.rfind("/api/v1/", 0) != 0) return;
+    if ((req.method != "GET" && req.method != "HEAD") || r.status != 200 ||
+        req.path.rfind("/api/v1/", 0) != 0) {
+      return;
+    }
     r.set("Gateway-Revision", std::to_string(replica_.appliedRevision()));
   });
 }
