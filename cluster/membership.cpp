@@ -1,6 +1,7 @@
 #include "cluster/membership.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,6 +20,7 @@
 #include "common/clock.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
+#include "store/store.hpp"
 
 namespace gw::cluster {
 
@@ -27,6 +29,8 @@ using asio::awaitable;
 
 namespace {
 
+// Every trunk is listed at least this often while nothing changes (see reconcile()).
+constexpr std::chrono::minutes kFullSyncEvery{10};
 constexpr std::string_view kLog = "cluster";
 
 std::string memberJson(const MemberInfo& m) {
@@ -319,6 +323,19 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     leader_ = leader;
   }
 
+  // What the trunks' origination URLs follow: the live and expired URIs and every provider
+  // with its trunk.
+  std::string syncState(const std::set<std::string>& live, const std::set<std::string>& expired) {
+    std::string state;
+    for (const auto& uri : live) state.append("+").append(uri).append("\n");
+    for (const auto& uri : expired) state.append("-").append(uri).append("\n");
+    auto txn = store_.read();
+    for (const auto& p : store_.listAllProviders(txn)) {
+      state.append(p.id).append(" ").append(p.trunkSid).append("\n");
+    }
+    return state;
+  }
+
   awaitable<void> leaderLoop() {
     auto keep = shared_from_this();
     while (!stopped_) {
@@ -381,8 +398,16 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
         forget.emplace_back(keys_.member(id), s.membersModRevision);
       }
     }
+    // Twilio is asked only when what the trunks should show changed (the live nodes, the
+    // expired ones, the providers and their trunks), or once every kFullSyncEvery, which also
+    // puts back a URL removed by hand: a round every few seconds must not list every trunk.
+    std::string state = syncState(live, expired);
+    const auto clock = std::chrono::steady_clock::now();
+    if (state == syncedState_ && clock - syncedAt_ < kFullSyncEvery) co_return;
     auto synced = co_await syncOriginationUrls(store_, twilio_, live, expired, syncLog_);
     if (stopped_ || !synced.complete()) co_return;
+    syncedState_ = std::move(state);
+    syncedAt_ = clock;
     for (const auto& [key, modRevision] : forget) {
       TxnRequest del;
       del.compare.push_back(
@@ -413,6 +438,8 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
   bool leading_ = false;
   std::string leader_;
   OriginationSyncLog syncLog_;
+  std::string syncedState_;  // syncState() of the last complete sync of every trunk
+  std::chrono::steady_clock::time_point syncedAt_;
 };
 
 Membership::Membership(asio::io_context& io, EtcdClient& etcd, Keyspace keys, MemberInfo self,

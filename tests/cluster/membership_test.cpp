@@ -182,6 +182,18 @@ TEST_F(MembershipTest, AJoiningNodesUriIsAddedToEveryTrunk) {
             (std::vector<std::string>{uriOf("a"), uriOf("b")}));
 }
 
+TEST_F(MembershipTest, TheLeaderListsTheTrunksOnlyWhenSomethingChanged) {
+  addNode("a");
+  ASSERT_TRUE(runUntil([&] { return hasUrl(kTrunkA, uriOf("a")) && hasUrl(kTrunkB, uriOf("a")); }));
+  io_.run_for(300ms);  // the round that added the URLs completes
+  const size_t listed = twilio_.listOriginationUrlCalls();
+  io_.run_for(1500ms);  // several rounds (every 200 ms) with nothing changed
+  EXPECT_EQ(twilio_.listOriginationUrlCalls(), listed);
+  addNode("b");  // the live nodes change: every trunk is listed again
+  ASSERT_TRUE(runUntil([&] { return hasUrl(kTrunkA, uriOf("b")) && hasUrl(kTrunkB, uriOf("b")); }));
+  EXPECT_GE(twilio_.listOriginationUrlCalls(), listed + 2);
+}
+
 TEST_F(MembershipTest, AKilledNodesUrlGoesAfterTheGracePeriod) {
   Membership& a = addNode("a");
   ASSERT_TRUE(runUntil([&] { return a.leading(); }));

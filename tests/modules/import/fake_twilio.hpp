@@ -73,6 +73,7 @@ class FakeTwilio final : public twilio::Api {
     return out;
   }
   size_t attachCalls() const { return attachCalls_; }
+  size_t listOriginationUrlCalls() const { return listOriginationUrlCalls_; }
 
   size_t concurrency() const override { return 1; }
 
@@ -149,6 +150,7 @@ class FakeTwilio final : public twilio::Api {
   }
   boost::asio::awaitable<twilio::Outcome<std::vector<twilio::OriginationUrl>>> listOriginationUrls(
       const twilio::Credentials& c, std::string_view trunkSid) override {
+    ++listOriginationUrlCalls_;
     if (auto e = refused(c)) co_return *e;
     if (!trunks_.count(std::string(trunkSid))) co_return notFound();
     auto it = originationUrls_.find(std::string(trunkSid));
@@ -202,6 +204,7 @@ class FakeTwilio final : public twilio::Api {
   bool unreachable_ = false;
   Failure failAttach_;
   size_t attachCalls_ = 0;
+  size_t listOriginationUrlCalls_ = 0;
 };
 
 }  // namespace gw::import::testing
