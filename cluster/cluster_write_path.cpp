@@ -14,6 +14,7 @@
 #include "cluster/change_ops.hpp"
 #include "cluster/replica.hpp"
 #include "common/log.hpp"
+#include "modules/admin/local_write_path.hpp"
 #include "store/store.hpp"
 
 namespace gw::cluster {
@@ -36,19 +37,11 @@ boost::asio::awaitable<void> sleepFor(milliseconds d) {
   co_await timer.async_wait(boost::asio::use_awaitable);
 }
 
-// The node-local part of a change, in one LMDB write transaction, as LocalWritePath writes
-// it.
+// The node-local part of a change, in one LMDB write transaction.
 void writeLocal(store::Store& store, const admin::ChangeSet& c) {
   if (c.unjournaled.empty() && c.importJobs.empty()) return;
   auto txn = store.write();
-  for (const auto& j : c.unjournaled) {
-    for (const auto& sid : j.sids) store.unjournalAttachment(txn, j.providerId, sid);
-  }
-  for (const auto& w : c.importJobs) {
-    store.putImportJob(txn, w.job);
-    if (!w.sids.empty()) store.putImportJobSids(txn, w.job.id, w.sids, w.job.chunkSize);
-    if (!w.errors.empty()) store.putImportJobErrors(txn, w.job.id, w.firstError, w.errors);
-  }
+  admin::writeNodeLocal(store, txn, c);
   txn.commit();
 }
 

@@ -161,8 +161,9 @@ class EtcdClient::Impl {
   // send(), remembering whether etcd answered: reachable() is what the last call found.
   asio::awaitable<Answer> call(std::string path, std::string body, bool write) {
     Answer answer = co_await send(std::move(path), std::move(body), write);
-    const bool unreachable = !answer.ok() && (answer.error().kind == EtcdError::Kind::kUnavailable ||
-                                              answer.error().kind == EtcdError::Kind::kOutcomeUnknown);
+    const bool unreachable =
+        !answer.ok() && (answer.error().kind == EtcdError::Kind::kUnavailable ||
+                         answer.error().kind == EtcdError::Kind::kOutcomeUnknown);
     reachable_ = !unreachable;
     if (unreachable) lastFailure_ = answer.error().message;
     co_return answer;
@@ -228,7 +229,7 @@ class EtcdClient::Impl {
   asio::io_context& io_;
   EtcdOptions options_;
   twilio::CurlClient curl_;
-  size_t good_ = 0;  // the endpoint that answered last
+  size_t good_ = 0;          // the endpoint that answered last
   bool reachable_ = true;    // the last call reached an etcd member that could serve it
   std::string lastFailure_;  // why the last unreachable call failed
 

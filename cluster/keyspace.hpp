@@ -18,9 +18,9 @@
 // Only data/ keys are replicated into LMDB (replica.hpp); claims follow the number records
 // and are never applied on their own.
 #include <optional>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace gw::cluster {
 

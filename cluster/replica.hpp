@@ -39,8 +39,8 @@ struct ReplicaStats {
   uint64_t batchesApplied = 0;
   uint64_t eventsApplied = 0;
   uint64_t resyncs = 0;
-  bool watching = false;    // the watch stream is up
-  std::string lastError;    // why the last watch or resync failed; empty after success
+  bool watching = false;  // the watch stream is up
+  std::string lastError;  // why the last watch or resync failed; empty after success
 };
 
 class Replica {

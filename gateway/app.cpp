@@ -199,7 +199,8 @@ int runGateway(const Config& config) {
   admin::LocalWritePath localWrites(*db, routes, directorySync);
   std::unique_ptr<ClusterNode> clusterNode;
   if (config.clustered()) {
-    clusterNode = std::make_unique<ClusterNode>(io, config, *db, routes, directorySync, twilioClient);
+    clusterNode =
+        std::make_unique<ClusterNode>(io, config, *db, routes, directorySync, twilioClient);
   }
   admin::WritePath& writes = clusterNode ? clusterNode->writes() : localWrites;
   admin::AttachJournal attachJournal(*db);
@@ -257,13 +258,13 @@ int runGateway(const Config& config) {
 
   AdminMetrics adminMetrics;
   registerOperability(
-      router, OperabilitySources{
-                  MetricsSources{adminMetrics, importModule.metrics(), twilioClient, routes, *db,
-                                 sipServer},
-                  routesLoaded,
-                  clusterNode ? std::function<WriteReadiness()>(
-                                    [&clusterNode] { return clusterNode->writeReadiness(); })
-                              : std::function<WriteReadiness()>()});
+      router, OperabilitySources{MetricsSources{adminMetrics, importModule.metrics(), twilioClient,
+                                                routes, *db, sipServer},
+                                 routesLoaded,
+                                 clusterNode ? std::function<WriteReadiness()>([&clusterNode] {
+                                   return clusterNode->writeReadiness();
+                                 })
+                                             : std::function<WriteReadiness()>()});
 
   http::Server server(io, router, adminOptions);
   server.setFilter([&auth](http::Request& req) { return auth.check(req); });

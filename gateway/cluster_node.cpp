@@ -50,8 +50,9 @@ ClusterNode::ClusterNode(asio::io_context& io, const Config& config, store::Stor
 
 void ClusterNode::start() {
   log::info("cluster", "node ", config_.effectiveNodeId(), " joining the cluster at ",
-            config_.etcdEndpoints.front(), (config_.etcdEndpoints.size() > 1 ? " (and others)" : ""),
-            ", prefix ", config_.etcdPrefix, ", from revision ", replica_.appliedRevision());
+            config_.etcdEndpoints.front(),
+            (config_.etcdEndpoints.size() > 1 ? " (and others)" : ""), ", prefix ",
+            config_.etcdPrefix, ", from revision ", replica_.appliedRevision());
   replica_.start();
   membership_.start();
 }

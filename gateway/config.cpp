@@ -72,9 +72,10 @@ Result<void> setEtcdEndpoints(Config& c, const std::string& v) {
     const size_t hostAt = url.find("//") + 2;
     if (!scheme || url.size() <= hostAt || url.find(':', hostAt) == std::string::npos ||
         url.find_first_of("/?#@ ", hostAt) != std::string::npos) {
-      return Error{0, "expected etcd client URLs such as http://127.0.0.1:2379, separated by "
-                      "commas, got '" +
-                          url + "'"};
+      return Error{0,
+                   "expected etcd client URLs such as http://127.0.0.1:2379, separated by "
+                   "commas, got '" +
+                       url + "'"};
     }
     urls.push_back(std::move(url));
     start = comma + 1;
@@ -353,8 +354,8 @@ const std::vector<Option>& options() {
        "      one cluster use the same",
        [](Config& c, const std::string& v) -> Result<void> {
          if (v.empty() || v.front() != '/' || v.size() > 128) {
-           return Error{0, "expected a prefix starting with '/' (at most 128 bytes), got '" + v +
-                               "'"};
+           return Error{0,
+                        "expected a prefix starting with '/' (at most 128 bytes), got '" + v + "'"};
          }
          c.etcdPrefix = v.back() == '/' ? v : v + "/";
          return {};

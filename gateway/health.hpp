@@ -8,7 +8,7 @@
 namespace gw::gateway {
 
 struct ReadinessCheck {
-  std::string name;    // "store", "routingTable", "sip"
+  std::string name;  // "store", "routingTable", "sip"
   bool ready = false;
   std::string detail;  // what is wrong and what to do; empty when ready
 };

@@ -43,7 +43,8 @@ std::vector<ReadinessCheck> readinessChecks(const OperabilitySources& s) {
 
 void registerOperability(http::Router& router, OperabilitySources s) {
   router.add("GET", "/readyz", [s](http::Request&) -> asio::awaitable<http::Response> {
-    auto [status, body] = readinessJson(readinessChecks(s), s.writes ? s.writes() : WriteReadiness{});
+    auto [status, body] =
+        readinessJson(readinessChecks(s), s.writes ? s.writes() : WriteReadiness{});
     co_return http::Response::json(status, std::move(body));
   });
   router.add("GET", "/metrics", [s](http::Request&) -> asio::awaitable<http::Response> {

@@ -27,14 +27,7 @@ void write(store::Store& store, store::WriteTxn& txn, const ChangeSet& c) {
     store.deleteVerification(txn, id);
   }
   for (const auto& v : c.verificationsPut) store.putVerification(txn, v);
-  for (const auto& j : c.unjournaled) {
-    for (const auto& sid : j.sids) store.unjournalAttachment(txn, j.providerId, sid);
-  }
-  for (const auto& w : c.importJobs) {
-    store.putImportJob(txn, w.job);
-    if (!w.sids.empty()) store.putImportJobSids(txn, w.job.id, w.sids, w.job.chunkSize);
-    if (!w.errors.empty()) store.putImportJobErrors(txn, w.job.id, w.firstError, w.errors);
-  }
+  writeNodeLocal(store, txn, c);
 }
 
 void route(sip::RoutingTable& routes, const ChangeSet& c) {
@@ -53,6 +46,17 @@ void route(sip::RoutingTable& routes, const ChangeSet& c) {
 }
 
 }  // namespace
+
+void writeNodeLocal(store::Store& store, store::WriteTxn& txn, const ChangeSet& c) {
+  for (const auto& j : c.unjournaled) {
+    for (const auto& sid : j.sids) store.unjournalAttachment(txn, j.providerId, sid);
+  }
+  for (const auto& w : c.importJobs) {
+    store.putImportJob(txn, w.job);
+    if (!w.sids.empty()) store.putImportJobSids(txn, w.job.id, w.sids, w.job.chunkSize);
+    if (!w.errors.empty()) store.putImportJobErrors(txn, w.job.id, w.firstError, w.errors);
+  }
+}
 
 boost::asio::awaitable<Committed> LocalWritePath::commit(BuildChange build) {
   ChangeSet change;

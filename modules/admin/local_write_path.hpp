@@ -6,7 +6,8 @@
 
 namespace gw::store {
 class Store;
-}
+class WriteTxn;
+}  // namespace gw::store
 namespace gw::sip {
 class RoutingTable;
 }
@@ -14,6 +15,11 @@ class RoutingTable;
 namespace gw::admin {
 
 class DirectorySync;
+struct ChangeSet;
+
+// The part of a change that is this node's own bookkeeping, whatever the write path: the
+// attachment journal entries it settles and its import jobs, written in `txn`.
+void writeNodeLocal(store::Store& store, store::WriteTxn& txn, const ChangeSet& change);
 
 class LocalWritePath final : public WritePath {
  public:

@@ -88,8 +88,8 @@ TEST(ConfigTest, ClusterFlagsAndVariables) {
   EXPECT_EQ(c.etcdPrefix, "/prod/");
   EXPECT_EQ(c.etcdLeaseTtlMs, 5'000);
   EXPECT_EQ(c.clusterGraceMs, 90'000);
-  Config e = parseOk({}, {{"GATEWAY_ETCD_ENDPOINTS", "https://etcd:2379"},
-                          {"GATEWAY_NODE_ID", "b"}});
+  Config e =
+      parseOk({}, {{"GATEWAY_ETCD_ENDPOINTS", "https://etcd:2379"}, {"GATEWAY_NODE_ID", "b"}});
   EXPECT_EQ(e.etcdEndpoints, (std::vector<std::string>{"https://etcd:2379"}));
   EXPECT_EQ(e.effectiveNodeId(), "b");
 }

@@ -55,8 +55,9 @@ TEST(AdminMetricsTest, CountsByRouteMethodStatusWithBoundedLabels) {
                    "status=\"404\"} 1\n"),
             std::string::npos)
       << t;
-  EXPECT_NE(t.find("gateway_admin_requests_total{route=\"none\",method=\"other\",status=\"404\"} 1\n"),
-            std::string::npos)
+  EXPECT_NE(
+      t.find("gateway_admin_requests_total{route=\"none\",method=\"other\",status=\"404\"} 1\n"),
+      std::string::npos)
       << t;
   EXPECT_EQ(t.find("BREW"), std::string::npos);
   EXPECT_NE(t.find("gateway_admin_request_duration_seconds_count{route=\"/api/v1/agents/{id}\","

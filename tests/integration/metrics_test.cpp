@@ -220,8 +220,7 @@ TEST_F(MetricsScrapeTest, NumbersMoveWithImportsAdminCallsAndSip) {
   EXPECT_EQ(moved("gateway_admin_requests_total",
                   {{"route", "/api/v1/sip-phone-numbers"}, {"method", "GET"}, {"status", "200"}}),
             1);
-  EXPECT_EQ(moved("gateway_admin_requests_total", {{"route", "/api/v1/sip-phone-numbers/{id}"}}),
-            1)
+  EXPECT_EQ(moved("gateway_admin_requests_total", {{"route", "/api/v1/sip-phone-numbers/{id}"}}), 1)
       << text;
   EXPECT_EQ(moved("gateway_admin_request_duration_seconds_count",
                   {{"route", "/api/v1/sip-phone-numbers"}, {"method", "GET"}}),
@@ -239,9 +238,10 @@ TEST_F(MetricsScrapeTest, NumbersMoveWithImportsAdminCallsAndSip) {
 TEST_F(MetricsScrapeTest, ReadyzHealthzAndVersion) {
   auto ready = call(*s_.gateway, "GET", "/readyz", std::nullopt, std::string());
   EXPECT_EQ(ready.status, 200) << ready.describe();
-  EXPECT_EQ(ready.body,
-            R"({"status":"ready","writes":"available","checks":{"store":"ready","routingTable":"ready",)"
-            R"("sip":"ready"}})");
+  EXPECT_EQ(
+      ready.body,
+      R"({"status":"ready","writes":"available","checks":{"store":"ready","routingTable":"ready",)"
+      R"("sip":"ready"}})");
   auto health = call(*s_.gateway, "GET", "/healthz", std::nullopt, std::string());
   EXPECT_EQ(health.status, 200) << health.describe();
 
