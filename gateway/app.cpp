@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <optional>
+#include <string>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -98,6 +100,22 @@ bool setUpAuth(const Config& config, TokenAuth& auth) {
   return true;
 }
 
+// A cluster node's store is the cluster's replica: one that holds a single node's registry
+// (never synced with a cluster) would have it replaced by the cluster's at the first sync.
+std::optional<std::string> singleNodeRegistry(const store::Store& db, const std::string& dataDir) {
+  auto txn = db.read();
+  if (db.clusterRevision(txn) != 0) return std::nullopt;
+  const size_t providers = db.listAllProviders(txn).size();
+  const size_t agents = db.listAllAgents(txn).size();
+  if (providers == 0 && agents == 0) return std::nullopt;
+  return "the data directory " + dataDir + " holds a single node's registry (" +
+         std::to_string(providers) + " providers, " + std::to_string(agents) +
+         " agents) and has never been part of a cluster: as a cluster node it would be "
+         "replaced by the cluster's registry. Start this node with an empty --data-dir (and "
+         "import its numbers through the cluster), or without --etcd-endpoints to keep using it "
+         "as a single node.";
+}
+
 }  // namespace
 
 int runGateway(const Config& config) {
@@ -170,6 +188,13 @@ int runGateway(const Config& config) {
   } catch (const std::exception& e) {
     log::error("gatewayd", "cannot open the store in ", config.dataDir, ": ", e.what());
     return kExitDataDir;
+  }
+
+  if (config.clustered()) {
+    if (auto why = singleNodeRegistry(*db, config.dataDir)) {
+      log::error("gatewayd", *why);
+      return kExitDataDir;
+    }
   }
 
   sip::RoutingTable routes;

@@ -155,6 +155,28 @@ TEST_F(StartupTest, SecondGatewayOnTheSameDataDirIsRefused) {
   EXPECT_EQ(intMember(parseJson(call(first, "GET", "/api/v1/agents").body), "totalCount"), 1);
 }
 
+// A single node's data directory started as a cluster node would have its registry replaced
+// by the cluster's (the replica's first sync makes it equal to etcd): refused, data intact.
+TEST_F(StartupTest, SingleNodeDataDirectoryIsRefusedAsAClusterNode) {
+  auto go = offline();
+  auto& single = startGateway(go);
+  ASSERT_EQ(call(single, "POST", "/api/v1/agents",
+                 objectBody({{"name", "Desk"}, {"sipUri", "sip:desk@10.0.0.5"}}))
+                .status,
+            201);
+  ASSERT_TRUE(single.stop().value_or(ExitStatus{}).clean());
+
+  auto clustered = go;
+  clustered.extraArgs = {"--etcd-endpoints", "http://127.0.0.1:9"};
+  std::string out;
+  expectExit(refused(clustered, &out), kDataDir);
+  EXPECT_THAT(out, HasSubstr("holds a single node's registry (0 providers, 1 agents)"));
+  EXPECT_THAT(out, HasSubstr("without --etcd-endpoints"));
+
+  single.start();  // as a single node again: nothing was lost
+  EXPECT_EQ(intMember(parseJson(call(single, "GET", "/api/v1/agents").body), "totalCount"), 1);
+}
+
 // A SIGTERM that arrives while gatewayd is still starting (its first line is logged, the
 // store, the listeners and the SIP workers are not up yet) stops it cleanly with exit 0
 // once start-up is through: it used to arrive before the handler existed and kill it.
