@@ -50,5 +50,6 @@ void addPaging(CLI::App* cmd, Paging& paging);
 void addProviderCommands(CLI::App& app, Context& ctx);
 void addNumberCommands(CLI::App& app, Context& ctx);
 void addAgentCommands(CLI::App& app, Context& ctx);
+void addClusterCommands(CLI::App& app, Context& ctx);
 
 }  // namespace gw::ctl

@@ -168,6 +168,7 @@ int runCli(int argc, char** argv, std::ostream& out, std::ostream& err) {
   addProviderCommands(app, ctx);
   addNumberCommands(app, ctx);
   addAgentCommands(app, ctx);
+  addClusterCommands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -68,6 +68,22 @@ void printJson(std::ostream& out, const rapidjson::Value& value) {
   out << sb.GetString() << "\n";
 }
 
+void printRows(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width;
+  for (const auto& row : rows) {
+    if (width.size() < row.size()) width.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out << line << "\n";
+  }
+}
+
 void printTable(std::ostream& out, const rapidjson::Value& page,
                 const std::vector<Column>& columns) {
   std::vector<std::vector<std::string>> rows;
@@ -82,18 +98,7 @@ void printTable(std::ostream& out, const rapidjson::Value& page,
       ++count;
     }
   }
-  std::vector<size_t> width(columns.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
-    }
-    out << line << "\n";
-  }
+  printRows(out, rows);
   const auto* total = memberAt(page, "totalCount");
   out << count << " of " << (total ? cellText(total) : std::to_string(count)) << "\n";
 }

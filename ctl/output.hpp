@@ -22,6 +22,8 @@ void printJson(std::ostream& out, const rapidjson::Value& value);
 // `page` is a list answer {items, totalCount, ...}: a row per item, then "N of TOTAL".
 void printTable(std::ostream& out, const rapidjson::Value& page,
                 const std::vector<Column>& columns);
+// Rows of cells as columns aligned by two spaces (the first row is usually the headers).
+void printRows(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 void printRecord(std::ostream& out, const rapidjson::Value& record);
 
 // The text of a cell: "-" for null or absent, arrays joined with ",", objects as JSON.

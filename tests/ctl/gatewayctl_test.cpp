@@ -250,5 +250,32 @@ TEST_F(GatewayctlTest, ReadsTheConfigFileOnlyWhenOthersCannotReadIt) {
   EXPECT_EQ(intMember(parseJson(ok.out), "totalCount"), 0) << ok.describe();
 }
 
+TEST_F(GatewayctlTest, ClusterStatusShowsTheSingleNode) {
+  auto& gw = startPlain();
+
+  auto json = ctl(gw, {"-o", "json", "cluster", "status"});
+  ASSERT_TRUE(json.status.clean()) << json.describe();
+  auto doc = parseJson(json.out);
+  EXPECT_EQ(stringMember(doc, "mode"), "single") << json.describe();
+  const std::string nodeId = stringMember(doc, "nodeId").value_or("");
+  ASSERT_FALSE(nodeId.empty()) << json.describe();
+  ASSERT_TRUE(doc["nodes"].IsArray() && doc["nodes"].Size() == 1) << json.describe();
+
+  auto table = ctl(gw, {"cluster", "status"});
+  ASSERT_TRUE(table.status.clean()) << table.describe();
+  EXPECT_THAT(table.out, ::testing::StartsWith("NODE")) << table.describe();
+  EXPECT_THAT(table.out, HasSubstr("LIVE  LEADER  SIP URI")) << table.describe();
+  // The node's row: its id, live, no leader mark, no revision (no etcd).
+  EXPECT_THAT(table.out, ::testing::ContainsRegex("\n" + nodeId + " +yes +sip:[^ ]+ +- +- +"))
+      << table.describe();
+  EXPECT_THAT(table.out, HasSubstr("single node " + nodeId + " (no --etcd-endpoints)"))
+      << table.describe();
+
+  // A gateway that does not answer: exit code 1, as for every command.
+  auto down = runCtl(
+      {{"--url", "http://127.0.0.1:1", "--token", adminToken(), "cluster", "status"}, {}, home()});
+  EXPECT_EQ(down.status.code, 1) << down.describe();
+}
+
 }  // namespace
 }  // namespace gw::integration
