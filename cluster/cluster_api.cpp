@@ -14,6 +14,8 @@ using http::Response;
 
 namespace {
 
+// `registry`: the revision of the registry's last write; a node's lag is how far its
+// applied revision is behind it.
 void writeNode(admin::JsonWriter& w, const MemberInfo& m, const int64_t* revision) {
   w.StartObject();
   admin::writeString(w, "nodeId", m.nodeId);
@@ -47,7 +49,7 @@ std::string clusterStatusJson(const ClusterStatus& s) {
   w.Bool(s.etcdReachable);
   admin::writeKey(w, "nodes");
   w.StartArray();
-  for (const auto& m : s.nodes) writeNode(w, m, &s.revision);
+  for (const auto& m : s.nodes) writeNode(w, m, &s.registryRevision);
   w.EndArray();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};

@@ -150,8 +150,9 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     t.success.push_back(Op::get(keys_.nodes(), prefixEnd(keys_.nodes())));
     t.success.push_back(Op::get(keys_.members(), prefixEnd(keys_.members())));
     t.success.push_back(Op::get(keys_.leader()));
+    t.success.push_back(Op::get(keys_.fence()));
     auto r = co_await etcd_.txn(std::move(t));
-    if (!r || r->ranges.size() < 3) {
+    if (!r || r->ranges.size() < 4) {
       // What this node knows of itself.
       MemberInfo me = current();
       me.live = lease_ != 0;
@@ -162,8 +163,13 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     s.etcdReachable = true;
     s.revision = r->revision;
     for (const auto& kv : r->ranges[2]) s.leader = kv.value;
+    for (const auto& kv : r->ranges[3]) s.registryRevision = kv.modRevision;
     auto members = collect(r->ranges[0], r->ranges[1]);
-    for (auto& [id, m] : members) s.nodes.push_back(std::move(m.info));
+    for (auto& [id, m] : members) {
+      // This node's own applied revision as it is now, not as last reported.
+      if (id == self_.nodeId && appliedRevision_) m.info.appliedRevision = appliedRevision_();
+      s.nodes.push_back(std::move(m.info));
+    }
     co_return s;
   }
 

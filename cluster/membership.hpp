@@ -56,6 +56,9 @@ struct ClusterStatus {
   std::string nodeId;    // this node
   std::string leader;    // empty: none known
   int64_t revision = 0;  // etcd's current revision (0: unreachable)
+  // The revision of the registry's last write (the fence's): what a node that has applied
+  // everything has applied. Membership's own writes move `revision`, not this.
+  int64_t registryRevision = 0;
   bool etcdReachable = false;
   std::vector<MemberInfo> nodes;  // live and remembered members, by node id
 };

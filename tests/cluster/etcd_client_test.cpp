@@ -450,7 +450,8 @@ TEST_F(EtcdClientTest, DestroyingTheClientEndsItsWatches) {
   testing::EtcdCluster etcd;
   auto c = makeClient(etcd);
   WatchLog log;
-  auto w = log.start(*c, "x/", prefixEnd("x/"), 0);
+  // From revision 1, not "from now": the put may land before the watch is set up.
+  auto w = log.start(*c, "x/", prefixEnd("x/"), 1);
   put(*c, "x/a", "1");
   ASSERT_TRUE(runUntil([&] { return log.events() >= 1 || log.end; }));
   c.reset();  // joins the watch's thread
