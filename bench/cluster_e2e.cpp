@@ -16,6 +16,7 @@
 // It prints results and the targets, and asserts nothing about timings: it fails only when
 // something does not work (a number not imported, a node that never routes).
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,6 +80,22 @@ double seconds(Clock::duration d) {
 }
 double millis(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// User + system CPU seconds a process has used so far (/proc/PID/stat), 0 when it is gone.
+double cpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');  // the command name may contain spaces
+  if (pid <= 0 || close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string f;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15: utime, stime
+    if (i == 14) utime = std::stoull(f);
+    if (i == 15) stime = std::stoull(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string binDir() {
@@ -168,6 +186,9 @@ struct EtcdSample {
   int64_t dbSize = 0;
   int64_t dbSizeInUse = 0;
   std::map<std::string, uint64_t> kvRequests;  // grpc method of etcdserverpb.KV -> handled
+  double walFsyncSeconds = 0;                  // etcd_disk_wal_fsync_duration_seconds_sum
+  uint64_t walFsyncs = 0;                      // ..._count
+  double backendCommitSeconds = 0;             // etcd_disk_backend_commit_duration_seconds_sum
   uint64_t kvTotal() const {
     uint64_t n = 0;
     for (const auto& [m, c] : kvRequests) n += c;
@@ -186,7 +207,15 @@ EtcdSample sampleEtcd(Api& api, const std::string& url) {
   std::istringstream lines(m.body);
   std::string line;
   static const std::string kMetric = "grpc_server_handled_total{";
+  auto value = [&] { return std::stod(line.substr(line.rfind(' ') + 1)); };
   while (std::getline(lines, line)) {
+    if (line.rfind("etcd_disk_wal_fsync_duration_seconds_sum ", 0) == 0) s.walFsyncSeconds = value();
+    if (line.rfind("etcd_disk_wal_fsync_duration_seconds_count ", 0) == 0) {
+      s.walFsyncs = static_cast<uint64_t>(value());
+    }
+    if (line.rfind("etcd_disk_backend_commit_duration_seconds_sum ", 0) == 0) {
+      s.backendCommitSeconds = value();
+    }
     if (line.rfind(kMetric, 0) != 0 || line.find("grpc_service=\"etcdserverpb.KV\"") == std::string::npos)
       continue;
     auto at = line.find("grpc_method=\"");
@@ -213,6 +242,9 @@ void printEtcdDelta(const char* what, const EtcdSample& a, const EtcdSample& b, 
     first = false;
   }
   std::printf(")\n");
+  std::printf("  %s: etcd WAL fsyncs %" PRIu64 " taking %.3f s, backend commits %.3f s\n", what,
+              b.walFsyncs - a.walFsyncs, b.walFsyncSeconds - a.walFsyncSeconds,
+              b.backendCommitSeconds - a.backendCommitSeconds);
 }
 
 struct Options {
@@ -346,9 +378,13 @@ double clusterImport(const Options&, const std::string& root, size_t sids, bool 
   for (int i = 0; i < 3; ++i) c.addNode();
   c.createProvider();
   auto before = sampleEtcd(c.api(), c.etcdUrl());
+  double cpu0[3];
+  for (int i = 0; i < 3; ++i) cpu0[i] = cpuSeconds(c.node(i).pid());
   const auto t0 = Clock::now();
   c.api().import(c.node(0), c.providerId(), c.sids(0, sids));
   const auto answered = Clock::now();
+  double cpu[3];
+  for (int i = 0; i < 3; ++i) cpu[i] = cpuSeconds(c.node(i).pid()) - cpu0[i];
   c.api().waitStatus(c.node(2), c.numbers()[sids - 1].phoneNumber, 480);
   const auto onC = Clock::now();
   auto after = sampleEtcd(c.api(), c.etcdUrl());
@@ -356,6 +392,8 @@ double clusterImport(const Options&, const std::string& root, size_t sids, bool 
               "last one routes on node-c %.3f s after the start\n",
               sids, seconds(answered - t0), static_cast<double>(sids) / seconds(answered - t0),
               seconds(onC - t0));
+  std::printf("  cluster: CPU seconds during the import: node-a %.2f, node-b %.2f, node-c %.2f\n",
+              cpu[0], cpu[1], cpu[2]);
   if (printEtcd) printEtcdDelta("import", before, after, sids);
   return seconds(answered - t0);
 }
@@ -368,11 +406,12 @@ void importScenario(const Options& o, const std::string& root) {
     Cluster s(root + "/single", static_cast<int>(n));
     s.addNode(false);
     s.createProvider();
+    const double cpu0 = cpuSeconds(s.node(0).pid());
     const auto t0 = Clock::now();
     s.api().import(s.node(0), s.providerId(), s.sids(0, n));
     single = seconds(Clock::now() - t0);
-    std::printf("  single node: %zu SIDs in %.3f s (%.0f numbers/s)\n", n, single,
-                static_cast<double>(n) / single);
+    std::printf("  single node: %zu SIDs in %.3f s (%.0f numbers/s), %.2f CPU seconds\n", n,
+                single, static_cast<double>(n) / single, cpuSeconds(s.node(0).pid()) - cpu0);
   }
   const double cluster = clusterImport(o, root + "/cluster", n, true);
   std::printf("  cluster / single = %.2fx; target <= 2x: %s\n", cluster / single,
@@ -417,6 +456,8 @@ void catchup(const Options& o, const std::string& root) {
   std::printf("  node-c restarted: admin API up after %.3f s, routes the last imported number "
               "(so all %zu, applied in revision order) after %.3f s\n",
               seconds(listening - restart), n, seconds(routed - restart));
+  std::printf("  node-c used %.2f CPU seconds from its start until then\n",
+              cpuSeconds(c.node(2).pid()));
   std::printf("  target within 2 s of restarting: %s\n",
               seconds(routed - restart) <= 2.0 ? "met" : "not met");
 }
@@ -518,6 +559,8 @@ void resync(const Options& o, const std::string& root) {
     throw BenchError("the fresh node lists " + std::to_string(count) + " numbers, not " +
                      std::to_string(n + 1));
   }
+  std::printf("  fresh node used %.2f CPU seconds from its start until then\n",
+              cpuSeconds(fresh.pid()));
   std::printf("  fresh node: admin API up after %.3f s, routes all %zu numbers after %.3f s\n",
               seconds(listening - start), n + 1, seconds(routed - start));
   std::printf("  target full resync of 1,000,000 numbers <= 15 s%s: %s\n",
