@@ -37,9 +37,9 @@
 #include <thread>
 #include <vector>
 
+#include <curl/curl.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <curl/curl.h>
 
 #include "cluster/etcd_client.hpp"
 #include "cluster/keyspace.hpp"
@@ -98,6 +98,26 @@ double cpuSeconds(pid_t pid) {
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// CPU seconds of this program's etcd children (the test support starts them).
+double etcdCpuSeconds() {
+  double total = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto open = stat.find('('), close = stat.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    if (stat.substr(open + 1, close - open - 1) != "etcd") continue;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    fields >> state >> ppid;
+    if (ppid == static_cast<long>(getpid())) total += cpuSeconds(std::stoi(name));
+  }
+  return total;
+}
+
 std::string binDir() {
   return std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
 }
@@ -127,9 +147,10 @@ class Api {
   }
 
   std::string createProvider(GatewayProcess& gw, const TwilioAccount& account) {
-    auto r = expect(gw, "POST", "/api/v1/providers/twilio", 201,
-                    gw::integration::objectBody(
-                        {{"accountSid", account.sid}, {"authToken", account.token}, {"name", "b"}}));
+    auto r =
+        expect(gw, "POST", "/api/v1/providers/twilio", 201,
+               gw::integration::objectBody(
+                   {{"accountSid", account.sid}, {"authToken", account.token}, {"name", "b"}}));
     return *gw::integration::stringMember(gw::integration::parseJson(r.body), "id");
   }
   // Imports the SIDs; throws unless every one was imported.
@@ -146,9 +167,9 @@ class Api {
   // The SIP status the node's routing decision gives an INVITE for `e164` from a trusted
   // caller: 404 unknown number, 480 known without agent, 302 to a redirect agent.
   int sipStatus(GatewayProcess& gw, const std::string& e164) {
-    auto r = call(gw, "GET",
-                  "/api/v1/routes/explain?to=" + gw::integration::urlEncode(e164) +
-                      "&source=" + kCaller);
+    auto r = call(
+        gw, "GET",
+        "/api/v1/routes/explain?to=" + gw::integration::urlEncode(e164) + "&source=" + kCaller);
     if (r.status != 200) return 0;
     auto d = gw::integration::parseJson(r.body);
     if (!d.HasMember("sip") || !d["sip"].IsObject()) return 0;
@@ -166,7 +187,8 @@ class Api {
     const auto deadline = Clock::now() + kRouteDeadline;
     while (true) {
       if (sipStatus(gw, e164) == wanted) return Clock::now();
-      if (Clock::now() > deadline) throw BenchError("no SIP " + std::to_string(wanted) + " for " + e164);
+      if (Clock::now() > deadline)
+        throw BenchError("no SIP " + std::to_string(wanted) + " for " + e164);
       std::this_thread::sleep_for(pause);
     }
   }
@@ -209,14 +231,16 @@ EtcdSample sampleEtcd(Api& api, const std::string& url) {
   static const std::string kMetric = "grpc_server_handled_total{";
   auto value = [&] { return std::stod(line.substr(line.rfind(' ') + 1)); };
   while (std::getline(lines, line)) {
-    if (line.rfind("etcd_disk_wal_fsync_duration_seconds_sum ", 0) == 0) s.walFsyncSeconds = value();
+    if (line.rfind("etcd_disk_wal_fsync_duration_seconds_sum ", 0) == 0)
+      s.walFsyncSeconds = value();
     if (line.rfind("etcd_disk_wal_fsync_duration_seconds_count ", 0) == 0) {
       s.walFsyncs = static_cast<uint64_t>(value());
     }
     if (line.rfind("etcd_disk_backend_commit_duration_seconds_sum ", 0) == 0) {
       s.backendCommitSeconds = value();
     }
-    if (line.rfind(kMetric, 0) != 0 || line.find("grpc_service=\"etcdserverpb.KV\"") == std::string::npos)
+    if (line.rfind(kMetric, 0) != 0 ||
+        line.find("grpc_service=\"etcdserverpb.KV\"") == std::string::npos)
       continue;
     auto at = line.find("grpc_method=\"");
     if (at == std::string::npos) continue;
@@ -270,8 +294,8 @@ class Cluster {
       std::ofstream out(masterKey_);
       out << "1 " << gw::integration::randomHex(64) << "\n";
     }
-    std::filesystem::permissions(masterKey_, std::filesystem::perms::owner_read |
-                                                 std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        masterKey_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     account_ = gw::integration::randomAccount();
     EmulatorOptions eo;
     eo.accounts.push_back(account_);
@@ -293,11 +317,11 @@ class Cluster {
     std::filesystem::create_directories(go.dataDir);
     go.twilioUrl = emulator_->baseUrl();
     go.adminToken = adminToken_;
-    go.extraArgs = {"--master-key-file", masterKey_, "--sip-trusted-cidr", "127.0.0.0/8",
-                    "--sip-workers", "1"};
+    go.extraArgs = {"--master-key-file", masterKey_,      "--sip-trusted-cidr",
+                    "127.0.0.0/8",       "--sip-workers", "1"};
     if (clustered) {
-      go.extraArgs.insert(go.extraArgs.end(), {"--etcd-endpoints", etcd_->endpoints(),
-                                               "--node-id", id, "--etcd-prefix", kPrefix});
+      go.extraArgs.insert(go.extraArgs.end(), {"--etcd-endpoints", etcd_->endpoints(), "--node-id",
+                                               id, "--etcd-prefix", kPrefix});
     }
     nodes_.push_back(std::make_unique<GatewayProcess>(binDir() + "/gatewayd", go));
     nodes_.back()->start();
@@ -380,20 +404,25 @@ double clusterImport(const Options&, const std::string& root, size_t sids, bool 
   auto before = sampleEtcd(c.api(), c.etcdUrl());
   double cpu0[3];
   for (int i = 0; i < 3; ++i) cpu0[i] = cpuSeconds(c.node(i).pid());
+  const double etcdCpu0 = etcdCpuSeconds();
   const auto t0 = Clock::now();
   c.api().import(c.node(0), c.providerId(), c.sids(0, sids));
   const auto answered = Clock::now();
   double cpu[3];
   for (int i = 0; i < 3; ++i) cpu[i] = cpuSeconds(c.node(i).pid()) - cpu0[i];
+  const double etcdCpu = etcdCpuSeconds() - etcdCpu0;
   c.api().waitStatus(c.node(2), c.numbers()[sids - 1].phoneNumber, 480);
   const auto onC = Clock::now();
   auto after = sampleEtcd(c.api(), c.etcdUrl());
-  std::printf("  cluster (3 nodes): %zu SIDs imported on node-a in %.3f s (%.0f numbers/s); the "
-              "last one routes on node-c %.3f s after the start\n",
-              sids, seconds(answered - t0), static_cast<double>(sids) / seconds(answered - t0),
-              seconds(onC - t0));
-  std::printf("  cluster: CPU seconds during the import: node-a %.2f, node-b %.2f, node-c %.2f\n",
-              cpu[0], cpu[1], cpu[2]);
+  std::printf(
+      "  cluster (3 nodes): %zu SIDs imported on node-a in %.3f s (%.0f numbers/s); the "
+      "last one routes on node-c %.3f s after the start\n",
+      sids, seconds(answered - t0), static_cast<double>(sids) / seconds(answered - t0),
+      seconds(onC - t0));
+  std::printf(
+      "  cluster: CPU seconds during the import: node-a %.2f, node-b %.2f, node-c %.2f, "
+      "etcd %.2f\n",
+      cpu[0], cpu[1], cpu[2], etcdCpu);
   if (printEtcd) printEtcdDelta("import", before, after, sids);
   return seconds(answered - t0);
 }
@@ -410,8 +439,8 @@ void importScenario(const Options& o, const std::string& root) {
     const auto t0 = Clock::now();
     s.api().import(s.node(0), s.providerId(), s.sids(0, n));
     single = seconds(Clock::now() - t0);
-    std::printf("  single node: %zu SIDs in %.3f s (%.0f numbers/s), %.2f CPU seconds\n", n,
-                single, static_cast<double>(n) / single, cpuSeconds(s.node(0).pid()) - cpu0);
+    std::printf("  single node: %zu SIDs in %.3f s (%.0f numbers/s), %.2f CPU seconds\n", n, single,
+                static_cast<double>(n) / single, cpuSeconds(s.node(0).pid()) - cpu0);
   }
   const double cluster = clusterImport(o, root + "/cluster", n, true);
   std::printf("  cluster / single = %.2fx; target <= 2x: %s\n", cluster / single,
@@ -425,9 +454,10 @@ void spaceScenario(const Options& o, const std::string& root) {
 
 void catchup(const Options& o, const std::string& root) {
   const size_t n = o.catchupNumbers;
-  std::printf("== catchup: node-c down while %zu numbers are imported on node-a (%zu SIDs per "
-              "import), then restarted\n",
-              n, o.importBatch);
+  std::printf(
+      "== catchup: node-c down while %zu numbers are imported on node-a (%zu SIDs per "
+      "import), then restarted\n",
+      n, o.importBatch);
   Cluster c(root, static_cast<int>(n));
   for (int i = 0; i < 3; ++i) c.addNode();
   c.createProvider();
@@ -453,9 +483,10 @@ void catchup(const Options& o, const std::string& root) {
     throw BenchError("node-c lists " + std::to_string(count) + " numbers, not " +
                      std::to_string(n));
   }
-  std::printf("  node-c restarted: admin API up after %.3f s, routes the last imported number "
-              "(so all %zu, applied in revision order) after %.3f s\n",
-              seconds(listening - restart), n, seconds(routed - restart));
+  std::printf(
+      "  node-c restarted: admin API up after %.3f s, routes the last imported number "
+      "(so all %zu, applied in revision order) after %.3f s\n",
+      seconds(listening - restart), n, seconds(routed - restart));
   std::printf("  node-c used %.2f CPU seconds from its start until then\n",
               cpuSeconds(c.node(2).pid()));
   std::printf("  target within 2 s of restarting: %s\n",
@@ -532,7 +563,8 @@ void resync(const Options& o, const std::string& root) {
       num.phoneNumberSid = buf;
       std::snprintf(buf, sizeof buf, "+19%09zu", i);
       num.phoneNumber = buf;
-      txn.success.push_back(gw::cluster::Op::put(keys.number(num.id), gw::cluster::encodeNumber(num)));
+      txn.success.push_back(
+          gw::cluster::Op::put(keys.number(num.id), gw::cluster::encodeNumber(num)));
       txn.success.push_back(gw::cluster::Op::put(keys.sidClaim(num.phoneNumberSid), num.id));
       txn.success.push_back(gw::cluster::Op::put(keys.e164Claim(num.phoneNumber), num.id));
       last = num.phoneNumber;
@@ -622,8 +654,11 @@ int main(int argc, char** argv) {
     }
   }
   const std::vector<std::pair<std::string, void (*)(const Options&, const std::string&)>> all = {
-      {"visibility", visibility}, {"import", importScenario}, {"catchup", catchup},
-      {"resync", resync},         {"space", spaceScenario}};
+      {"visibility", visibility},
+      {"import", importScenario},
+      {"catchup", catchup},
+      {"resync", resync},
+      {"space", spaceScenario}};
   for (const auto& s : o.scenarios) {
     if (std::none_of(all.begin(), all.end(), [&](const auto& e) { return e.first == s; })) {
       std::fprintf(stderr, "bench-cluster-e2e: unknown scenario %s\n%s", s.c_str(), kUsage);
