@@ -670,6 +670,11 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int rc = 0;
   try {
+    if (o.smoke) {
+      std::printf(
+          "--smoke: tiny sizes that check the scenarios run; their verdicts say nothing "
+          "about the targets\n");
+    }
     gw::testsupport::TempDir dir("gw-bench-cluster");
     for (const auto& [name, fn] : all) {
       if (!o.scenarios.empty() &&
