@@ -24,6 +24,8 @@ namespace {
 constexpr std::chrono::milliseconds kFirstBackoff{200};
 constexpr std::chrono::milliseconds kMaxBackoff{5'000};
 constexpr int64_t kResyncPageSize = 2'000;
+// Events applied in one LMDB transaction at most when watch batches are coalesced.
+constexpr size_t kMaxCoalescedEvents = 20'000;
 
 }  // namespace
 
@@ -61,6 +63,8 @@ class Replica::Impl {
     std::chrono::milliseconds backoff = kFirstBackoff;
     uint64_t watchGeneration = 0;
     bool keyMismatchLogged = false;
+    WatchBatch pending;  // batches received and not applied yet (queue())
+    bool flushPosted = false;
 
     struct Waiter {
       int64_t revision;
@@ -99,6 +103,36 @@ class Replica::Impl {
       return false;
     }
 
+    // Batches that arrive together (a restarted node catching up receives thousands, one per
+    // revision) are applied in one LMDB transaction: the flush is posted behind the batches
+    // already queued, so it takes them all. The applier lets the last event of a key win,
+    // which is what applying them one by one would leave. At most kMaxCoalescedEvents events
+    // go in one transaction.
+    void queue(WatchBatch& batch) {
+      if (batch.revision <= std::max(stats.appliedRevision, pending.revision)) return;
+      pending.revision = batch.revision;
+      pending.events.insert(pending.events.end(), std::make_move_iterator(batch.events.begin()),
+                            std::make_move_iterator(batch.events.end()));
+      if (pending.events.size() >= kMaxCoalescedEvents) return flush();
+      if (flushPosted) return;
+      flushPosted = true;
+      asio::post(io, [self = shared_from_this()] {
+        self->flushPosted = false;
+        self->flush();
+      });
+    }
+
+    // Applies what the current watch queued (startWatch() drops what an ended one left).
+    void flush() {
+      WatchBatch batch = std::exchange(pending, WatchBatch{});
+      if (batch.revision == 0 || stopped || ended != End::kNone) return;
+      if (applyBatch(batch)) {
+        backoff = kFirstBackoff;
+      } else {
+        endWatch(End::kApplyFailed);
+      }
+    }
+
     static std::string keyMismatchMessage(const std::string& what) {
       return "this node's master key differs from the cluster's: a provider record in etcd "
              "cannot be decrypted (" +
@@ -111,6 +145,7 @@ class Replica::Impl {
       auto self = shared_from_this();
       const uint64_t generation = ++watchGeneration;
       ended = End::kNone;
+      pending = WatchBatch{};  // an ended watch's batches: the new one sends them again
       stats.watching = true;
       const std::string data = keys.data();
       watch = etcd.watch(
@@ -119,11 +154,7 @@ class Replica::Impl {
             if (self->stopped || generation != self->watchGeneration || self->ended != End::kNone) {
               return;
             }
-            if (self->applyBatch(batch)) {
-              self->backoff = kFirstBackoff;
-            } else {
-              self->endWatch(End::kApplyFailed);
-            }
+            self->queue(batch);
           },
           [self, generation](const EtcdError& error) {
             if (generation != self->watchGeneration || self->ended != End::kNone) return;
