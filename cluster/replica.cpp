@@ -263,7 +263,8 @@ class Replica::Impl {
       probe.countOnly = true;
       auto r = co_await etcd.range(probe);
       if (!r || r->revision - stats.appliedRevision <= kReplayAtMost) co_return false;
-      log::info("cluster", "etcd is at revision ", r->revision, ", ", r->revision - stats.appliedRevision,
+      log::info("cluster", "etcd is at revision ", r->revision, ", ",
+                r->revision - stats.appliedRevision,
                 " past this node's; resyncing rather than replaying them");
       co_return true;
     }

@@ -5,8 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -72,7 +72,8 @@ TEST_F(StartupTest, SameTokenForTwoOrgsInTokensFileIsExit2) {
   std::string shared = randomAdminToken();
   auto go = offline();
   go.adminToken = "";
-  go.tokensFile = writeTokensFile({{shared, "org-a"}, {randomAdminToken(), "org-b"}, {shared, "org-c"}});
+  go.tokensFile =
+      writeTokensFile({{shared, "org-a"}, {randomAdminToken(), "org-b"}, {shared, "org-c"}});
   std::string out;
   expectExit(refused(go, &out), kBadSetting);
   EXPECT_THAT(out, HasSubstr("the same token as tokens file"));
@@ -144,8 +145,8 @@ TEST_F(StartupTest, SecondGatewayOnTheSameDataDirIsRefused) {
   ExitStatus status = refused(go, &out);
 
   expectExit(status, kDataDir);
-  EXPECT_THAT(out, HasSubstr("the data directory " + go.dataDir +
-                             " is in use by another gatewayd"));
+  EXPECT_THAT(out,
+              HasSubstr("the data directory " + go.dataDir + " is in use by another gatewayd"));
   EXPECT_THAT(out, HasSubstr("give this one its own --data-dir"));
   EXPECT_TRUE(first.running());
   EXPECT_EQ(call(first, "GET", "/healthz", std::nullopt, "").status, 200);
