@@ -188,6 +188,15 @@ TEST_F(ClusterRoutingTest, ClusterStatusListsEveryNode) {
     EXPECT_TRUE(intMember(*n, "lag").has_value());
   }
   EXPECT_EQ(ids, (std::set<std::string>{nodeId(0), nodeId(1)}));
+  // The answering node, once it has applied the registry's last write, lags by nothing:
+  // membership's own writes (every node's report) move etcd's revision, not the lag.
+  EXPECT_TRUE(waitFor([&] {
+    auto now = clusterStatus(node(1));
+    for (const auto* n : nodesOf(now)) {
+      if (stringMember(*n, "nodeId") == nodeId(1)) return intMember(*n, "lag") == 0;
+    }
+    return false;
+  })) << call(node(1), "GET", "/api/v1/cluster").body;
 }
 
 using ClusterMembershipTest = ClusterTest;
