@@ -108,7 +108,7 @@ awaitable<ImportOutcome> ImportService::run(const store::Provider& provider,
   // did not store is detached again before it answers.
   std::vector<store::PhoneNumber> records;
   if (proceed) records = co_await storeAttached(provider, slots, pending, record, out);
-  co_await undoUnstored(provider, slots);
+  co_await undoUnstored(provider, slots, deadline);
   if (!proceed) co_return out;
   summarize(provider, slots, std::move(records), out);
   co_return out;
@@ -282,7 +282,8 @@ void ImportService::keepOthersNumbers(const store::Provider& provider,
 }
 
 awaitable<void> ImportService::undoUnstored(const store::Provider& provider,
-                                            std::vector<Slot>& slots) {
+                                            std::vector<Slot>& slots,
+                                            std::chrono::steady_clock::time_point deadline) {
   std::vector<std::string> attached;  // may be on the trunk: detach, then forget
   std::vector<std::string> unsent;    // journaled but never sent: just forget
   for (const Slot& s : slots) {
@@ -291,7 +292,10 @@ awaitable<void> ImportService::undoUnstored(const store::Provider& provider,
   }
   if (attached.empty() && unsent.empty()) co_return;
   std::optional<twilio::TwilioError> failure;
-  auto detached = co_await detachAll(provider, attached, failure);
+  // The answer waits for these detachments, so they too end by the deadline; one that has
+  // passed (attachments it cut short are taken back here) leaves them a short window.
+  const auto undoBy = std::max(deadline, std::chrono::steady_clock::now() + options_.undoWindow);
+  auto detached = co_await detachAll(provider, attached, failure, undoBy);
   const size_t confirmed = detached.size();
   detached.insert(detached.end(), unsent.begin(), unsent.end());
   const bool forgotten = unjournal(provider.id, detached);

@@ -60,6 +60,10 @@ struct ImportOptions {
   // fail with the reason, what is on the trunk is imported, and the claims are released.
   // 10,000 SIDs at Twilio's usual latency take a few minutes; this leaves ample room.
   std::chrono::milliseconds deadline{std::chrono::minutes(30)};
+  // How long past the deadline the import may spend taking back what it attached and did
+  // not store (attachments the deadline cut short). What Twilio has not confirmed by then
+  // stays in the attachment journal, and the sweep detaches it after the answer.
+  std::chrono::milliseconds undoWindow{std::chrono::seconds(2)};
 };
 
 // Called inside the commit that stores a run's numbers (and only then), with what became of
@@ -180,16 +184,21 @@ class ImportService {
               const std::optional<twilio::TwilioError>& authFailure,
               const std::optional<twilio::TwilioError>& halt, std::vector<Slot*>& pending,
               ImportOutcome& out) const;
-  // Detaches the journaled slots that were not stored and removes their entries once
-  // Twilio confirmed; what it could not confirm stays for the sweeper.
   void keepOthersNumbers(const store::Provider& provider,
                          const std::vector<std::pair<Slot*, std::string>>& refused);
+  // Detaches the journaled slots that were not stored and removes their entries once
+  // Twilio confirmed; what it could not confirm by the import's deadline, or within
+  // options_.undoWindow once that has passed, stays for the sweeper.
   boost::asio::awaitable<void> undoUnstored(const store::Provider& provider,
-                                            std::vector<Slot>& slots);
-  // Detaches `sids` (a 404 counts as detached); the SIDs confirmed off the trunk.
+                                            std::vector<Slot>& slots,
+                                            std::chrono::steady_clock::time_point deadline);
+  // Detaches `sids` (a 404 counts as detached), each request ending by `deadline`; the SIDs
+  // confirmed off the trunk.
   boost::asio::awaitable<std::vector<std::string>> detachAll(
       const store::Provider& provider, const std::vector<std::string>& sids,
-      std::optional<twilio::TwilioError>& firstFailure);
+      std::optional<twilio::TwilioError>& firstFailure,
+      std::chrono::steady_clock::time_point deadline =
+          std::chrono::steady_clock::time_point::max());
   // Removes the provider's entries for `sids` in one write transaction; false (logged) when
   // the store refused, which leaves them for the next sweep.
   bool unjournal(const std::string& providerId, const std::vector<std::string>& sids);

@@ -8,11 +8,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "async/task_group.hpp"
 #include "common/log.hpp"
 #include "modules/admin/attach_journal.hpp"
 #include "modules/import/import_claims.hpp"
 #include "modules/import/import_service.hpp"
-#include "async/task_group.hpp"
 #include "store/store.hpp"
 
 namespace gw::import {
@@ -61,8 +61,9 @@ awaitable<ImportsStopped> ImportService::stopImports(const std::string& provider
 
 awaitable<std::vector<std::string>> ImportService::detachAll(
     const store::Provider& provider, const std::vector<std::string>& sids,
-    std::optional<twilio::TwilioError>& firstFailure) {
-  const twilio::Credentials creds{provider.accountSid, provider.authToken};
+    std::optional<twilio::TwilioError>& firstFailure,
+    std::chrono::steady_clock::time_point deadline) {
+  const twilio::Credentials creds{provider.accountSid, provider.authToken, deadline};
   std::vector<char> done(sids.size(), 0);
   co_await async::forEachConcurrently(
       sids.size(), ctx_.twilio.concurrency(), [&](size_t i) -> awaitable<void> {

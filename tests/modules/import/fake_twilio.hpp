@@ -11,6 +11,10 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "twilio/api.hpp"
 
 namespace gw::import::testing {
@@ -53,6 +57,12 @@ class FakeTwilio final : public twilio::Api {
     std::snprintf(sid, sizeof sid, "OU%032zx", originationUrlsMade_++);
     originationUrls_[trunkSid].push_back({sid, std::move(sipUrl), true});
   }
+  // Twilio carries out the attachment of `sid` but answers only after the caller's deadline,
+  // which cuts the request short.
+  void attachOutlastsDeadline(std::string sid) { attachOutlastsDeadline_ = std::move(sid); }
+  // While set, Twilio never answers a detachment: each one waits out its caller's deadline
+  // and fails as cut short by it (Twilio may have carried it out or not).
+  void detachNeverAnswers(bool never) { detachNeverAnswers_ = never; }
   // While set, creating an origination URL fails with a 500.
   void failCreateOriginationUrl(bool fail) { failCreateOriginationUrl_ = fail; }
   // The SIP URLs of `trunkSid`'s origination URLs, in the order they were made.
@@ -167,12 +177,14 @@ class FakeTwilio final : public twilio::Api {
     auto it = numbers_.find(std::string(pnSid));
     if (it == numbers_.end() || !trunks_.count(std::string(trunkSid))) co_return notFound();
     it->second.trunkSid = std::string(trunkSid);
+    if (pnSid == attachOutlastsDeadline_) co_return co_await cutShort(c);
     co_return true;
   }
   boost::asio::awaitable<twilio::Outcome<bool>> detachNumber(const twilio::Credentials& c,
                                                              std::string_view trunkSid,
                                                              std::string_view pnSid) override {
     if (auto e = refused(c)) co_return *e;
+    if (detachNeverAnswers_) co_return co_await cutShort(c);
     auto it = numbers_.find(std::string(pnSid));
     if (it != numbers_.end() && it->second.trunkSid == trunkSid) it->second.trunkSid.clear();
     co_return true;
@@ -183,6 +195,15 @@ class FakeTwilio final : public twilio::Api {
   }
 
  private:
+  // Waits out the caller's deadline (forever without one), then fails as cut short by it.
+  static boost::asio::awaitable<twilio::TwilioError> cutShort(const twilio::Credentials& c) {
+    boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor);
+    wait.expires_at(c.deadline);
+    co_await wait.async_wait(boost::asio::use_awaitable);
+    twilio::TwilioError e{0, 0, "Operation timed out", {}};
+    e.deadlinePassed = true;
+    co_return e;
+  }
   std::optional<twilio::TwilioError> refused(const twilio::Credentials& c) const {
     if (unreachable_) return twilio::TwilioError{0, 0, "Could not connect to server", {}};
     if (c.accountSid != account_ || (!token_.empty() && c.authToken != token_)) {
@@ -202,6 +223,8 @@ class FakeTwilio final : public twilio::Api {
   bool failCreateOriginationUrl_ = false;
   std::string token_;
   bool unreachable_ = false;
+  bool detachNeverAnswers_ = false;
+  std::string attachOutlastsDeadline_;
   Failure failAttach_;
   size_t attachCalls_ = 0;
   size_t listOriginationUrlCalls_ = 0;

@@ -112,5 +112,45 @@ TEST_F(ImportServiceFakeTest, CredentialsRevokedMidImportImportWhatReachedTheTru
   EXPECT_EQ(stored(), onTrunk);
 }
 
+// Twilio carries out an attachment but answers only after the import's deadline. That
+// attachment may have been carried out, so the import detaches it again before it answers;
+// when Twilio does not answer the detachment either, the answer waits for it only until the
+// undo window ends. The SID stays in the attachment journal, and the sweep takes it off the
+// trunk once Twilio answers again.
+TEST_F(ImportServiceFakeTest, AnUnansweredDetachmentDoesNotHoldTheAnswerPastTheUndoWindow) {
+  ImportOptions options;
+  options.deadline = std::chrono::milliseconds(300);
+  options.undoWindow = std::chrono::milliseconds(100);
+  service_ = std::make_unique<ImportService>(*ctx_, options);
+  twilio_.attachOutlastsDeadline(sidOf(2));
+  twilio_.detachNeverAnswers(true);
+
+  const std::vector<std::string> sids{sidOf(1), sidOf(2), sidOf(3)};
+  std::optional<ImportOutcome> out;
+  std::vector<std::string> journaledAtAnswer;
+  asio::co_spawn(
+      io_, [&]() -> asio::awaitable<void> { out = co_await service_->run(provider_, sids); },
+      [&](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+        auto txn = store_->read();
+        journaledAtAnswer = store_->journaledAttachments(txn, provider_.id);
+        twilio_.detachNeverAnswers(false);
+      });
+  // Without the window the detachment would wait forever; a test that waits 10 s says so.
+  io_.restart();
+  while (!out && io_.run_one_for(std::chrono::seconds(10)) > 0) {
+  }
+  ASSERT_TRUE(out.has_value()) << "no answer while Twilio did not answer the detachment";
+  EXPECT_EQ(out->successCount, 1u);
+  EXPECT_EQ(out->errors.size(), 2u);
+  EXPECT_EQ(journaledAtAnswer, std::vector<std::string>{sidOf(2)});
+  EXPECT_EQ(stored(), std::vector<std::string>{sidOf(1)});
+
+  io_.run();  // the sweep
+  EXPECT_EQ(twilio_.onTrunk(provider_.trunkSid), std::vector<std::string>{sidOf(1)});
+  auto txn = store_->read();
+  EXPECT_TRUE(store_->journaledAttachments(txn, provider_.id).empty());
+}
+
 }  // namespace
 }  // namespace gw::import
