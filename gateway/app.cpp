@@ -262,14 +262,16 @@ int runGateway(const Config& config) {
   // Runs once io.run() starts: SIP and the admin API do not wait for Twilio.
   importModule.startJournalSweep();
   importModule.resumeImportJobs();
-  importModule.startVerification();
   agents::AgentsModule agentsModule(moduleContext);
   agentsModule.registerRoutes(router);
   if (clusterNode) {
     clusterNode->registerRoutes(router);
     clusterNode->start();  // runs once io.run() starts
+    // Every node would otherwise ask Twilio about every provider, and write the result.
+    importModule.startVerification([&clusterNode] { return clusterNode->leading(); });
   } else {
     registerSingleNodeRoute(router, config);
+    importModule.startVerification();
   }
   // The API's description, public like /healthz: it holds no org's data.
   router.add("GET", "/api/v1/openapi.json", [](http::Request&) -> asio::awaitable<http::Response> {

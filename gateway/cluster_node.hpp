@@ -41,6 +41,9 @@ class ClusterNode {
   // GET /api/v1/cluster, and the revision header on every successful GET of the API.
   void registerRoutes(http::Router& router);
   WriteReadiness writeReadiness() const;
+  // Whether this node leads the cluster: the leader alone does the cluster-wide background
+  // work (trunk origination URLs, periodic provider verification).
+  bool leading() const { return membership_.leading(); }
 
  private:
   const Config& config_;

@@ -44,8 +44,9 @@ class ImportModule {
   }
 
   // Verifies every provider now and then periodically, in the background; call once the
-  // control io_context is about to run.
-  void startVerification() { scheduler_.start(); }
+  // control io_context is about to run. With `gate`, only while it returns true (a cluster
+  // node: while it leads).
+  void startVerification(std::function<bool()> gate = {}) { scheduler_.start(std::move(gate)); }
   void stopVerification() { scheduler_.stop(); }
 
   // Sweeps, in the background, what interrupted imports left in the attachment journal;

@@ -29,8 +29,9 @@ VerifyScheduler::~VerifyScheduler() {
   stop();
 }
 
-void VerifyScheduler::start() {
+void VerifyScheduler::start(std::function<bool()> gate) {
   if (state_ || interval_.count() <= 0) return;
+  gate_ = std::move(gate);
   state_ = std::make_shared<State>(ctx_.io.get_executor());
   boost::asio::co_spawn(ctx_.io, run(state_), [](std::exception_ptr e) {
     if (!e) return;
@@ -47,7 +48,12 @@ void VerifyScheduler::stop() {
 }
 
 awaitable<void> VerifyScheduler::run(std::shared_ptr<State> state) {
+  constexpr auto kGateCheck = std::chrono::seconds(1);
   while (!state->stopped.isSet()) {
+    if (!open()) {
+      if (co_await state->stopped.waitUntil(Clock::now() + kGateCheck)) break;
+      continue;
+    }
     const auto started = Clock::now();
     co_await round(state);
     if (co_await state->stopped.waitUntil(started + interval_)) break;
@@ -70,7 +76,7 @@ awaitable<void> VerifyScheduler::round(std::shared_ptr<State> state) {
       [&](size_t i) -> awaitable<void> {
         const auto due = started + spacing * i;
         if (Clock::now() < due && co_await state->stopped.waitUntil(due)) co_return;
-        if (state->stopped.isSet()) co_return;
+        if (state->stopped.isSet() || !open()) co_return;
         try {
           if (!co_await service_.verifyStored(ids[i])) ++unverified;
         } catch (const std::exception& e) {

@@ -5,8 +5,14 @@
 // steady trickle however many providers there are. Start-up, the admin API and SIP never
 // wait for it. A provider Twilio cannot be reached for keeps its last result until the
 // next round.
+//
+// With a gate (a cluster node: "this node leads"), the rounds run only while the gate is
+// open: a node that is not open waits, checking every second, and starts a round at once
+// when it opens; a verification falling due while it is closed is skipped. So one node of
+// a cluster asks Twilio, not every node.
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "modules/admin/context.hpp"
@@ -22,8 +28,9 @@ class VerifyScheduler {
   VerifyScheduler(const VerifyScheduler&) = delete;
   VerifyScheduler& operator=(const VerifyScheduler&) = delete;
 
-  // Starts the rounds (once); the first begins at once.
-  void start();
+  // Starts the rounds (once); the first begins at once, or once `gate` (when given)
+  // returns true.
+  void start(std::function<bool()> gate = {});
   // Stops after the verifications in flight; no new one starts.
   void stop();
 
@@ -31,11 +38,13 @@ class VerifyScheduler {
   struct State;
   boost::asio::awaitable<void> run(std::shared_ptr<State> state);
   boost::asio::awaitable<void> round(std::shared_ptr<State> state);
+  bool open() const { return !gate_ || gate_(); }
 
   admin::Context& ctx_;
   VerifyService& service_;
   std::chrono::milliseconds interval_;
   size_t width_;
+  std::function<bool()> gate_;
   std::shared_ptr<State> state_;
 };
 

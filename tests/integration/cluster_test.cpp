@@ -271,6 +271,43 @@ TEST_F(ClusterMembershipTest, LeaderKilledAnotherNodeLeads) {
   EXPECT_NE(next, nodeId(killed));
 }
 
+// Periodic verification asks Twilio about every provider and writes the result to the
+// registry: the leader does it for the cluster, the other nodes do not. Each verification
+// fetches the account first, which a node's /metrics counts.
+TEST_F(ClusterMembershipTest, OnlyTheLeaderVerifiesProvidersPeriodically) {
+  ClusterOptions o;
+  o.extraArgs = {"--verify-interval", "500ms"};
+  startCluster(2, o);
+  std::string leader;
+  ASSERT_TRUE(waitFor([&] {
+    leader = stringMember(clusterStatus(node(0)), "leader").value_or("");
+    return !leader.empty();
+  })) << "no leader";
+  const size_t leading = leader == nodeId(0) ? 0 : 1;
+  ASSERT_EQ(leader, nodeId(leading));
+  // The sum of gateway_twilio_requests_total{operation="fetch_account",...} of node i.
+  auto accountFetches = [&](size_t i) {
+    auto m = call(node(i), "GET", "/metrics");
+    EXPECT_EQ(m.status, 200) << m.describe();
+    const std::string prefix = "gateway_twilio_requests_total{operation=\"fetch_account\"";
+    double sum = 0;
+    size_t at = 0;
+    while ((at = m.body.find(prefix, at)) != std::string::npos) {
+      const size_t eol = std::min(m.body.find('\n', at), m.body.size());
+      const size_t value = m.body.rfind(' ', eol) + 1;
+      sum += std::stod(m.body.substr(value, eol - value));
+      at = eol;
+    }
+    return sum;
+  };
+  const double followerBefore = accountFetches(1 - leading);
+  const double leaderBefore = accountFetches(leading);
+
+  EXPECT_TRUE(waitFor([&] { return accountFetches(leading) >= leaderBefore + 3; }))
+      << "the leader did not verify the provider three times";
+  EXPECT_EQ(accountFetches(1 - leading), followerBefore);
+}
+
 // Without --etcd-endpoints gatewayd is the single node it always was.
 using SingleNodeTest = ClusterTest;
 
