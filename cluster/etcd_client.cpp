@@ -157,7 +157,10 @@ class EtcdClient::Impl {
 
   // POSTs `body` to `path`, trying the endpoints in turn from the last one that answered.
   // A read goes on to the next endpoint on any network failure; a write only when the
-  // request was not sent, since otherwise it may have been applied.
+  // request was not sent, since otherwise it may have been applied. A read gives each
+  // endpoint its share of the time left, so that a member that hangs (its connections open,
+  // nothing answered) cannot use all of it. An endpoint that failed is no longer the one
+  // the next call starts with.
   // send(), remembering whether etcd answered: reachable() is what the last call found.
   asio::awaitable<Answer> call(std::string path, std::string body, bool write) {
     Answer answer = co_await send(std::move(path), std::move(body), write);
@@ -186,10 +189,11 @@ class EtcdClient::Impl {
       req.url = endpoint + path;
       req.headers = {{"Content-Type", "application/json"}};
       req.body = body;
-      req.timeout = left;
+      req.timeout = write ? left : left / static_cast<long>(n - i);
       twilio::HttpResponse resp = co_await curl_.send(std::move(req));
       if (resp.status == 0) {
         lastFailure = endpoint + ": " + resp.networkError;
+        passOver(index);
         if (write && !failedBeforeSending(resp.curlCode)) {
           co_return makeError(EtcdError::Kind::kOutcomeUnknown, lastFailure);
         }
@@ -203,6 +207,7 @@ class EtcdClient::Impl {
       // gRPC code 14: this member could not serve the request (no leader, lost quorum).
       if (answer.grpcCode == 14) {
         lastFailure = endpoint + ": " + answer.error.message;
+        passOver(index);
         bool nothingDone = answer.error.message.find("no leader") != std::string::npos;
         if (write && !nothingDone) {
           co_return makeError(EtcdError::Kind::kOutcomeUnknown, lastFailure);
@@ -213,6 +218,11 @@ class EtcdClient::Impl {
       co_return answer.error;
     }
     co_return makeError(EtcdError::Kind::kUnavailable, lastFailure);
+  }
+
+  // The endpoint at `index` failed: the next call starts with the one after it.
+  void passOver(size_t index) {
+    if (good_ == index) good_ = (index + 1) % options_.endpoints.size();
   }
 
   // A 200 answer whose body cannot be decoded: for a write it was applied or not, nobody

@@ -387,6 +387,37 @@ TEST_F(EtcdClientTest, FailsOverWhenAMemberDies) {
   ASSERT_TRUE(run(c->put("f/c", "3"))) << "two members of three are up again";
 }
 
+// A member that hangs (SIGSTOP) keeps its connections open and answers nothing. A read
+// gives it only its share of the request timeout and is answered by another member; a write
+// sent to it cannot tell whether it was applied, but the next one goes to another member.
+TEST_F(EtcdClientTest, AHungMemberIsPassedOver) {
+  testing::EtcdCluster etcd(3);
+  auto c = makeClient(etcd);
+  put(*c, "h/a", "1");  // through the first member, which the client then keeps using
+  etcd.freeze(0);
+  waitHealthy(etcd, 1);
+  auto r = run(c->range({.key = "h/a"}));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->kvs.size(), 1u);
+  EXPECT_TRUE(run(c->put("h/b", "2"))) << "a write after the read went to the hung member";
+  etcd.thaw(0);
+}
+
+// A write sent to a hung member is "outcome unknown"; the next one goes to another member.
+TEST_F(EtcdClientTest, AWriteAfterAHungMembersTimeoutGoesElsewhere) {
+  testing::EtcdCluster etcd(3);
+  auto c = makeClient(etcd, 2s);
+  put(*c, "h/a", "1");
+  etcd.freeze(0);
+  waitHealthy(etcd, 1);
+  auto lost = run(c->put("h/b", "2"));
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().kind, EtcdError::Kind::kOutcomeUnknown) << lost.error().message;
+  auto next = run(c->put("h/c", "3"));
+  EXPECT_TRUE(next) << next.error().message;
+  etcd.thaw(0);
+}
+
 TEST_F(EtcdClientTest, EveryMemberDownIsUnavailableUntilTheyReturn) {
   testing::EtcdCluster etcd(3);
   auto c = makeClient(etcd, 2s);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -214,6 +215,16 @@ void EtcdCluster::kill(size_t member) {
     m.process->kill();
     m.process.reset();
   }
+}
+
+void EtcdCluster::freeze(size_t member) {
+  Member& m = *members_.at(member);
+  if (m.process) ::kill(m.process->pid(), SIGSTOP);
+}
+
+void EtcdCluster::thaw(size_t member) {
+  Member& m = *members_.at(member);
+  if (m.process) ::kill(m.process->pid(), SIGCONT);
 }
 
 bool EtcdCluster::running(size_t member) const {

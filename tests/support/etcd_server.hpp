@@ -27,6 +27,10 @@ class EtcdCluster {
   std::string endpoints() const;                // the client URLs joined with ","
 
   void kill(size_t member);  // SIGKILL; a member already down is left alone
+  // SIGSTOP and SIGCONT: a frozen member keeps its sockets open and answers nothing, as a
+  // hung process or a host cut off without a reset does.
+  void freeze(size_t member);
+  void thaw(size_t member);
   // Starts a member that is down again, with its data directory; waits until it is healthy
   // when enough members run to form a quorum, else until it listens for clients.
   void start(size_t member);
