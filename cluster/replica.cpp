@@ -47,6 +47,9 @@ std::vector<std::pair<std::string, std::string>> resyncSlices(const Keyspace& ke
 constexpr int64_t kReplayAtMost = 1'000;
 // Events applied in one LMDB transaction at most when watch batches are coalesced.
 constexpr size_t kMaxCoalescedEvents = 20'000;
+// How often a watching replica asks etcd for the registry's last write, to notice a watch
+// that stopped delivering (see watchStalled()).
+constexpr std::chrono::seconds kStallCheck{5};
 
 }  // namespace
 
@@ -77,7 +80,7 @@ class Replica::Impl {
     std::unique_ptr<EtcdClient::Watch> watch;
     // Why the current watch ended (set by its callbacks), and the timer that wakes the
     // loop waiting for it.
-    enum class End { kNone, kCompacted, kUnavailable, kApplyFailed, kStopped };
+    enum class End { kNone, kCompacted, kUnavailable, kApplyFailed, kStalled, kStopped };
     End ended = End::kNone;
     asio::steady_timer signal;
     asio::steady_timer backoffTimer;
@@ -232,10 +235,13 @@ class Replica::Impl {
         }
         if (stopped) break;
         startWatch();
+        StallCheck check{stats.appliedRevision, 0};
         while (!stopped && ended == End::kNone) {
-          signal.expires_at(asio::steady_timer::time_point::max());
+          signal.expires_after(kStallCheck);
           boost::system::error_code ec;
           co_await signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+          if (ec || stopped || ended != End::kNone) continue;  // woken by endWatch()
+          if (co_await watchStalled(check)) endWatch(End::kStalled);
         }
         watch.reset();
         stats.watching = false;
@@ -249,6 +255,35 @@ class Replica::Impl {
         co_await sleepBackoff();
       }
       running = false;
+    }
+
+    struct StallCheck {
+      int64_t applied = 0;  // this node's applied revision at the last check
+      int64_t fence = 0;    // the registry's last write etcd had then
+    };
+    // Whether the watch has stopped delivering: etcd had a registry write (the fence's
+    // revision) that this node had not applied at the last check, and nothing was applied
+    // since. A member that hangs, or is cut off from the others without its connections
+    // breaking, keeps its watch streams open and silent, and TCP keepalive does not notice
+    // a hung process. The read goes to a member that answers, so the watch that replaces
+    // this one is opened there.
+    asio::awaitable<bool> watchStalled(StallCheck& check) {
+      auto self = shared_from_this();
+      RangeRequest probe;
+      probe.key = keys.fence();
+      auto r = co_await etcd.range(probe);
+      if (!r || stopped || ended != End::kNone) co_return false;
+      const int64_t fence = r->kvs.empty() ? 0 : r->kvs.front().modRevision;
+      const bool stalled =
+          check.fence > stats.appliedRevision && check.applied == stats.appliedRevision;
+      if (stalled) {
+        recordError("the etcd watch stopped delivering: etcd had revision " +
+                    std::to_string(check.fence) + ", and this node has applied nothing past " +
+                    std::to_string(stats.appliedRevision) + " for " +
+                    std::to_string(kStallCheck.count()) + " s");
+      }
+      check = StallCheck{stats.appliedRevision, fence};
+      co_return stalled;
     }
 
     // Whether etcd is so far ahead of what this node applied (it was down while much was

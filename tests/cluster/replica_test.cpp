@@ -516,5 +516,71 @@ TEST_F(ReplicaEtcdTest, EtcdDownKeepsRoutesAndResumesWhenBack) {
   replica_->stop();
 }
 
+// The member a node watches through hangs (SIGSTOP): its stream stays open and silent, and
+// TCP keepalive does not notice. The node notices that etcd has a write it has not applied
+// and watches through another member.
+class ReplicaFrozenMemberTest : public ReplicaTest {
+ protected:
+  ReplicaFrozenMemberTest() {
+    close();
+    auto urls = etcdServer_.clientUrls();
+    endpoint_ = urls.front();
+    open();
+    // The replica's client knows every member, starting with the first.
+    replica_.reset();
+    etcd_ = std::make_unique<EtcdClient>(io_, EtcdOptions{urls});
+    replica_ = std::make_unique<Replica>(io_, *store_, routes_, *sync_, *etcd_, keys_);
+    replica_->load();
+    writer_ = std::make_unique<EtcdClient>(io_, EtcdOptions{{urls.at(1)}});
+  }
+  ~ReplicaFrozenMemberTest() override { etcdServer_.thaw(0); }
+
+  bool runUntil(const std::function<bool()>& done, std::chrono::seconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      io_.restart();
+      io_.run_for(std::chrono::milliseconds(5));
+    }
+    return true;
+  }
+  int64_t write(std::vector<Op> ops) {
+    TxnRequest request;
+    request.success = std::move(ops);
+    std::optional<EtcdResult<TxnResponse>> r;
+    asio::co_spawn(
+        io_, [&]() -> asio::awaitable<void> { r = co_await writer_->txn(std::move(request)); },
+        asio::detached);
+    EXPECT_TRUE(runUntil([&] { return r.has_value(); }, std::chrono::seconds(30)));
+    EXPECT_TRUE(r && *r) << (r && !*r ? r->error().message : "no answer");
+    return r && *r ? (*r)->revision : 0;
+  }
+
+  gw::testing::EtcdCluster etcdServer_{3};
+  std::unique_ptr<EtcdClient> writer_;
+};
+
+TEST_F(ReplicaFrozenMemberTest, AHungMemberDoesNotStopTheReplica) {
+  write({Op::put(keys_.provider(providerId_), encodeProvider(provider(), secrets_.get()))});
+  replica_->start();
+  ASSERT_TRUE(runUntil([&] { return replica_->stats().resyncs == 1 && replica_->stats().watching; },
+                       std::chrono::seconds(30)));
+
+  etcdServer_.freeze(0);
+  // The other two may have to elect a leader first.
+  ASSERT_TRUE(runUntil([&] { return etcdServer_.healthy(1); }, std::chrono::seconds(30)));
+  // A registry write as the write path makes it: the records and the fence.
+  const int64_t rev =
+      write({Op::put(keys_.number(n1_), encodeNumber(number(n1_, "+14155550101", kSid1))),
+             Op::put(keys_.fence(), "writer:1")});
+  ASSERT_GT(rev, 0);
+  EXPECT_TRUE(
+      runUntil([&] { return replica_->appliedRevision() >= rev; }, std::chrono::seconds(40)))
+      << "applied " << replica_->appliedRevision() << " of " << rev << "; "
+      << replica_->stats().lastError;
+  EXPECT_TRUE(routeOf("+14155550101"));
+  replica_->stop();
+}
+
 }  // namespace
 }  // namespace gw::cluster
