@@ -14,6 +14,8 @@
 //   P members/<nodeId>           a member as last seen (JSON), without lease: the leader
 //                                removes it, and its origination URL, after the grace period
 //   P leader                     the leader's node id, under the leader's lease
+//   P idempotency/answers/<hex>  a kept Idempotency-Key answer (cluster_idempotency.hpp)
+//   P idempotency/running/<hex>  the node running a request under a key, under its lease
 //
 // Only data/ keys are replicated into LMDB (replica.hpp); claims follow the number records
 // and are never applied on their own.

@@ -229,7 +229,8 @@ int runGateway(const Config& config) {
   }
   admin::WritePath& writes = clusterNode ? clusterNode->writes() : localWrites;
   admin::AttachJournal attachJournal(*db);
-  admin::Idempotency idempotency(*db);
+  admin::LocalIdempotencyStore localIdempotency(*db);
+  admin::Idempotency idempotency(clusterNode ? clusterNode->idempotency() : localIdempotency);
   size_t routed = clusterNode ? clusterNode->load() : localWrites.load();
   routesLoaded = true;
   log::info("gatewayd", "routing table rebuilt: ", routed, " numbers");

@@ -46,7 +46,9 @@ ClusterNode::ClusterNode(asio::io_context& io, const Config& config, store::Stor
               config.effectiveNodeId()),
       membership_(io, etcd_, cluster::Keyspace(config.etcdPrefix), self(config),
                   membershipOptions(config), store, twilio,
-                  [this] { return replica_.appliedRevision(); }) {}
+                  [this] { return replica_.appliedRevision(); }),
+      idempotency_(io, etcd_, cluster::Keyspace(config.etcdPrefix), config.effectiveNodeId(),
+                   [this] { return membership_.lease(); }) {}
 
 void ClusterNode::start() {
   log::info("cluster", "node ", config_.effectiveNodeId(), " joining the cluster at ",

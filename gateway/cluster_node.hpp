@@ -8,6 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "cluster/cluster_idempotency.hpp"
 #include "cluster/cluster_write_path.hpp"
 #include "cluster/etcd_client.hpp"
 #include "cluster/membership.hpp"
@@ -31,6 +32,8 @@ class ClusterNode {
               sip::RoutingTable& routes, admin::DirectorySync& directory, twilio::Api& twilio);
 
   admin::WritePath& writes() { return writes_; }
+  // Idempotency-Key answers, shared with the other nodes through etcd.
+  admin::IdempotencyStore& idempotency() { return idempotency_; }
   // Start-up, before start(): routes and directory from this node's replica in LMDB.
   size_t load() { return replica_.load(); }
   // Once the loop runs: the watch, registration, the campaign for leadership.
@@ -51,6 +54,7 @@ class ClusterNode {
   cluster::Replica replica_;
   cluster::ClusterWritePath writes_;
   cluster::Membership membership_;
+  cluster::EtcdIdempotencyStore idempotency_;
 };
 
 // GET /api/v1/cluster of a single node (no --etcd-endpoints): this node is the whole cluster.

@@ -72,6 +72,17 @@ Response replay(const store::IdempotentAnswer& kept) {
   return r;
 }
 
+// What is kept of a 2xx answer.
+store::IdempotentAnswer keptOf(const std::string& fingerprint, int64_t nowMs,
+                               const Response& answer) {
+  store::IdempotentAnswer out{fingerprint, nowMs, answer.status, {}, answer.body};
+  for (const auto& h : answer.headers) {
+    out.headers.push_back(h.name);
+    out.headers.push_back(h.value);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view idempotencyKeyOf(std::string_view value) {
@@ -96,7 +107,37 @@ std::string idempotencyKeyProblem(std::string_view value) {
   return "";
 }
 
-Idempotency::Idempotency(store::Store& store, Clock nowMs)
+awaitable<std::optional<store::IdempotentAnswer>> LocalIdempotencyStore::find(
+    const std::string& slot) {
+  auto txn = store_.read();
+  co_return store_.findIdempotentAnswer(txn, slot);
+}
+
+awaitable<bool> LocalIdempotencyStore::begin(const std::string& slot) {
+  co_return running_.insert(slot).second;
+}
+
+awaitable<void> LocalIdempotencyStore::end(const std::string& slot,
+                                           const store::IdempotentAnswer* answer) {
+  running_.erase(slot);
+  if (!answer) co_return;
+  const int64_t windowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(kIdempotencyWindow).count();
+  try {
+    auto txn = store_.write();
+    // A few expired answers go with each new one, so the table holds about a window's worth.
+    store_.purgeIdempotentAnswers(txn, answer->createdMs - windowMs, 64);
+    store_.putIdempotentAnswer(txn, slot, *answer);
+    txn.commit();
+  } catch (const std::exception& e) {
+    log::warn("admin",
+              "the answer to a request with an Idempotency-Key was not kept, so a "
+              "retry with that key will run again: ",
+              e.what());
+  }
+}
+
+Idempotency::Idempotency(IdempotencyStore& store, Clock nowMs)
     : store_(store), now_(nowMs ? std::move(nowMs) : Clock(nowUnixMillis)) {}
 
 http::Handler Idempotency::wrap(http::Handler handler) {
@@ -116,19 +157,9 @@ awaitable<Response> Idempotency::handle(const http::Handler& handler, Request& r
   }
   const std::string slot = digest({"idempotency-key", orgOf(req), idempotencyKeyOf(values[0])});
   const std::string fingerprint = fingerprintOf(req);
-  if (inFlight_.contains(slot)) {
-    co_return Response::problem(409,
-                                "A request with this Idempotency-Key is still running; wait "
-                                "for its answer, or send the request again once it has answered",
-                                req.path);
-  }
   const int64_t windowMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(kIdempotencyWindow).count();
-  std::optional<store::IdempotentAnswer> kept;
-  {
-    auto txn = store_.read();
-    kept = store_.findIdempotentAnswer(txn, slot);
-  }
+  std::optional<store::IdempotentAnswer> kept = co_await store_.find(slot);
   if (kept && kept->createdMs > now_() - windowMs) {
     if (kept->fingerprint == fingerprint) co_return replay(*kept);
     co_return Response::problem(
@@ -137,39 +168,39 @@ awaitable<Response> Idempotency::handle(const http::Handler& handler, Request& r
         "provider or endpoint); use a new key for a new request",
         req.path);
   }
-
-  inFlight_.insert(slot);
-  struct Release {
-    std::unordered_set<std::string>& set;
+  if (!co_await store_.begin(slot)) {
+    co_return Response::problem(409,
+                                "A request with this Idempotency-Key is still running; wait "
+                                "for its answer, or send the request again once it has answered",
+                                req.path);
+  }
+  // The run ends with end() below; a coroutine destroyed before (shutdown) abandons it.
+  struct Running {
+    IdempotencyStore& store;
     const std::string& slot;
-    ~Release() { set.erase(slot); }
-  } release{inFlight_, slot};
-  Response answer = co_await handler(req);
-  if (answer.status >= 200 && answer.status < 300) keep(slot, fingerprint, answer);
-  co_return answer;
-}
+    size_t& count;
+    bool ended = false;
+    ~Running() {
+      --count;
+      if (!ended) store.abandon(slot);
+    }
+  } running{store_, slot, ++inFlight_};
 
-void Idempotency::keep(const std::string& slot, const std::string& fingerprint,
-                       const Response& answer) {
-  store::IdempotentAnswer kept{fingerprint, now_(), answer.status, {}, answer.body};
-  for (const auto& h : answer.headers) {
-    kept.headers.push_back(h.name);
-    kept.headers.push_back(h.value);
-  }
-  const int64_t windowMs =
-      std::chrono::duration_cast<std::chrono::milliseconds>(kIdempotencyWindow).count();
+  std::exception_ptr failure;
+  Response answer;
   try {
-    auto txn = store_.write();
-    // A few expired answers go with each new one, so the table holds about a window's worth.
-    store_.purgeIdempotentAnswers(txn, kept.createdMs - windowMs, 64);
-    store_.putIdempotentAnswer(txn, slot, kept);
-    txn.commit();
-  } catch (const std::exception& e) {
-    log::warn("admin",
-              "the answer to a request with an Idempotency-Key was not kept, so a "
-              "retry with that key will run again: ",
-              e.what());
+    answer = co_await handler(req);
+  } catch (...) {
+    failure = std::current_exception();
   }
+  std::optional<store::IdempotentAnswer> keep;
+  if (!failure && answer.status >= 200 && answer.status < 300) {
+    keep = keptOf(fingerprint, now_(), answer);
+  }
+  co_await store_.end(slot, keep ? &*keep : nullptr);
+  running.ended = true;
+  if (failure) std::rethrow_exception(failure);
+  co_return answer;
 }
 
 }  // namespace gw::admin

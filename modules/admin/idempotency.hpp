@@ -16,11 +16,14 @@
 //
 // An answer is stored after the request has run and before it is sent, so a crash between
 // the two leaves the request done with no answer kept: the retry then runs again and reports
-// what it finds (e.g. "Already imported"). Like the attachment journal this is this node's
-// bookkeeping, written outside the write path. Control thread only.
+// what it finds (e.g. "Already imported"). Where answers are kept, and which keys are
+// running, is an IdempotencyStore: this node's LMDB (LocalIdempotencyStore), or on a cluster
+// node etcd, so that a retry sent to another node is answered the same way. Control thread
+// only.
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -32,7 +35,8 @@
 
 namespace gw::store {
 class Store;
-}
+struct IdempotentAnswer;
+}  // namespace gw::store
 
 namespace gw::admin {
 
@@ -41,27 +45,59 @@ inline constexpr std::string_view kReplayedHeader = "Idempotent-Replayed";
 inline constexpr std::chrono::hours kIdempotencyWindow{24};
 inline constexpr size_t kMaxIdempotencyKeyLength = 255;
 
+// Keeps the answers and the running keys, by slot (a digest of org and key). A failure to
+// reach where they are kept throws (WriteUnavailableError when it cannot be reached): the
+// request then runs nothing.
+class IdempotencyStore {
+ public:
+  virtual ~IdempotencyStore() = default;
+  // The answer kept under `slot`, if any (of any age: the caller checks the window).
+  virtual boost::asio::awaitable<std::optional<store::IdempotentAnswer>> find(
+      const std::string& slot) = 0;
+  // Marks `slot` running; false when a request under it runs already.
+  virtual boost::asio::awaitable<bool> begin(const std::string& slot) = 0;
+  // Ends the run of `slot`, keeping `answer` when it is given. Never throws: a failure to
+  // keep it is logged (the request has run; a retry runs again).
+  virtual boost::asio::awaitable<void> end(const std::string& slot,
+                                           const store::IdempotentAnswer* answer) = 0;
+  // The run of `slot` ended without end() (its coroutine was destroyed): forget it.
+  virtual void abandon(const std::string& slot) = 0;
+};
+
+// This node's LMDB store, and the keys running on this node.
+class LocalIdempotencyStore final : public IdempotencyStore {
+ public:
+  explicit LocalIdempotencyStore(store::Store& store) : store_(store) {}
+  boost::asio::awaitable<std::optional<store::IdempotentAnswer>> find(
+      const std::string& slot) override;
+  boost::asio::awaitable<bool> begin(const std::string& slot) override;
+  boost::asio::awaitable<void> end(const std::string& slot,
+                                   const store::IdempotentAnswer* answer) override;
+  void abandon(const std::string& slot) override { running_.erase(slot); }
+
+ private:
+  store::Store& store_;
+  std::unordered_set<std::string> running_;
+};
+
 class Idempotency {
  public:
   using Clock = std::function<int64_t()>;  // Unix milliseconds
-  explicit Idempotency(store::Store& store, Clock nowMs = {});
+  explicit Idempotency(IdempotencyStore& store, Clock nowMs = {});
 
   // `handler` with the Idempotency-Key header honoured. Requests without the header go
   // straight to `handler`.
   http::Handler wrap(http::Handler handler);
 
-  // Requests running under a key now (for tests and metrics).
-  size_t inFlight() const { return inFlight_.size(); }
+  // Requests running under a key on this node now (for tests and metrics).
+  size_t inFlight() const { return inFlight_; }
 
  private:
   boost::asio::awaitable<http::Response> handle(const http::Handler& handler, http::Request& req);
-  // Keeps a 2xx answer under `slot`; a failure to keep it is logged, never the client's
-  // problem (the request has run).
-  void keep(const std::string& slot, const std::string& fingerprint, const http::Response& answer);
 
-  store::Store& store_;
+  IdempotencyStore& store_;
   Clock now_;
-  std::unordered_set<std::string> inFlight_;  // slots
+  size_t inFlight_ = 0;
 };
 
 // `handler` wrapped by `keys`, or `handler` itself when `keys` is null (no idempotency

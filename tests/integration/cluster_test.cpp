@@ -308,6 +308,32 @@ TEST_F(ClusterMembershipTest, OnlyTheLeaderVerifiesProvidersPeriodically) {
   EXPECT_EQ(accountFetches(1 - leading), followerBefore);
 }
 
+// A client that got no answer retries with the same Idempotency-Key, and a load balancer
+// sends the retry to another node: it gets the first answer, and nothing runs again.
+using ClusterIdempotencyTest = ClusterTest;
+
+TEST_F(ClusterIdempotencyTest, ARetryOnAnotherNodeGetsTheFirstAnswer) {
+  startCluster(2);
+  const std::string path = "/api/v1/providers/twilio/" + providerId() + "/import-numbers";
+  const std::string body = sidsBody(sids(0, 2));
+  auto first = callWithHeaders(node(0), "POST", path, body, {"Idempotency-Key: import-1"});
+  ASSERT_EQ(first.status, 200) << first.describe();
+  ASSERT_EQ(parseImportResult(first.body).successCount, 2);
+  const auto twilioBefore = emulator().stats().twilioRequests();
+
+  auto again = callWithHeaders(node(1), "POST", path, body, {"Idempotency-Key: import-1"});
+  EXPECT_EQ(again.status, 200) << again.describe();
+  EXPECT_EQ(again.body, first.body);  // not "Already imported"
+  EXPECT_EQ(again.header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(emulator().stats().twilioRequests(), twilioBefore);
+
+  // The same key with another request is refused on any node.
+  auto other =
+      callWithHeaders(node(1), "POST", path, sidsBody(sids(2, 1)), {"Idempotency-Key: import-1"});
+  EXPECT_EQ(other.status, 422) << other.describe();
+  EXPECT_EQ(numberCount(node(1)), 2);
+}
+
 // Without --etcd-endpoints gatewayd is the single node it always was.
 using SingleNodeTest = ClusterTest;
 

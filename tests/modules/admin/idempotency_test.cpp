@@ -34,7 +34,8 @@ class IdempotencyTest : public ::testing::Test {
  protected:
   IdempotencyTest()
       : store_(store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false})),
-        keys_(std::make_unique<Idempotency>(*store_, [this] { return now_; })) {}
+        local_(std::make_unique<LocalIdempotencyStore>(*store_)),
+        keys_(std::make_unique<Idempotency>(*local_, [this] { return now_; })) {}
 
   // A POST of the provider `id` with `body`, for `org`, with `key` when set.
   Request post(std::string body, std::optional<std::string> key, const Caller& org,
@@ -76,6 +77,7 @@ class IdempotencyTest : public ::testing::Test {
   boost::asio::io_context io_;
   std::unique_ptr<store::Store> store_;
   int64_t now_ = 1'800'000'000'000;
+  std::unique_ptr<LocalIdempotencyStore> local_;
   std::unique_ptr<Idempotency> keys_;
   int runs_ = 0;
   int status_ = 200;
@@ -158,9 +160,11 @@ TEST_F(IdempotencyTest, ExpiredAnswersLeaveTheStoreAsNewOnesComeIn) {
 TEST_F(IdempotencyTest, AnswersOutliveARestart) {
   send(post("{}", "key-1", orgA_));
   keys_.reset();
+  local_.reset();
   store_.reset();
   store_ = store::Store::open(dir_.path(), store::StoreOptions{size_t{64} << 20, false});
-  keys_ = std::make_unique<Idempotency>(*store_, [this] { return now_; });
+  local_ = std::make_unique<LocalIdempotencyStore>(*store_);
+  keys_ = std::make_unique<Idempotency>(*local_, [this] { return now_; });
   Response again = send(post("{}", "key-1", orgA_));
   EXPECT_EQ(again.body, R"({"run":1})");
   EXPECT_EQ(header(again, "Idempotent-Replayed"), "true");
