@@ -41,6 +41,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bench/common/process_cpu.hpp"
 #include "cluster/etcd_client.hpp"
 #include "cluster/keyspace.hpp"
 #include "cluster/records.hpp"
@@ -82,22 +83,6 @@ double millis(Clock::duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-// User + system CPU seconds a process has used so far (/proc/PID/stat), 0 when it is gone.
-double cpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  auto close = stat.rfind(')');  // the command name may contain spaces
-  if (pid <= 0 || close == std::string::npos) return 0;
-  std::istringstream fields(stat.substr(close + 2));
-  std::string f;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15: utime, stime
-    if (i == 14) utime = std::stoull(f);
-    if (i == 15) stime = std::stoull(f);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 // CPU seconds of this program's etcd children (the test support starts them).
 double etcdCpuSeconds() {
   double total = 0;
@@ -113,7 +98,7 @@ double etcdCpuSeconds() {
     std::string state;
     long ppid = 0;
     fields >> state >> ppid;
-    if (ppid == static_cast<long>(getpid())) total += cpuSeconds(std::stoi(name));
+    if (ppid == static_cast<long>(getpid())) total += gw::bench::processCpuSeconds(std::stoi(name));
   }
   return total;
 }
@@ -403,13 +388,13 @@ double clusterImport(const Options&, const std::string& root, size_t sids, bool 
   c.createProvider();
   auto before = sampleEtcd(c.api(), c.etcdUrl());
   double cpu0[3];
-  for (int i = 0; i < 3; ++i) cpu0[i] = cpuSeconds(c.node(i).pid());
+  for (int i = 0; i < 3; ++i) cpu0[i] = gw::bench::processCpuSeconds(c.node(i).pid());
   const double etcdCpu0 = etcdCpuSeconds();
   const auto t0 = Clock::now();
   c.api().import(c.node(0), c.providerId(), c.sids(0, sids));
   const auto answered = Clock::now();
   double cpu[3];
-  for (int i = 0; i < 3; ++i) cpu[i] = cpuSeconds(c.node(i).pid()) - cpu0[i];
+  for (int i = 0; i < 3; ++i) cpu[i] = gw::bench::processCpuSeconds(c.node(i).pid()) - cpu0[i];
   const double etcdCpu = etcdCpuSeconds() - etcdCpu0;
   c.api().waitStatus(c.node(2), c.numbers()[sids - 1].phoneNumber, 480);
   const auto onC = Clock::now();
@@ -435,12 +420,13 @@ void importScenario(const Options& o, const std::string& root) {
     Cluster s(root + "/single", static_cast<int>(n));
     s.addNode(false);
     s.createProvider();
-    const double cpu0 = cpuSeconds(s.node(0).pid());
+    const double cpu0 = gw::bench::processCpuSeconds(s.node(0).pid());
     const auto t0 = Clock::now();
     s.api().import(s.node(0), s.providerId(), s.sids(0, n));
     single = seconds(Clock::now() - t0);
     std::printf("  single node: %zu SIDs in %.3f s (%.0f numbers/s), %.2f CPU seconds\n", n, single,
-                static_cast<double>(n) / single, cpuSeconds(s.node(0).pid()) - cpu0);
+                static_cast<double>(n) / single,
+                gw::bench::processCpuSeconds(s.node(0).pid()) - cpu0);
   }
   const double cluster = clusterImport(o, root + "/cluster", n, true);
   std::printf("  cluster / single = %.2fx; target <= 2x: %s\n", cluster / single,
@@ -489,7 +475,7 @@ void catchup(const Options& o, const std::string& root) {
       "(so all %zu, applied in revision order) after %.3f s\n",
       seconds(listening - restart), n, seconds(routed - restart));
   std::printf("  node-c used %.2f CPU seconds from its start until then, etcd %.2f\n",
-              cpuSeconds(c.node(2).pid()), etcdCpuSeconds() - etcdCpu0);
+              gw::bench::processCpuSeconds(c.node(2).pid()), etcdCpuSeconds() - etcdCpu0);
   std::printf("  target within 2 s of restarting: %s\n",
               seconds(routed - restart) <= 2.0 ? "met" : "not met");
 }
@@ -594,7 +580,7 @@ void resync(const Options& o, const std::string& root) {
                      std::to_string(n + 1));
   }
   std::printf("  fresh node used %.2f CPU seconds from its start until then, etcd %.2f\n",
-              cpuSeconds(fresh.pid()), etcdCpuSeconds() - etcdCpu0);
+              gw::bench::processCpuSeconds(fresh.pid()), etcdCpuSeconds() - etcdCpu0);
   std::printf("  fresh node: admin API up after %.3f s, routes all %zu numbers after %.3f s\n",
               seconds(listening - start), n + 1, seconds(routed - start));
   std::printf("  target full resync of 1,000,000 numbers <= 15 s%s: %s\n",

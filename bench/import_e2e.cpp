@@ -36,6 +36,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include "bench/common/process_cpu.hpp"
 #include "tests/support/temp_dir.hpp"
 
 extern char** environ;
@@ -178,22 +179,8 @@ class ChildProcess {
     pid_ = -1;
   }
 
-  // User + system CPU time the process has used so far (from /proc/PID/stat), 0 if gone.
-  double cpuSeconds() const {
-    if (pid_ <= 0) return 0;
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto close = stat.rfind(')');  // the command name may contain spaces
-    if (close == std::string::npos) return 0;
-    std::istringstream fields(stat.substr(close + 2));
-    std::string f;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && fields >> f; ++i) {  // fields 14 and 15: utime, stime
-      if (i == 14) utime = std::stoull(f);
-      if (i == 15) stime = std::stoull(f);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-  }
+  // User + system CPU time the process has used so far, 0 if gone.
+  double cpuSeconds() const { return gw::bench::processCpuSeconds(pid_); }
 
   std::string logTail(size_t bytes = 3000) const {
     std::string log = readLog();
