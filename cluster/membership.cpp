@@ -336,7 +336,7 @@ class Membership::Impl : public std::enable_shared_from_this<Impl> {
     for (const auto& uri : live) state.append("+").append(uri).append("\n");
     for (const auto& uri : expired) state.append("-").append(uri).append("\n");
     auto txn = store_.read();
-    for (const auto& p : store_.listAllProviders(txn)) {
+    for (const auto& p : store_.listAllProvidersWithoutTokens(txn)) {
       state.append(p.id).append(" ").append(p.trunkSid).append("\n");
     }
     return state;

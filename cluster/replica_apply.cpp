@@ -285,7 +285,7 @@ void Resync::finish(int64_t revision) {
     for (const auto& a : store.listAllAgents(txn)) {
       if (!agentIds_.count(a.id)) removals.agentsDeleted.push_back(a.id);
     }
-    for (const auto& p : store.listAllProviders(txn)) {
+    for (const auto& p : store.listAllProvidersWithoutTokens(txn)) {
       if (!providerIds_.count(p.id)) {
         removals.providersDeleted.push_back(p.id);
       } else if (!verificationIds_.count(p.id) && store.getVerification(txn, p.id)) {

@@ -105,7 +105,7 @@ bool setUpAuth(const Config& config, TokenAuth& auth) {
 std::optional<std::string> singleNodeRegistry(const store::Store& db, const std::string& dataDir) {
   auto txn = db.read();
   if (db.clusterRevision(txn) != 0) return std::nullopt;
-  const size_t providers = db.listAllProviders(txn).size();
+  const size_t providers = db.listAllProvidersWithoutTokens(txn).size();
   const size_t agents = db.listAllAgents(txn).size();
   if (providers == 0 && agents == 0) return std::nullopt;
   return "the data directory " + dataDir + " holds a single node's registry (" +

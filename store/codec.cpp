@@ -169,7 +169,9 @@ uint8_t providerFormat(std::string_view bytes) {
   return bytes.empty() ? 0 : static_cast<uint8_t>(bytes[0]);
 }
 
-Provider decodeProvider(std::string_view bytes, const SecretBox* box) {
+namespace {
+
+Provider decodeProviderRecord(std::string_view bytes, const SecretBox* box, bool openToken) {
   Reader r(bytes, kOldestProviderFormat, kNewestProviderFormat, "provider");
   Provider p;
   p.id = r.str();
@@ -178,7 +180,9 @@ Provider decodeProvider(std::string_view bytes, const SecretBox* box) {
   p.providerType = r.str();
   p.accountSid = r.str();
   p.authToken = r.str();
-  if (r.format() >= kSealedProviderFormat) {
+  if (!openToken) {
+    p.authToken.clear();
+  } else if (r.format() >= kSealedProviderFormat) {
     if (!box) {
       throw SecretError("store: provider " + p.id +
                         " has an encrypted auth token and the store was opened without a "
@@ -208,6 +212,16 @@ Provider decodeProvider(std::string_view bytes, const SecretBox* box) {
   }
   r.end();
   return p;
+}
+
+}  // namespace
+
+Provider decodeProvider(std::string_view bytes, const SecretBox* box) {
+  return decodeProviderRecord(bytes, box, true);
+}
+
+Provider decodeProviderWithoutToken(std::string_view bytes) {
+  return decodeProviderRecord(bytes, nullptr, false);
 }
 
 Provider decodeProvider(std::string_view bytes) {

@@ -21,6 +21,9 @@ std::string encode(const Provider& p, const SecretBox* box);
 // Throws StoreError when a sealed token cannot be opened (no box, unknown key, altered or
 // moved record); the message names the provider, never the token.
 Provider decodeProvider(std::string_view bytes, const SecretBox* box);
+// The record with an empty auth token, which is neither opened nor needs a key: for readers
+// that need no secret (the providers' trunks, their ids).
+Provider decodeProviderWithoutToken(std::string_view bytes);
 // The format byte of a provider record (0 when empty).
 uint8_t providerFormat(std::string_view bytes);
 inline constexpr uint8_t kSealedProviderFormat = 3;

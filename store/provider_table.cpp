@@ -33,6 +33,15 @@ std::vector<Provider> ProviderTable::listAll(MDB_txn* txn) const {
   return out;
 }
 
+std::vector<Provider> ProviderTable::listAllWithoutTokens(MDB_txn* txn) const {
+  std::vector<Provider> out;
+  out.reserve(records_.entries(txn));
+  lmdb::Cursor c(txn, records_);
+  for (bool ok = c.first(); ok; ok = c.next())
+    out.push_back(codec::decodeProviderWithoutToken(c.value()));
+  return out;
+}
+
 void ProviderTable::put(MDB_txn* txn, const Provider& p) {
   if (p.id.empty() || p.orgId.empty()) throw StoreError("store: a provider needs an id and an org");
   std::string entry = keys::providerEntry(p.createdMs, p.id);

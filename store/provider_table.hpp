@@ -27,6 +27,8 @@ class ProviderTable {
   std::vector<Provider> listOfOrg(MDB_txn* txn, std::string_view orgId) const;
   // Every org's providers, in id order.
   std::vector<Provider> listAll(MDB_txn* txn) const;
+  // The same with empty auth tokens: nothing is decrypted.
+  std::vector<Provider> listAllWithoutTokens(MDB_txn* txn) const;
   void put(MDB_txn* txn, const Provider& p);  // insert or replace
   bool remove(MDB_txn* txn, std::string_view id);
   // Rewrites, sealed under the box's current key, the records whose token is in clear text

@@ -283,6 +283,9 @@ void Store::putProvider(WriteTxn& t, const Provider& provider) {
 std::vector<Provider> Store::listAllProviders(const ReadView& t) const {
   return impl_->providers.listAll(raw(t));
 }
+std::vector<Provider> Store::listAllProvidersWithoutTokens(const ReadView& t) const {
+  return impl_->providers.listAllWithoutTokens(raw(t));
+}
 void Store::deleteProvider(WriteTxn& t, std::string_view id) {
   impl_->providers.remove(raw(t), id);
 }

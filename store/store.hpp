@@ -208,6 +208,9 @@ class Store {
   // publication).
   std::vector<Agent> listAllAgents(const ReadView& txn) const;
   std::vector<Provider> listAllProviders(const ReadView& txn) const;
+  // The same with empty auth tokens (nothing decrypted): for the background work that only
+  // needs ids and trunks, every few seconds.
+  std::vector<Provider> listAllProvidersWithoutTokens(const ReadView& txn) const;
   // Insert or replace; the org index follows a change of org or createdMs. Throws
   // StoreError, changing nothing, without an id and an org. The store checks no reference
   // (outboundPhoneNumberId): the admin API does.

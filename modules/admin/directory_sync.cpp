@@ -67,7 +67,7 @@ void DirectorySync::build() {
   {
     auto txn = store_.read();
     agents = store_.listAllAgents(txn);
-    providers = store_.listAllProviders(txn);
+    providers = store_.listAllProvidersWithoutTokens(txn);  // addresses, no secrets
   }
 
   std::vector<sip::AgentTarget> agentTargets;

@@ -65,7 +65,7 @@ awaitable<void> VerifyScheduler::round(std::shared_ptr<State> state) {
   std::vector<std::string> ids;
   {
     auto txn = ctx_.store.read();
-    for (const auto& p : ctx_.store.listAllProviders(txn)) ids.push_back(p.id);
+    for (const auto& p : ctx_.store.listAllProvidersWithoutTokens(txn)) ids.push_back(p.id);
   }
   if (ids.empty()) co_return;
   const auto started = Clock::now();

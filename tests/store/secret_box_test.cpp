@@ -114,6 +114,35 @@ TEST(SecretBoxTest, ProviderRecordsHoldTheTokenSealedAndRefuseTampering) {
   EXPECT_THROW(codec::decodeProvider(withSealedToken(other, sealedToken), b.get()), SecretError);
 }
 
+// What needs no secret (ids, trunks, addresses, read every few seconds by the cluster's
+// leader, the verification rounds and the SIP directory) is read without opening the token:
+// no decryption, and no key needed.
+TEST(SecretBoxTest, ProviderRecordsReadWithoutTheTokenNeedNoKey) {
+  auto b = box();
+  Provider p = testing::sampleProvider("provider-a", "org-1", 1000);
+  p.authToken = kToken;
+  const std::string record = codec::encode(p, b.get());
+  Provider expected = p;
+  expected.authToken.clear();
+  EXPECT_EQ(codec::decodeProviderWithoutToken(record), expected);
+  EXPECT_EQ(codec::decodeProviderWithoutToken(codec::encode(p)), expected);  // clear text
+
+  TempDir dir;
+  StoreOptions sealed{size_t{16} << 20, false};
+  sealed.secrets = b;
+  {
+    auto store = Store::open(dir.path(), sealed);
+    auto txn = store->write();
+    store->putProvider(txn, p);
+    txn.commit();
+  }
+  auto keyless = Store::open(dir.path(), StoreOptions{size_t{16} << 20, false});
+  EXPECT_THROW(keyless->listAllProviders(keyless->read()), SecretError);
+  auto listed = keyless->listAllProvidersWithoutTokens(keyless->read());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0], expected);
+}
+
 TEST(SecretBoxTest, KeyFileIsCreatedPrivateAndReadBack) {
   TempDir dir;
   std::string path = dir.sub("master-key");
