@@ -178,11 +178,12 @@ class EtcdClient::Impl {
     }
     auto deadline = Clock::now() + options_.requestTimeout;
     size_t n = options_.endpoints.size();
+    const size_t first = good_;  // passOver() moves good_ during the loop
     std::string lastFailure = "no etcd endpoint answered";
     for (size_t i = 0; i < n; ++i) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) break;
-      size_t index = (good_ + i) % n;
+      size_t index = (first + i) % n;
       const std::string& endpoint = options_.endpoints[index];
       twilio::HttpRequest req;
       req.method = "POST";
