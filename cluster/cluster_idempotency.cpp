@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 
+#include "common/clock.hpp"
 #include "common/log.hpp"
 #include "modules/admin/write_path.hpp"
 #include "store/codec.hpp"
@@ -44,6 +45,18 @@ std::string hexOf(const std::string& bytes) {
 constexpr auto kAnswerLease =
     std::chrono::duration_cast<std::chrono::seconds>(admin::kIdempotencyWindow) +
     std::chrono::seconds(3600);
+// etcd refuses a request over 1.5 MiB, and its JSON gateway sends values in base64 (4/3): a
+// larger answer (an import's answer listing many thousands of errors) is not kept.
+constexpr size_t kMaxKeptAnswer = 1'000'000;
+
+Compare valueIs(std::string key, std::string value) {
+  Compare c;
+  c.key = std::move(key);
+  c.target = Compare::Target::kValue;
+  c.result = Compare::Result::kEqual;
+  c.value = std::move(value);
+  return c;
+}
 
 }  // namespace
 
@@ -74,8 +87,15 @@ awaitable<std::optional<store::IdempotentAnswer>> EtcdIdempotencyStore::find(
     seen_[slot] = 0;
     co_return std::nullopt;
   }
-  seen_[slot] = r->kvs.front().modRevision;
-  co_return store::codec::decodeIdempotentAnswer(r->kvs.front().value);
+  auto answer = store::codec::decodeIdempotentAnswer(r->kvs.front().value);
+  const int64_t windowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(admin::kIdempotencyWindow).count();
+  if (answer.createdMs > nowUnixMillis() - windowMs) {
+    seen_.erase(slot);  // replayed or refused: no begin() follows
+  } else {
+    seen_[slot] = r->kvs.front().modRevision;  // past the window: a new run may replace it
+  }
+  co_return answer;
 }
 
 awaitable<bool> EtcdIdempotencyStore::begin(const std::string& slot) {
@@ -100,45 +120,79 @@ awaitable<bool> EtcdIdempotencyStore::begin(const std::string& slot) {
   answer.result = Compare::Result::kEqual;
   answer.number = seen;
   t.compare.push_back(answer);
-  t.success.push_back(Op::put(runningKey(slot), nodeId_, lease));
+  const std::string token = nodeId_ + ":" + std::to_string(++counter_);
+  t.success.push_back(Op::put(runningKey(slot), token, lease));
   auto r = co_await etcd_.txn(std::move(t));
-  if (!r) fail(r.error());
+  if (!r) {
+    // The put may have been applied: take it back, or every retry would answer 409 while
+    // this node lives.
+    if (r.error().kind == EtcdError::Kind::kOutcomeUnknown) release(slot, token);
+    fail(r.error());
+  }
+  if (r->succeeded) runs_[slot] = token;
   co_return r->succeeded;
 }
 
 awaitable<void> EtcdIdempotencyStore::end(const std::string& slot,
                                           const store::IdempotentAnswer* answer) {
-  TxnRequest t;
-  t.success.push_back(Op::del(runningKey(slot)));
+  // Looked up, not taken: abandon() still finds it while this waits for etcd.
+  std::string token;
+  if (auto it = runs_.find(slot); it != runs_.end()) token = it->second;
+  std::optional<Op> keep;
   if (answer) {
-    auto lease = co_await etcd_.leaseGrant(kAnswerLease);
+    std::string value = store::codec::encode(*answer);
+    // (Not a conditional expression around co_await: GCC 12 destroys its temporaries twice.)
+    EtcdResult<int64_t> lease =
+        EtcdError{EtcdError::Kind::kRejected,
+                  "the answer is larger than " + std::to_string(kMaxKeptAnswer) + " bytes", 0};
+    if (value.size() <= kMaxKeptAnswer) lease = co_await etcd_.leaseGrant(kAnswerLease);
     if (!lease) {
       log::warn("admin",
                 "the answer to a request with an Idempotency-Key was not kept, so a retry with "
-                "that key will run again: no etcd lease for it (",
-                lease.error().message, ")");
+                "that key will run again: ",
+                lease.error().message);
     } else {
-      t.success.push_back(Op::put(answerKey(slot), store::codec::encode(*answer), *lease));
+      keep = Op::put(answerKey(slot), std::move(value), *lease);
     }
   }
+  TxnRequest t;
+  t.compare.push_back(valueIs(runningKey(slot), token));
+  if (keep) {
+    t.success.push_back(*keep);
+    t.failure.push_back(*keep);  // the running key is no longer this run's: keep the answer
+  }
+  t.success.push_back(Op::del(runningKey(slot)));
   auto r = co_await etcd_.txn(std::move(t));
+  runs_.erase(slot);
   if (!r) {
     log::warn("admin", "a request with an Idempotency-Key ended and etcd could not be told (",
-              r.error().message,
-              "): its answer is not kept, and the key counts as running until this node's "
-              "lease ends");
+              r.error().message, "): its answer is not kept");
+    release(slot, token);
   }
 }
 
 void EtcdIdempotencyStore::abandon(const std::string& slot) {
   seen_.erase(slot);
+  auto it = runs_.find(slot);
+  if (it == runs_.end()) return;
+  std::string token = std::move(it->second);
+  runs_.erase(it);
+  release(slot, std::move(token));
+}
+
+void EtcdIdempotencyStore::release(const std::string& slot, std::string token) {
   if (io_.stopped()) return;  // shutting down: the key goes with this node's lease
   TxnRequest t;
+  t.compare.push_back(valueIs(runningKey(slot), std::move(token)));
   t.success.push_back(Op::del(runningKey(slot)));
   boost::asio::co_spawn(
       io_,
       [&etcd = etcd_, t = std::move(t)]() mutable -> awaitable<void> {
-        (void)co_await etcd.txn(std::move(t));
+        auto r = co_await etcd.txn(std::move(t));
+        if (!r) {
+          log::warn("admin", "could not remove an Idempotency-Key's running mark (",
+                    r.error().message, "): the key answers 409 until this node's etcd lease ends");
+        }
       },
       boost::asio::detached);
 }

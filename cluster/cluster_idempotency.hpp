@@ -45,9 +45,18 @@ class EtcdIdempotencyStore final : public admin::IdempotencyStore {
   Keyspace keys_;
   std::string nodeId_;
   std::function<int64_t()> lease_;
+  // Deletes the running key of this node's run of `slot` (compared on its token), in the
+  // background; best effort: the key goes with the node's lease anyway.
+  void release(const std::string& slot, std::string token);
+
   // The answer key's mod revision find() saw (0: none), which begin() compares, so that a
-  // run starts only where no answer has been kept since.
+  // run starts only where no answer has been kept since. Kept only until begin(), for a
+  // look-up that found no answer in the window.
   std::map<std::string, int64_t> seen_;
+  // This node's runs: slot -> the running key's value (node id and a counter), so that only
+  // the run that put a running key deletes it.
+  std::map<std::string, std::string> runs_;
+  uint64_t counter_ = 0;
 };
 
 }  // namespace gw::cluster

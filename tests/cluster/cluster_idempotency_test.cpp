@@ -27,8 +27,9 @@ const std::string kSlot = std::string("\x01\xfe slot", 7);
 class ClusterIdempotencyTest : public ::testing::Test {
  protected:
   ClusterIdempotencyTest() : etcd_(io_, EtcdOptions{etcdServer_.clientUrls()}) {
-    leaseA_ = run(etcd_.leaseGrant(30s)).value();
-    leaseB_ = run(etcd_.leaseGrant(30s)).value();
+    // Far longer than any test: a running key goes only when the test makes it go.
+    leaseA_ = run(etcd_.leaseGrant(600s)).value();
+    leaseB_ = run(etcd_.leaseGrant(600s)).value();
   }
 
   // Runs `a` on the io_context to its end; rethrows what it threw.
@@ -113,11 +114,31 @@ TEST_F(ClusterIdempotencyTest, AnAbandonedRunIsForgotten) {
   ASSERT_TRUE(run(a_.begin(kSlot)));
   io_.restart();  // as in gatewayd, where the loop runs while requests do
   a_.abandon(kSlot);
-  const auto end = std::chrono::steady_clock::now() + 30s;
+  const auto end = std::chrono::steady_clock::now() + 10s;
   while (exists(a_.runningKey(kSlot)) && std::chrono::steady_clock::now() < end) {
     io_.run_one_for(20ms);
   }
   EXPECT_FALSE(exists(a_.runningKey(kSlot)));
+}
+
+// An answer too large for one etcd request is not kept, and the key does not stay running.
+TEST_F(ClusterIdempotencyTest, AnAnswerTooLargeForEtcdIsNotKeptAndTheRunEnds) {
+  ASSERT_TRUE(run(a_.begin(kSlot)));
+  store::IdempotentAnswer huge{
+      "fingerprint", 1'800'000'000'000, 200, {}, std::string(1'200'000, 'x')};
+  runVoid(a_.end(kSlot, &huge));
+  EXPECT_FALSE(exists(a_.runningKey(kSlot)));
+  EXPECT_FALSE(run(b_.find(kSlot)));
+  EXPECT_TRUE(run(b_.begin(kSlot)));
+}
+
+// Another node's run of the same key is not ended by this node's end().
+TEST_F(ClusterIdempotencyTest, EndRemovesOnlyItsOwnRunningKey) {
+  ASSERT_TRUE(run(a_.begin(kSlot)));
+  ASSERT_TRUE(run(etcd_.leaseRevoke(leaseA_)));  // node-a's lease ended mid-run...
+  ASSERT_TRUE(run(b_.begin(kSlot)));             // ...and node-b began the key
+  runVoid(a_.end(kSlot, nullptr));
+  EXPECT_TRUE(exists(b_.runningKey(kSlot)));
 }
 
 TEST_F(ClusterIdempotencyTest, WithoutALeaseOrEtcdNothingRuns) {

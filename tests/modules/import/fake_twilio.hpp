@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,9 +62,17 @@ class FakeTwilio final : public twilio::Api {
   // Twilio carries out the attachment of `sid` but answers only after the caller's deadline,
   // which cuts the request short.
   void attachOutlastsDeadline(std::string sid) { attachOutlastsDeadline_ = std::move(sid); }
-  // While set, Twilio never answers a detachment: each one waits out its caller's deadline
-  // and fails as cut short by it (Twilio may have carried it out or not).
-  void detachNeverAnswers(bool never) { detachNeverAnswers_ = never; }
+  // While set, Twilio does not answer a detachment: each one waits out its caller's deadline
+  // and fails as cut short by it (Twilio may have carried it out or not). Cleared, the
+  // detachments still waiting are answered.
+  void detachNeverAnswers(bool never) {
+    detachNeverAnswers_ = never;
+    if (never) return;
+    for (auto& w : waitingDetaches_) {
+      if (auto timer = w.lock()) timer->cancel();
+    }
+    waitingDetaches_.clear();
+  }
   // While set, creating an origination URL fails with a 500.
   void failCreateOriginationUrl(bool fail) { failCreateOriginationUrl_ = fail; }
   // The SIP URLs of `trunkSid`'s origination URLs, in the order they were made.
@@ -184,7 +194,18 @@ class FakeTwilio final : public twilio::Api {
                                                              std::string_view trunkSid,
                                                              std::string_view pnSid) override {
     if (auto e = refused(c)) co_return *e;
-    if (detachNeverAnswers_) co_return co_await cutShort(c);
+    if (detachNeverAnswers_) {
+      auto wait = std::make_shared<boost::asio::steady_timer>(
+          co_await boost::asio::this_coro::executor, c.deadline);
+      waitingDetaches_.push_back(wait);
+      boost::system::error_code ec;
+      co_await wait->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+      if (detachNeverAnswers_) {
+        twilio::TwilioError e{0, 0, "Operation timed out", {}};
+        e.deadlinePassed = true;
+        co_return e;
+      }
+    }
     auto it = numbers_.find(std::string(pnSid));
     if (it != numbers_.end() && it->second.trunkSid == trunkSid) it->second.trunkSid.clear();
     co_return true;
@@ -195,7 +216,7 @@ class FakeTwilio final : public twilio::Api {
   }
 
  private:
-  // Waits out the caller's deadline (forever without one), then fails as cut short by it.
+  // Waits out the caller's deadline, then fails as cut short by it.
   static boost::asio::awaitable<twilio::TwilioError> cutShort(const twilio::Credentials& c) {
     boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor);
     wait.expires_at(c.deadline);
@@ -224,6 +245,7 @@ class FakeTwilio final : public twilio::Api {
   std::string token_;
   bool unreachable_ = false;
   bool detachNeverAnswers_ = false;
+  std::vector<std::weak_ptr<boost::asio::steady_timer>> waitingDetaches_;
   std::string attachOutlastsDeadline_;
   Failure failAttach_;
   size_t attachCalls_ = 0;

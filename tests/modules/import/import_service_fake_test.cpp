@@ -116,7 +116,8 @@ TEST_F(ImportServiceFakeTest, CredentialsRevokedMidImportImportWhatReachedTheTru
 // attachment may have been carried out, so the import detaches it again before it answers;
 // when Twilio does not answer the detachment either, the answer waits for it only until the
 // undo window ends. The SID stays in the attachment journal, and the sweep takes it off the
-// trunk once Twilio answers again.
+// trunk once Twilio answers again (a detachment of the sweep's already waiting is answered
+// then).
 TEST_F(ImportServiceFakeTest, AnUnansweredDetachmentDoesNotHoldTheAnswerPastTheUndoWindow) {
   ImportOptions options;
   options.deadline = std::chrono::milliseconds(300);
