@@ -1,9 +1,14 @@
 #pragma once
 // An import job and its per-SID errors, as stored (store/import_job_table.hpp).
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace gw::store {
+
+// How long a finished job (its record and its errors) is kept after it finished. Its SIDs go
+// when it finishes.
+inline constexpr std::chrono::hours kFinishedImportJobRetention{24 * 30};
 
 enum class ImportJobState : uint8_t { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 

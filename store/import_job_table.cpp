@@ -166,4 +166,28 @@ std::vector<ImportJobError> ImportJobTable::errors(MDB_txn* txn, std::string_vie
   return out;
 }
 
+size_t ImportJobTable::dropSids(MDB_txn* txn, std::string_view jobId) const {
+  size_t n = 0;
+  while (sids_.del(txn, numberedKey(jobId, n))) ++n;  // chunks are numbered from 0 on
+  return n;
+}
+
+size_t ImportJobTable::purgeFinished(MDB_txn* txn, int64_t beforeMs, size_t max) const {
+  std::vector<std::string> old;
+  {
+    lmdb::Cursor c(txn, jobs_);
+    for (bool ok = c.first(); ok && old.size() < max; ok = c.next()) {
+      ImportJob j = decode(c.value());
+      if (j.finished() && j.finishedMs < beforeMs) old.push_back(std::move(j.id));
+    }
+  }
+  for (const auto& id : old) {
+    dropSids(txn, id);
+    for (uint64_t n = 0; errors_.del(txn, numberedKey(id, n)); ++n) {
+    }
+    jobs_.del(txn, id);
+  }
+  return old.size();
+}
+
 }  // namespace gw::store

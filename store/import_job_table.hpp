@@ -39,6 +39,11 @@ class ImportJobTable {
                  const std::vector<ImportJobError>& errors) const;
   std::vector<ImportJobError> errors(MDB_txn* txn, std::string_view jobId, uint64_t skip,
                                      uint64_t take) const;
+  // Deletes a job's SIDs (a finished job needs them no more); how many chunks went.
+  size_t dropSids(MDB_txn* txn, std::string_view jobId) const;
+  // Deletes at most `max` jobs that finished before `beforeMs`, with their SIDs and errors;
+  // how many went.
+  size_t purgeFinished(MDB_txn* txn, int64_t beforeMs, size_t max) const;
 
  private:
   lmdb::Dbi jobs_;

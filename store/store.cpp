@@ -354,6 +354,12 @@ void Store::putImportJobErrors(WriteTxn& t, std::string_view jobId, uint64_t fir
   requireRoom(t);
   impl_->importJobs.putErrors(raw(t), jobId, first, errors);
 }
+size_t Store::deleteImportJobSids(WriteTxn& t, std::string_view jobId) {
+  return impl_->importJobs.dropSids(raw(t), jobId);
+}
+size_t Store::purgeFinishedImportJobs(WriteTxn& t, int64_t finishedBeforeMs, size_t max) {
+  return impl_->importJobs.purgeFinished(raw(t), finishedBeforeMs, max);
+}
 std::vector<ImportJobError> Store::importJobErrors(const ReadView& t, std::string_view jobId,
                                                    uint64_t skip, uint64_t take) const {
   return impl_->importJobs.errors(raw(t), jobId, skip, take);

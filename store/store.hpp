@@ -266,6 +266,8 @@ class Store {
                           const std::vector<ImportJobError>& errors);
   std::vector<ImportJobError> importJobErrors(const ReadView& txn, std::string_view jobId,
                                               uint64_t skip, uint64_t take) const;
+  size_t deleteImportJobSids(WriteTxn& txn, std::string_view jobId);
+  size_t purgeFinishedImportJobs(WriteTxn& txn, int64_t finishedBeforeMs, size_t max);
   // Each provider's latest verification (store/verification_table.hpp).
   void putVerification(WriteTxn& txn, const Verification& v);
   std::optional<Verification> getVerification(const ReadView& txn,

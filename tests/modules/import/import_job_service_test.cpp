@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/clock.hpp"
 #include "common/uuid.hpp"
 #include "store/store.hpp"
 #include "tests/modules/admin/admin_stack.hpp"
@@ -187,6 +188,48 @@ TEST_F(ImportJobServiceTest, AnOrgHasAtMostTenUnfinishedJobs) {
   stack_.run([]() -> asio::awaitable<int> { co_return 0; }());
   EXPECT_EQ(stored(queued.back()).state, ImportJobState::kSucceeded);
   EXPECT_TRUE(stack_.run(jobs_->create(provider_, {sidOf(2)})));
+}
+
+// A finished job keeps its record and errors, not its SIDs (a 100,000-SID job holds 3.4 MB of
+// them); a new job takes jobs finished longer ago than the retention away with it, so that a
+// tenant running job after job does not fill the store.
+TEST_F(ImportJobServiceTest, FinishedJobsDropTheirSidsAndGoAfterTheRetention) {
+  auto chunks = [&](const std::string& id) {
+    auto txn = stack_.store->read();
+    return stack_.store->importJobChunk(txn, id, 0).size();
+  };
+  std::vector<std::string> sids = sids_;
+  sids.push_back(sidOf(999));  // not in the account: one error
+  ImportJob done = createAndRun(sids);
+  ASSERT_EQ(done.state, ImportJobState::kSucceeded);
+  EXPECT_EQ(chunks(done.id), 0u);
+  EXPECT_EQ(errors(done.id).size(), 1u);
+
+  // A job that finished 31 days ago.
+  ImportJob old;
+  old.id = newUuid();
+  old.orgId = provider_.orgId;
+  old.providerId = provider_.id;
+  old.state = ImportJobState::kSucceeded;
+  old.total = old.done = old.failedCount = 1;
+  old.chunkSize = 3;
+  const int64_t day = 24 * 3600 * 1000;
+  old.createdMs = old.startedMs = nowUnixMillis() - 32 * day;
+  old.finishedMs = nowUnixMillis() - 31 * day;
+  {
+    auto txn = stack_.store->write();
+    stack_.store->putImportJob(txn, old);
+    stack_.store->putImportJobSids(txn, old.id, {sidOf(1)}, 3);
+    stack_.store->putImportJobErrors(txn, old.id, 0, {{sidOf(1), "Already imported"}});
+    txn.commit();
+  }
+
+  createAndRun({sidOf(998)});
+  auto txn = stack_.store->read();
+  EXPECT_FALSE(stack_.store->getImportJob(txn, old.id));
+  EXPECT_TRUE(stack_.store->importJobChunk(txn, old.id, 0).empty());
+  EXPECT_TRUE(stack_.store->importJobErrors(txn, old.id, 0, 10).empty());
+  EXPECT_TRUE(stack_.store->getImportJob(txn, done.id));  // finished today: kept
 }
 
 TEST_F(ImportJobServiceTest, CredentialsRefusedFailTheJobWithTheReason) {
