@@ -318,6 +318,8 @@ class Replica::Impl {
         for (;;) {
           request.revision = revision;
           auto page = co_await etcd.range(request);
+          // Stopped meanwhile: the store and the routing table may be gone with the Replica.
+          if (stopped) co_return EtcdError{EtcdError::Kind::kUnavailable, "stopped", 0};
           if (!page) co_return page.error();
           if (revision == 0) revision = page->revision;
           try {

@@ -474,6 +474,25 @@ TEST_F(ReplicaEtcdTest, FarBehindResyncsRatherThanReplaying) {
   replica_->stop();
 }
 
+// A replica stopped and destroyed, with its store, while a resync waits for etcd: when etcd's
+// answer comes, nothing touches what is gone.
+TEST_F(ReplicaEtcdTest, AResyncInFlightWhenStoppedTouchesNothing) {
+  write({Op::put(keys_.provider(providerId_), encodeProvider(provider(), secrets_.get())),
+         numberOp(number(n1_, "+14155550101", kSid1))});
+  bool done = false;
+  asio::co_spawn(
+      io_, [](Replica& r) -> asio::awaitable<void> { (void)co_await r.resync(); }(*replica_),
+      [&](std::exception_ptr) { done = true; });
+  io_.restart();
+  io_.poll();  // the first range request is sent
+  ASSERT_FALSE(done);
+  replica_->stop();
+  replica_.reset();
+  sync_.reset();
+  store_.reset();
+  EXPECT_TRUE(runUntil([&] { return done; }));
+}
+
 TEST_F(ReplicaEtcdTest, CompactionPastTheAppliedRevisionResyncs) {
   write({Op::put(keys_.provider(providerId_), encodeProvider(provider(), secrets_.get())),
          numberOp(number(n1_, "+14155550101", kSid1))});
