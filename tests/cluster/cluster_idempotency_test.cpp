@@ -14,6 +14,7 @@
 
 #include "modules/admin/write_path.hpp"
 #include "store/records.hpp"
+#include "tests/async/io_runner.hpp"
 #include "tests/support/etcd_server.hpp"
 
 namespace gw::cluster {
@@ -35,21 +36,7 @@ class ClusterIdempotencyTest : public ::testing::Test {
   // Runs `a` on the io_context to its end; rethrows what it threw.
   template <typename T>
   T run(asio::awaitable<T> a) {
-    std::optional<T> out;
-    std::exception_ptr error;
-    bool done = false;
-    asio::co_spawn(
-        io_, [&]() -> asio::awaitable<void> { out.emplace(co_await std::move(a)); },
-        [&](std::exception_ptr e) {
-          error = e;
-          done = true;
-        });
-    io_.restart();
-    const auto end = std::chrono::steady_clock::now() + 60s;
-    while (!done && std::chrono::steady_clock::now() < end) io_.run_one_for(20ms);
-    if (error) std::rethrow_exception(error);
-    if (!out) throw std::runtime_error("the call did not complete");
-    return std::move(*out);
+    return twilio::testing::runToCompletion(io_, std::move(a));
   }
   void runVoid(asio::awaitable<void> a) {
     run([](asio::awaitable<void> inner) -> asio::awaitable<bool> {
