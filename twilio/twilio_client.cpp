@@ -46,6 +46,10 @@ class TwilioClient::Impl {
         config_(std::move(config)),
         rng_(config_.jitterSeed ? config_.jitterSeed : std::random_device{}()) {}
 
+  // A DELETE of the resource at `url`; a 404 counts as done (it is gone either way).
+  awaitable<Outcome<bool>> remove(std::string_view op, const Credentials& c,
+                                  const std::string& url);
+
   // One Twilio call with the account's concurrency bound and the retry policy. The slot is
   // held for the HTTP exchange only, never across a backoff.
   // Only views and references come in: GCC 12 can destroy a non-trivial temporary made in a
@@ -373,6 +377,13 @@ Outcome<T> reported(std::string_view operation, const Credentials& c, Outcome<T>
 
 }  // namespace
 
+awaitable<Outcome<bool>> TwilioClient::Impl::remove(std::string_view op, const Credentials& c,
+                                                    const std::string& url) {
+  auto r = co_await call(op, c, "DELETE", url);
+  if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
+  co_return failed(op, c, errorOf(r));
+}
+
 TwilioClient::TwilioClient(asio::io_context& io, CurlClient& http, TwilioConfig config)
     : impl_(std::make_unique<Impl>(io, http, std::move(config))) {}
 TwilioClient::~TwilioClient() = default;
@@ -487,9 +498,7 @@ awaitable<Outcome<Trunk>> TwilioClient::fetchTrunk(const Credentials& c,
 awaitable<Outcome<bool>> TwilioClient::deleteTrunk(const Credentials& c,
                                                    std::string_view trunkSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid));
-  auto r = co_await impl_->call("delete_trunk", c, "DELETE", url);
-  if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
-  co_return failed("delete_trunk", c, errorOf(r));
+  co_return co_await impl_->remove("delete_trunk", c, url);
 }
 
 awaitable<Outcome<std::string>> TwilioClient::createOriginationUrl(const Credentials& c,
@@ -518,9 +527,7 @@ awaitable<Outcome<bool>> TwilioClient::deleteOriginationUrl(const Credentials& c
                                                             std::string_view ouSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/OriginationUrls/" +
                                     percentEncode(ouSid));
-  auto r = co_await impl_->call("delete_origination_url", c, "DELETE", url);
-  if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
-  co_return failed("delete_origination_url", c, errorOf(r));
+  co_return co_await impl_->remove("delete_origination_url", c, url);
 }
 
 awaitable<Outcome<std::vector<OriginationUrl>>> TwilioClient::listOriginationUrls(
@@ -561,9 +568,7 @@ awaitable<Outcome<bool>> TwilioClient::detachNumber(const Credentials& c, std::s
                                                     std::string_view pnSid) {
   std::string url = impl_->trunking("/v1/Trunks/" + percentEncode(trunkSid) + "/PhoneNumbers/" +
                                     percentEncode(pnSid));
-  auto r = co_await impl_->call("detach_number", c, "DELETE", url);
-  if (r.status == 204 || r.status == 200 || r.status == 404) co_return true;
-  co_return failed("detach_number", c, errorOf(r));
+  co_return co_await impl_->remove("detach_number", c, url);
 }
 
 }  // namespace gw::twilio
