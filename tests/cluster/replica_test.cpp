@@ -21,6 +21,7 @@
 #include "sip/routing_table.hpp"
 #include "store/secret_box.hpp"
 #include "store/store.hpp"
+#include "tests/async/io_runner.hpp"
 #include "tests/support/etcd_server.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -311,15 +312,7 @@ class ReplicaEtcdTest : public ReplicaTest {
   }
 
   // Runs the io_context until `done` holds; false after 30 s.
-  bool runUntil(const std::function<bool()>& done) {
-    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      io_.restart();
-      io_.run_for(std::chrono::milliseconds(5));
-    }
-    return true;
-  }
+  bool runUntil(const std::function<bool()>& done) { return twilio::testing::runUntil(io_, done); }
   template <typename T>
   T run(asio::awaitable<T> task) {
     std::optional<T> result;
@@ -555,13 +548,7 @@ class ReplicaFrozenMemberTest : public ReplicaTest {
   ~ReplicaFrozenMemberTest() override { etcdServer_.thaw(0); }
 
   bool runUntil(const std::function<bool()>& done, std::chrono::seconds timeout) {
-    const auto end = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > end) return false;
-      io_.restart();
-      io_.run_for(std::chrono::milliseconds(5));
-    }
-    return true;
+    return twilio::testing::runUntil(io_, done, timeout);
   }
   int64_t write(std::vector<Op> ops) {
     TxnRequest request;
